@@ -97,9 +97,11 @@ func FromBytes(dt DType, shape []int, b []byte, packed bool) (*Tensor, error) {
 			return nil, fmt.Errorf("%v tensor of shape %v needs %d bytes, have %d", dt, shape, want, len(b))
 		}
 		for i := 0; i < n; i++ {
-			v := b[i]
+			var v byte
 			if packed {
 				v = b[i/2] >> (4 * uint(i%2)) & 0xF
+			} else {
+				v = b[i]
 			}
 			if dt == Int4 {
 				t.Data.([]int8)[i] = int8(v<<4) >> 4

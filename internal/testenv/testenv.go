@@ -126,3 +126,18 @@ func copyDir(src, dst string) error {
 		return os.WriteFile(target, b, 0o644)
 	})
 }
+
+// Report prints a suite's summary line (e.g. "wpt-webnn: 1620 passed, 3
+// failed, 37 skipped") on stdout and, when $WEBNN_GRAPH_REPORT names a
+// file, appends it there: `go test ./...` hides the output of passing
+// packages, so `make test` prints that file at the end.
+func Report(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	fmt.Println(line)
+	if p := os.Getenv("WEBNN_GRAPH_REPORT"); p != "" {
+		if f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintln(f, line)
+			f.Close()
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package onnxpb
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// mappedFile is one external data file, mapped.
+type mappedFile struct {
+	path string
+	data []byte // nil for an empty file
+}
+
+func (f *mappedFile) close() error {
+	if f.data == nil {
+		return nil
+	}
+	err := unmapBytes(f.data)
+	f.data = nil
+	return err
+}
+
+// mapFile maps path (opened read-only). An empty file gives a nil slice. The
+// returned function unmaps it.
+func mapFile(path string) ([]byte, func(), error) {
+	fd, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer fd.Close()
+	st, err := fd.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	size := st.Size()
+	if size == 0 {
+		return nil, func() {}, nil
+	}
+	if int64(int(size)) != size {
+		return nil, nil, fmt.Errorf("%s: file too large to map (%d bytes)", path, size)
+	}
+	// The file is opened read-only and never written. The mapping is
+	// private copy-on-write rather than PROT_READ only: a consumer that
+	// writes into a tensor's bytes by mistake then gets a private page
+	// instead of crashing the process with a fault no recover catches.
+	data, err := unix.Mmap(int(fd.Fd()), 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: mmap: %v", path, err)
+	}
+	return data, func() { unix.Munmap(data) }, nil
+}
+
+func unmapBytes(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	return unix.Munmap(b)
+}
