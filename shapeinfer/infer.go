@@ -1,0 +1,536 @@
+// The inference driver: graph inputs and initializers seed the value
+// table, nodes are visited in topological order (the file order is not
+// trusted), and each node's rule (one per op family file, registered in
+// rules.go) computes its outputs' Info from its inputs' Info. Rules fold
+// constants themselves: integer values through Expr arithmetic, float
+// constants with the elementwise evaluator in elementwise.go, data
+// movement through index maps (shape_ops.go).
+
+package shapeinfer
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+// Info is what shape inference knows about one value.
+type Info struct {
+	DType tensor.DType
+	Shape []Expr // nil when the rank is unknown; a scalar has an empty non-nil shape
+	// Value holds the known elements (row-major) of a small integer or
+	// bool tensor (≤ 1024 elements; bools as 0/1), possibly symbolic
+	// (Shape(x) = [batch_size, sequence_length]); nil when any element is
+	// unknown.
+	Value []Expr
+	// Const is the fully known value (initializers, Constant nodes,
+	// folded static subgraphs) when it has at most 65536 elements; larger
+	// weights are not read (their shape is known; the lowering reads
+	// initializers itself). Nil otherwise.
+	Const *tensor.Tensor
+}
+
+// Rank returns the rank, or -1 when unknown.
+func (in *Info) Rank() int {
+	if in == nil || in.Shape == nil {
+		return -1
+	}
+	return len(in.Shape)
+}
+
+// StaticShape returns the shape as integers when every dim is constant.
+func (in *Info) StaticShape() ([]int, bool) {
+	if in == nil || in.Shape == nil {
+		return nil, false
+	}
+	out := make([]int, len(in.Shape))
+	for i, d := range in.Shape {
+		v, ok := d.Value()
+		if !ok {
+			return nil, false
+		}
+		out[i] = int(v)
+	}
+	return out, true
+}
+
+// String renders the Info as `float32[batch_size, 4]` (plus `= [..]` when
+// the value is known).
+func (in *Info) String() string {
+	if in == nil {
+		return "<nil>"
+	}
+	var sb strings.Builder
+	sb.WriteString(in.DType.String())
+	sb.WriteString(ShapeString(in.Shape))
+	if in.Value != nil {
+		sb.WriteString(" = ")
+		sb.WriteString(ShapeString(in.Value))
+	}
+	return sb.String()
+}
+
+// ShapeString renders dims as `[batch_size, past_sequence_length + sequence_length, 16]`
+// and an unknown rank as `[?]`.
+func ShapeString(dims []Expr) string {
+	if dims == nil {
+		return "[?]"
+	}
+	parts := make([]string, len(dims))
+	for i, d := range dims {
+		parts[i] = d.String()
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// Options steer inference.
+type Options struct {
+	// Bounds of named dims (the CLI's --dim name=max / name=min..max).
+	// Dims not listed get DefaultMin/DefaultBound and are recorded in
+	// Result.Defaulted.
+	Bounds Bounds
+	// Freeze makes the named dims static (--freeze name=value).
+	Freeze map[string]int64
+}
+
+// Result is the outcome of Infer.
+type Result struct {
+	Values map[string]*Info // every value of the main graph by name
+	// Bounds holds every symbol used in any shape, defaults applied.
+	Bounds Bounds
+	// Defaulted lists (sorted) the symbols whose bounds came from
+	// DefaultBound rather than Options.Bounds.
+	Defaulted []string
+	// Order is the main graph's nodes in the topological order visited.
+	Order []*onnxpb.NodeProto
+	// Unknown lists the nodes (names, or "#index" when unnamed) whose op
+	// has no shape rule here; their outputs have an Info with DType
+	// Undefined and unknown rank. Infer does not fail for them: the
+	// lowering refuses such nodes with its own error.
+	Unknown []string
+	// Constraints records dim equalities assumed while broadcasting two
+	// different symbolic dims ("total_sequence_length == past_sequence_length + sequence_length");
+	// the inferred shapes are only right when they hold (a run where one
+	// side is 1 and broadcasts is not covered: the simpler side was kept).
+	Constraints []string
+	// UnknownDims lists the symbols made up for data-dependent or
+	// otherwise undeterminable dims (NonZero-like sizes, Slice bounds that
+	// may be negative, Range over runtime floats…), named
+	// UnknownDimPrefix + "<n>_<node>_<what>". Their bound is [0, MaxInt32].
+	UnknownDims []string
+}
+
+// IsUnknownDim reports whether name is one of the made-up symbols of
+// UnknownDims.
+func (r *Result) IsUnknownDim(name string) bool {
+	return strings.HasPrefix(name, UnknownDimPrefix) && slices.Contains(r.UnknownDims, name)
+}
+
+// HasUnknownDims reports whether any of dims uses a made-up symbol.
+func (r *Result) HasUnknownDims(dims ...Expr) bool {
+	if len(r.UnknownDims) == 0 {
+		return false
+	}
+	for _, d := range dims {
+		if d.IsConst() {
+			continue
+		}
+		for _, s := range d.Symbols() {
+			if r.IsUnknownDim(s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// NodeError reports an inconsistency found at one node.
+type NodeError struct {
+	Node   string // node name, or "#index" when unnamed
+	OpType string
+	Err    error
+}
+
+func (e *NodeError) Error() string {
+	return fmt.Sprintf("shapeinfer: node %q (%s): %v", e.Node, e.OpType, e.Err)
+}
+
+func (e *NodeError) Unwrap() error { return e.Err }
+
+// ErrInconsistent is wrapped by errors for statically contradictory shapes.
+var ErrInconsistent = errors.New("inconsistent shapes")
+
+// state is the inference state of one graph.
+type state struct {
+	m           *onnxpb.Model
+	opts        Options
+	values      map[string]*Info
+	bounds      Bounds
+	defaulted   map[string]bool
+	constraints []string
+	seenCons    map[string]bool
+	opsets      map[string]int64
+	nUnknown    int
+	unknownDims []string
+}
+
+// Infer computes the Info of every value of m's main graph. It returns an
+// error for a graph that is malformed (a cycle, an undefined input) or
+// statically inconsistent (broadcast, MatMul, Concat… dims that cannot
+// agree), naming the node. Ops without a shape rule do not fail: see
+// Result.Unknown.
+func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
+	if m == nil || m.Graph() == nil {
+		return nil, fmt.Errorf("shapeinfer: model has no graph")
+	}
+	for _, name := range sortedKeys(opts.Bounds) {
+		if b := opts.Bounds[name]; b.Min < 0 || b.Min > b.Max {
+			return nil, fmt.Errorf("shapeinfer: bound of dim %q: [%d, %d] is not a range of sizes", name, b.Min, b.Max)
+		}
+	}
+	for _, name := range sortedKeys(opts.Freeze) {
+		if v := opts.Freeze[name]; v < 0 {
+			return nil, fmt.Errorf("shapeinfer: dim %q frozen to negative size %d", name, v)
+		}
+	}
+	g := m.Graph()
+	s := &state{
+		m:         m,
+		opts:      opts,
+		values:    make(map[string]*Info, 2*len(g.GetNode())+len(g.GetInitializer())+len(g.GetInput())),
+		bounds:    Bounds{},
+		defaulted: map[string]bool{},
+		seenCons:  map[string]bool{},
+		opsets:    m.Opsets,
+	}
+	if s.opsets == nil {
+		s.opsets = map[string]int64{}
+		for _, o := range m.Proto.GetOpsetImport() {
+			d := o.GetDomain()
+			if d == "ai.onnx" {
+				d = ""
+			}
+			s.opsets[d] = o.GetVersion()
+		}
+	}
+	for name, v := range opts.Freeze {
+		s.bounds[name] = Bound{Min: v, Max: v}
+	}
+	for _, t := range g.GetInitializer() {
+		info, err := s.initializerInfo(t)
+		if err != nil {
+			return nil, err
+		}
+		s.values[t.GetName()] = info
+	}
+	for _, vi := range g.GetInput() {
+		if info, isInit := s.values[vi.GetName()]; isInit {
+			// From IR 4 on, an input with an initializer is overridable at
+			// run time: keep its shape but not its value. Before, every
+			// initializer had to be listed as an input and is a constant.
+			if m.Proto.GetIrVersion() >= 4 {
+				s.values[vi.GetName()] = &Info{DType: info.DType, Shape: info.Shape}
+			}
+			continue
+		}
+		info, err := s.inputInfo(vi)
+		if err != nil {
+			return nil, err
+		}
+		s.values[vi.GetName()] = info
+	}
+	order, err := topoOrder(g, s.values)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Values: s.values, Order: order}
+	for i, n := range order {
+		infos, known, err := s.inferNode(n)
+		if err != nil {
+			return nil, &NodeError{Node: nodeName(n, i), OpType: n.GetOpType(), Err: err}
+		}
+		if !known {
+			res.Unknown = append(res.Unknown, nodeName(n, i))
+		}
+		for j, out := range n.GetOutput() {
+			if out == "" {
+				continue
+			}
+			var info *Info
+			if j < len(infos) {
+				info = infos[j]
+			}
+			if info == nil {
+				info = &Info{}
+			}
+			s.values[out] = info
+		}
+	}
+	for _, out := range g.GetOutput() {
+		if _, ok := s.values[out.GetName()]; !ok {
+			return nil, fmt.Errorf("shapeinfer: graph output %q is not produced by any node", out.GetName())
+		}
+	}
+	res.Bounds = s.bounds
+	for name := range s.defaulted {
+		res.Defaulted = append(res.Defaulted, name)
+	}
+	slices.Sort(res.Defaulted)
+	res.Constraints = s.constraints
+	res.UnknownDims = s.unknownDims
+	return res, nil
+}
+
+func nodeName(n *onnxpb.NodeProto, i int) string {
+	if n.GetName() != "" {
+		return n.GetName()
+	}
+	return "#" + strconv.Itoa(i)
+}
+
+// symbol returns the expression for a named input dim, registering its
+// bound (Freeze → constant).
+func (s *state) symbol(name string) Expr {
+	if v, ok := s.opts.Freeze[name]; ok {
+		return Const(v)
+	}
+	s.registerSym(name)
+	return Sym(name)
+}
+
+func (s *state) registerSym(name string) {
+	if _, ok := s.bounds[name]; ok {
+		return
+	}
+	if b, ok := s.opts.Bounds[name]; ok {
+		s.bounds[name] = b
+		return
+	}
+	s.bounds[name] = Bound{Min: DefaultMin(name), Max: DefaultBound(name)}
+	s.defaulted[name] = true
+}
+
+func (s *state) inputInfo(vi *onnxpb.ValueInfoProto) (*Info, error) {
+	dt, dims, ok := onnxpb.ValueType(vi)
+	if !ok {
+		return nil, fmt.Errorf("shapeinfer: graph input %q is not a tensor", vi.GetName())
+	}
+	info := &Info{DType: dt}
+	if dims == nil {
+		return info, nil
+	}
+	info.Shape = make([]Expr, len(dims))
+	for i, d := range dims {
+		switch {
+		case d.Known:
+			info.Shape[i] = Const(d.Value)
+		case d.Param != "":
+			info.Shape[i] = s.symbol(d.Param)
+		default:
+			info.Shape[i] = s.symbol(fmt.Sprintf("%s_dim%d", vi.GetName(), i))
+		}
+	}
+	return info, nil
+}
+
+// constLimit is the largest element count kept as Info.Const; bigger
+// initializers (weights) and folded results get their shape only, so
+// inference never reads weight bytes.
+const constLimit = 1 << 16
+
+func (s *state) initializerInfo(t *onnxpb.TensorProto) (*Info, error) {
+	info := &Info{DType: tensor.DType(t.GetDataType()), Shape: make([]Expr, len(t.GetDims()))}
+	n := int64(1)
+	for i, d := range t.GetDims() {
+		info.Shape[i] = Const(d)
+		n *= d
+	}
+	if n <= constLimit && info.DType != tensor.String {
+		c, err := decodeTensor(s.m, t)
+		switch {
+		case err != nil && t.GetDataLocation() == onnxpb.TensorProto_EXTERNAL:
+			// Graph-only models (weights not present) still infer; the
+			// value just stays unknown.
+		case err != nil:
+			return nil, fmt.Errorf("shapeinfer: initializer %q: %v", t.GetName(), err)
+		case c != nil:
+			setConst(info, c)
+		}
+	}
+	return info, nil
+}
+
+// topoOrder returns g's nodes so that each comes after the producers of
+// its inputs (including values its subgraphs read from the outer scope),
+// keeping the file order among independent nodes.
+func topoOrder(g *onnxpb.GraphProto, available map[string]*Info) ([]*onnxpb.NodeProto, error) {
+	nodes := g.GetNode()
+	producer := make(map[string]int, len(nodes))
+	for i, n := range nodes {
+		for _, o := range n.GetOutput() {
+			if o == "" {
+				continue
+			}
+			if j, dup := producer[o]; dup {
+				return nil, &NodeError{Node: nodeName(n, i), OpType: n.GetOpType(), Err: fmt.Errorf("output %q is also produced by node %q", o, nodeName(nodes[j], j))}
+			}
+			if _, ok := available[o]; ok {
+				return nil, &NodeError{Node: nodeName(n, i), OpType: n.GetOpType(), Err: fmt.Errorf("output %q redefines a graph input or initializer", o)}
+			}
+			producer[o] = i
+		}
+	}
+	pending := make([]int, len(nodes))
+	users := make([][]int, len(nodes))
+	for i, n := range nodes {
+		deps := nodeInputs(n)
+		for _, in := range deps {
+			if in == "" {
+				continue
+			}
+			if j, ok := producer[in]; ok {
+				pending[i]++
+				users[j] = append(users[j], i)
+				continue
+			}
+			if _, ok := available[in]; !ok {
+				return nil, &NodeError{Node: nodeName(n, i), OpType: n.GetOpType(), Err: fmt.Errorf("input %q is not a graph input, initializer or node output", in)}
+			}
+		}
+	}
+	order := make([]*onnxpb.NodeProto, 0, len(nodes))
+	// Ready nodes are taken lowest index first: a sorted file comes out unchanged.
+	ready := &intHeap{}
+	for i := range nodes {
+		if pending[i] == 0 {
+			ready.push(i)
+		}
+	}
+	for ready.len() > 0 {
+		i := ready.pop()
+		order = append(order, nodes[i])
+		for _, u := range users[i] {
+			pending[u]--
+			if pending[u] == 0 {
+				ready.push(u)
+			}
+		}
+	}
+	if len(order) != len(nodes) {
+		for i, n := range nodes {
+			if pending[i] > 0 {
+				return nil, &NodeError{Node: nodeName(n, i), OpType: n.GetOpType(), Err: fmt.Errorf("graph has a cycle through this node")}
+			}
+		}
+	}
+	return order, nil
+}
+
+// nodeInputs returns n's inputs plus the outer-scope names its subgraphs read.
+func nodeInputs(n *onnxpb.NodeProto) []string {
+	var sub []string
+	for _, a := range n.GetAttribute() {
+		if a.GetG() != nil {
+			sub = append(sub, freeNames(a.GetG())...)
+		}
+		for _, g := range a.GetGraphs() {
+			sub = append(sub, freeNames(g)...)
+		}
+	}
+	if sub == nil {
+		return n.GetInput()
+	}
+	return append(slices.Clone(n.GetInput()), sub...)
+}
+
+// freeNames returns the names g's nodes read that g does not define.
+func freeNames(g *onnxpb.GraphProto) []string {
+	defined := map[string]bool{"": true}
+	for _, vi := range g.GetInput() {
+		defined[vi.GetName()] = true
+	}
+	for _, t := range g.GetInitializer() {
+		defined[t.GetName()] = true
+	}
+	for _, n := range g.GetNode() {
+		for _, o := range n.GetOutput() {
+			defined[o] = true
+		}
+	}
+	var out []string
+	for _, n := range g.GetNode() {
+		for _, in := range nodeInputs(n) {
+			if !defined[in] {
+				defined[in] = true
+				out = append(out, in)
+			}
+		}
+	}
+	return out
+}
+
+type intHeap struct{ a []int }
+
+func (h *intHeap) len() int { return len(h.a) }
+
+func (h *intHeap) push(x int) {
+	h.a = append(h.a, x)
+	i := len(h.a) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if h.a[p] <= h.a[i] {
+			break
+		}
+		h.a[p], h.a[i] = h.a[i], h.a[p]
+		i = p
+	}
+}
+
+func (h *intHeap) pop() int {
+	top := h.a[0]
+	last := len(h.a) - 1
+	h.a[0] = h.a[last]
+	h.a = h.a[:last]
+	i := 0
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h.a) && h.a[l] < h.a[m] {
+			m = l
+		}
+		if r < len(h.a) && h.a[r] < h.a[m] {
+			m = r
+		}
+		if m == i {
+			return top
+		}
+		h.a[i], h.a[m] = h.a[m], h.a[i]
+		i = m
+	}
+}
+
+// constraint records that a and b are assumed equal.
+func (s *state) constraint(a, b Expr) {
+	x, y := a.String(), b.String()
+	if y < x {
+		x, y = y, x
+	}
+	c := x + " == " + y
+	if !s.seenCons[c] {
+		s.seenCons[c] = true
+		s.constraints = append(s.constraints, c)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

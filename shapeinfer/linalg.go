@@ -1,0 +1,232 @@
+// Matrix products: MatMul (batched, broadcast batch dims), Gemm,
+// MatMulInteger, QLinearMatMul, com.microsoft MatMulNBits, and Einsum.
+
+package shapeinfer
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+// matmulShape follows numpy matmul: 1-D operands get a 1 prepended
+// (a) or appended (b) that is removed from the result.
+func (c *nodeCtx) matmulShape(a, b []Expr) ([]Expr, error) {
+	if a == nil || b == nil {
+		return nil, nil
+	}
+	if len(a) == 0 || len(b) == 0 {
+		return nil, c.errorf("MatMul operands must not be scalars")
+	}
+	aa, bb := a, b
+	if len(a) == 1 {
+		aa = []Expr{Const(1), a[0]}
+	}
+	if len(b) == 1 {
+		bb = []Expr{b[0], Const(1)}
+	}
+	k1, k2 := aa[len(aa)-1], bb[len(bb)-2]
+	if !k1.Equal(k2) {
+		v1, ok1 := k1.Value()
+		v2, ok2 := k2.Value()
+		if ok1 && ok2 {
+			return nil, c.errorf("inner dims %d and %d differ", v1, v2)
+		}
+		c.s.constraint(k1, k2)
+	}
+	batch, err := c.broadcast(aa[:len(aa)-2], bb[:len(bb)-2])
+	if err != nil {
+		return nil, err
+	}
+	out := append(batch, aa[len(aa)-2], bb[len(bb)-1])
+	if len(b) == 1 {
+		out = out[:len(out)-1]
+	}
+	if len(a) == 1 {
+		out = append(out[:len(out)-2], out[len(out)-1:]...)
+	}
+	return out, nil
+}
+
+func matmul(c *nodeCtx) ([]*Info, error) {
+	a, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	bIdx := 1
+	dt := a.DType
+	switch c.n.GetOpType() {
+	case "MatMulInteger":
+		dt = tensor.Int32
+	case "QLinearMatMul":
+		bIdx = 3
+		if zp := c.input(7); zp != nil {
+			dt = zp.DType
+		}
+	}
+	b, err := c.need(bIdx)
+	if err != nil {
+		return nil, err
+	}
+	shape, err := c.matmulShape(a.Shape, b.Shape)
+	if err != nil {
+		return nil, err
+	}
+	return []*Info{{DType: dt, Shape: shape}}, nil
+}
+
+func gemm(c *nodeCtx) ([]*Info, error) {
+	a, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.need(1)
+	if err != nil {
+		return nil, err
+	}
+	if a.Shape == nil || b.Shape == nil {
+		return []*Info{{DType: a.DType}}, nil
+	}
+	if len(a.Shape) != 2 || len(b.Shape) != 2 {
+		return nil, c.errorf("A and B must be 2-D, have %s and %s", ShapeString(a.Shape), ShapeString(b.Shape))
+	}
+	m, k1 := a.Shape[0], a.Shape[1]
+	if c.attrInt("transA", 0) != 0 {
+		m, k1 = k1, m
+	}
+	k2, n := b.Shape[0], b.Shape[1]
+	if c.attrInt("transB", 0) != 0 {
+		k2, n = n, k2
+	}
+	if err := c.agree(k1, k2, "inner dims"); err != nil {
+		return nil, err
+	}
+	shape := []Expr{m, n}
+	if cc := c.input(2); cc != nil && cc.Shape != nil {
+		if len(cc.Shape) > 2 {
+			return nil, c.errorf("C %s does not broadcast to %s", ShapeString(cc.Shape), ShapeString(shape))
+		}
+		off := 2 - len(cc.Shape)
+		for i, d := range cc.Shape {
+			if v, ok := d.Value(); ok && v == 1 {
+				continue
+			}
+			if err := c.agree(d, shape[off+i], "C dim and output dim"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return []*Info{{DType: a.DType, Shape: shape}}, nil
+}
+
+// matMulNBits (com.microsoft): A [..., K] times a 4-bit B of N columns.
+func matMulNBits(c *nodeCtx) ([]*Info, error) {
+	a, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	if a.Shape == nil || len(a.Shape) == 0 {
+		return []*Info{{DType: a.DType}}, nil
+	}
+	k := c.attrInt("K", 0)
+	n := c.attrInt("N", 0)
+	if n <= 0 || k <= 0 {
+		return nil, fmt.Errorf("attributes K and N are required")
+	}
+	if err := c.agree(a.Shape[len(a.Shape)-1], Const(k), "A's last dim and K"); err != nil {
+		return nil, err
+	}
+	shape := append(append([]Expr{}, a.Shape[:len(a.Shape)-1]...), Const(n))
+	return []*Info{{DType: a.DType, Shape: shape}}, nil
+}
+
+// einsum supports explicit and implicit equations with letters and one
+// ellipsis per operand.
+func einsum(c *nodeCtx) ([]*Info, error) {
+	eq := strings.ReplaceAll(string(c.attrString("equation")), " ", "")
+	lhs, rhs, explicit := strings.Cut(eq, "->")
+	terms := strings.Split(lhs, ",")
+	if len(terms) != len(c.in) {
+		return nil, c.errorf("equation %q has %d operands, node has %d inputs", eq, len(terms), len(c.in))
+	}
+	dims := map[rune]Expr{}
+	count := map[rune]int{}
+	var ell []Expr
+	for i, t := range terms {
+		in, err := c.need(i)
+		if err != nil {
+			return nil, err
+		}
+		if in.Shape == nil {
+			return []*Info{{DType: in.DType}}, nil
+		}
+		letters := []rune(strings.Replace(t, "...", ".", 1))
+		nell := len(in.Shape) - (len(letters) - strings.Count(t, "..."))
+		if nell < 0 {
+			return nil, c.errorf("operand %d has rank %d, fewer than the letters of %q", i, len(in.Shape), t)
+		}
+		if !strings.Contains(t, "...") && len(letters) != len(in.Shape) {
+			return nil, c.errorf("operand %d has rank %d, equation term %q has %d letters", i, len(in.Shape), t, len(letters))
+		}
+		pos := 0
+		for _, l := range letters {
+			if l == '.' {
+				part := in.Shape[pos : pos+nell]
+				b, err := c.broadcast(ell, part)
+				if ell == nil {
+					b = part
+				} else if err != nil {
+					return nil, err
+				}
+				ell = b
+				pos += nell
+				continue
+			}
+			d := in.Shape[pos]
+			pos++
+			count[l]++
+			if old, ok := dims[l]; ok {
+				if ov, ok := old.Value(); ok && ov == 1 {
+					dims[l] = d
+				} else if dv, ok := d.Value(); !ok || dv != 1 {
+					if err := c.agree(old, d, fmt.Sprintf("einsum index %q:", string(l))); err != nil {
+						return nil, err
+					}
+				}
+			} else {
+				dims[l] = d
+			}
+		}
+	}
+	if !explicit {
+		var ls []rune
+		for l, n := range count {
+			if n == 1 {
+				ls = append(ls, l)
+			}
+		}
+		slices.Sort(ls)
+		rhs = string(ls)
+		if ell != nil {
+			rhs = "..." + rhs
+		}
+	}
+	var shape []Expr
+	for _, l := range strings.Replace(rhs, "...", ".", 1) {
+		if l == '.' {
+			shape = append(shape, ell...)
+			continue
+		}
+		d, ok := dims[l]
+		if !ok {
+			return nil, c.errorf("output index %q is not in any operand", string(l))
+		}
+		shape = append(shape, d)
+	}
+	if shape == nil {
+		shape = []Expr{}
+	}
+	return []*Info{{DType: c.in[0].DType, Shape: shape}}, nil
+}
