@@ -1,0 +1,45 @@
+//go:build !amd64 || noasm
+
+package kernel
+
+const hasAVX2FMA = false
+
+func sgemmKernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate bool) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func gemvNKernel4AVX2(n int, x *float32, b *float32, ldb int, c *float32) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func dot4AVX2(k int, x *float32, b *float32, ldb int, out *[4]float32) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func sumAVX2(n int, x *float32) float32 {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func gemvPanelAVX2(k int, x *float32, panel *float32, acc *[16]float32) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func fmaLoopAVX2(n int) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func sgemmKernel6x16StridedAVX2(k int, a, b *float32, ldb int, c *float32, ldc int, accumulate bool) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func axpyAVX2(n int, alpha float32, x, y *float32) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func expSumAVX2(n int, x, y *float32, shift float32) float32 {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func axpy3AVX2(n int, w *[3]float32, x0, x1, x2, y *float32) {
+	panic("kernel: assembly kernel called without assembly support")
+}

@@ -1,0 +1,178 @@
+package kernel
+
+// gemv computes c[j] = alpha·Σ_p x[p*incx]·B(p,j) + beta·c[j] for j < n, where
+// B(p,j) is b[p*ldb+j] (B stored [K,N]) or, when bT, b[j*ldb+p] (stored [N,K]).
+// It is the M = 1 case of Sgemm (decode steps) and is memory-bound: every
+// element of B is read exactly once, as a contiguous stream.
+func gemv(workers int, bT bool, n, k int, alpha float32, x []float32, incx int, b []float32, ldb int, beta float32, c []float32) {
+	c = c[:n]
+	// Fold alpha and the stride into a contiguous copy of x.
+	var xp *[]float32
+	if incx != 1 || alpha != 1 {
+		xp = getFloats(k)
+		xs := *xp
+		for p := range xs {
+			xs[p] = alpha * x[p*incx]
+		}
+		x = xs
+		defer putFloats(xp)
+	}
+	x = x[:k]
+	if bT {
+		gemvT(workers, n, k, x, b, ldb, beta, c)
+		return
+	}
+	gemvN(workers, n, k, x, b, ldb, beta, c)
+}
+
+// gemvN is gemv for B stored [K,N]: rows of B are streamed and accumulated
+// into c, four rows at a time.
+func gemvN(workers, n, k int, x, b []float32, ldb int, beta float32, c []float32) {
+	const colBlock = 2048 // 8 KiB of c stays in L1 while rows stream past
+	threads := workers
+	if n >= threads*colBlock || threads == 1 || k < 64 {
+		// Split columns: each goroutine owns its part of c.
+		scaleC(1, n, beta, c, n)
+		grain := max(64, 65536/max(k, 1))
+		parallelFor(workers, n, grain, func(lo, hi int) {
+			for j0 := lo; j0 < hi; j0 += colBlock {
+				j1 := min(hi, j0+colBlock)
+				gemvNRange(k, x, b[j0:], ldb, c[j0:j1])
+			}
+		})
+		return
+	}
+	// Few columns: split rows of B so each goroutine streams a contiguous
+	// region, with private partial sums added at the end.
+	parts := threads
+	pp := getFloats(parts * n)
+	defer putFloats(pp)
+	partial := *pp
+	rowsPer := (k + parts - 1) / parts
+	parallelFor(workers, parts, 1, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			p0 := t * rowsPer
+			p1 := min(k, p0+rowsPer)
+			acc := partial[t*n : (t+1)*n]
+			clear(acc)
+			if p0 >= p1 {
+				continue
+			}
+			for j0 := 0; j0 < n; j0 += colBlock {
+				j1 := min(n, j0+colBlock)
+				gemvNRange(p1-p0, x[p0:p1], b[p0*ldb+j0:], ldb, acc[j0:j1])
+			}
+		}
+	})
+	for j := range c {
+		s := partial[j]
+		for t := 1; t < parts; t++ {
+			s += partial[t*n+j]
+		}
+		if beta == 0 {
+			c[j] = s
+		} else {
+			c[j] = s + beta*c[j]
+		}
+	}
+}
+
+// gemvNRange does c[j] += Σ_{p<k} x[p]·b[p*ldb+j] for j < len(c).
+func gemvNRange(k int, x, b []float32, ldb int, c []float32) {
+	n := len(c)
+	if n == 0 {
+		return
+	}
+	_ = b[(k-1)*ldb+n-1]
+	vec := 0
+	if useAsm {
+		vec = n &^ 31
+	}
+	p := 0
+	if vec > 0 {
+		for ; p+4 <= k; p += 4 {
+			gemvNKernel4AVX2(vec, &x[p], &b[p*ldb], ldb, &c[0])
+		}
+	}
+	for ; p < k; p++ {
+		axpy(x[p], b[p*ldb:p*ldb+vec], c[:vec])
+	}
+	if vec < n {
+		for p := 0; p < k; p++ {
+			axpy(x[p], b[p*ldb+vec:p*ldb+n], c[vec:])
+		}
+	}
+}
+
+// axpy does y += alpha·x (len(y) ≥ len(x)).
+func axpy(alpha float32, x, y []float32) {
+	if len(x) == 0 {
+		return
+	}
+	if useAsm {
+		_ = y[len(x)-1]
+		axpyAVX2(len(x), alpha, &x[0], &y[0])
+		return
+	}
+	axpyGo(alpha, x, y)
+}
+
+// axpyGo does y += alpha·x.
+func axpyGo(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// gemvT is gemv for B stored [N,K]: one dot product per output, four
+// outputs at a time so x is loaded once for four rows of B.
+func gemvT(workers, n, k int, x, b []float32, ldb int, beta float32, c []float32) {
+	grain := max(4, 65536/max(k, 1))
+	grain = (grain + 3) &^ 3
+	parallelFor(workers, n, grain, func(lo, hi int) {
+		var out [4]float32
+		vec := 0
+		if useAsm {
+			vec = k &^ 7
+		}
+		j := lo
+		if vec > 0 {
+			for ; j+4 <= hi; j += 4 {
+				_ = b[(j+3)*ldb+k-1]
+				dot4AVX2(vec, &x[0], &b[j*ldb], ldb, &out)
+				for r := 0; r < 4; r++ {
+					s := out[r] + dotGo(x[vec:k], b[(j+r)*ldb+vec:(j+r)*ldb+k])
+					c[j+r] = addScaled(s, beta, c[j+r])
+				}
+			}
+		}
+		for ; j < hi; j++ {
+			c[j] = addScaled(dotGo(x, b[j*ldb:j*ldb+k]), beta, c[j])
+		}
+	})
+}
+
+func addScaled(s, beta, c float32) float32 {
+	if beta == 0 {
+		return s
+	}
+	return s + beta*c
+}
+
+// dotGo returns Σ x[i]·y[i] with four partial sums.
+func dotGo(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
