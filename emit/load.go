@@ -1,0 +1,41 @@
+// Package emit reads and writes the WebNN graph file forms: the .webnn
+// text DSL of webnn-graph and the webnn-graph-json form.
+package emit
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+
+	"github.com/webnn-graph/webnn-graph/graph"
+)
+
+// LoadGraphFile reads a graph file. Content starting with '{' is the JSON
+// form whatever the extension (pywebnn and some writers put JSON into
+// .webnn files); anything else is the text form. Errors start with the
+// path (and line:col for syntax errors).
+func LoadGraphFile(path string) (*graph.Graph, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var g *graph.Graph
+	if t := bytes.TrimLeft(src, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		g, err = parseJSON(src)
+	} else {
+		g, err = ParseText(src)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", path, withSep(err))
+	}
+	return g, nil
+}
+
+// withSep makes "path:" + err read "path:3:4: msg" or "path: msg".
+func withSep(err error) error {
+	s := err.Error()
+	if len(s) > 0 && s[0] >= '0' && s[0] <= '9' {
+		return err
+	}
+	return fmt.Errorf(" %w", err)
+}

@@ -1,0 +1,143 @@
+package weights
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/webnn-graph/webnn-graph/manifest"
+)
+
+// Store is a weights file mapped read-only with its manifest. It
+// implements graph.WeightSource and graph.WeightSizes.
+type Store struct {
+	WeightsPath  string
+	ManifestPath string
+	Manifest     *manifest.Manifest
+	data         []byte // mmapped file (nil for an empty file)
+	mapped       bool
+}
+
+// Open maps weightsPath and reads manifestPath; every manifest entry must
+// lie inside the file.
+func Open(weightsPath, manifestPath string) (*Store, error) {
+	m, err := manifest.Read(manifestPath)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(weightsPath)
+	if err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("weights: %s is not a regular file", weightsPath)
+	}
+	size := st.Size()
+	if err := m.Check(size); err != nil {
+		return nil, fmt.Errorf("%s: %w (weights file %s)", manifestPath, err, weightsPath)
+	}
+	s := &Store{WeightsPath: weightsPath, ManifestPath: manifestPath, Manifest: m}
+	if size > 0 {
+		if int64(int(size)) != size {
+			return nil, fmt.Errorf("weights: %s is too large to map", weightsPath)
+		}
+		b, mapped, err := mapFile(f, int(size))
+		if err != nil {
+			return nil, fmt.Errorf("weights: mapping %s: %w", weightsPath, err)
+		}
+		s.data, s.mapped = b, mapped
+	}
+	return s, nil
+}
+
+// OpenBeside finds the weights file and manifest next to a graph file the
+// way rustnn/pywebnn do (webnn-graph external_weights): weights
+// {stem}.weights, then model.weights; manifest {stem}.manifest.json, then
+// manifest.json. SafeTensors sidecars are not supported and are refused so
+// that a graph is never silently read with the wrong weights.
+func OpenBeside(graphPath string) (*Store, error) {
+	dir := filepath.Dir(graphPath)
+	stem := strings.TrimSuffix(filepath.Base(graphPath), filepath.Ext(graphPath))
+	first := func(names ...string) string {
+		for _, n := range names {
+			p := filepath.Join(dir, n)
+			if st, err := os.Stat(p); err == nil && !st.IsDir() {
+				return p
+			}
+		}
+		return ""
+	}
+	if st := first(stem+".safetensors", "model.safetensors"); st != "" {
+		return nil, fmt.Errorf("weights: %s: SafeTensors weights are not supported (rustnn would prefer it over a manifest)", st)
+	}
+	wp := first(stem+".weights", "model.weights")
+	if wp == "" {
+		return nil, fmt.Errorf("weights: no weights file beside %s (looked for %s.weights, model.weights)", graphPath, stem)
+	}
+	mp := first(stem+".manifest.json", "manifest.json")
+	if mp == "" {
+		return nil, fmt.Errorf("weights: no manifest beside %s (looked for %s.manifest.json, manifest.json)", graphPath, stem)
+	}
+	return Open(wp, mp)
+}
+
+// WeightBytes returns the bytes of a @weights ref without copying: exact
+// manifest key first, then the "::"→"__", "."→"_" normalisation. The
+// slice is valid until Close and must not be written.
+func (s *Store) WeightBytes(ref string) ([]byte, error) {
+	if s == nil || s.Manifest == nil {
+		return nil, errors.New("weights: store is closed")
+	}
+	_, e, err := s.Manifest.Lookup(ref)
+	if err != nil {
+		return nil, fmt.Errorf("weights: %s: %w", s.ManifestPath, err)
+	}
+	end := e.ByteOffset + e.ByteLength
+	if e.ByteOffset < 0 || end > int64(len(s.data)) {
+		return nil, fmt.Errorf("weights: tensor %q: bytes [%d, %d) lie beyond %s (%d bytes)", ref, e.ByteOffset, end, s.WeightsPath, len(s.data))
+	}
+	return s.data[e.ByteOffset:end:end], nil
+}
+
+// WeightLen implements graph.WeightSizes.
+func (s *Store) WeightLen(ref string) (int64, bool) {
+	n, err := s.WeightByteLength(ref)
+	return n, err == nil
+}
+
+// WeightByteLength is WeightLen with the lookup error.
+func (s *Store) WeightByteLength(ref string) (int64, error) {
+	if s == nil || s.Manifest == nil {
+		return 0, errors.New("weights: store is closed")
+	}
+	_, e, err := s.Manifest.Lookup(ref)
+	if err != nil {
+		return 0, fmt.Errorf("weights: %s: %w", s.ManifestPath, err)
+	}
+	return e.ByteLength, nil
+}
+
+// Size is the weights file size.
+func (s *Store) Size() int64 { return int64(len(s.data)) }
+
+// Close unmaps the file; slices returned by WeightBytes become invalid.
+func (s *Store) Close() error {
+	if s == nil {
+		return nil
+	}
+	var err error
+	if s.mapped {
+		err = unmapFile(s.data)
+		s.mapped = false
+	}
+	s.data = nil
+	s.Manifest = nil
+	return err
+}

@@ -1,0 +1,191 @@
+// Package weights writes and reads the weights file (model.weights): raw
+// little-endian tensor bytes at absolute offsets named by manifest.json.
+//
+// Layout written: an 8-byte header "WGWT" + u32 LE 1 (so webnn-graph's own
+// unpack/inline tools and its JS loader read it), then each tensor at an
+// offset aligned to 64 bytes (zero padding), so a reader can map float
+// views zero-copy. Offsets are absolute, as rustnn/pywebnn read them.
+// Reading accepts any layout whose manifest ranges lie inside the file
+// (headerless convert-onnx blobs included).
+package weights
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+
+	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/manifest"
+)
+
+// Magic is the 4-byte file signature; Version follows as u32 LE.
+const (
+	Magic      = "WGWT"
+	Version    = 1
+	HeaderSize = 8
+	Alignment  = 64
+)
+
+// Writer streams tensors into a weights file. Identical tensors (same
+// bytes) are stored once; their manifest entries share an offset.
+type Writer struct {
+	path   string
+	f      *os.File
+	buf    *bufio.Writer
+	off    int64 // bytes written so far (file size once flushed)
+	seed   maphash.Seed
+	byHash map[uint64][]stored
+	man    *manifest.Manifest
+	err    error // sticky
+	done   bool
+}
+
+type stored struct{ off, n int64 }
+
+// NewWriter creates (truncates) path and writes the header.
+func NewWriter(path string) (*Writer, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
+	}
+	w := &Writer{path: path, f: f, buf: bufio.NewWriterSize(f, 1<<20), seed: maphash.MakeSeed(),
+		byHash: map[uint64][]stored{}, man: manifest.New()}
+	var hdr [HeaderSize]byte
+	copy(hdr[:], Magic)
+	binary.LittleEndian.PutUint32(hdr[4:], Version)
+	w.write(hdr[:])
+	if w.err != nil {
+		f.Close()
+		return nil, w.err
+	}
+	return w, nil
+}
+
+func (w *Writer) write(p []byte) {
+	if w.err != nil {
+		return
+	}
+	n, err := w.buf.Write(p)
+	w.off += int64(n)
+	if err != nil {
+		w.err = fmt.Errorf("weights: writing %s: %w", w.path, err)
+	}
+}
+
+var zeros [Alignment]byte
+
+// Add appends one tensor under key. len(data) must equal d.ByteLength();
+// d must be static. A key may be added only once.
+func (w *Writer) Add(key string, d graph.Desc, data []byte) error {
+	if w.done {
+		return fmt.Errorf("weights: Add(%q) after Finish", key)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if key == "" {
+		return errors.New("weights: empty tensor key")
+	}
+	if _, dup := w.man.Tensors[key]; dup {
+		return fmt.Errorf("weights: tensor %q added twice", key)
+	}
+	shape, ok := d.StaticShape()
+	if !ok {
+		return fmt.Errorf("weights: tensor %q: shape %s is not static", key, d)
+	}
+	if !d.DType.IsWebNN() {
+		return fmt.Errorf("weights: tensor %q: data type %s is not a WebNN operand type", key, d.DType)
+	}
+	if want := d.ByteLength(); int64(len(data)) != want {
+		return fmt.Errorf("weights: tensor %q: got %d bytes, %s needs %d", key, len(data), d, want)
+	}
+	ent := manifest.Entry{DataType: d.DType.String(), Shape: make([]int64, len(shape)), ByteLength: int64(len(data)), Layout: "row-major"}
+	for i, s := range shape {
+		ent.Shape[i] = int64(s)
+	}
+	h := maphash.Bytes(w.seed, data)
+	for _, s := range w.byHash[h] {
+		if s.n != int64(len(data)) {
+			continue
+		}
+		same, err := w.sameAs(s, data)
+		if err != nil {
+			w.err = err
+			return err
+		}
+		if same {
+			ent.ByteOffset = s.off
+			w.man.Tensors[key] = ent
+			return nil
+		}
+	}
+	if pad := (Alignment - w.off%Alignment) % Alignment; pad != 0 {
+		w.write(zeros[:pad])
+	}
+	ent.ByteOffset = w.off
+	w.write(data)
+	if w.err != nil {
+		return w.err
+	}
+	w.byHash[h] = append(w.byHash[h], stored{ent.ByteOffset, ent.ByteLength})
+	w.man.Tensors[key] = ent
+	return nil
+}
+
+// sameAs compares data with bytes already written, reading them back in
+// chunks (hash collisions are rare; the file is never buffered whole).
+func (w *Writer) sameAs(s stored, data []byte) (bool, error) {
+	if err := w.buf.Flush(); err != nil {
+		return false, fmt.Errorf("weights: writing %s: %w", w.path, err)
+	}
+	var chunk [64 << 10]byte
+	for done := int64(0); done < s.n; {
+		n := min(int64(len(chunk)), s.n-done)
+		if _, err := w.f.ReadAt(chunk[:n], s.off+done); err != nil && err != io.EOF {
+			return false, fmt.Errorf("weights: reading back %s: %w", w.path, err)
+		}
+		if !bytes.Equal(chunk[:n], data[done:done+n]) {
+			return false, nil
+		}
+		done += n
+	}
+	return true, nil
+}
+
+// Size is the number of bytes written so far.
+func (w *Writer) Size() int64 { return w.off }
+
+// Finish flushes, syncs and closes the file and returns the manifest.
+func (w *Writer) Finish() (*manifest.Manifest, error) {
+	if w.done {
+		return nil, errors.New("weights: Finish called twice")
+	}
+	w.done = true
+	err := w.err
+	if err == nil {
+		if err = w.buf.Flush(); err == nil {
+			err = w.f.Sync()
+		}
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("weights: writing %s: %w", w.path, err)
+	}
+	return w.man, nil
+}
+
+// Abort closes and removes the partly written file.
+func (w *Writer) Abort() error {
+	if !w.done {
+		w.done = true
+		w.f.Close()
+	}
+	return os.Remove(w.path)
+}
