@@ -1,16 +1,39 @@
 # webnn-graph — build, test, bench.
+#
+#   make test     vet + every test (conformance summaries printed at the end)
+#   make bench    kernel and decode benchmarks as ratios against named baselines
+#   make fuzz     each fuzz target for FUZZTIME (default 30s)
+#   make proto    regenerate onnxpb/onnx.pb.go from onnxpb/onnx.proto
+#   make example  the README's example: convert testdata/example/tiny_cnn.onnx, then verify it
+#   make ops-doc  regenerate docs/ops.md from the lowering registry
 GO ?= go
 PROTOC_GEN_GO_VERSION := v1.36.12
 GOBIN ?= $(shell $(GO) env GOPATH)/bin
+FUZZTIME ?= 30s
+REPORT := $(CURDIR)/bin/test-report.txt
 
-.PHONY: build test proto bench fuzz vet
+.PHONY: build test bench fuzz proto example ops-doc clean
 
 build:
 	$(GO) build -o bin/webnn-graph ./cmd/webnn-graph
 
 test:
+	@mkdir -p bin && rm -f $(REPORT)
 	$(GO) vet ./...
-	$(GO) test ./...
+	WEBNN_GRAPH_REPORT=$(REPORT) $(GO) test -timeout 25m ./...
+	@echo "--- conformance and zoo summaries ---"
+	@cat $(REPORT) 2>/dev/null || echo "(no suite summaries: test data absent)"
+
+bench:
+	$(GO) run ./tools/benchreport
+
+fuzz:
+	$(GO) test ./onnxpb -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./emit -run '^$$' -fuzz '^FuzzParseText$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./emit -run '^$$' -fuzz '^FuzzParseJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzManifestRead$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./weights -run '^$$' -fuzz '^FuzzWeightsOpen$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./tensor -run '^$$' -fuzz '^FuzzReadNPY$$' -fuzztime $(FUZZTIME)
 
 # proto regenerates onnxpb/onnx.pb.go from onnxpb/onnx.proto, installing
 # protoc (Debian's protobuf-compiler) and protoc-gen-go when absent.
@@ -18,3 +41,14 @@ proto:
 	@command -v protoc >/dev/null || (apt-get update -qq && apt-get install -y -qq protobuf-compiler)
 	GOBIN=$(GOBIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	cd onnxpb && PATH="$(GOBIN):$$PATH" protoc --go_out=. --go_opt=paths=source_relative onnx.proto
+
+example: build
+	./bin/webnn-graph convert testdata/example/tiny_cnn.onnx -o /tmp/tiny_cnn-webnn
+	./bin/webnn-graph validate /tmp/tiny_cnn-webnn/model.webnn
+	./bin/webnn-graph verify testdata/example/tiny_cnn.onnx --graph /tmp/tiny_cnn-webnn --inputs testdata/example/input.npz
+
+ops-doc:
+	$(GO) generate ./lower/...
+
+clean:
+	rm -rf bin

@@ -120,9 +120,9 @@ type Const struct {
 	Name    string
 	Desc    Desc // always static
 	Kind    ConstKind
-	Ref     string  // weights key, for ConstWeights
-	Scalar  Number  // for ConstScalar
-	Bytes   []byte  // for ConstBytes
+	Ref     string // weights key, for ConstWeights
+	Scalar  Number // for ConstScalar
+	Bytes   []byte // for ConstBytes
 	Comment string
 }
 
