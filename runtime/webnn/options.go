@@ -1,0 +1,599 @@
+package webnn
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/webnn-graph/webnn-graph/graph"
+)
+
+// opSpec registers one op: operand arity and the function that turns a node
+// into a kernel. floatF16 asks the runner to compute float16 in float32.
+type opSpec struct {
+	minIn, maxIn int // maxIn -1: unbounded
+	floatF16     bool
+	compile      func(nc *nodeCompiler) (kernelFn, error)
+}
+
+var opTable = map[string]opSpec{}
+
+func register(name string, minIn, maxIn int, floatF16 bool, fn func(nc *nodeCompiler) (kernelFn, error)) {
+	opTable[name] = opSpec{minIn: minIn, maxIn: maxIn, floatF16: floatF16, compile: fn}
+}
+
+// nodeCompiler reads one node's options while its kernel is built.
+type nodeCompiler struct {
+	c    *compiler
+	n    *graph.Node
+	st   *step
+	opts map[string]any
+	nout int // expected number of outputs; 0 = whatever the graph names
+}
+
+// get returns the first present, non-nil option among keys.
+func (nc *nodeCompiler) get(keys ...string) (any, string, bool) {
+	for _, k := range keys {
+		if v, ok := nc.opts[k]; ok && v != nil {
+			return v, k, true
+		}
+	}
+	return nil, "", false
+}
+
+func (nc *nodeCompiler) optInt(def int64, keys ...string) (int64, error) {
+	v, k, ok := nc.get(keys...)
+	if !ok {
+		return def, nil
+	}
+	i, err := toInt(v)
+	if err != nil {
+		return 0, fmt.Errorf("option %s: %w", k, err)
+	}
+	return i, nil
+}
+
+func (nc *nodeCompiler) optFloat(def float64, keys ...string) (float64, error) {
+	v, k, ok := nc.get(keys...)
+	if !ok {
+		return def, nil
+	}
+	f, err := toFloat(v)
+	if err != nil {
+		return 0, fmt.Errorf("option %s: %w", k, err)
+	}
+	return f, nil
+}
+
+func (nc *nodeCompiler) optBool(def bool, keys ...string) (bool, error) {
+	v, k, ok := nc.get(keys...)
+	if !ok {
+		return def, nil
+	}
+	switch b := v.(type) {
+	case bool:
+		return b, nil
+	case string:
+		if b == "true" {
+			return true, nil
+		}
+		if b == "false" {
+			return false, nil
+		}
+	case int64:
+		return b != 0, nil
+	}
+	return false, fmt.Errorf("option %s: not a boolean: %v", k, v)
+}
+
+func (nc *nodeCompiler) optString(def string, keys ...string) (string, error) {
+	v, k, ok := nc.get(keys...)
+	if !ok {
+		return def, nil
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		return "", fmt.Errorf("option %s: not a string: %v", k, v)
+	}
+	return s, nil
+}
+
+// optInts returns an int list option; ok is false when absent.
+func (nc *nodeCompiler) optInts(keys ...string) ([]int, bool, error) {
+	v, k, ok := nc.get(keys...)
+	if !ok {
+		return nil, false, nil
+	}
+	l, err := toInts(v)
+	if err != nil {
+		return nil, true, fmt.Errorf("option %s: %w", k, err)
+	}
+	return l, true, nil
+}
+
+func (nc *nodeCompiler) optFloats(keys ...string) ([]float64, bool, error) {
+	v, k, ok := nc.get(keys...)
+	if !ok {
+		return nil, false, nil
+	}
+	l, isList := v.([]any)
+	if !isList {
+		return nil, true, fmt.Errorf("option %s: not a list: %v", k, v)
+	}
+	out := make([]float64, len(l))
+	for i, e := range l {
+		f, err := toFloat(e)
+		if err != nil {
+			return nil, true, fmt.Errorf("option %s[%d]: %w", k, i, err)
+		}
+		out[i] = f
+	}
+	return out, true, nil
+}
+
+// optAxes reads a list of axes; negative values are rejected (the spec's
+// axes are unsigned).
+func (nc *nodeCompiler) optAxes(keys ...string) ([]int, bool, error) {
+	l, ok, err := nc.optInts(keys...)
+	if err != nil || !ok {
+		return l, ok, err
+	}
+	for _, a := range l {
+		if a < 0 {
+			return nil, true, fmt.Errorf("option %s: negative axis %d", keys[0], a)
+		}
+	}
+	return l, true, nil
+}
+
+// operand finds an optional operand: the positional input at pos when the
+// node has one, else an option among keys naming an operand (by name, or by
+// rustnn's operand index). It returns the index into the kernel's inputs,
+// or -1 when absent.
+func (nc *nodeCompiler) operand(pos int, keys ...string) (int, error) {
+	if pos >= 0 && pos < len(nc.n.Inputs) {
+		return pos, nil
+	}
+	v, k, ok := nc.get(keys...)
+	if !ok {
+		return -1, nil
+	}
+	var slot int
+	switch x := v.(type) {
+	case string:
+		s, ok := nc.c.slotOf[x]
+		if !ok {
+			return -1, fmt.Errorf("option %s names operand %q, which is not defined", k, x)
+		}
+		slot = s
+	default:
+		i, err := toInt(v)
+		if err != nil {
+			return -1, fmt.Errorf("option %s: not an operand: %v", k, v)
+		}
+		if i < 0 || int(i) >= len(nc.c.rustnnIndex) {
+			return -1, fmt.Errorf("option %s: operand index %d out of range", k, i)
+		}
+		slot = nc.c.rustnnIndex[i]
+	}
+	nc.st.ins = append(nc.st.ins, slot)
+	return len(nc.st.ins) - 1, nil
+}
+
+func toInt(v any) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return 0, fmt.Errorf("integer %d out of range", x)
+		}
+		return int64(x), nil
+	case float64:
+		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+			return 0, fmt.Errorf("not an integer: %v", x)
+		}
+		return int64(x), nil
+	case graph.Number:
+		return parseIntText(string(x))
+	case json.Number:
+		return parseIntText(string(x))
+	case string:
+		return parseIntText(x)
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 0, fmt.Errorf("not an integer: %v (%T)", v, v)
+}
+
+func parseIntText(s string) (int64, error) {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return i, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) {
+		return 0, fmt.Errorf("not an integer: %q", s)
+	}
+	return int64(f), nil
+}
+
+func toFloat(v any) (float64, error) {
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case int:
+		return float64(x), nil
+	case uint64:
+		return float64(x), nil
+	case graph.Number, json.Number, string:
+		m, err := parseMLNumber(x)
+		return m.f, err
+	}
+	return 0, fmt.Errorf("not a number: %v (%T)", v, v)
+}
+
+func toInts(v any) ([]int, error) {
+	switch l := v.(type) {
+	case []any:
+		out := make([]int, len(l))
+		for i, e := range l {
+			x, err := toInt(e)
+			if err != nil {
+				return nil, fmt.Errorf("[%d]: %w", i, err)
+			}
+			out[i] = int(x)
+		}
+		return out, nil
+	case []int64:
+		out := make([]int, len(l))
+		for i, e := range l {
+			out[i] = int(e)
+		}
+		return out, nil
+	case []int:
+		return append([]int(nil), l...), nil
+	}
+	// a single number stands for a one-element list
+	if x, err := toInt(v); err == nil {
+		return []int{int(x)}, nil
+	}
+	return nil, fmt.Errorf("not a list of integers: %v", v)
+}
+
+// dimExpr is one size in newShape/sizes: a static value or an expression
+// over dynamic dim names, bounded by maxSize.
+type dimExpr struct {
+	static  int
+	expr    *expr
+	text    string
+	maxSize int64
+}
+
+func (d dimExpr) eval(env map[string]int64) (int, error) {
+	if d.expr == nil {
+		return d.static, nil
+	}
+	v, err := d.expr.eval(env)
+	if err != nil {
+		return 0, fmt.Errorf("size %q: %w", d.text, err)
+	}
+	if v < 0 {
+		return 0, fmt.Errorf("size %q evaluates to %d", d.text, v)
+	}
+	if d.maxSize > 0 && v > d.maxSize {
+		return 0, fmt.Errorf("size %q evaluates to %d, above its maxSize %d", d.text, v, d.maxSize)
+	}
+	return int(v), nil
+}
+
+func evalDims(ds []dimExpr, env map[string]int64) ([]int, error) {
+	out := make([]int, len(ds))
+	for i, d := range ds {
+		v, err := d.eval(env)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// optDims reads a size list whose entries are integers or
+// {"name": EXPR, "maxSize": N} objects.
+func (nc *nodeCompiler) optDims(keys ...string) ([]dimExpr, bool, error) {
+	v, k, ok := nc.get(keys...)
+	if !ok {
+		return nil, false, nil
+	}
+	l, isList := v.([]any)
+	if !isList {
+		if li, err := toInts(v); err == nil {
+			out := make([]dimExpr, len(li))
+			for i, x := range li {
+				out[i] = dimExpr{static: x}
+			}
+			return out, true, nil
+		}
+		return nil, true, fmt.Errorf("option %s: not a list: %v", k, v)
+	}
+	out := make([]dimExpr, len(l))
+	for i, e := range l {
+		d, err := parseDim(e)
+		if err != nil {
+			return nil, true, fmt.Errorf("option %s[%d]: %w", k, i, err)
+		}
+		out[i] = d
+	}
+	return out, true, nil
+}
+
+func parseDim(e any) (dimExpr, error) {
+	switch x := e.(type) {
+	case map[string]any:
+		name, _ := x["name"].(string)
+		if name == "" {
+			return dimExpr{}, fmt.Errorf("dynamic size without a name: %v", x)
+		}
+		var maxSize int64
+		if m, ok := x["maxSize"]; ok && m != nil {
+			v, err := toInt(m)
+			if err != nil {
+				return dimExpr{}, fmt.Errorf("maxSize: %w", err)
+			}
+			maxSize = v
+		}
+		ex, err := parseExpr(name)
+		if err != nil {
+			return dimExpr{}, err
+		}
+		if c, ok := ex.constant(); ok {
+			return dimExpr{static: int(c)}, nil
+		}
+		return dimExpr{expr: ex, text: name, maxSize: maxSize}, nil
+	case graph.Dim:
+		if x.IsDynamic() {
+			ex, err := parseExpr(x.Name)
+			if err != nil {
+				return dimExpr{}, err
+			}
+			return dimExpr{expr: ex, text: x.Name, maxSize: x.MaxSize}, nil
+		}
+		return dimExpr{static: int(x.Size)}, nil
+	}
+	v, err := toInt(e)
+	if err != nil {
+		return dimExpr{}, err
+	}
+	if v < 0 {
+		return dimExpr{}, fmt.Errorf("negative size %d", v)
+	}
+	return dimExpr{static: int(v)}, nil
+}
+
+// expr is a parsed size expression:
+//
+//	expr := term (("+"|"-") term)* ; term := factor (("*"|"/"|"%") factor)*
+//	factor := INT | IDENT | "(" expr ")" | ("max"|"min") "(" expr "," expr ")"
+//
+// "/" is floor division.
+type expr struct {
+	op   byte // 0 literal, 'v' variable, or + - * / % M(max) m(min)
+	val  int64
+	name string
+	l, r *expr
+}
+
+func (e *expr) constant() (int64, bool) {
+	switch e.op {
+	case 0:
+		return e.val, true
+	case 'v':
+		return 0, false
+	}
+	if _, ok := e.l.constant(); !ok {
+		return 0, false
+	}
+	if _, ok := e.r.constant(); !ok {
+		return 0, false
+	}
+	v, err := e.eval(nil)
+	return v, err == nil
+}
+
+func (e *expr) eval(env map[string]int64) (int64, error) {
+	switch e.op {
+	case 0:
+		return e.val, nil
+	case 'v':
+		v, ok := env[e.name]
+		if !ok {
+			return 0, fmt.Errorf("dynamic dim %q is not bound by any input", e.name)
+		}
+		return v, nil
+	}
+	a, err := e.l.eval(env)
+	if err != nil {
+		return 0, err
+	}
+	b, err := e.r.eval(env)
+	if err != nil {
+		return 0, err
+	}
+	switch e.op {
+	case '+':
+		return a + b, nil
+	case '-':
+		return a - b, nil
+	case '*':
+		return a * b, nil
+	case '/', '%':
+		if b == 0 {
+			return 0, fmt.Errorf("division by zero")
+		}
+		q := a / b
+		if (a%b != 0) && ((a < 0) != (b < 0)) {
+			q--
+		}
+		if e.op == '/' {
+			return q, nil
+		}
+		return a - q*b, nil
+	case 'M':
+		return max(a, b), nil
+	case 'm':
+		return min(a, b), nil
+	}
+	return 0, fmt.Errorf("bad expression operator %q", e.op)
+}
+
+type exprParser struct {
+	toks []string
+	pos  int
+	src  string
+}
+
+func parseExpr(s string) (*expr, error) {
+	p := &exprParser{src: s}
+	for i := 0; i < len(s); {
+		r := rune(s[i])
+		switch {
+		case r == ' ' || r == '\t':
+			i++
+		case strings.ContainsRune("+-*/%(),", r):
+			p.toks = append(p.toks, s[i:i+1])
+			i++
+		case unicode.IsDigit(r) || unicode.IsLetter(r) || r == '_':
+			j := i
+			for j < len(s) && (unicode.IsDigit(rune(s[j])) || unicode.IsLetter(rune(s[j])) || s[j] == '_' || s[j] == '.') {
+				j++
+			}
+			p.toks = append(p.toks, s[i:j])
+			i = j
+		default:
+			return nil, fmt.Errorf("size expression %q: unexpected %q", s, r)
+		}
+	}
+	e, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	if p.pos != len(p.toks) {
+		return nil, fmt.Errorf("size expression %q: unexpected %q", s, p.toks[p.pos])
+	}
+	return e, nil
+}
+
+func (p *exprParser) peek() string {
+	if p.pos < len(p.toks) {
+		return p.toks[p.pos]
+	}
+	return ""
+}
+
+func (p *exprParser) expr() (*expr, error) {
+	l, err := p.term()
+	if err != nil {
+		return nil, err
+	}
+	for t := p.peek(); t == "+" || t == "-"; t = p.peek() {
+		p.pos++
+		r, err := p.term()
+		if err != nil {
+			return nil, err
+		}
+		l = &expr{op: t[0], l: l, r: r}
+	}
+	return l, nil
+}
+
+func (p *exprParser) term() (*expr, error) {
+	l, err := p.factor()
+	if err != nil {
+		return nil, err
+	}
+	for t := p.peek(); t == "*" || t == "/" || t == "%"; t = p.peek() {
+		p.pos++
+		r, err := p.factor()
+		if err != nil {
+			return nil, err
+		}
+		l = &expr{op: t[0], l: l, r: r}
+	}
+	return l, nil
+}
+
+func (p *exprParser) expect(t string) error {
+	if p.peek() != t {
+		return fmt.Errorf("size expression %q: expected %q", p.src, t)
+	}
+	p.pos++
+	return nil
+}
+
+func (p *exprParser) factor() (*expr, error) {
+	t := p.peek()
+	switch {
+	case t == "":
+		return nil, fmt.Errorf("size expression %q: unexpected end", p.src)
+	case t == "(":
+		p.pos++
+		e, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		return e, p.expect(")")
+	case t == "-":
+		p.pos++
+		f, err := p.factor()
+		if err != nil {
+			return nil, err
+		}
+		return &expr{op: '-', l: &expr{}, r: f}, nil
+	case (t == "max" || t == "min") && p.pos+1 < len(p.toks) && p.toks[p.pos+1] == "(":
+		p.pos += 2
+		a, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect(","); err != nil {
+			return nil, err
+		}
+		b, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect(")"); err != nil {
+			return nil, err
+		}
+		op := byte('M')
+		if t == "min" {
+			op = 'm'
+		}
+		return &expr{op: op, l: a, r: b}, nil
+	case t[0] >= '0' && t[0] <= '9':
+		p.pos++
+		v, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("size expression %q: bad integer %q", p.src, t)
+		}
+		return &expr{val: v}, nil
+	case strings.ContainsAny(t[:1], "+*/%),"):
+		return nil, fmt.Errorf("size expression %q: unexpected %q", p.src, t)
+	}
+	p.pos++
+	return &expr{op: 'v', name: t}, nil
+}

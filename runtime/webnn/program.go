@@ -1,0 +1,454 @@
+// Package webnn is the reference CPU interpreter of WebNN graphs: the half
+// of parity checking that speaks for the browser. It follows the W3C WebNN
+// spec (op names, options, dtype rules, rounding) rather than ONNX habits.
+//
+// Compile resolves constants once and turns the graph into a plan: an
+// ordered list of steps whose operands are slot numbers, each with a kernel
+// closure built from the node's options. Run binds dynamic dims from the
+// input shapes, then executes the steps; every step keeps the buffers it
+// allocated and reuses them on the next run when the size still fits.
+package webnn
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"sync"
+
+	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/runtime/kernel"
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+// kernelFn executes one node: it reads the step's operand tensors and
+// returns its results (in node output order).
+type kernelFn func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error)
+
+// step is one node of the plan.
+type step struct {
+	node     *graph.Node
+	ins      []int // operand slots; -1 for an absent optional operand
+	outs     []int
+	run      kernelFn
+	floatF16 bool // float16 operands are computed in float32 and rounded back per result
+
+	release []int // slots whose last reader is this step (or never read): their buffers go back to the pool after it
+}
+
+// Program is a compiled WebNN graph. Run is serialised by a mutex: buffers
+// belong to the program.
+type Program struct {
+	g       *graph.Graph
+	nslots  int
+	slotOf  map[string]int
+	consts  []*tensor.Tensor // by slot; nil for non-const slots
+	inSlots []int
+	outSlot []int
+	steps   []*step
+	names   []string // slot → operand name, for messages
+
+	mu   sync.Mutex
+	vals []*tensor.Tensor
+	pool bufferPool
+}
+
+// Inputs lists the graph inputs.
+func (p *Program) Inputs() []graph.Input { return p.g.Inputs }
+
+// Outputs lists the graph outputs.
+func (p *Program) Outputs() []graph.Output { return p.g.Outputs }
+
+// compiler holds the state of Compile.
+type compiler struct {
+	opts   Options
+	g      *graph.Graph
+	slotOf map[string]int
+	names  []string
+	consts map[int]*tensor.Tensor
+	// rustnn's operand numbering (inputs by name, consts by name, then node
+	// outputs in order), for operand-valued options written as indices.
+	rustnnIndex []int
+}
+
+func (c *compiler) newSlot(name string) (int, error) {
+	if _, dup := c.slotOf[name]; dup {
+		return 0, fmt.Errorf("operand %q defined twice", name)
+	}
+	s := len(c.names)
+	c.slotOf[name] = s
+	c.names = append(c.names, name)
+	return s, nil
+}
+
+// Options tune Compile.
+type Options struct {
+	// ClampIndices makes gather*/scatter* clamp out-of-range indices into
+	// range, as the WebNN spec lets a browser do (and the WPT suite
+	// expects). The default reports them as errors: for parity checking a
+	// silently clamped index would hide a wrong graph.
+	ClampIndices bool
+}
+
+// Compile checks g and builds its execution plan. Weights are fetched from
+// ws (which may be nil when the graph has no @weights consts) and decoded
+// once.
+func Compile(g *graph.Graph, ws graph.WeightSource) (*Program, error) {
+	return CompileWith(g, ws, Options{})
+}
+
+// CompileWith is Compile with options.
+func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program, error) {
+	c := &compiler{g: g, slotOf: map[string]int{}, consts: map[int]*tensor.Tensor{}, opts: opts}
+	p := &Program{g: g}
+	inputNames := make([]string, 0, len(g.Inputs))
+	for _, in := range g.Inputs {
+		if !in.Desc.DType.IsWebNN() {
+			return nil, fmt.Errorf("webnn: input %q: unsupported data type %v", in.Name, in.Desc.DType)
+		}
+		s, err := c.newSlot(in.Name)
+		if err != nil {
+			return nil, fmt.Errorf("webnn: input: %w", err)
+		}
+		p.inSlots = append(p.inSlots, s)
+		inputNames = append(inputNames, in.Name)
+	}
+	constNames := make([]string, 0, len(g.Consts))
+	for i := range g.Consts {
+		k := &g.Consts[i]
+		t, err := decodeConst(k, ws)
+		if err != nil {
+			return nil, fmt.Errorf("webnn: const %q: %w", k.Name, err)
+		}
+		s, err := c.newSlot(k.Name)
+		if err != nil {
+			return nil, fmt.Errorf("webnn: const: %w", err)
+		}
+		c.consts[s] = t
+		constNames = append(constNames, k.Name)
+	}
+	sort.Strings(inputNames)
+	sort.Strings(constNames)
+	for _, n := range inputNames {
+		c.rustnnIndex = append(c.rustnnIndex, c.slotOf[n])
+	}
+	for _, n := range constNames {
+		c.rustnnIndex = append(c.rustnnIndex, c.slotOf[n])
+	}
+	for i := range g.Nodes {
+		n := &g.Nodes[i]
+		st, err := c.compileNode(n)
+		if err != nil {
+			return nil, fmt.Errorf("webnn: node %q (%s): %w", n.ID, n.Op, err)
+		}
+		p.steps = append(p.steps, st)
+	}
+	for _, o := range g.Outputs {
+		s, ok := c.slotOf[o.Operand]
+		if !ok {
+			return nil, fmt.Errorf("webnn: output %q: operand %q is not defined", o.Name, o.Operand)
+		}
+		p.outSlot = append(p.outSlot, s)
+	}
+	p.nslots = len(c.names)
+	p.slotOf = c.slotOf
+	p.names = c.names
+	p.consts = make([]*tensor.Tensor, p.nslots)
+	for s, t := range c.consts {
+		p.consts[s] = t
+	}
+	p.vals = make([]*tensor.Tensor, p.nslots)
+	p.planRelease()
+	return p, nil
+}
+
+// planRelease records, per step, the slots whose buffers can be recycled
+// once it has run: operands read for the last time, and results nobody
+// reads. Graph outputs stay live to the end of the run.
+func (p *Program) planRelease() {
+	last := make([]int, p.nslots)
+	for i := range last {
+		last[i] = -1
+	}
+	for i, st := range p.steps {
+		for _, s := range st.ins {
+			if s >= 0 {
+				last[s] = i
+			}
+		}
+		for _, s := range st.outs {
+			if last[s] < i {
+				last[s] = i
+			}
+		}
+	}
+	for _, s := range p.outSlot {
+		last[s] = len(p.steps)
+	}
+	for s, i := range last {
+		if i >= 0 && i < len(p.steps) && p.consts[s] == nil {
+			p.steps[i].release = append(p.steps[i].release, s)
+		}
+	}
+}
+
+func (c *compiler) compileNode(n *graph.Node) (*step, error) {
+	spec, ok := opTable[n.Op]
+	if !ok {
+		return nil, fmt.Errorf("unknown WebNN op %q", n.Op)
+	}
+	if len(n.Inputs) < spec.minIn || (spec.maxIn >= 0 && len(n.Inputs) > spec.maxIn) {
+		if spec.maxIn == spec.minIn {
+			return nil, fmt.Errorf("takes %d operand inputs, got %d", spec.minIn, len(n.Inputs))
+		}
+		return nil, fmt.Errorf("takes %d to %d operand inputs, got %d", spec.minIn, spec.maxIn, len(n.Inputs))
+	}
+	st := &step{node: n, floatF16: spec.floatF16}
+	for _, name := range n.Inputs {
+		s, ok := c.slotOf[name]
+		if !ok {
+			return nil, fmt.Errorf("input operand %q is not defined (before this node)", name)
+		}
+		st.ins = append(st.ins, s)
+	}
+	nc := &nodeCompiler{c: c, n: n, st: st, opts: n.Options}
+	fn, err := spec.compile(nc)
+	if err != nil {
+		return nil, err
+	}
+	st.run = fn
+	outs := n.OutputNames()
+	if nc.nout > 0 && len(outs) != nc.nout {
+		return nil, fmt.Errorf("defines %d outputs, the graph names %d", nc.nout, len(outs))
+	}
+	for _, o := range outs {
+		s, err := c.newSlot(o)
+		if err != nil {
+			return nil, err
+		}
+		st.outs = append(st.outs, s)
+		c.rustnnIndex = append(c.rustnnIndex, s)
+	}
+	return st, nil
+}
+
+// execCtx is what a kernel sees while running.
+type execCtx struct {
+	st  *step
+	env map[string]int64
+	p   *Program
+}
+
+// alloc returns a tensor from the program's buffer pool; its data may hold
+// stale values, so the kernel must write every element.
+func (x *execCtx) alloc(dt tensor.DType, shape []int) *tensor.Tensor {
+	return &tensor.Tensor{DType: dt, Shape: append([]int(nil), shape...), Data: x.p.pool.get(dt, tensor.NumElements(shape))}
+}
+
+// allocZero is alloc with every element set to zero.
+func (x *execCtx) allocZero(dt tensor.DType, shape []int) *tensor.Tensor {
+	t := x.alloc(dt, shape)
+	clearData(t.Data)
+	return t
+}
+
+// Run executes the program. inputs are keyed by graph input name; the result
+// is keyed by graph output name and never aliases the program's buffers.
+func (p *Program) Run(inputs map[string]*tensor.Tensor) (out map[string]*tensor.Tensor, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	env, err := p.bindInputs(inputs)
+	if err != nil {
+		return nil, err
+	}
+	vals := p.vals
+	copy(vals, p.consts)
+	for i, s := range p.inSlots {
+		vals[s] = inputs[p.g.Inputs[i].Name]
+	}
+	x := &execCtx{env: env, p: p}
+	defer p.pool.reset()
+	var cur *step
+	defer func() {
+		if r := recover(); r != nil {
+			name := "?"
+			if cur != nil {
+				name = fmt.Sprintf("node %q (%s)", cur.node.ID, cur.node.Op)
+			}
+			if ae, ok := r.(allocError); ok {
+				err = fmt.Errorf("webnn: %s: %v", name, ae)
+			} else {
+				err = fmt.Errorf("webnn: %s: internal error: %v\n%s", name, r, debug.Stack())
+			}
+			out = nil
+		}
+	}()
+	ins := make([]*tensor.Tensor, 0, 8)
+	for _, st := range p.steps {
+		cur = st
+		ins = ins[:0]
+		for _, s := range st.ins {
+			if s < 0 {
+				ins = append(ins, nil)
+			} else {
+				ins = append(ins, vals[s])
+			}
+		}
+		x.st = st
+		p.pool.stepStart()
+		res, err := runStep(x, st, ins)
+		if err != nil {
+			return nil, fmt.Errorf("webnn: node %q (%s): %w", st.node.ID, st.node.Op, err)
+		}
+		if len(res) != len(st.outs) {
+			return nil, fmt.Errorf("webnn: node %q (%s): produced %d results, expected %d", st.node.ID, st.node.Op, len(res), len(st.outs))
+		}
+		for i, s := range st.outs {
+			vals[s] = res[i]
+			p.pool.retain(res[i].Data)
+		}
+		p.pool.stepEnd()
+		for _, s := range st.release {
+			if vals[s] != nil {
+				p.pool.drop(vals[s].Data)
+			}
+		}
+	}
+	out = make(map[string]*tensor.Tensor, len(p.outSlot))
+	for i, s := range p.outSlot {
+		out[p.g.Outputs[i].Name] = vals[s].Clone()
+	}
+	clear(vals)
+	return out, nil
+}
+
+// runStep runs a kernel, computing float16 operands in float32 when the op
+// asks for it: inputs are widened exactly and every float result is rounded
+// to half once, as the conformance suite expects.
+func runStep(x *execCtx, st *step, ins []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if !st.floatF16 {
+		return st.run(x, ins)
+	}
+	half := false
+	for _, t := range ins {
+		if t != nil && t.DType == tensor.Float16 {
+			half = true
+			break
+		}
+	}
+	if !half {
+		return st.run(x, ins)
+	}
+	wide := make([]*tensor.Tensor, len(ins))
+	for i, t := range ins {
+		if t != nil && t.DType == tensor.Float16 {
+			w := x.alloc(tensor.Float32, t.Shape)
+			kernel.F16ToF32(w.Data.([]float32), t.Data.([]uint16))
+			wide[i] = w
+		} else {
+			wide[i] = t
+		}
+	}
+	res, err := st.run(x, wide)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range res {
+		if r.DType == tensor.Float32 {
+			h := x.alloc(tensor.Float16, r.Shape)
+			kernel.F32ToF16(h.Data.([]uint16), r.Data.([]float32))
+			res[i] = h
+		}
+	}
+	return res, nil
+}
+
+// bindInputs checks every input against its declaration and binds the
+// dynamic dim names.
+func (p *Program) bindInputs(inputs map[string]*tensor.Tensor) (map[string]int64, error) {
+	known := make(map[string]bool, len(p.g.Inputs))
+	for _, in := range p.g.Inputs {
+		known[in.Name] = true
+	}
+	for name := range inputs {
+		if !known[name] {
+			names := make([]string, 0, len(known))
+			for _, in := range p.g.Inputs {
+				names = append(names, in.Name)
+			}
+			return nil, fmt.Errorf("webnn: unknown input %q (graph inputs: %v)", name, names)
+		}
+	}
+	env := map[string]int64{}
+	boundBy := map[string]string{}
+	for _, in := range p.g.Inputs {
+		t, ok := inputs[in.Name]
+		if !ok || t == nil {
+			return nil, fmt.Errorf("webnn: input %q is missing", in.Name)
+		}
+		if t.DType != in.Desc.DType {
+			return nil, fmt.Errorf("webnn: input %q: data type %v, graph declares %v", in.Name, t.DType, in.Desc.DType)
+		}
+		if len(t.Shape) != len(in.Desc.Shape) {
+			return nil, fmt.Errorf("webnn: input %q: rank %d (shape %v), graph declares rank %d (%v)", in.Name, len(t.Shape), t.Shape, len(in.Desc.Shape), in.Desc)
+		}
+		for i, d := range in.Desc.Shape {
+			v := int64(t.Shape[i])
+			if v < 0 {
+				return nil, fmt.Errorf("webnn: input %q: negative dim %d at %d", in.Name, v, i)
+			}
+			if !d.IsDynamic() {
+				if v != d.Size {
+					return nil, fmt.Errorf("webnn: input %q: dim %d is %d, graph declares %d", in.Name, i, v, d.Size)
+				}
+				continue
+			}
+			if v > d.MaxSize {
+				return nil, fmt.Errorf("webnn: input %q: dynamic dim %q (dim %d) = %d exceeds its maxSize %d", in.Name, d.Name, i, v, d.MaxSize)
+			}
+			if old, ok := env[d.Name]; ok && old != v {
+				return nil, fmt.Errorf("webnn: input %q: dynamic dim %q (dim %d) = %d, but input %q bound it to %d", in.Name, d.Name, i, v, boundBy[d.Name], old)
+			}
+			env[d.Name] = v
+			boundBy[d.Name] = in.Name
+		}
+		if n := dataLen(t.Data); n != t.Len() {
+			return nil, fmt.Errorf("webnn: input %q: shape %v needs %d elements, data has %d", in.Name, t.Shape, t.Len(), n)
+		}
+		if !dataMatches(t) {
+			return nil, fmt.Errorf("webnn: input %q: data is %T, not the Go slice type of %v", in.Name, t.Data, t.DType)
+		}
+	}
+	return env, nil
+}
+
+// decodeConst turns a graph constant into a tensor.
+func decodeConst(k *graph.Const, ws graph.WeightSource) (*tensor.Tensor, error) {
+	shape, ok := k.Desc.StaticShape()
+	if !ok {
+		return nil, fmt.Errorf("constant with dynamic shape %v", k.Desc)
+	}
+	dt := k.Desc.DType
+	if !dt.IsWebNN() {
+		return nil, fmt.Errorf("unsupported data type %v", dt)
+	}
+	switch k.Kind {
+	case graph.ConstWeights:
+		if ws == nil {
+			return nil, fmt.Errorf("@weights(%q) but no weights were given", k.Ref)
+		}
+		b, err := ws.WeightBytes(k.Ref)
+		if err != nil {
+			return nil, fmt.Errorf("@weights(%q): %w", k.Ref, err)
+		}
+		return tensor.FromBytes(dt, shape, b, false)
+	case graph.ConstBytes:
+		return tensor.FromBytes(dt, shape, k.Bytes, false)
+	case graph.ConstScalar:
+		t := tensor.New(dt, shape)
+		if err := fillNumber(t, string(k.Scalar)); err != nil {
+			return nil, fmt.Errorf("@scalar(%s): %w", k.Scalar, err)
+		}
+		return t, nil
+	}
+	return nil, fmt.Errorf("unknown const kind %d", k.Kind)
+}
