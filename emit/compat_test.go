@@ -84,7 +84,7 @@ func TestCompatCorpus(t *testing.T) {
 	if len(files) < 28 {
 		t.Errorf("only %d corpus graphs found", len(files))
 	}
-	fmt.Printf("compat corpus: %d passed, %d failed, 0 skipped (%d expected failures listed)\n", passed, failed, len(expect))
+	testenv.Report("compat corpus: %d passed, %d failed, 0 skipped (%d expected failures listed)", passed, failed, len(expect))
 }
 
 var errNowPasses = errors.New("listed as an expected failure but passes now")

@@ -167,7 +167,7 @@ func TestReadTensorFile(t *testing.T) {
 		}
 		passed++
 	}
-	fmt.Printf("onnx-tensor-files: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	testenv.Report("onnx-tensor-files: %d passed, %d failed, %d skipped", passed, failed, skipped)
 	if _, err := ReadTensorFile(filepath.Join(t.TempDir(), "absent.pb")); err == nil {
 		t.Errorf("ReadTensorFile of a missing file succeeded")
 	}

@@ -67,7 +67,7 @@ func runSuite(t *testing.T, title, root, prefix string) {
 			}
 		}
 	}
-	fmt.Printf("%s: %d passed, %d failed, %d skipped\n", title, passed, failed, skipped)
+	testenv.Report("%s: %d passed, %d failed, %d skipped", title, passed, failed, skipped)
 	if len(nowPassing) > 0 {
 		t.Logf("listed as failing but now passing (shrink %s): %v", nodeExpectedFailures, nowPassing)
 	}

@@ -102,5 +102,5 @@ func TestReadZooNPZ(t *testing.T) {
 			}
 		}
 	}
-	fmt.Printf("npz-zoo: %d passed, %d failed, 0 skipped (%d arrays)\n", read, len(files)-read, arrays)
+	testenv.Report("npz-zoo: %d passed, %d failed, 0 skipped (%d arrays)", read, len(files)-read, arrays)
 }

@@ -293,7 +293,7 @@ func runSuite(t *testing.T, label, root, prefix string, expected map[string]stri
 			}
 		}
 	}
-	fmt.Printf("%s: %d passed, %d failed, %d skipped\n", label, res.passed, res.failed, res.skipped)
+	testenv.Report("%s: %d passed, %d failed, %d skipped", label, res.passed, res.failed, res.skipped)
 	for _, k := range nowPassing {
 		t.Logf("%s is listed as an expected failure but passes; remove it from the list", k)
 	}
@@ -326,7 +326,7 @@ func TestONNXNodeOtherSuites(t *testing.T) {
 	for _, suite := range []string{"pytorch-converted", "pytorch-operator", "simple"} {
 		root := filepath.Join(testenv.ONNXTestData, suite)
 		if _, err := os.Stat(root); err != nil {
-			fmt.Printf("onnx-%s: 0 passed, 0 failed, 0 skipped (absent)\n", suite)
+			testenv.Report("onnx-%s: 0 passed, 0 failed, 0 skipped (absent)", suite)
 			continue
 		}
 		runSuite(t, "onnx-"+suite, root, suite+"/", expected)

@@ -629,7 +629,7 @@ func TestWPT(t *testing.T) {
 		t.Logf("wpt-webnn %-40s %3d passed %3d failed %3d skipped", s, c.pass, c.fail, c.skip)
 	}
 	run := total.pass + total.fail
-	fmt.Printf("wpt-webnn: %d passed, %d failed, %d skipped (float32 %d/%d = %.1f%%, all %.1f%%)\n",
+	testenv.Report("wpt-webnn: %d passed, %d failed, %d skipped (float32 %d/%d = %.1f%%, all %.1f%%)",
 		total.pass, total.fail, total.skip, f32Pass, f32All, 100*float64(f32Pass)/float64(max(f32All, 1)), 100*float64(total.pass)/float64(max(run, 1)))
 	if os.Getenv("WPT_WRITE_FAILURES") != "" {
 		os.WriteFile(os.Getenv("WPT_WRITE_FAILURES"), []byte(strings.Join(newFailures, "\n")+"\n"), 0o644)
