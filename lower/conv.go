@@ -1,0 +1,237 @@
+// Conv and ConvTranspose: WebNN conv2d/convTranspose2d in NCHW with OIHW
+// (IOHW) filters, the layouts ONNX uses, so no transposes are needed.
+// 1-D convolutions are reshaped to 2-D with a height of 1.
+
+package lower
+
+import (
+	"fmt"
+
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
+)
+
+// convGeometry holds the 2-D parameters of a Conv/pool node.
+type convGeometry struct {
+	kernel    []int64 // kH, kW
+	strides   []int64
+	dilations []int64
+	padding   []int64 // WebNN order: top, bottom, left, right
+}
+
+// geometry reads kernel/strides/dilations/pads/auto_pad for spatial rank
+// sr (1 or 2). kernel comes from the attribute or, for Conv, the weights.
+func (c *ctx) geometry(n *srcNode, sr int, kernel []int64, inSpatial []shapeinfer.Expr) (*convGeometry, error) {
+	if len(kernel) != sr {
+		return nil, fmt.Errorf("%w: kernel_shape %v does not match spatial rank %d", ErrUnsupported, kernel, sr)
+	}
+	get := func(name string, def int64) ([]int64, error) {
+		v := attrInts(n, name)
+		if v == nil {
+			v = make([]int64, sr)
+			for i := range v {
+				v[i] = def
+			}
+		}
+		if len(v) != sr {
+			return nil, fmt.Errorf("attribute %s=%v does not match spatial rank %d", name, v, sr)
+		}
+		return v, nil
+	}
+	strides, err := get("strides", 1)
+	if err != nil {
+		return nil, err
+	}
+	dil, err := get("dilations", 1)
+	if err != nil {
+		return nil, err
+	}
+	pads := attrInts(n, "pads")
+	if pads == nil {
+		pads = make([]int64, 2*sr)
+	}
+	if len(pads) != 2*sr {
+		return nil, fmt.Errorf("attribute pads=%v does not match spatial rank %d", pads, sr)
+	}
+	switch ap := attrString(n, "auto_pad", "NOTSET"); ap {
+	case "NOTSET":
+	case "VALID":
+		pads = make([]int64, 2*sr)
+	case "SAME_UPPER", "SAME_LOWER":
+		for i := 0; i < sr; i++ {
+			in, ok := inSpatial[i].Value()
+			if !ok {
+				return nil, fmt.Errorf("%w: auto_pad=%s needs a static spatial dim, dim %d is %q", ErrUnsupported, ap, i, inSpatial[i].String())
+			}
+			out := (in + strides[i] - 1) / strides[i]
+			total := max((out-1)*strides[i]+(kernel[i]-1)*dil[i]+1-in, 0)
+			if ap == "SAME_UPPER" {
+				pads[i], pads[i+sr] = total/2, total-total/2
+			} else {
+				pads[i], pads[i+sr] = total-total/2, total/2
+			}
+		}
+	default:
+		return nil, unsupportedAttr("auto_pad", ap)
+	}
+	g := &convGeometry{kernel: kernel, strides: strides, dilations: dil}
+	if sr == 1 {
+		g.kernel = []int64{1, kernel[0]}
+		g.strides = []int64{1, strides[0]}
+		g.dilations = []int64{1, dil[0]}
+		g.padding = []int64{0, 0, pads[0], pads[1]}
+	} else {
+		g.padding = []int64{pads[0], pads[2], pads[1], pads[3]}
+	}
+	return g, nil
+}
+
+func checkConv(c *ctx, n *srcNode) error {
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	if r != 3 && r != 4 {
+		return fmt.Errorf("%w: %d-D convolution (WebNN has conv2d only)", ErrUnsupported, r-2)
+	}
+	return nil
+}
+
+func lowerConv(c *ctx, n *srcNode) error {
+	xs, err := c.ins(n, 0, 1)
+	if err != nil {
+		return err
+	}
+	xShape, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	wShape, err := c.inShape(n, 1)
+	if err != nil {
+		return err
+	}
+	sr := len(xShape) - 2
+	if sr != 1 && sr != 2 || len(wShape) != sr+2 {
+		return fmt.Errorf("%w: %d-D convolution (WebNN has conv2d only)", ErrUnsupported, sr)
+	}
+	kernel := attrInts(n, "kernel_shape")
+	if kernel == nil {
+		ws, ok := staticInts(wShape[2:])
+		if !ok {
+			return fmt.Errorf("%w: kernel shape is not static", ErrUnsupported)
+		}
+		kernel = ws
+	}
+	g, err := c.geometry(n, sr, kernel, xShape[2:])
+	if err != nil {
+		return err
+	}
+	x, w := xs[0], xs[1]
+	if sr == 1 {
+		one := shapeinfer.Const(1)
+		if x, err = c.reshapeTo(n, x, []shapeinfer.Expr{xShape[0], xShape[1], one, xShape[2]}); err != nil {
+			return err
+		}
+		if w, err = c.reshapeTo(n, w, []shapeinfer.Expr{wShape[0], wShape[1], one, wShape[2]}); err != nil {
+			return err
+		}
+	}
+	opts := map[string]any{
+		"padding":   intsAny(g.padding),
+		"strides":   intsAny(g.strides),
+		"dilations": intsAny(g.dilations),
+	}
+	if grp := attrInt(n, "group", 1); grp != 1 {
+		opts["groups"] = grp
+	}
+	ins := []string{x, w}
+	if n.hasInput(2) {
+		b, err := c.in(n, 2)
+		if err != nil {
+			return err
+		}
+		ins = append(ins, b)
+	}
+	out := c.op(n, "conv2d", ins, opts)
+	if sr == 1 {
+		os, err := c.outShape(n, 0)
+		if err != nil {
+			return err
+		}
+		if out, err = c.reshapeTo(n, out, os); err != nil {
+			return err
+		}
+	}
+	c.bind(n, 0, out)
+	return nil
+}
+
+func checkConvTranspose(c *ctx, n *srcNode) error {
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	if r != 4 {
+		return fmt.Errorf("%w: %d-D transposed convolution (WebNN has convTranspose2d only)", ErrUnsupported, r-2)
+	}
+	if ap := attrString(n, "auto_pad", "NOTSET"); ap != "NOTSET" && ap != "VALID" {
+		return unsupportedAttr("auto_pad", ap)
+	}
+	return nil
+}
+
+func lowerConvTranspose(c *ctx, n *srcNode) error {
+	if err := checkConvTranspose(c, n); err != nil {
+		return err
+	}
+	xs, err := c.ins(n, 0, 1)
+	if err != nil {
+		return err
+	}
+	wShape, err := c.inShape(n, 1)
+	if err != nil {
+		return err
+	}
+	xShape, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	kernel := attrInts(n, "kernel_shape")
+	if kernel == nil {
+		ws, ok := staticInts(wShape[2:])
+		if !ok {
+			return fmt.Errorf("%w: kernel shape is not static", ErrUnsupported)
+		}
+		kernel = ws
+	}
+	g, err := c.geometry(n, 2, kernel, xShape[2:])
+	if err != nil {
+		return err
+	}
+	opts := map[string]any{
+		"padding":   intsAny(g.padding),
+		"strides":   intsAny(g.strides),
+		"dilations": intsAny(g.dilations),
+	}
+	if op := attrInts(n, "output_padding"); op != nil {
+		opts["outputPadding"] = intsAny(op)
+	}
+	if os := attrInts(n, "output_shape"); os != nil {
+		if len(os) != 2 {
+			return unsupportedAttr("output_shape", os)
+		}
+		opts["outputSizes"] = intsAny(os)
+	}
+	if grp := attrInt(n, "group", 1); grp != 1 {
+		opts["groups"] = grp
+	}
+	ins := xs
+	if n.hasInput(2) {
+		b, err := c.in(n, 2)
+		if err != nil {
+			return err
+		}
+		ins = append(ins, b)
+	}
+	c.bind(n, 0, c.op(n, "convTranspose2d", ins, opts))
+	return nil
+}

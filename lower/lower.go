@@ -1,0 +1,657 @@
+// Package lower converts an ONNX model into a WebNN graph (graph.Graph).
+//
+// Convert runs in four steps: shape inference (shapeinfer.Infer gives every
+// value a symbolic shape, the known elements of shape tensors and the value
+// of every constant subgraph); a support check over every live node, which
+// collects all refusals before anything is emitted; emission, which pulls
+// values from the graph outputs backwards so that dead code and folded
+// subgraphs are never emitted; and output naming plus graph.Validate.
+//
+// Which ONNX op lowers to which WebNN ops is one table, registry.go; the
+// lowering functions live in one file per op family (elementwise.go,
+// matmul.go, conv.go, pool.go, norm.go, shape_ops.go, gather.go, reduce.go,
+// activation.go, quant.go). Every emitted op is named after its source node
+// (`<node>`, `<node>_1`, …) and carries the ONNX node name as its comment.
+package lower
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
+)
+
+// Options control a conversion.
+type Options struct {
+	Dims   shapeinfer.Bounds // bounds of dynamic dims (--dim name=max); defaults apply to the rest
+	Freeze map[string]int64  // dims made static (--freeze name=value)
+	Name   string            // graph name; default "model"
+	// Precision "float16" rewrites a float32 model to compute in float16
+	// (inputs and outputs stay float32); "" or "float32" keeps the model's
+	// types.
+	Precision string
+}
+
+// Weight is one tensor for the weights file. Data returns the bytes lazily
+// (zero-copy from the model's mapped external data where no conversion is
+// needed), so a converter can stream them into the weights writer.
+type Weight struct {
+	Key  string
+	Desc graph.Desc
+	Data func() ([]byte, error)
+}
+
+// Result is a converted graph with its weights.
+type Result struct {
+	Graph   *graph.Graph
+	Weights []Weight
+	Bounds  shapeinfer.Bounds // every dim symbol of the graph with the bound used
+	Names   map[string]string // graph input/output identifier → ONNX name
+}
+
+// smallConstBytes is the size below which a constant is written inline as
+// @bytes instead of being stored in the weights file.
+const smallConstBytes = 64
+
+// Convert lowers m into a WebNN graph. Every node that cannot be expressed
+// exactly is refused; the error then lists every refused node (a
+// *RefusalError), in graph order.
+func Convert(m *onnxpb.Model, opts Options) (*Result, error) {
+	if m == nil || m.Proto == nil || m.Proto.GetGraph() == nil {
+		return nil, errors.New("lower: model has no graph")
+	}
+	for _, vi := range m.Proto.GetGraph().GetInput() {
+		if vi.GetType().GetTensorType() == nil {
+			return nil, fmt.Errorf("lower: graph input %q: %w: only tensor inputs are supported (not sequences, maps or optionals)", vi.GetName(), ErrUnsupported)
+		}
+	}
+	si, err := shapeinfer.Infer(m, shapeinfer.Options{Bounds: opts.Dims, Freeze: opts.Freeze})
+	if err != nil {
+		if errors.Is(err, shapeinfer.ErrInconsistent) {
+			return nil, fmt.Errorf("lower: %w", err)
+		}
+		// Shape inference gives up on values it cannot know at conversion
+		// time (axes or split sizes fed as graph inputs): WebNN needs them
+		// static, so the model is refused.
+		return nil, &shapeRefusal{err}
+	}
+	c, err := newCtx(m, si, opts)
+	if err != nil {
+		return nil, err
+	}
+	// Emission runs even after refusals so that every refusal of the
+	// graph is reported at once; nodes refused by their check are skipped
+	// and their consumers are not reported again.
+	c.checkAll()
+	c.emitAll()
+	if len(c.errs) > 0 {
+		return nil, c.refusal()
+	}
+	switch opts.Precision {
+	case "", "float32":
+	case "float16":
+		if err := c.toFloat16(); err != nil {
+			return nil, fmt.Errorf("lower: float16 precision: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("lower: unknown precision %q (want float32 or float16)", opts.Precision)
+	}
+	if err := graph.Validate(c.g, nil); err != nil {
+		return nil, fmt.Errorf("lower: internal error, emitted graph is invalid: %w", err)
+	}
+	return &Result{Graph: c.g, Weights: c.weights, Bounds: c.usedBounds(), Names: c.names}, nil
+}
+
+// srcNode is one ONNX node with what the lowering needs to know about it.
+type srcNode struct {
+	*onnxpb.NodeProto
+	index int    // position in the ONNX graph (errors are sorted by it)
+	label string // the ONNX node name, or "#index" when unnamed
+	base  string // identifier the emitted ops are named after
+	opset int64  // opset of the node's domain
+	low   *lowering
+	nOps  int // ops emitted so far (for <base>_N ids)
+}
+
+func (n *srcNode) domain() string {
+	d := n.GetDomain()
+	if d == "ai.onnx" {
+		return ""
+	}
+	return d
+}
+
+// hasInput reports whether optional input i is present.
+func (n *srcNode) hasInput(i int) bool { return i < len(n.Input) && n.Input[i] != "" }
+
+// hasOutput reports whether output i exists and is used by the graph.
+func (n *srcNode) hasOutput(i int) bool { return i < len(n.Output) && n.Output[i] != "" }
+
+type nodeState uint8
+
+const (
+	stateNew nodeState = iota
+	stateBusy
+	stateDone
+	stateFailed
+)
+
+// ctx is the state of one conversion.
+type ctx struct {
+	m      *onnxpb.Model
+	si     *shapeinfer.Result
+	bounds shapeinfer.Bounds
+	g      *graph.Graph
+	ids    *namer
+
+	nodes    []*srcNode
+	producer map[string]*srcNode            // ONNX value → producing node
+	inits    map[string]*onnxpb.TensorProto // initializers by name
+	operand  map[string]string              // ONNX value → WebNN operand
+	state    map[*srcNode]nodeState
+	users    map[string]int // ONNX value → number of consuming live nodes
+	live     map[*srcNode]bool
+
+	weights    []Weight
+	weightKeys map[string]bool
+	scalarMemo map[string]string // memoised small constants (desc+value → operand)
+	names      map[string]string // identifier → ONNX name (inputs, outputs)
+	outIdent   map[string]string // ONNX graph output → its reserved identifier
+	symbols    map[string]bool   // dim symbols that appear in the graph
+	inputSyms  map[string]bool   // dim symbols declared by graph inputs
+
+	errs []*NodeError
+}
+
+func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) {
+	name := opts.Name
+	if name == "" {
+		name = "model"
+	}
+	c := &ctx{
+		m: m, si: si, bounds: si.Bounds,
+		g:          &graph.Graph{Name: name, Version: 1},
+		ids:        newNamer(),
+		producer:   map[string]*srcNode{},
+		inits:      map[string]*onnxpb.TensorProto{},
+		operand:    map[string]string{},
+		state:      map[*srcNode]nodeState{},
+		users:      map[string]int{},
+		live:       map[*srcNode]bool{},
+		weightKeys: map[string]bool{},
+		scalarMemo: map[string]string{},
+		names:      map[string]string{},
+		symbols:    map[string]bool{},
+		outIdent:   map[string]string{},
+		inputSyms:  map[string]bool{},
+	}
+	if c.bounds == nil {
+		c.bounds = shapeinfer.Bounds{}
+	}
+	gp := m.Proto.GetGraph()
+	for _, t := range gp.GetInitializer() {
+		c.inits[t.GetName()] = t
+	}
+	for i, np := range gp.GetNode() {
+		n := &srcNode{NodeProto: np, index: i, label: np.GetName()}
+		if n.label == "" {
+			n.label = fmt.Sprintf("#%d", i)
+		}
+		base := np.GetName()
+		if base == "" && len(np.Output) > 0 {
+			base = np.Output[0]
+		}
+		if base == "" {
+			base = np.GetOpType()
+		}
+		n.base = sanitize(base)
+		n.opset = m.Opsets[n.domain()]
+		if n.opset == 0 && n.domain() == "" {
+			n.opset = m.Opsets["ai.onnx"]
+		}
+		n.low = lookup(n.domain(), np.GetOpType(), n.opset)
+		for _, o := range np.Output {
+			if o != "" {
+				c.producer[o] = n
+			}
+		}
+		c.nodes = append(c.nodes, n)
+	}
+	// Graph inputs (initializers listed as inputs are constants, IR < 4).
+	for _, vi := range gp.GetInput() {
+		if _, isInit := c.inits[vi.GetName()]; isInit {
+			continue
+		}
+		if err := c.addInput(vi); err != nil {
+			return nil, err
+		}
+	}
+	// Reserve the output identifiers so no emitted op takes them.
+	for _, o := range gp.GetOutput() {
+		if _, done := c.outIdent[o.GetName()]; !done {
+			c.outIdent[o.GetName()] = c.ids.fresh(sanitize(o.GetName()))
+		}
+	}
+	return c, nil
+}
+
+// addInput declares a graph input with dyn(...) dims from shapeinfer.
+func (c *ctx) addInput(vi *onnxpb.ValueInfoProto) error {
+	name := vi.GetName()
+	info := c.info(name)
+	if info == nil || info.Shape == nil {
+		return fmt.Errorf("lower: graph input %q has no known shape", name)
+	}
+	dt, err := webnnDType(info.DType)
+	if err != nil {
+		return fmt.Errorf("lower: graph input %q: %w", name, err)
+	}
+	desc := graph.Desc{DType: dt}
+	for i, e := range info.Shape {
+		if v, ok := e.Value(); ok {
+			desc.Shape = append(desc.Shape, graph.Static(v))
+			continue
+		}
+		sym, ok := e.SymName()
+		if !ok {
+			return fmt.Errorf("lower: graph input %q: dim %d is the expression %q, not a plain dim name", name, i, e.String())
+		}
+		c.symbols[sym] = true
+		c.inputSyms[sym] = true
+		desc.Shape = append(desc.Shape, graph.Dynamic(sym, c.bounds.Of(sym).Max))
+		c.g.Version = 2
+	}
+	id := c.ids.fresh(sanitize(name))
+	c.names[id] = name
+	c.g.Inputs = append(c.g.Inputs, graph.Input{Name: id, Desc: desc, Comment: commentFor(name, id)})
+	c.operand[name] = id
+	return nil
+}
+
+func commentFor(name, id string) string {
+	if name == id {
+		return ""
+	}
+	return name
+}
+
+// info returns shapeinfer's facts about an ONNX value, or nil.
+func (c *ctx) info(v string) *shapeinfer.Info {
+	if c.si == nil {
+		return nil
+	}
+	return c.si.Values[v]
+}
+
+// folded reports whether a value needs no node: it is a constant, or a
+// shape tensor whose elements are known (possibly symbolically).
+func (c *ctx) folded(v string) bool {
+	if _, ok := c.inits[v]; ok {
+		return true
+	}
+	in := c.info(v)
+	return in != nil && (in.Const != nil || in.Value != nil)
+}
+
+// markLive computes the nodes that reach a graph output.
+func (c *ctx) markLive() {
+	var stack []string
+	for _, o := range c.m.Proto.GetGraph().GetOutput() {
+		stack = append(stack, o.GetName())
+		c.users[o.GetName()]++
+	}
+	seen := map[string]bool{}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		p := c.producer[v]
+		if p == nil || c.live[p] {
+			continue
+		}
+		c.live[p] = true
+		for _, in := range p.Input {
+			if in != "" {
+				c.users[in]++
+				stack = append(stack, in)
+			}
+		}
+	}
+}
+
+// checkAll runs the support check of every live node that is not folded
+// away, collecting every refusal.
+func (c *ctx) checkAll() {
+	c.markLive()
+	for _, o := range c.m.Proto.GetGraph().GetOutput() {
+		if c.producer[o.GetName()] == nil && c.operand[o.GetName()] == "" && !c.folded(o.GetName()) {
+			c.errs = append(c.errs, &NodeError{Node: "output " + o.GetName(), Err: errors.New("graph output has no producer")})
+		}
+	}
+	for _, n := range c.nodes {
+		if !c.live[n] || c.allFolded(n) {
+			continue
+		}
+		if n.low == nil {
+			c.fail(n, unsupportedOp(c, n))
+			c.state[n] = stateFailed
+			continue
+		}
+		if n.low.check != nil {
+			if err := n.low.check(c, n); err != nil {
+				c.fail(n, err)
+				c.state[n] = stateFailed
+			}
+		}
+	}
+}
+
+func unsupportedOp(c *ctx, n *srcNode) error {
+	if other := lookupAny(n.domain(), n.GetOpType()); other != nil {
+		return fmt.Errorf("%w: opset %d is outside the supported range %s", ErrUnsupported, n.opset, other.opsetRange())
+	}
+	return fmt.Errorf("%w: no lowering for op %s", ErrUnsupported, qualifiedOp(n.domain(), n.GetOpType()))
+}
+
+func (c *ctx) allFolded(n *srcNode) bool {
+	for _, o := range n.Output {
+		if o != "" && !c.folded(o) {
+			return false
+		}
+	}
+	return len(n.Output) > 0
+}
+
+func (c *ctx) fail(n *srcNode, err error) {
+	c.errs = append(c.errs, newNodeError(n, err))
+}
+
+// emitAll pulls every graph output, then names the outputs.
+func (c *ctx) emitAll() {
+	type out struct{ onnx, operand string }
+	var outs []out
+	for _, o := range c.m.Proto.GetGraph().GetOutput() {
+		op, err := c.value(o.GetName())
+		if err != nil {
+			if ne, ok := err.(*NodeError); ok {
+				c.errs = append(c.errs, ne)
+			} else if !errors.Is(err, errFailedInput) {
+				c.errs = append(c.errs, &NodeError{Node: "output " + o.GetName(), Err: err})
+			}
+			continue
+		}
+		outs = append(outs, out{o.GetName(), op})
+	}
+	if len(c.errs) > 0 {
+		return
+	}
+	// Name each output's defining node after the ONNX output; an output
+	// that is a graph input, a constant or already named gets an identity.
+	nodeOf := map[string]int{}
+	for i := range c.g.Nodes {
+		for _, o := range c.g.Nodes[i].OutputNames() {
+			nodeOf[o] = i
+		}
+	}
+	renamed := map[string]string{}
+	renamedNode := map[string]bool{}
+	named := map[string]bool{}
+	for _, o := range outs {
+		id := c.outIdent[o.onnx]
+		if named[id] {
+			continue // the same ONNX output listed twice
+		}
+		named[id] = true
+		c.names[id] = o.onnx
+		idx, isNode := nodeOf[o.operand]
+		if isNode && !renamedNode[o.operand] && c.g.Nodes[idx].Outputs == nil {
+			renamedNode[o.operand] = true
+			renamed[o.operand] = id
+			c.g.Nodes[idx].ID = id
+		} else {
+			src := o.operand
+			if r, ok := renamed[src]; ok {
+				src = r
+			}
+			c.g.Nodes = append(c.g.Nodes, graph.Node{ID: id, Op: "identity", Inputs: []string{src}, Comment: "output " + o.onnx})
+		}
+		c.g.Outputs = append(c.g.Outputs, graph.Output{Name: id, Operand: id})
+	}
+	if len(renamed) > 0 {
+		for i := range c.g.Nodes {
+			for j, in := range c.g.Nodes[i].Inputs {
+				if r, ok := renamed[in]; ok {
+					c.g.Nodes[i].Inputs[j] = r
+				}
+			}
+		}
+	}
+	// Constants are declared before nodes in the text form; keep them in
+	// creation order. Dynamic dims anywhere make the graph v2.
+	if len(c.symbols) > 0 {
+		c.g.Version = 2
+	}
+}
+
+var errFailedInput = errors.New("input failed to lower")
+
+// value returns the WebNN operand holding ONNX value v, emitting whatever
+// it needs on first use.
+func (c *ctx) value(v string) (string, error) {
+	if op, ok := c.operand[v]; ok {
+		return op, nil
+	}
+	if t, ok := c.inits[v]; ok {
+		op, err := c.initializerConst(t)
+		if err != nil {
+			return "", err
+		}
+		c.operand[v] = op
+		return op, nil
+	}
+	info := c.info(v)
+	p := c.producer[v]
+	if info != nil && info.Const != nil {
+		label := v
+		op, err := c.constTensor(sanitize(label), info.Const, v)
+		if err != nil {
+			if p != nil {
+				return "", newNodeError(p, err)
+			}
+			return "", err
+		}
+		c.operand[v] = op
+		return op, nil
+	}
+	if p == nil {
+		return "", fmt.Errorf("value %q has no producer, initializer or graph input", v)
+	}
+	if info != nil && info.Value != nil {
+		op, err := c.fromValue(p, info)
+		if err != nil {
+			return "", newNodeError(p, err)
+		}
+		c.operand[v] = op
+		return op, nil
+	}
+	switch c.state[p] {
+	case stateBusy:
+		return "", newNodeError(p, errors.New("graph has a cycle through this node"))
+	case stateFailed:
+		return "", errFailedInput
+	case stateDone:
+		if op, ok := c.operand[v]; ok {
+			return op, nil
+		}
+		return "", newNodeError(p, fmt.Errorf("output %q was not produced by the lowering", v))
+	}
+	c.state[p] = stateBusy
+	if p.low == nil {
+		c.state[p] = stateFailed
+		return "", newNodeError(p, unsupportedOp(c, p))
+	}
+	if err := p.low.emit(c, p); err != nil {
+		c.state[p] = stateFailed
+		if errors.Is(err, errFailedInput) {
+			return "", err
+		}
+		var ne *NodeError
+		if errors.As(err, &ne) {
+			return "", err
+		}
+		return "", newNodeError(p, err)
+	}
+	c.state[p] = stateDone
+	if op, ok := c.operand[v]; ok {
+		return op, nil
+	}
+	return "", newNodeError(p, fmt.Errorf("output %q was not produced by the lowering", v))
+}
+
+// in returns the operand of input i of n.
+func (c *ctx) in(n *srcNode, i int) (string, error) {
+	if !n.hasInput(i) {
+		return "", fmt.Errorf("input %d is missing", i)
+	}
+	return c.value(n.Input[i])
+}
+
+// ins returns the operands of inputs idx of n.
+func (c *ctx) ins(n *srcNode, idx ...int) ([]string, error) {
+	out := make([]string, len(idx))
+	for k, i := range idx {
+		op, err := c.in(n, i)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = op
+	}
+	return out, nil
+}
+
+// bind records operand op as output i of n.
+func (c *ctx) bind(n *srcNode, i int, op string) {
+	if n.hasOutput(i) {
+		c.operand[n.Output[i]] = op
+	}
+}
+
+// op appends a WebNN op named after n and returns the operand it defines.
+func (c *ctx) op(n *srcNode, op string, inputs []string, opts map[string]any) string {
+	id := c.nextID(n)
+	c.g.Nodes = append(c.g.Nodes, graph.Node{ID: id, Op: op, Inputs: inputs, Options: opts, Comment: n.label})
+	return id
+}
+
+// opMulti appends a WebNN op with k outputs.
+func (c *ctx) opMulti(n *srcNode, op string, inputs []string, opts map[string]any, k int) []string {
+	id := c.nextID(n)
+	outs := make([]string, k)
+	for i := range outs {
+		outs[i] = c.ids.fresh(fmt.Sprintf("%s_out%d", id, i))
+	}
+	c.g.Nodes = append(c.g.Nodes, graph.Node{ID: id, Op: op, Inputs: inputs, Options: opts, Outputs: outs, Comment: n.label})
+	return outs
+}
+
+func (c *ctx) nextID(n *srcNode) string {
+	want := n.base
+	if n.nOps > 0 {
+		want = fmt.Sprintf("%s_%d", n.base, n.nOps)
+	}
+	n.nOps++
+	return c.ids.fresh(want)
+}
+
+// usedBounds returns the bounds of the dim symbols used in the graph.
+func (c *ctx) usedBounds() shapeinfer.Bounds {
+	out := shapeinfer.Bounds{}
+	for s := range c.symbols {
+		out[s] = c.bounds.Of(s)
+	}
+	return out
+}
+
+// refusal builds the error listing every refused node in graph order.
+func (c *ctx) refusal() error {
+	seen := map[string]bool{}
+	var errs []*NodeError
+	for _, e := range c.errs {
+		k := e.Error()
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		errs = append(errs, e)
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].index < errs[j].index })
+	return &RefusalError{Errs: errs}
+}
+
+// RefusalError lists every node a conversion refused.
+type RefusalError struct{ Errs []*NodeError }
+
+func (e *RefusalError) Error() string {
+	lines := make([]string, len(e.Errs))
+	for i, ne := range e.Errs {
+		lines[i] = ne.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap exposes the node errors to errors.Is / errors.As.
+func (e *RefusalError) Unwrap() []error {
+	out := make([]error, len(e.Errs))
+	for i, ne := range e.Errs {
+		out[i] = ne
+	}
+	return out
+}
+
+// shapeRefusal wraps a shape inference failure that makes the model
+// inexpressible in WebNN.
+type shapeRefusal struct{ err error }
+
+func (e *shapeRefusal) Error() string { return "lower: " + e.err.Error() }
+
+func (e *shapeRefusal) Unwrap() []error { return []error{e.err, ErrUnsupported} }
+
+// ErrUnsupported marks an op, attribute value or input the lowering cannot
+// express in WebNN.
+var ErrUnsupported = errors.New("not expressible in WebNN")
+
+// NodeError is a failure tied to one ONNX node.
+type NodeError struct {
+	Node   string // node name, or "#index"
+	OpType string
+	Opset  int64
+	index  int
+	Err    error
+}
+
+func newNodeError(n *srcNode, err error) *NodeError {
+	return &NodeError{Node: n.label, OpType: qualifiedOp(n.domain(), n.GetOpType()), Opset: n.opset, index: n.index, Err: err}
+}
+
+func (e *NodeError) Error() string {
+	if e.OpType == "" {
+		return fmt.Sprintf("lower: %s: %v", e.Node, e.Err)
+	}
+	return fmt.Sprintf("lower: node %q (%s, opset %d): %v", e.Node, e.OpType, e.Opset, e.Err)
+}
+
+func (e *NodeError) Unwrap() error { return e.Err }
+
+func qualifiedOp(domain, op string) string {
+	if domain == "" {
+		return op
+	}
+	return domain + "." + op
+}

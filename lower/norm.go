@@ -1,0 +1,400 @@
+// Normalisations. The team's loader contract forbids operand-valued
+// options, so scale and bias are always applied with mul/add after the
+// WebNN normalisation op (formats-and-loader.md §7.4).
+
+package lower
+
+import (
+	"fmt"
+
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
+)
+
+// channelOperand returns input i (shape [C]) reshaped to [C, 1, …] so it
+// broadcasts along axis 1 of a rank-r tensor.
+func (c *ctx) channelOperand(n *srcNode, i, r int) (string, error) {
+	s, err := c.inShape(n, i)
+	if err != nil {
+		return "", err
+	}
+	if len(s) != 1 {
+		return "", fmt.Errorf("%w: input %d has rank %d, want 1", ErrUnsupported, i, len(s))
+	}
+	target := []shapeinfer.Expr{s[0]}
+	for len(target) < r-1 {
+		target = append(target, shapeinfer.Const(1))
+	}
+	if st, ok := staticInts(target); ok {
+		shape := make([]int, len(st))
+		for k, v := range st {
+			shape[k] = int(v)
+		}
+		if op, ok, err := c.reshapedConst(n, i, shape); err != nil || ok {
+			return op, err
+		}
+	}
+	x, err := c.in(n, i)
+	if err != nil {
+		return "", err
+	}
+	return c.reshapeTo(n, x, target)
+}
+
+// scaleBias applies mul(scale) and add(bias) when present.
+func (c *ctx) scaleBias(n *srcNode, x string, scale, bias string) string {
+	if scale != "" {
+		x = c.op(n, "mul", []string{x, scale}, nil)
+	}
+	if bias != "" {
+		x = c.op(n, "add", []string{x, bias}, nil)
+	}
+	return x
+}
+
+func checkBatchNorm(c *ctx, n *srcNode) error {
+	if n.opset < 9 && attrInt(n, "spatial", 1) != 1 {
+		return unsupportedAttr("spatial", 0)
+	}
+	if attrInt(n, "training_mode", 0) != 0 {
+		return unsupportedAttr("training_mode", 1)
+	}
+	for i := 1; i < len(n.Output); i++ {
+		if n.Output[i] != "" && c.users[n.Output[i]] > 0 {
+			return fmt.Errorf("%w: training output %d is used", ErrUnsupported, i)
+		}
+	}
+	return nil
+}
+
+func lowerBatchNorm(c *ctx, n *srcNode) error {
+	xs, err := c.ins(n, 0, 3, 4)
+	if err != nil {
+		return err
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	out := c.op(n, "batchNormalization", xs, map[string]any{"axis": int64(1), "epsilon": attrNum(n, "epsilon", 1e-5)})
+	scale, err := c.channelOperand(n, 1, r)
+	if err != nil {
+		return err
+	}
+	bias, err := c.channelOperand(n, 2, r)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.scaleBias(n, out, scale, bias))
+	return nil
+}
+
+func checkLayerNorm(c *ctx, n *srcNode) error { return nil }
+
+// statsUsed reports whether LayerNormalization's Mean or InvStdDev output
+// is consumed.
+func (c *ctx) statsUsed(n *srcNode) bool {
+	for i := 1; i < len(n.Output); i++ {
+		if n.Output[i] != "" && c.users[n.Output[i]] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerLayerNorm: layerNormalization over axes [axis, rank) without
+// scale/bias options, then mul/add.
+func lowerLayerNorm(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	axis, err := normAxis(attrInt(n, "axis", -1), r)
+	if err != nil {
+		return err
+	}
+	var axes []any
+	for a := axis; a < int64(r); a++ {
+		axes = append(axes, a)
+	}
+	var out string
+	if c.statsUsed(n) {
+		// Mean and InvStdDev are outputs too: decompose so they exist.
+		dt := c.dtypeOf(n, 0)
+		eps, err := c.scalar(dt, float64(attrFloat(n, "epsilon", 1e-5)))
+		if err != nil {
+			return err
+		}
+		red := map[string]any{"axes": axes, "keepDimensions": true}
+		mean := c.op(n, "reduceMean", []string{x}, red)
+		d := c.op(n, "sub", []string{x, mean}, nil)
+		v := c.op(n, "reduceMean", []string{c.op(n, "mul", []string{d, d}, nil)}, red)
+		inv := c.op(n, "reciprocal", []string{c.op(n, "sqrt", []string{c.op(n, "add", []string{v, eps}, nil)}, nil)}, nil)
+		out = c.op(n, "mul", []string{d, inv}, nil)
+		c.bind(n, 1, mean)
+		c.bind(n, 2, inv)
+	} else {
+		out = c.op(n, "layerNormalization", []string{x}, map[string]any{"axes": axes, "epsilon": attrNum(n, "epsilon", 1e-5)})
+	}
+	var scale, bias string
+	if n.hasInput(1) {
+		if scale, err = c.in(n, 1); err != nil {
+			return err
+		}
+	}
+	if n.hasInput(2) {
+		if bias, err = c.in(n, 2); err != nil {
+			return err
+		}
+	}
+	c.bind(n, 0, c.scaleBias(n, out, scale, bias))
+	return nil
+}
+
+func lowerInstanceNorm(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	if r != 4 {
+		return fmt.Errorf("%w: rank-%d InstanceNormalization (WebNN takes 4-D)", ErrUnsupported, r)
+	}
+	out := c.op(n, "instanceNormalization", []string{x}, map[string]any{"epsilon": attrNum(n, "epsilon", 1e-5), "layout": "nchw"})
+	scale, err := c.channelOperand(n, 1, r)
+	if err != nil {
+		return err
+	}
+	bias, err := c.channelOperand(n, 2, r)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.scaleBias(n, out, scale, bias))
+	return nil
+}
+
+// rmsNorm emits x / sqrt(mean(x², axes) + ε) · scale.
+func (c *ctx) rmsNorm(n *srcNode, x string, r int, axis int64, eps float64, scale string, dtIdx int) (string, error) {
+	var axes []any
+	for a := axis; a < int64(r); a++ {
+		axes = append(axes, a)
+	}
+	dt := c.dtypeOf(n, dtIdx)
+	two, err := c.scalar(dt, 2)
+	if err != nil {
+		return "", err
+	}
+	e, err := c.scalar(dt, eps)
+	if err != nil {
+		return "", err
+	}
+	ms := c.op(n, "reduceMean", []string{c.op(n, "pow", []string{x, two}, nil)}, map[string]any{"axes": axes, "keepDimensions": true})
+	out := c.op(n, "div", []string{x, c.op(n, "sqrt", []string{c.op(n, "add", []string{ms, e}, nil)}, nil)}, nil)
+	if scale != "" {
+		out = c.op(n, "mul", []string{out, scale}, nil)
+	}
+	return out, nil
+}
+
+func lowerRMSNorm(c *ctx, n *srcNode) error {
+	xs, err := c.ins(n, 0, 1)
+	if err != nil {
+		return err
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	axis, err := normAxis(attrInt(n, "axis", -1), r)
+	if err != nil {
+		return err
+	}
+	out, err := c.rmsNorm(n, xs[0], r, axis, float64(attrFloat(n, "epsilon", 1e-5)), xs[1], 0)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, out)
+	return nil
+}
+
+// skipSum adds input, skip and the optional bias (input 4 for
+// SkipLayerNormalization, 3 for the simplified form).
+func (c *ctx) skipSum(n *srcNode, biasIdx int) (string, error) {
+	xs, err := c.ins(n, 0, 1)
+	if err != nil {
+		return "", err
+	}
+	s := c.op(n, "add", xs, nil)
+	if n.hasInput(biasIdx) {
+		b, err := c.in(n, biasIdx)
+		if err != nil {
+			return "", err
+		}
+		s = c.op(n, "add", []string{s, b}, nil)
+	}
+	return s, nil
+}
+
+func lowerSkipLayerNorm(c *ctx, n *srcNode) error {
+	s, err := c.skipSum(n, 4)
+	if err != nil {
+		return err
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	out := c.op(n, "layerNormalization", []string{s}, map[string]any{"axes": []any{int64(r - 1)}, "epsilon": attrNum(n, "epsilon", 1e-12)})
+	gamma, err := c.in(n, 2)
+	if err != nil {
+		return err
+	}
+	var beta string
+	if n.hasInput(3) {
+		if beta, err = c.in(n, 3); err != nil {
+			return err
+		}
+	}
+	c.bind(n, 0, c.scaleBias(n, out, gamma, beta))
+	c.bind(n, 3, s)
+	return nil
+}
+
+func lowerSkipRMSNorm(c *ctx, n *srcNode) error {
+	s, err := c.skipSum(n, 3)
+	if err != nil {
+		return err
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	gamma, err := c.in(n, 2)
+	if err != nil {
+		return err
+	}
+	out, err := c.rmsNorm(n, s, r, int64(r-1), float64(attrFloat(n, "epsilon", 1e-12)), gamma, 0)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, out)
+	c.bind(n, 3, s)
+	return nil
+}
+
+// lowerLRN: x / (bias + α/size · Σ_window x²)^β over channels. The window
+// sum is an average pool (times size) over channels laid out as a spatial
+// axis, zero-padded explicitly so every window has size elements.
+func lowerLRN(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	s, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(s) != 4 {
+		return fmt.Errorf("%w: rank-%d LRN", ErrUnsupported, len(s))
+	}
+	size := attrInt(n, "size", 0)
+	if size <= 0 {
+		return unsupportedAttr("size", size)
+	}
+	dt := c.dtypeOf(n, 0)
+	lo, hi := (size-1)/2, size-1-(size-1)/2
+	hw := s[2].Mul(s[3])
+	sq := c.op(n, "mul", []string{x, x}, nil)
+	r, err := c.reshapeTo(n, sq, []shapeinfer.Expr{s[0], shapeinfer.Const(1), s[1], hw})
+	if err != nil {
+		return err
+	}
+	p := c.op(n, "pad", []string{r}, map[string]any{"beginningPadding": intsAny([]int64{0, 0, lo, 0}), "endingPadding": intsAny([]int64{0, 0, hi, 0})})
+	avg := c.op(n, "averagePool2d", []string{p}, map[string]any{"windowDimensions": intsAny([]int64{size, 1})})
+	back, err := c.reshapeTo(n, avg, s)
+	if err != nil {
+		return err
+	}
+	alpha, err := c.scalar(dt, float64(attrFloat(n, "alpha", 1e-4)))
+	if err != nil {
+		return err
+	}
+	bias, err := c.scalar(dt, float64(attrFloat(n, "bias", 1)))
+	if err != nil {
+		return err
+	}
+	beta, err := c.scalar(dt, float64(attrFloat(n, "beta", 0.75)))
+	if err != nil {
+		return err
+	}
+	den := c.op(n, "pow", []string{c.op(n, "add", []string{c.op(n, "mul", []string{back, alpha}, nil), bias}, nil), beta}, nil)
+	c.bind(n, 0, c.op(n, "div", []string{x, den}, nil))
+	return nil
+}
+
+// lowerGroupNorm: reshape to [N, G, rest], layerNormalization over the
+// last axis, reshape back; scale/bias are per group before opset 21 and
+// per channel from 21.
+func lowerGroupNorm(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	s, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(s) < 3 {
+		return fmt.Errorf("%w: rank-%d GroupNormalization", ErrUnsupported, len(s))
+	}
+	g := attrInt(n, "num_groups", 0)
+	if g <= 0 {
+		return unsupportedAttr("num_groups", g)
+	}
+	G := shapeinfer.Const(g)
+	rest := s[1].FloorDiv(G)
+	for _, d := range s[2:] {
+		rest = rest.Mul(d)
+	}
+	r, err := c.reshapeTo(n, x, []shapeinfer.Expr{s[0], G, rest})
+	if err != nil {
+		return err
+	}
+	out := c.op(n, "layerNormalization", []string{r}, map[string]any{"axes": []any{int64(2)}, "epsilon": attrNum(n, "epsilon", 1e-5)})
+	if n.opset < 21 {
+		// scale/bias have shape [G]: apply on the grouped layout.
+		sc, err := c.channelOperand(n, 1, 3)
+		if err != nil {
+			return err
+		}
+		bi, err := c.channelOperand(n, 2, 3)
+		if err != nil {
+			return err
+		}
+		out = c.scaleBias(n, out, sc, bi)
+		if out, err = c.reshapeTo(n, out, s); err != nil {
+			return err
+		}
+	} else {
+		if out, err = c.reshapeTo(n, out, s); err != nil {
+			return err
+		}
+		sc, err := c.channelOperand(n, 1, len(s))
+		if err != nil {
+			return err
+		}
+		bi, err := c.channelOperand(n, 2, len(s))
+		if err != nil {
+			return err
+		}
+		out = c.scaleBias(n, out, sc, bi)
+	}
+	c.bind(n, 0, out)
+	return nil
+}

@@ -1,0 +1,695 @@
+// QuantizeLinear / DequantizeLinear. WebNN's quantizeLinear and
+// dequantizeLinear broadcast scale and zero point blockwise: both must have
+// the input's rank, so per-tensor values become [1, …, 1] and per-axis
+// values [1, …, C, …, 1].
+
+package lower
+
+import (
+	"fmt"
+
+	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+// quantParam returns input i reshaped to the blockwise-broadcastable shape
+// for an input of rank r quantised along axis (per-tensor when scalar).
+func (c *ctx) quantParam(n *srcNode, i, r int, axis int64) (string, error) {
+	s, err := c.inShape(n, i)
+	if err != nil {
+		return "", err
+	}
+	target := make([]shapeinfer.Expr, r)
+	for k := range target {
+		target[k] = shapeinfer.Const(1)
+	}
+	switch {
+	case len(s) == 0 || len(s) == 1 && s[0].Equal(shapeinfer.Const(1)):
+	case len(s) == 1:
+		target[axis] = s[0]
+	case len(s) == r:
+		target = s // blocked: already the input's rank
+	default:
+		return "", fmt.Errorf("%w: scale/zero point of rank %d for input rank %d", ErrUnsupported, len(s), r)
+	}
+	if st, ok := staticInts(target); ok {
+		shape := make([]int, len(st))
+		for k, v := range st {
+			shape[k] = int(v)
+		}
+		if op, ok, err := c.reshapedConst(n, i, shape); err != nil || ok {
+			return op, err
+		}
+	}
+	x, err := c.in(n, i)
+	if err != nil {
+		return "", err
+	}
+	if sameShape(s, target) {
+		return x, nil
+	}
+	return c.reshapeTo(n, x, target)
+}
+
+func (c *ctx) quantArgs(n *srcNode, zpType tensor.DType) (x, scale, zp string, err error) {
+	if x, err = c.in(n, 0); err != nil {
+		return
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return
+	}
+	if bs := attrInt(n, "block_size", 0); bs != 0 {
+		err = unsupportedAttr("block_size", bs)
+		return
+	}
+	axis := int64(0)
+	if ss, _ := c.inShape(n, 1); len(ss) == 1 && !ss[0].Equal(shapeinfer.Const(1)) {
+		if axis, err = normAxis(attrInt(n, "axis", 1), r); err != nil {
+			return
+		}
+	}
+	if scale, err = c.quantParam(n, 1, r, axis); err != nil {
+		return
+	}
+	if n.hasInput(2) {
+		zp, err = c.quantParam(n, 2, r, axis)
+		return
+	}
+	shape := make([]int, r)
+	ss, _ := c.inShape(n, 1)
+	for k := range shape {
+		shape[k] = 1
+		if len(ss) == 1 && r > 0 {
+			if v, ok := ss[0].Value(); ok && k == int(axis) {
+				shape[k] = int(v)
+			}
+		}
+	}
+	zp, err = c.scalar(zpType, 0, shape...)
+	return
+}
+
+func lowerQuantize(c *ctx, n *srcNode) error {
+	zt := tensor.Uint8
+	if n.hasInput(2) {
+		zt = c.dtypeOf(n, 2)
+	} else if od := attrInt(n, "output_dtype", 0); od != 0 {
+		zt = tensor.DType(od)
+	}
+	if zt != tensor.Uint8 && zt != tensor.Int8 && zt != tensor.Uint4 && zt != tensor.Int4 {
+		return fmt.Errorf("%w: quantized type %v", ErrUnsupported, zt)
+	}
+	x, scale, zp, err := c.quantArgs(n, zt)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.op(n, "quantizeLinear", []string{x, scale, zp}, nil))
+	return nil
+}
+
+func lowerDequantize(c *ctx, n *srcNode) error {
+	xt := c.dtypeOf(n, 0)
+	x, scale, zp, err := c.quantArgs(n, xt)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.op(n, "dequantizeLinear", []string{x, scale, zp}, nil))
+	return nil
+}
+
+// exactFloatAccumulation is the largest dot-product length for which an
+// integer matmul/conv computed in float32 stays exact: every partial sum
+// of products of 8-bit differences (|a−za|·|b−zb| ≤ 255²) is an integer
+// below 2^24.
+const exactFloatAccumulation = (1 << 24) / (255 * 255)
+
+// integerOperand dequantizes input i with scale 1 and zero point zpIdx
+// (absent → 0) to float32: exactly a − za.
+func (c *ctx) integerOperand(n *srcNode, i, zpIdx int) (string, error) {
+	x, err := c.in(n, i)
+	if err != nil {
+		return "", err
+	}
+	dt := c.dtypeOf(n, i)
+	if dt != tensor.Uint8 && dt != tensor.Int8 {
+		return "", fmt.Errorf("%w: integer input of type %v", ErrUnsupported, dt)
+	}
+	r, err := c.rankOf(n, i)
+	if err != nil {
+		return "", err
+	}
+	ones := make([]int, r)
+	for k := range ones {
+		ones[k] = 1
+	}
+	scale, err := c.scalar(tensor.Float32, 1, ones...)
+	if err != nil {
+		return "", err
+	}
+	var zp string
+	if zpIdx >= 0 && n.hasInput(zpIdx) {
+		zs, err := c.inShape(n, zpIdx)
+		if err != nil {
+			return "", err
+		}
+		target := exprs(make([]int64, r)...)
+		for k := range target {
+			target[k] = shapeinfer.Const(1)
+		}
+		if len(zs) == 1 && !zs[0].Equal(shapeinfer.Const(1)) {
+			// Per-row of A (axis r-2) or per-column of B / per-output-channel of W.
+			axis := r - 1
+			if i == 0 && n.GetOpType() == "MatMulInteger" {
+				axis = r - 2
+			}
+			if n.GetOpType() == "ConvInteger" || n.GetOpType() == "QLinearConv" {
+				axis = 0
+			}
+			target[axis] = zs[0]
+			st, _ := staticInts(target)
+			scaleShape := make([]int, r)
+			for k := range scaleShape {
+				scaleShape[k] = int(st[k])
+			}
+			if scale, err = c.scalar(tensor.Float32, 1, scaleShape...); err != nil {
+				return "", err
+			}
+		}
+		if st, ok := staticInts(target); ok {
+			shape := make([]int, len(st))
+			for k, v := range st {
+				shape[k] = int(v)
+			}
+			op, ok, err := c.reshapedConst(n, zpIdx, shape)
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				zp = op
+			}
+		}
+		if zp == "" {
+			z, err := c.in(n, zpIdx)
+			if err != nil {
+				return "", err
+			}
+			if zp, err = c.reshapeTo(n, z, target); err != nil {
+				return "", err
+			}
+		}
+	} else {
+		if zp, err = c.scalar(dt, 0, ones...); err != nil {
+			return "", err
+		}
+	}
+	return c.op(n, "dequantizeLinear", []string{x, scale, zp}, nil), nil
+}
+
+// checkAccumulation refuses integer dot products too long to stay exact
+// in float32.
+func checkAccumulation(k shapeinfer.Expr, b Bounds) error {
+	if k.MaxValue(b) > exactFloatAccumulation {
+		return fmt.Errorf("%w: integer accumulation over %s terms may exceed float32's exact range (max %d)", ErrUnsupported, k.String(), exactFloatAccumulation)
+	}
+	return nil
+}
+
+// Bounds aliases shapeinfer.Bounds for brevity here.
+type Bounds = shapeinfer.Bounds
+
+// lowerMatMulInteger: (A−za)·(B−zb) in float32 (exact, see
+// exactFloatAccumulation), cast to int32.
+func lowerMatMulInteger(c *ctx, n *srcNode) error {
+	sa, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(sa) < 2 {
+		return fmt.Errorf("%w: 1-D MatMulInteger", ErrUnsupported)
+	}
+	if err := checkAccumulation(sa[len(sa)-1], c.bounds); err != nil {
+		return err
+	}
+	a, err := c.integerOperand(n, 0, 2)
+	if err != nil {
+		return err
+	}
+	b, err := c.integerOperand(n, 1, 3)
+	if err != nil {
+		return err
+	}
+	m := c.op(n, "matmul", []string{a, b}, nil)
+	c.bind(n, 0, c.op(n, "cast", []string{m}, map[string]any{"to": "int32"}))
+	return nil
+}
+
+// convIntegerAcc emits the exact integer convolution (x−zx)*(w−zw) in
+// float32 for ConvInteger (inputs x, w, zx, zw) and QLinearConv (x, ·, zx,
+// w, ·, zw).
+func (c *ctx) convIntegerAcc(n *srcNode, xi, zxi, wi, zwi int) (string, error) {
+	ws, err := c.inShape(n, wi)
+	if err != nil {
+		return "", err
+	}
+	xs, err := c.inShape(n, xi)
+	if err != nil {
+		return "", err
+	}
+	if len(xs) != 4 || len(ws) != 4 {
+		return "", fmt.Errorf("%w: only 2-D integer convolution", ErrUnsupported)
+	}
+	k := ws[1].Mul(ws[2]).Mul(ws[3])
+	if err := checkAccumulation(k, c.bounds); err != nil {
+		return "", err
+	}
+	x, err := c.integerOperand(n, xi, zxi)
+	if err != nil {
+		return "", err
+	}
+	w, err := c.integerOperand(n, wi, zwi)
+	if err != nil {
+		return "", err
+	}
+	kernel := attrInts(n, "kernel_shape")
+	if kernel == nil {
+		if kernel, _ = staticInts(ws[2:]); kernel == nil {
+			return "", fmt.Errorf("%w: kernel shape is not static", ErrUnsupported)
+		}
+	}
+	g, err := c.geometry(n, 2, kernel, xs[2:])
+	if err != nil {
+		return "", err
+	}
+	opts := map[string]any{"padding": intsAny(g.padding), "strides": intsAny(g.strides), "dilations": intsAny(g.dilations)}
+	if grp := attrInt(n, "group", 1); grp != 1 {
+		opts["groups"] = grp
+	}
+	return c.op(n, "conv2d", []string{x, w}, opts), nil
+}
+
+func lowerConvInteger(c *ctx, n *srcNode) error {
+	acc, err := c.convIntegerAcc(n, 0, 2, 1, 3)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.op(n, "cast", []string{acc}, map[string]any{"to": "int32"}))
+	return nil
+}
+
+// requantize multiplies an exact integer accumulator by sa·sb/sy and
+// quantizes it with scale 1 and the output zero point: round half to even
+// and saturate, as ONNX's QLinear ops do.
+func (c *ctx) requantize(n *srcNode, acc string, sa, sb, sy, zy int, outShapeRank int, perChannelAxis int) (string, error) {
+	ops := make([]string, 3)
+	for k, i := range []int{sa, sb, sy} {
+		s, err := c.in(n, i)
+		if err != nil {
+			return "", err
+		}
+		if k == 1 {
+			// per-channel scales broadcast along perChannelAxis.
+			if ss, _ := c.inShape(n, i); len(ss) == 1 && !ss[0].Equal(shapeinfer.Const(1)) {
+				target := make([]shapeinfer.Expr, outShapeRank-perChannelAxis)
+				target[0] = ss[0]
+				for j := 1; j < len(target); j++ {
+					target[j] = shapeinfer.Const(1)
+				}
+				if s, err = c.reshapeTo(n, s, target); err != nil {
+					return "", err
+				}
+			}
+		}
+		ops[k] = s
+	}
+	mult := c.op(n, "div", []string{c.op(n, "mul", []string{ops[0], ops[1]}, nil), ops[2]}, nil)
+	y := c.op(n, "mul", []string{acc, mult}, nil)
+	ones := make([]int, outShapeRank)
+	for k := range ones {
+		ones[k] = 1
+	}
+	one, err := c.scalar(tensor.Float32, 1, ones...)
+	if err != nil {
+		return "", err
+	}
+	zt := c.dtypeOf(n, zy)
+	var zp string
+	if n.hasInput(zy) {
+		op, ok, err := c.reshapedConst(n, zy, ones)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			zp = op
+		} else {
+			z, err := c.in(n, zy)
+			if err != nil {
+				return "", err
+			}
+			if zp, err = c.reshapeTo(n, z, exprs(intsOf(ones)...)); err != nil {
+				return "", err
+			}
+		}
+	} else {
+		zt = tensor.Uint8
+		if zp, err = c.scalar(zt, 0, ones...); err != nil {
+			return "", err
+		}
+	}
+	return c.op(n, "quantizeLinear", []string{y, one, zp}, nil), nil
+}
+
+// lowerQLinearMatMul: a(0) a_scale(1) a_zp(2) b(3) b_scale(4) b_zp(5)
+// y_scale(6) y_zp(7).
+func lowerQLinearMatMul(c *ctx, n *srcNode) error {
+	sa, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(sa) < 2 {
+		return fmt.Errorf("%w: 1-D QLinearMatMul", ErrUnsupported)
+	}
+	if err := checkAccumulation(sa[len(sa)-1], c.bounds); err != nil {
+		return err
+	}
+	a, err := c.integerOperand(n, 0, 2)
+	if err != nil {
+		return err
+	}
+	b, err := c.integerOperand(n, 3, 5)
+	if err != nil {
+		return err
+	}
+	acc := c.op(n, "matmul", []string{a, b}, nil)
+	os, err := c.outShape(n, 0)
+	if err != nil {
+		return err
+	}
+	y, err := c.requantize(n, acc, 1, 4, 6, 7, len(os), len(os)-1)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, y)
+	return nil
+}
+
+// lowerQLinearConv: x(0) x_scale(1) x_zp(2) w(3) w_scale(4) w_zp(5)
+// y_scale(6) y_zp(7) B(8, int32).
+func lowerQLinearConv(c *ctx, n *srcNode) error {
+	acc, err := c.convIntegerAcc(n, 0, 2, 3, 5)
+	if err != nil {
+		return err
+	}
+	if n.hasInput(8) {
+		b, err := c.in(n, 8)
+		if err != nil {
+			return err
+		}
+		bs, _ := c.inShape(n, 8)
+		bf := c.op(n, "cast", []string{b}, map[string]any{"to": "float32"})
+		if len(bs) == 1 {
+			if bf, err = c.reshapeTo(n, bf, []shapeinfer.Expr{bs[0], shapeinfer.Const(1), shapeinfer.Const(1)}); err != nil {
+				return err
+			}
+		}
+		acc = c.op(n, "add", []string{acc, bf}, nil)
+	}
+	y, err := c.requantize(n, acc, 1, 4, 6, 7, 4, 1)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, y)
+	return nil
+}
+
+// lowerDynamicQuantizeLinear follows the ONNX function body: scale =
+// (max(x⁺) − min(x⁻))/255, zero point = saturate(round(−min/scale)),
+// y = quantizeLinear(x, scale, zp).
+func lowerDynamicQuantizeLinear(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	all := make([]any, r)
+	for i := range all {
+		all[i] = int64(i)
+	}
+	zero, err := c.scalar(tensor.Float32, 0)
+	if err != nil {
+		return err
+	}
+	qmax, err := c.scalar(tensor.Float32, 255)
+	if err != nil {
+		return err
+	}
+	red := map[string]any{"axes": all, "keepDimensions": false}
+	lo := c.op(n, "min", []string{c.op(n, "reduceMin", []string{x}, red), zero}, nil)
+	hi := c.op(n, "max", []string{c.op(n, "reduceMax", []string{x}, red), zero}, nil)
+	scale := c.op(n, "div", []string{c.op(n, "sub", []string{hi, lo}, nil), qmax}, nil)
+	zpf := c.op(n, "clamp", []string{c.op(n, "sub", []string{zero, c.op(n, "div", []string{lo, scale}, nil)}, nil)}, map[string]any{"minValue": 0.0, "maxValue": 255.0})
+	zp := c.op(n, "cast", []string{c.op(n, "roundEven", []string{zpf}, nil)}, map[string]any{"to": "uint8"})
+	ones := make([]any, r)
+	for i := range ones {
+		ones[i] = int64(1)
+	}
+	sr := c.op(n, "reshape", []string{scale}, map[string]any{"newShape": ones})
+	zr := c.op(n, "reshape", []string{zp}, map[string]any{"newShape": ones})
+	c.bind(n, 0, c.op(n, "quantizeLinear", []string{x, sr, zr}, nil))
+	c.bind(n, 1, scale)
+	c.bind(n, 2, zp)
+	return nil
+}
+
+// lowerMatMulNBits (com.microsoft): B holds N rows of K values quantized
+// in blocks of block_size, bits 4 (nibble-packed, low nibble first) or 8.
+// B is unpacked into a uint4/uint8 constant [N, blocks, block_size] (one
+// byte per element, read lazily), dequantized blockwise with scales
+// [N, blocks, 1] and zero points (packed, or 8 / 128 by default),
+// reshaped to [N, K], transposed and multiplied.
+func lowerMatMulNBits(c *ctx, n *srcNode) error {
+	bits := attrInt(n, "bits", 4)
+	if bits != 4 && bits != 8 {
+		return unsupportedAttr("bits", bits)
+	}
+	K, N, bs := attrInt(n, "K", 0), attrInt(n, "N", 0), attrInt(n, "block_size", 0)
+	if K <= 0 || N <= 0 || bs <= 0 {
+		return fmt.Errorf("%w: K=%d N=%d block_size=%d", ErrUnsupported, K, N, bs)
+	}
+	if n.hasInput(4) {
+		return fmt.Errorf("%w: g_idx input", ErrUnsupported)
+	}
+	bInit, ok := c.inits[n.Input[1]]
+	if !ok {
+		return fmt.Errorf("%w: B is not an initializer", ErrUnsupported)
+	}
+	blocks := (K + bs - 1) / bs
+	qt := tensor.Uint4
+	if bits == 8 {
+		qt = tensor.Uint8
+	}
+	total := N * blocks * bs
+	m := c.m
+	unpack := func(raw []byte, count int64) ([]byte, error) {
+		out := make([]byte, count)
+		if bits == 8 {
+			if int64(len(raw)) < count {
+				return nil, fmt.Errorf("B has %d bytes, want %d", len(raw), count)
+			}
+			copy(out, raw)
+			return out, nil
+		}
+		if int64(len(raw))*2 < count {
+			return nil, fmt.Errorf("B has %d bytes, want %d", len(raw), (count+1)/2)
+		}
+		for i := int64(0); i < count; i++ {
+			out[i] = raw[i/2] >> (4 * uint(i%2)) & 0xF
+		}
+		return out, nil
+	}
+	desc := staticDesc(qt, []int{int(N), int(blocks), int(bs)})
+	id := c.ids.fresh(sanitize(n.Input[1]) + "_q")
+	key := c.weightKey(id)
+	c.weights = append(c.weights, Weight{Key: key, Desc: desc, Data: func() ([]byte, error) {
+		raw, err := m.RawBytes(bInit)
+		if err != nil {
+			return nil, err
+		}
+		return unpack(raw, total)
+	}})
+	c.g.Consts = append(c.g.Consts, graph.Const{Name: id, Desc: desc, Kind: graph.ConstWeights, Ref: key, Comment: n.Input[1] + " unpacked"})
+	pshape := []int{int(N), int(blocks), 1}
+	scale, ok, err := c.reshapedConst(n, 2, pshape)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s, err := c.in(n, 2)
+		if err != nil {
+			return err
+		}
+		scale = c.op(n, "reshape", []string{s}, map[string]any{"newShape": intsAny(pshape)})
+	}
+	var zp string
+	if n.hasInput(3) {
+		if c.dtypeOf(n, 3) != tensor.Uint8 {
+			return fmt.Errorf("%w: floating-point zero points", ErrUnsupported)
+		}
+		zt := c.constTensorOf(n, 3)
+		if zt == nil {
+			return fmt.Errorf("%w: zero_points is not constant", ErrUnsupported)
+		}
+		raw := zt.Data.([]uint8)
+		perRow := (blocks*bits + 7) / 8
+		z := tensor.New(qt, pshape)
+		zd := z.Data.([]uint8)
+		for r := int64(0); r < N; r++ {
+			for b := int64(0); b < blocks; b++ {
+				if bits == 8 {
+					zd[r*blocks+b] = raw[r*perRow+b]
+				} else {
+					zd[r*blocks+b] = raw[r*perRow+b/2] >> (4 * uint(b%2)) & 0xF
+				}
+			}
+		}
+		if zp, err = c.constTensor(id+"_zp", z, ""); err != nil {
+			return err
+		}
+	} else {
+		def := 8.0
+		if bits == 8 {
+			def = 128
+		}
+		if zp, err = c.scalar(qt, def, pshape...); err != nil {
+			return err
+		}
+	}
+	w := c.op(n, "dequantizeLinear", []string{id, scale, zp}, nil)
+	w = c.op(n, "reshape", []string{w}, map[string]any{"newShape": intsAny([]int64{N, blocks * bs})})
+	if blocks*bs != K {
+		w = c.op(n, "slice", []string{w}, map[string]any{"starts": intsAny([]int64{0, 0}), "sizes": intsAny([]int64{N, K})})
+	}
+	w = c.op(n, "transpose", []string{w}, map[string]any{"permutation": intsAny([]int64{1, 0})})
+	a, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	out := c.op(n, "matmul", []string{a, w}, nil)
+	if n.hasInput(5) {
+		b, err := c.in(n, 5)
+		if err != nil {
+			return err
+		}
+		out = c.op(n, "add", []string{out, b}, nil)
+	}
+	c.bind(n, 0, out)
+	return nil
+}
+
+// lowerGatherBlockQuantized (com.microsoft): dequantize the whole (constant)
+// table blockwise along its last axis, then gather rows. Data is uint8
+// nibble-packed (bits 4, zero point 8 by default) or int4/uint4 typed.
+func lowerGatherBlockQuantized(c *ctx, n *srcNode) error {
+	bits := attrInt(n, "bits", 4)
+	if bits != 4 {
+		return unsupportedAttr("bits", bits)
+	}
+	bs := attrInt(n, "block_size", 128)
+	init, ok := c.inits[n.Input[0]]
+	if !ok {
+		return fmt.Errorf("%w: data is not an initializer", ErrUnsupported)
+	}
+	dims := init.GetDims()
+	if len(dims) != 2 {
+		return fmt.Errorf("%w: data of rank %d", ErrUnsupported, len(dims))
+	}
+	if qa := attrInt(n, "quantize_axis", 1); qa != 1 && qa != -1 {
+		return unsupportedAttr("quantize_axis", qa)
+	}
+	dt := tensor.DType(init.GetDataType())
+	rows, K := dims[0], dims[1]
+	qt := tensor.Uint4
+	defZP := 8.0
+	switch dt {
+	case tensor.Uint8:
+		K *= 2
+	case tensor.Uint4:
+	case tensor.Int4:
+		qt, defZP = tensor.Int4, 0
+	default:
+		return fmt.Errorf("%w: data type %v", ErrUnsupported, dt)
+	}
+	if K%bs != 0 {
+		return fmt.Errorf("%w: K=%d is not a multiple of block_size %d", ErrUnsupported, K, bs)
+	}
+	blocks := K / bs
+	m := c.m
+	desc := staticDesc(qt, []int{int(rows), int(blocks), int(bs)})
+	id := c.ids.fresh(sanitize(n.Input[0]) + "_q")
+	key := c.weightKey(id)
+	c.weights = append(c.weights, Weight{Key: key, Desc: desc, Data: func() ([]byte, error) {
+		if dt == tensor.Uint8 {
+			raw, err := m.RawBytes(init)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]byte, 2*len(raw))
+			for i, b := range raw {
+				out[2*i], out[2*i+1] = b&0xF, b>>4
+			}
+			return out, nil
+		}
+		t, err := m.Tensor(init)
+		if err != nil {
+			return nil, err
+		}
+		return t.Bytes(), nil
+	}})
+	c.g.Consts = append(c.g.Consts, graph.Const{Name: id, Desc: desc, Kind: graph.ConstWeights, Ref: key, Comment: n.Input[0] + " unpacked"})
+	pshape := []int{int(rows), int(blocks), 1}
+	scale, ok, err := c.reshapedConst(n, 2, pshape)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s, err := c.in(n, 2)
+		if err != nil {
+			return err
+		}
+		scale = c.op(n, "reshape", []string{s}, map[string]any{"newShape": intsAny(pshape)})
+	}
+	var zp string
+	if n.hasInput(3) {
+		zt := c.constTensorOf(n, 3)
+		if zt == nil || zt.DType != tensor.Uint8 || dt != tensor.Uint8 {
+			return fmt.Errorf("%w: zero_points must be constant packed uint8", ErrUnsupported)
+		}
+		z := tensor.New(qt, pshape)
+		zd := z.Data.([]uint8)
+		raw := zt.Data.([]uint8)
+		for i := range zd {
+			zd[i] = raw[i/2] >> (4 * uint(i%2)) & 0xF
+		}
+		if zp, err = c.constTensor(id+"_zp", z, ""); err != nil {
+			return err
+		}
+	} else if zp, err = c.scalar(qt, defZP, pshape...); err != nil {
+		return err
+	}
+	table := c.op(n, "dequantizeLinear", []string{id, scale, zp}, nil)
+	table = c.op(n, "reshape", []string{table}, map[string]any{"newShape": intsAny([]int64{rows, K})})
+	idx, err := c.in(n, 1)
+	if err != nil {
+		return err
+	}
+	axis, err := normAxis(attrInt(n, "gather_axis", 0), 2)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.op(n, "gather", []string{table, idx}, map[string]any{"axis": axis}))
+	return nil
+}

@@ -1,0 +1,104 @@
+package lower
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+// TestRefusals checks that what WebNN cannot express is refused with an
+// error naming the node, op type, opset and reason — every refused node at
+// once.
+func TestRefusals(t *testing.T) {
+	tests := []struct {
+		name  string
+		build func(t *testing.T) *onnxpb.Model
+		want  []string // one line each, in graph order
+	}{
+		{"unknown op", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 4).
+				node("NonZero", "/nz", strs("x"), strs("y")).
+				output("y", tensor.Int64, 1, "n").build(t)
+		}, []string{`lower: node "/nz" (NonZero, opset 17): not expressible in WebNN: no lowering for op NonZero`}},
+		{"attribute value", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 1, 1, 4, 4).
+				node("MaxPool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 2, 2), aInt("storage_order", 1)).
+				output("y", tensor.Float32, 1, 1, 3, 3).build(t)
+		}, []string{`lower: node "pool" (MaxPool, opset 17): not expressible in WebNN: attribute storage_order=1 is not supported`}},
+		{"3-D conv", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 1, 1, 4, 4, 4).
+				init("w", f32([]int{1, 1, 2, 2, 2})).
+				node("Conv", "conv3d", strs("x", "w"), strs("y")).
+				output("y", tensor.Float32, 1, 1, 3, 3, 3).build(t)
+		}, []string{`lower: node "conv3d" (Conv, opset 17): not expressible in WebNN: 3-D convolution (WebNN has conv2d only)`}},
+		{"every refusal listed", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 4).
+				node("NonZero", "first", strs("x"), strs("a")).
+				node("Unique", "", strs("x"), strs("b")).
+				node("Relu", "fine", strs("x"), strs("c")).
+				output("a", tensor.Int64, 1, "n").output("b", tensor.Float32, "m").output("c", tensor.Float32, 4).build(t)
+		}, []string{
+			`lower: node "first" (NonZero, opset 17): not expressible in WebNN: no lowering for op NonZero`,
+			`lower: node "#1" (Unique, opset 17): not expressible in WebNN: no lowering for op Unique`,
+		}},
+		{"check and emission refusals together", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 4, 4).input("k", tensor.Int64).
+				node("NonZero", "nz", strs("x"), strs("a")).
+				node("Trilu", "tri", strs("x", "k"), strs("b")).
+				output("a", tensor.Int64, 2, "n").output("b", tensor.Float32, 4, 4).build(t)
+		}, []string{
+			`lower: node "nz" (NonZero, opset 17): not expressible in WebNN: no lowering for op NonZero`,
+			`lower: node "tri" (Trilu, opset 17): not expressible in WebNN: k input is not constant`,
+		}},
+		{"dynamic Range bound", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("n", tensor.Int64).
+				node("Constant", "zero", nil, strs("z"), aTensor("value", i64Scalar(0))).
+				node("Constant", "one", nil, strs("o"), aTensor("value", i64Scalar(1))).
+				node("Range", "range", strs("z", "n", "o"), strs("r")).
+				output("r", tensor.Int64, "len").build(t)
+		}, []string{`lower: node "range" (Range, opset 17): not expressible in WebNN: Range length depends on tensor data (start/limit/delta are not known from input dims)`}},
+		{"dead code is not checked", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 4).
+				node("NonZero", "unused", strs("x"), strs("a")).
+				node("Relu", "r", strs("x"), strs("y")).
+				output("y", tensor.Float32, 4).build(t)
+		}, nil},
+		{"dropout in training mode", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 4).input("train", tensor.Bool).
+				node("Dropout", "drop", strs("x", "", "train"), strs("y", "mask")).
+				output("y", tensor.Float32, 4).output("mask", tensor.Bool, 4).build(t)
+		}, []string{`lower: node "drop" (Dropout, opset 17): not expressible in WebNN: training_mode is not constant false`}},
+		{"old opset", func(t *testing.T) *onnxpb.Model {
+			return newModel(5).input("x", tensor.Float32, 4).
+				node("Relu", "r", strs("x"), strs("y")).
+				output("y", tensor.Float32, 4).build(t)
+		}, []string{`lower: node "r" (Relu, opset 5): not expressible in WebNN: opset 5 is outside the supported range 6+`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Convert(tc.build(t), Options{})
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("converted, want a refusal")
+			}
+			if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("error:\n%s\nwant:\n%s", err, strings.Join(tc.want, "\n"))
+			}
+			if !errors.Is(err, ErrUnsupported) {
+				t.Errorf("errors.Is(err, ErrUnsupported) = false")
+			}
+			var re *RefusalError
+			if !errors.As(err, &re) || len(re.Errs) != len(tc.want) {
+				t.Errorf("want a *RefusalError with %d node errors", len(tc.want))
+			}
+		})
+	}
+}

@@ -1,0 +1,328 @@
+// The lowering registry: the only list of supported ONNX ops. Each entry
+// maps (domain, op type, opset range) to a check (may refuse, run over the
+// whole graph before anything is emitted) and an emitter. docs/ops.md is
+// generated from Registry().
+
+package lower
+
+//go:generate go run ./internal/opsdoc -o ../docs/ops.md
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
+)
+
+// lowering is one registry entry.
+type lowering struct {
+	domain string // "" = ai.onnx
+	op     string
+	since  int64 // first opset this entry serves
+	until  int64 // last opset (0 = open)
+	webnn  []string
+	notes  string
+	check  func(c *ctx, n *srcNode) error
+	emit   func(c *ctx, n *srcNode) error
+}
+
+func (l *lowering) opsetRange() string {
+	if l.until == 0 {
+		return fmt.Sprintf("%d+", l.since)
+	}
+	return fmt.Sprintf("%d-%d", l.since, l.until)
+}
+
+// OpEntry describes one registry entry for documentation.
+type OpEntry struct {
+	Domain string   // "" for ai.onnx
+	OpType string   // ONNX op type
+	Since  int64    // first supported opset
+	Until  int64    // last supported opset, 0 = open
+	WebNN  []string // WebNN ops the lowering may emit
+	Notes  string   // constraints and refused cases
+}
+
+// Registry returns every supported (domain, op, opset range), sorted by
+// domain and op type.
+func Registry() []OpEntry {
+	tab := table()
+	out := make([]OpEntry, len(tab))
+	for i, l := range tab {
+		out[i] = OpEntry{Domain: l.domain, OpType: l.op, Since: l.since, Until: l.until, WebNN: append([]string(nil), l.webnn...), Notes: l.notes}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Domain != out[j].Domain {
+			return out[i].Domain < out[j].Domain
+		}
+		if out[i].OpType != out[j].OpType {
+			return out[i].OpType < out[j].OpType
+		}
+		return out[i].Since < out[j].Since
+	})
+	return out
+}
+
+var (
+	tableOnce sync.Once
+	tableList []*lowering
+	tableByOp map[string][]*lowering
+)
+
+func table() []*lowering {
+	tableOnce.Do(func() {
+		tableList = lowerings()
+		tableByOp = map[string][]*lowering{}
+		for _, l := range tableList {
+			k := l.domain + "\x00" + l.op
+			tableByOp[k] = append(tableByOp[k], l)
+		}
+	})
+	return tableList
+}
+
+// lookup finds the entry serving op at opset.
+func lookup(domain, op string, opset int64) *lowering {
+	table()
+	for _, l := range tableByOp[domain+"\x00"+op] {
+		if opset >= l.since && (l.until == 0 || opset <= l.until) {
+			return l
+		}
+	}
+	return nil
+}
+
+// lookupAny finds any entry for op, whatever the opset.
+func lookupAny(domain, op string) *lowering {
+	table()
+	if ls := tableByOp[domain+"\x00"+op]; len(ls) > 0 {
+		return ls[0]
+	}
+	return nil
+}
+
+const msDomain = "com.microsoft"
+
+// lowerings is the table. 1:1 element-wise ops are data (unary, binary);
+// everything else names its family function.
+func lowerings() []*lowering {
+	t := []*lowering{
+		// elementwise.go — binary, numpy broadcasting.
+		binary("Add", 6, "add"), binary("Sub", 6, "sub"), {op: "Mul", since: 6, webnn: []string{"mul", "gelu"}, notes: "x·0.5·(1+erf(x/√2)) recognised as gelu", emit: lowerMul}, {op: "Div", since: 6, webnn: []string{"div", "layerNormalization"}, notes: "(x−mean)/sqrt(var+ε) recognised as layerNormalization", emit: lowerDiv},
+		{op: "Pow", since: 7, webnn: []string{"pow", "cast"}, notes: "exponent cast to the base type", emit: lowerPow},
+		{op: "PRelu", since: 6, webnn: []string{"prelu"}, emit: lowerPRelu},
+		binaryBool("Equal", 7, "equal"), binaryBool("Less", 7, "lesser"), binaryBool("LessOrEqual", 12, "lesserOrEqual"),
+		binaryBool("Greater", 7, "greater"), binaryBool("GreaterOrEqual", 12, "greaterOrEqual"),
+		binaryBool("And", 7, "logicalAnd"), binaryBool("Or", 7, "logicalOr"), binaryBool("Xor", 7, "logicalXor"),
+		variadic("Max", 6, "max"), variadic("Min", 6, "min"), variadic("Sum", 6, "add"),
+		{op: "Mean", since: 6, webnn: []string{"add", "div"}, emit: lowerMean},
+		{op: "Mod", since: 10, webnn: []string{"div", "mul", "sub", "floor", "ceil", "where", "lesser", "notEqual", "logicalXor", "logicalAnd", "add"}, notes: "fmod=0 and fmod=1, integer and float (WebNN integer div truncates toward zero)", emit: lowerMod},
+		{op: "Where", since: 9, webnn: []string{"where"}, emit: lowerWhere},
+		// elementwise.go — unary.
+		unary("Abs", 6, "abs"), unary("Neg", 6, "neg"), unary("Sqrt", 6, "sqrt"), unary("Exp", 6, "exp"),
+		unary("Log", 6, "log"), unary("Erf", 9, "erf"), unary("Floor", 6, "floor"), unary("Ceil", 6, "ceil"),
+		unary("Reciprocal", 6, "reciprocal"), unary("Sin", 7, "sin"), unary("Cos", 7, "cos"), unary("Tan", 7, "tan"),
+		unary("Sign", 9, "sign"), unary("Not", 1, "logicalNot"), unary("Round", 11, "roundEven"),
+		unary("IsNaN", 9, "isNaN"),
+		{op: "IsInf", since: 10, webnn: []string{"isInfinite", "greater", "lesser", "logicalAnd"}, emit: lowerIsInf},
+		{op: "Identity", since: 1, webnn: nil, notes: "aliases its input (no op)", emit: lowerIdentity},
+		{op: "Dropout", since: 1, webnn: []string{"expand"}, notes: "inference: aliases its input, mask all ones; training_mode must be constant false", check: checkDropout, emit: lowerDropout},
+		{op: "Cast", since: 6, webnn: []string{"cast", "notEqual"}, notes: "to bool: notEqual(x, 0)", check: checkCast, emit: lowerCast},
+		{op: "CastLike", since: 15, webnn: []string{"cast", "notEqual"}, emit: lowerCast},
+		{op: "Constant", since: 1, webnn: nil, notes: "folded into a const", emit: lowerConstantNode},
+		// activation.go
+		unary("Relu", 6, "relu"), unary("Sigmoid", 6, "sigmoid"), unary("Tanh", 6, "tanh"),
+		unary("Softplus", 1, "softplus"), unary("Softsign", 1, "softsign"), unary("HardSwish", 14, "hardSwish"),
+		{op: "LeakyRelu", since: 6, webnn: []string{"leakyRelu"}, emit: lowerLeakyRelu},
+		{op: "Elu", since: 6, webnn: []string{"elu"}, emit: lowerElu},
+		{op: "HardSigmoid", since: 6, webnn: []string{"hardSigmoid"}, emit: lowerHardSigmoid},
+		{op: "Selu", since: 6, webnn: []string{"elu", "mul"}, emit: lowerSelu},
+		{op: "Clip", since: 6, webnn: []string{"clamp", "max", "min"}, notes: "constant bounds → clamp (Relu6 = clamp 0..6); operand bounds → max/min", emit: lowerClip},
+		{op: "Gelu", since: 20, webnn: []string{"gelu", "mul", "add", "tanh", "pow"}, notes: "approximate=tanh decomposed", emit: lowerGelu},
+		{op: "Softmax", since: 1, webnn: []string{"softmax", "reshape"}, notes: "opset < 13 coerces to 2-D", emit: lowerSoftmax},
+		{op: "LogSoftmax", since: 1, webnn: []string{"reduceLogSumExp", "sub"}, emit: lowerLogSoftmax},
+		{op: "Mish", since: 18, webnn: []string{"softplus", "tanh", "mul"}, emit: lowerMish},
+		{op: "ThresholdedRelu", since: 10, webnn: []string{"greater", "where"}, emit: lowerThresholdedRelu},
+		{op: "Celu", since: 12, webnn: []string{"elu", "div", "mul"}, emit: lowerCelu},
+		{op: "Shrink", since: 9, webnn: []string{"greater", "lesser", "where", "add", "sub"}, emit: lowerShrink},
+		{op: "Hardmax", since: 13, webnn: []string{"argMax", "equal", "cast"}, notes: "static axis", emit: lowerHardmax},
+		{op: "FastGelu", domain: msDomain, since: 1, webnn: []string{"add", "mul", "pow", "tanh"}, emit: lowerFastGelu},
+		{op: "BiasGelu", domain: msDomain, since: 1, webnn: []string{"add", "gelu"}, emit: lowerBiasGelu},
+		// matmul.go
+		{op: "MatMul", since: 1, webnn: []string{"matmul", "reshape"}, notes: "1-D operands reshaped around matmul", emit: lowerMatMul},
+		{op: "Gemm", since: 6, webnn: []string{"gemm", "add", "mul"}, notes: "C added after gemm (no operand options)", emit: lowerGemm},
+		// conv.go
+		{op: "Conv", since: 1, webnn: []string{"conv2d", "reshape"}, notes: "2-D (and 1-D via reshape); auto_pad SAME_* needs static spatial dims", check: checkConv, emit: lowerConv},
+		{op: "ConvTranspose", since: 1, webnn: []string{"convTranspose2d"}, notes: "2-D only", check: checkConvTranspose, emit: lowerConvTranspose},
+		// pool.go
+		{op: "MaxPool", since: 1, webnn: []string{"maxPool2d"}, notes: "2-D (1-D via reshape); Indices output and storage_order=1 refused", check: checkPool, emit: lowerPool},
+		{op: "AveragePool", since: 1, webnn: []string{"averagePool2d"}, notes: "2-D (1-D via reshape); count_include_pad=1 with padding refused", check: checkPool, emit: lowerPool},
+		{op: "LpPool", since: 2, webnn: []string{"l2Pool2d"}, notes: "p=2 only", check: checkPool, emit: lowerPool},
+		{op: "GlobalAveragePool", since: 1, webnn: []string{"averagePool2d"}, notes: "4-D", check: checkGlobalPool, emit: lowerGlobalPool},
+		{op: "GlobalLpPool", since: 2, webnn: []string{"l2Pool2d"}, notes: "4-D, p=2", check: checkGlobalPool, emit: lowerGlobalPool},
+		{op: "GlobalMaxPool", since: 1, webnn: []string{"maxPool2d"}, notes: "4-D", check: checkGlobalPool, emit: lowerGlobalPool},
+		// norm.go
+		{op: "BatchNormalization", since: 6, webnn: []string{"batchNormalization", "reshape", "mul", "add"}, notes: "inference mode; scale/bias applied with mul/add", check: checkBatchNorm, emit: lowerBatchNorm},
+		{op: "LayerNormalization", since: 17, webnn: []string{"layerNormalization", "mul", "add"}, notes: "axes explicit; scale/bias with mul/add; Mean/InvStdDev outputs refused", check: checkLayerNorm, emit: lowerLayerNorm},
+		{op: "InstanceNormalization", since: 6, webnn: []string{"instanceNormalization", "reshape", "mul", "add"}, emit: lowerInstanceNorm},
+		{op: "SimplifiedLayerNormalization", since: 1, webnn: []string{"pow", "reduceMean", "add", "sqrt", "div", "mul"}, emit: lowerRMSNorm},
+		{op: "SkipLayerNormalization", domain: msDomain, since: 1, webnn: []string{"add", "layerNormalization", "mul"}, emit: lowerSkipLayerNorm},
+		{op: "SkipSimplifiedLayerNormalization", domain: msDomain, since: 1, webnn: []string{"add", "pow", "reduceMean", "sqrt", "div", "mul"}, emit: lowerSkipRMSNorm},
+		{op: "LRN", since: 1, webnn: []string{"mul", "reshape", "pad", "averagePool2d", "add", "pow", "div"}, notes: "4-D", emit: lowerLRN},
+		{op: "GroupNormalization", since: 18, webnn: []string{"reshape", "layerNormalization", "mul", "add"}, notes: "scale/bias per group (opset 18) or per channel (21)", emit: lowerGroupNorm},
+		// attention.go
+		{op: "RotaryEmbedding", domain: msDomain, since: 1, webnn: []string{"gather", "reshape", "slice", "mul", "sub", "add", "concat"}, notes: "3-D or 4-D input; 2-D position_ids (offset form refused); interleaved or halves; partial rotary dim", emit: lowerRotaryEmbedding},
+		{op: "RotaryEmbedding", since: 23, webnn: []string{"gather", "reshape", "slice", "mul", "sub", "add", "concat"}, notes: "as com.microsoft.RotaryEmbedding; without position_ids the caches are [batch, sequence, rotary/2]", emit: lowerRotaryEmbedding},
+		{op: "MultiHeadAttention", domain: msDomain, since: 1, webnn: []string{"reshape", "transpose", "concat", "matmul", "mul", "add", "softmax"}, notes: "separate Q/K/V (K/V 3-D or BNSH), optional attention_bias and past K/V; packed QKV, bias, key_padding_mask, unidirectional and the qk output refused", emit: lowerMultiHeadAttention},
+		// einsum.go
+		{op: "Einsum", since: 12, webnn: []string{"transpose", "reshape", "matmul", "reduceSum"}, notes: "1 or 2 operands; diagonals (repeated indices) and ellipses refused", emit: lowerEinsum},
+		// shape_ops.go
+		{op: "Reshape", since: 5, webnn: []string{"reshape"}, notes: "target shape from shape inference, fully resolved; dynamic dims as {name, maxSize}", emit: lowerReshapeLike},
+		{op: "Flatten", since: 1, webnn: []string{"reshape"}, emit: lowerReshapeLike},
+		{op: "Squeeze", since: 1, webnn: []string{"reshape"}, emit: lowerReshapeLike},
+		{op: "Unsqueeze", since: 1, webnn: []string{"reshape"}, emit: lowerReshapeLike},
+		{op: "Transpose", since: 1, webnn: []string{"transpose"}, emit: lowerTranspose},
+		{op: "Concat", since: 4, webnn: []string{"concat"}, emit: lowerConcat},
+		{op: "Split", since: 2, webnn: []string{"split"}, notes: "split sizes must be static", emit: lowerSplit},
+		{op: "Slice", since: 1, webnn: []string{"slice", "reverse", "gather"}, notes: "constant starts/ends/axes/steps; dynamic sizes as {name, maxSize}; a dynamic start becomes reverse+slice (end-aligned) or gather", emit: lowerSlice},
+		{op: "Expand", since: 8, webnn: []string{"expand"}, emit: lowerExpand},
+		{op: "Tile", since: 6, webnn: []string{"tile"}, notes: "static repeats", emit: lowerTile},
+		{op: "Shape", since: 1, webnn: nil, notes: "folded; dynamic dims rebuilt from slice lengths when used as data", emit: lowerFromValue},
+		{op: "Size", since: 1, webnn: nil, notes: "folded", emit: lowerFromValue},
+		{op: "ConstantOfShape", since: 9, webnn: []string{"expand"}, emit: lowerConstantOfShape},
+		{op: "Range", since: 11, webnn: []string{"slice", "add", "mul", "cast"}, notes: "iota constant of the maximum length sliced to the dynamic count", emit: lowerRange},
+		{op: "Trilu", since: 14, webnn: []string{"triangular"}, notes: "constant k", emit: lowerTrilu},
+		{op: "Pad", since: 2, webnn: []string{"pad"}, notes: "constant pads; modes constant/edge/reflect", emit: lowerPad},
+		{op: "DepthToSpace", since: 1, webnn: []string{"reshape", "transpose"}, emit: lowerDepthToSpace},
+		{op: "SpaceToDepth", since: 1, webnn: []string{"reshape", "transpose"}, emit: lowerSpaceToDepth},
+		// resize.go
+		{op: "Resize", since: 10, webnn: []string{"resample2d"}, notes: "4-D, spatial axes only; nearest with half_pixel+round_prefer_floor (or integer upscale with asymmetric/floor); linear with half_pixel; constant scales/sizes; cubic, antialias and other coordinate modes refused", emit: lowerResize},
+		{op: "Upsample", since: 7, webnn: []string{"resample2d"}, notes: "as Resize", emit: lowerResize},
+		{op: "EyeLike", since: 9, webnn: nil, notes: "static shape: folded into a const", emit: lowerEyeLike},
+		{op: "OneHot", since: 11, webnn: []string{"equal", "where", "cast", "add", "lesser", "reshape", "slice"}, notes: "constant depth", emit: lowerOneHot},
+		// rnn.go
+		{op: "LSTM", since: 7, webnn: []string{"lstm", "slice", "add", "reshape", "concat", "expand"}, notes: "layout 0 or 1 (transposed), default activations, no clip/input_forget; static steps; biases folded into W; initial states/peepholes absent or zero", emit: lowerRecurrent},
+		{op: "GRU", since: 7, webnn: []string{"gru", "slice", "add", "reshape", "concat", "expand"}, notes: "as LSTM; linear_before_reset=0 only", emit: lowerRecurrent},
+		// gather.go
+		{op: "Gather", since: 1, webnn: []string{"gather"}, emit: lowerGather},
+		{op: "GatherElements", since: 11, webnn: []string{"gatherElements"}, emit: lowerGatherElements},
+		{op: "GatherND", since: 11, webnn: []string{"gatherND"}, notes: "batch_dims=0", emit: lowerGatherND},
+		{op: "ScatterND", since: 11, webnn: []string{"scatterND"}, notes: "reduction=none", emit: lowerScatterND},
+		{op: "Scatter", since: 9, until: 10, webnn: []string{"scatterElements"}, notes: "deprecated alias of ScatterElements", emit: lowerScatterElements},
+		{op: "ScatterElements", since: 11, webnn: []string{"scatterElements"}, notes: "reduction=none", emit: lowerScatterElements},
+		// reduce.go
+		reduce("ReduceSum", "reduceSum"), reduce("ReduceMean", "reduceMean"), reduce("ReduceMax", "reduceMax"),
+		reduce("ReduceMin", "reduceMin"), reduce("ReduceProd", "reduceProduct"), reduce("ReduceL1", "reduceL1"),
+		reduce("ReduceL2", "reduceL2"), reduce("ReduceLogSum", "reduceLogSum"), reduce("ReduceLogSumExp", "reduceLogSumExp"),
+		reduce("ReduceSumSquare", "reduceSumSquare"),
+		{op: "ArgMax", since: 1, webnn: []string{"argMax", "reverse", "sub"}, notes: "int64 indices; select_last_index=1 via reverse (static axis)", emit: lowerArg},
+		{op: "ArgMin", since: 1, webnn: []string{"argMin", "reverse", "sub"}, notes: "int64 indices; select_last_index=1 via reverse (static axis)", emit: lowerArg},
+		{op: "LpNormalization", since: 1, webnn: []string{"reduceL1", "reduceL2", "div"}, notes: "p = 1 or 2", emit: lowerLpNormalization},
+		{op: "CumSum", since: 11, webnn: []string{"cumulativeSum"}, notes: "constant axis", emit: lowerCumSum},
+		// loss.go
+		{op: "NegativeLogLikelihoodLoss", since: 12, webnn: []string{"gatherElements", "gather", "neg", "mul", "notEqual", "where", "cast", "reshape", "reduceSum", "reduceMean", "div"}, notes: "reductions none/sum/mean, class weights, ignore_index", emit: lowerNLLLoss},
+		{op: "SoftmaxCrossEntropyLoss", since: 12, webnn: []string{"reduceMax", "sub", "reduceLogSumExp", "gatherElements", "gather", "neg", "mul", "reduceSum", "reduceMean", "div"}, notes: "as NegativeLogLikelihoodLoss on log-softmax over axis 1; log_prob output", emit: lowerSoftmaxCrossEntropyLoss},
+		// quant.go
+		{op: "QuantizeLinear", since: 10, webnn: []string{"quantizeLinear"}, notes: "per-tensor, per-axis; scale/zero point reshaped to the input rank", emit: lowerQuantize},
+		{op: "MatMulInteger", since: 10, webnn: []string{"dequantizeLinear", "matmul", "cast"}, notes: "8-bit; exact in float32 up to K = 258 (longer refused)", emit: lowerMatMulInteger},
+		{op: "ConvInteger", since: 10, webnn: []string{"dequantizeLinear", "conv2d", "cast"}, notes: "2-D, 8-bit; exact in float32 up to Cin/g·kH·kW = 258", emit: lowerConvInteger},
+		{op: "QLinearMatMul", since: 10, webnn: []string{"dequantizeLinear", "matmul", "mul", "div", "quantizeLinear"}, notes: "integer accumulation exact in float32 (K ≤ 258), requantized with round-half-even", emit: lowerQLinearMatMul},
+		{op: "QLinearConv", since: 10, webnn: []string{"dequantizeLinear", "conv2d", "add", "mul", "div", "quantizeLinear"}, notes: "2-D; accumulation exact in float32 (≤ 258 terms)", emit: lowerQLinearConv},
+		{op: "DynamicQuantizeLinear", since: 11, webnn: []string{"reduceMin", "reduceMax", "min", "max", "sub", "div", "clamp", "roundEven", "cast", "reshape", "quantizeLinear"}, emit: lowerDynamicQuantizeLinear},
+		{op: "MatMulNBits", domain: msDomain, since: 1, webnn: []string{"dequantizeLinear", "reshape", "slice", "transpose", "matmul", "add"}, notes: "bits 4 or 8; B an initializer, unpacked to uint4/uint8 one element per byte; uint8 (packed) or default zero points; g_idx and float zero points refused", emit: lowerMatMulNBits},
+		{op: "GatherBlockQuantized", domain: msDomain, since: 1, webnn: []string{"dequantizeLinear", "reshape", "gather"}, notes: "4-bit 2-D constant table quantized along its last axis (uint8-packed, uint4 or int4); table dequantized, then gathered", emit: lowerGatherBlockQuantized},
+		{op: "DequantizeLinear", since: 10, webnn: []string{"dequantizeLinear"}, notes: "per-tensor, per-axis; scale/zero point reshaped to the input rank", emit: lowerDequantize},
+	}
+	return t
+}
+
+// unary is a 1:1 element-wise op.
+func unary(op string, since int64, webnn string) *lowering {
+	return &lowering{op: op, since: since, webnn: []string{webnn}, emit: func(c *ctx, n *srcNode) error {
+		x, err := c.in(n, 0)
+		if err != nil {
+			return err
+		}
+		c.bind(n, 0, c.op(n, webnn, []string{x}, nil))
+		return nil
+	}}
+}
+
+// binary is a 1:1 element-wise op with numpy broadcasting.
+func binary(op string, since int64, webnn string) *lowering {
+	return &lowering{op: op, since: since, webnn: []string{webnn}, emit: func(c *ctx, n *srcNode) error {
+		xs, err := c.binaryInputs(n)
+		if err != nil {
+			return err
+		}
+		c.bind(n, 0, c.op(n, webnn, xs, nil))
+		return nil
+	}}
+}
+
+// binaryBool is a comparison or logical op; ONNX bool is WebNN uint8.
+func binaryBool(op string, since int64, webnn string) *lowering {
+	l := binary(op, since, webnn)
+	l.notes = "bool result as uint8"
+	return l
+}
+
+// variadic folds n inputs with a binary op.
+func variadic(op string, since int64, webnn string) *lowering {
+	return &lowering{op: op, since: since, webnn: []string{webnn}, emit: func(c *ctx, n *srcNode) error {
+		acc, err := c.in(n, 0)
+		if err != nil {
+			return err
+		}
+		for i := 1; i < len(n.Input); i++ {
+			x, err := c.in(n, i)
+			if err != nil {
+				return err
+			}
+			acc = c.op(n, webnn, []string{acc, x}, nil)
+		}
+		if len(n.Input) == 1 {
+			acc = c.op(n, "identity", []string{acc}, nil)
+		}
+		c.bind(n, 0, acc)
+		return nil
+	}}
+}
+
+// binaryInputs returns the two operands of an element-wise node. Before
+// opset 7, broadcast=1 with an axis aligns B's dims at that axis of A
+// (legacy broadcasting); B is reshaped so numpy broadcasting does the same.
+func (c *ctx) binaryInputs(n *srcNode) ([]string, error) {
+	xs, err := c.ins(n, 0, 1)
+	if err != nil {
+		return nil, err
+	}
+	if n.opset >= 7 || attrInt(n, "broadcast", 0) == 0 || !hasAttr(n, "axis") {
+		return xs, nil
+	}
+	sa, err := c.inShape(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	sb, err := c.inShape(n, 1)
+	if err != nil {
+		return nil, err
+	}
+	axis, err := normAxis(attrInt(n, "axis", 0), len(sa))
+	if err != nil {
+		return nil, err
+	}
+	if int(axis)+len(sb) > len(sa) {
+		return nil, fmt.Errorf("legacy broadcast of rank %d at axis %d into rank %d", len(sb), axis, len(sa))
+	}
+	target := make([]shapeinfer.Expr, len(sa))
+	for i := range target {
+		target[i] = shapeinfer.Const(1)
+	}
+	copy(target[axis:], sb)
+	if xs[1], err = c.reshapeTo(n, xs[1], target); err != nil {
+		return nil, err
+	}
+	return xs, nil
+}

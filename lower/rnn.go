@@ -1,0 +1,197 @@
+// LSTM and GRU → WebNN lstm / gru. The team's loader contract forbids
+// operand-valued options, so biases are folded into the weights: the
+// input gets a constant 1 feature and W a column holding Wb + Rb. That is
+// exact for LSTM and for GRU with linear_before_reset=0 (where the
+// recurrent bias of the candidate gate is added outside the reset
+// product). Initial states and peepholes must be absent or zero.
+
+package lower
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
+)
+
+// zeroOrAbsent reports whether optional input i is missing or a constant
+// of zeros.
+func (c *ctx) zeroOrAbsent(n *srcNode, i int) bool {
+	if !n.hasInput(i) {
+		return true
+	}
+	v, ok := c.constFloats(n, i)
+	if !ok {
+		return false
+	}
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerRecurrent(c *ctx, n *srcNode) error {
+	lstm := n.GetOpType() == "LSTM"
+	gates := int64(3)
+	if lstm {
+		gates = 4
+	}
+	batchFirst := attrInt(n, "layout", 0) == 1
+	if hasAttr(n, "clip") {
+		return unsupportedAttr("clip", attrFloat(n, "clip", 0))
+	}
+	if lstm && attrInt(n, "input_forget", 0) != 0 {
+		return unsupportedAttr("input_forget", 1)
+	}
+	if acts := attrStrings(n, "activations"); acts != nil {
+		def := "Sigmoid,Tanh"
+		if lstm {
+			def = "Sigmoid,Tanh,Tanh"
+		}
+		got := strings.Join(acts, ",")
+		if got != def && got != def+","+def {
+			return unsupportedAttr("activations", acts)
+		}
+	}
+	if hasAttr(n, "activation_alpha") || hasAttr(n, "activation_beta") {
+		return fmt.Errorf("%w: activation_alpha/activation_beta", ErrUnsupported)
+	}
+	if !lstm && attrInt(n, "linear_before_reset", 0) != 0 {
+		return unsupportedAttr("linear_before_reset", 1)
+	}
+	xs, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	ws, err := c.inShape(n, 1)
+	if err != nil {
+		return err
+	}
+	if len(xs) != 3 || len(ws) != 3 {
+		return fmt.Errorf("input ranks %d and %d, want 3", len(xs), len(ws))
+	}
+	if batchFirst {
+		xs = []shapeinfer.Expr{xs[1], xs[0], xs[2]}
+	}
+	steps, ok := xs[0].Value()
+	if !ok {
+		return fmt.Errorf("%w: dynamic sequence length %q (WebNN lstm/gru take static steps)", ErrUnsupported, xs[0].String())
+	}
+	hidden := attrInt(n, "hidden_size", 0)
+	if hidden <= 0 {
+		h, ok := ws[1].Value()
+		if !ok {
+			return fmt.Errorf("%w: hidden size unknown", ErrUnsupported)
+		}
+		hidden = h / gates
+	}
+	if n.hasInput(4) {
+		if sl, ok := c.constInts(n, 4); !ok || !allEqual(sl, steps) {
+			return fmt.Errorf("%w: sequence_lens is not constant %d", ErrUnsupported, steps)
+		}
+	}
+	stateIdx := []int{5}
+	if lstm {
+		stateIdx = []int{5, 6, 7}
+	}
+	for _, i := range stateIdx {
+		if !c.zeroOrAbsent(n, i) {
+			return fmt.Errorf("%w: input %d (initial state or peephole) is not absent or zero", ErrUnsupported, i)
+		}
+	}
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	if batchFirst {
+		x = c.op(n, "transpose", []string{x}, map[string]any{"permutation": intsAny([]int64{1, 0, 2})})
+	}
+	// bindOut binds a WebNN output, transposed back for layout=1:
+	// sequence [steps, dirs, batch, h] → [batch, steps, dirs, h]; states
+	// [dirs, batch, h] → [batch, dirs, h].
+	bindOut := func(i int, op string, seq bool) {
+		if batchFirst && n.hasOutput(i) {
+			perm := []int64{1, 0, 2}
+			if seq {
+				perm = []int64{2, 0, 1, 3}
+			}
+			op = c.op(n, "transpose", []string{op}, map[string]any{"permutation": intsAny(perm)})
+		}
+		c.bind(n, i, op)
+	}
+	w, err := c.in(n, 1)
+	if err != nil {
+		return err
+	}
+	r, err := c.in(n, 2)
+	if err != nil {
+		return err
+	}
+	dirs := ws[0]
+	if n.hasInput(3) {
+		// x' = [x, 1]; W' = [W, Wb + Rb].
+		b, err := c.in(n, 3)
+		if err != nil {
+			return err
+		}
+		gh := shapeinfer.Const(gates * hidden)
+		wb := c.op(n, "slice", []string{b}, map[string]any{"starts": intsAny([]int64{0, 0}), "sizes": []any{mustDim(c, dirs), gates * hidden}})
+		rb := c.op(n, "slice", []string{b}, map[string]any{"starts": intsAny([]int64{0, gates * hidden}), "sizes": []any{mustDim(c, dirs), gates * hidden}})
+		bsum, err := c.reshapeTo(n, c.op(n, "add", []string{wb, rb}, nil), []shapeinfer.Expr{dirs, gh, shapeinfer.Const(1)})
+		if err != nil {
+			return err
+		}
+		w = c.op(n, "concat", []string{w, bsum}, map[string]any{"axis": int64(2)})
+		one, err := c.scalar(c.dtypeOf(n, 0), 1)
+		if err != nil {
+			return err
+		}
+		ones, err := c.dimsOption([]shapeinfer.Expr{xs[0], xs[1], shapeinfer.Const(1)})
+		if err != nil {
+			return err
+		}
+		x = c.op(n, "concat", []string{x, c.op(n, "expand", []string{one}, map[string]any{"newShape": ones})}, map[string]any{"axis": int64(2)})
+	}
+	dir := map[string]string{"forward": "forward", "reverse": "backward", "bidirectional": "both"}[attrString(n, "direction", "forward")]
+	if dir == "" {
+		return unsupportedAttr("direction", attrString(n, "direction", ""))
+	}
+	opts := map[string]any{"steps": steps, "hiddenSize": hidden, "returnSequence": true, "direction": dir}
+	op := "gru"
+	if lstm {
+		op = "lstm"
+		opts["layout"] = "iofg"
+		outs := c.opMulti(n, op, []string{x, w, r}, opts, 3)
+		bindOut(0, outs[2], true)
+		bindOut(1, outs[0], false)
+		bindOut(2, outs[1], false)
+		return nil
+	}
+	opts["layout"] = "zrn"
+	opts["resetAfter"] = false
+	outs := c.opMulti(n, op, []string{x, w, r}, opts, 2)
+	bindOut(0, outs[1], true)
+	bindOut(1, outs[0], false)
+	return nil
+}
+
+func allEqual(xs []int64, v int64) bool {
+	for _, x := range xs {
+		if x != v {
+			return false
+		}
+	}
+	return true
+}
+
+// mustDim renders a dim for an option; a failure surfaces later through
+// Validate, so it falls back to the expression text.
+func mustDim(c *ctx, e shapeinfer.Expr) any {
+	d, err := c.dimOption(e)
+	if err != nil {
+		return e.String()
+	}
+	return d
+}

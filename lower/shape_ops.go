@@ -1,0 +1,827 @@
+// Shape-changing ops. Target shapes come from shape inference, fully
+// resolved (no -1/0 placeholders); dims that depend on input dims are
+// written as {"name": EXPR, "maxSize": N}. Data built from dims (Range,
+// ConstantOfShape) is rebuilt from WebNN ops that stay exact for every dim
+// value within the bounds: a constant of the maximum size sliced to the
+// run-time length.
+
+package lower
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+func sameShape(a, b []shapeinfer.Expr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !a[i].Equal(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerReshapeLike serves Reshape, Flatten, Squeeze and Unsqueeze: all are
+// a reshape to the output shape shape inference resolved.
+func lowerReshapeLike(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	out, err := c.outShape(n, 0)
+	if err != nil {
+		return err
+	}
+	in, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if sameShape(in, out) {
+		c.bind(n, 0, x)
+		return nil
+	}
+	r, err := c.reshapeTo(n, x, out)
+	if err != nil {
+		return fmt.Errorf("target shape %s: %w", shapeinfer.ShapeString(out), err)
+	}
+	c.bind(n, 0, r)
+	return nil
+}
+
+func lowerTranspose(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	perm := attrInts(n, "perm")
+	if perm == nil {
+		for i := r - 1; i >= 0; i-- {
+			perm = append(perm, int64(i))
+		}
+	}
+	perm, err = normAxes(perm, r)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.op(n, "transpose", []string{x}, map[string]any{"permutation": intsAny(perm)}))
+	return nil
+}
+
+func lowerConcat(c *ctx, n *srcNode) error {
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	axis, err := normAxis(attrInt(n, "axis", 0), r)
+	if err != nil {
+		return err
+	}
+	var ins []string
+	for i := range n.Input {
+		if !n.hasInput(i) {
+			continue
+		}
+		// Statically empty pieces contribute nothing.
+		if s, err := c.inShape(n, i); err == nil && int(axis) < len(s) {
+			if v, ok := s[axis].Value(); ok && v == 0 {
+				continue
+			}
+		}
+		x, err := c.in(n, i)
+		if err != nil {
+			return err
+		}
+		ins = append(ins, x)
+	}
+	if len(ins) == 0 {
+		return fmt.Errorf("%w: every input is empty", ErrUnsupported)
+	}
+	if len(ins) == 1 {
+		c.bind(n, 0, ins[0])
+		return nil
+	}
+	c.bind(n, 0, c.op(n, "concat", ins, map[string]any{"axis": axis}))
+	return nil
+}
+
+func lowerSplit(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	shape, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	axis, err := normAxis(attrInt(n, "axis", 0), len(shape))
+	if err != nil {
+		return err
+	}
+	var sizes []int64
+	for i := range n.Output {
+		os, err := c.outShape(n, i)
+		if err != nil {
+			return err
+		}
+		v, ok := os[axis].Value()
+		if !ok {
+			return fmt.Errorf("%w: split size of output %d is dynamic (%s)", ErrUnsupported, i, os[axis].String())
+		}
+		sizes = append(sizes, v)
+	}
+	outs := c.opMulti(n, "split", []string{x}, map[string]any{"splits": intsAny(sizes), "axis": axis}, len(sizes))
+	for i, o := range outs {
+		c.bind(n, i, o)
+	}
+	return nil
+}
+
+// sliceParams reads starts/ends/axes/steps as expressions (inputs from
+// opset 10, attributes before).
+func (c *ctx) sliceParams(n *srcNode, rank int) (starts, ends []shapeinfer.Expr, axes, steps []int64, err error) {
+	exprsOf := func(i int) ([]shapeinfer.Expr, error) {
+		in := c.info(n.Input[i])
+		if in != nil && in.Value != nil {
+			return in.Value, nil
+		}
+		if vs, ok := c.constInts(n, i); ok {
+			return exprs(vs...), nil
+		}
+		return nil, fmt.Errorf("%w: input %d (%s) is not known at conversion time", ErrUnsupported, i, n.Input[i])
+	}
+	if n.opset < 10 {
+		starts, ends = exprs(attrInts(n, "starts")...), exprs(attrInts(n, "ends")...)
+		axes = attrInts(n, "axes")
+	} else {
+		if starts, err = exprsOf(1); err != nil {
+			return
+		}
+		if ends, err = exprsOf(2); err != nil {
+			return
+		}
+		if n.hasInput(3) {
+			var ok bool
+			if axes, ok = c.constInts(n, 3); !ok {
+				err = fmt.Errorf("%w: axes input is not constant", ErrUnsupported)
+				return
+			}
+		}
+		if n.hasInput(4) {
+			var ok bool
+			if steps, ok = c.constInts(n, 4); !ok {
+				err = fmt.Errorf("%w: steps input is not constant", ErrUnsupported)
+				return
+			}
+		}
+	}
+	if axes == nil {
+		for i := range starts {
+			axes = append(axes, int64(i))
+		}
+	}
+	if steps == nil {
+		steps = make([]int64, len(starts))
+		for i := range steps {
+			steps[i] = 1
+		}
+	}
+	if len(starts) != len(axes) || len(ends) != len(axes) || len(steps) != len(axes) {
+		err = fmt.Errorf("starts/ends/axes/steps lengths differ")
+		return
+	}
+	axes, err = normAxes(axes, rank)
+	return
+}
+
+// clampIndex normalises a Slice start or end on a dim of size d (step > 0):
+// negative counts from the end, the result is clamped to [0, d].
+func (c *ctx) clampIndex(v, d shapeinfer.Expr) shapeinfer.Expr {
+	zero := shapeinfer.Const(0)
+	if k, ok := v.Value(); ok {
+		if k < 0 {
+			if dv, ok := d.Value(); ok {
+				return shapeinfer.Const(min(max(dv+k, 0), dv))
+			}
+			return d.Add(v).MaxB(zero, c.bounds)
+		}
+		if k >= d.MaxValue(c.bounds) {
+			return d
+		}
+		return v.MinB(d, c.bounds)
+	}
+	return v.MinB(d, c.bounds).MaxB(zero, c.bounds)
+}
+
+func lowerSlice(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	shape, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	r := len(shape)
+	starts, ends, axes, steps, err := c.sliceParams(n, r)
+	if err != nil {
+		return err
+	}
+	begin := make([]shapeinfer.Expr, r)
+	end := make([]shapeinfer.Expr, r)
+	stride := make([]int64, r)
+	for i := range shape {
+		begin[i], end[i], stride[i] = shapeinfer.Const(0), shape[i], 1
+	}
+	var reverse []int64
+	for k, a := range axes {
+		d := shape[a]
+		step := steps[k]
+		switch {
+		case step == 0:
+			return fmt.Errorf("slice step is 0")
+		case step > 0:
+			begin[a], end[a], stride[a] = c.clampIndex(starts[k], d), c.clampIndex(ends[k], d), step
+		default:
+			// Negative step: reverse the axis, then slice forward from
+			// d-1-start to d-1-end.
+			S, err := c.clampReverse(starts[k], d, false)
+			if err != nil {
+				return err
+			}
+			E, err := c.clampReverse(ends[k], d, true)
+			if err != nil {
+				return err
+			}
+			one := shapeinfer.Const(1)
+			rs, re := d.Sub(one).Sub(S), d.Sub(one).Sub(E)
+			if _, ok := rs.Value(); !ok {
+				return fmt.Errorf("%w: negative-step slice starting at %s of a dynamic axis", ErrUnsupported, starts[k].String())
+			}
+			reverse = append(reverse, a)
+			begin[a], end[a], stride[a] = rs, re.MaxB(rs, c.bounds), -step
+		}
+	}
+	if len(reverse) > 0 {
+		x = c.op(n, "reverse", []string{x}, map[string]any{"axes": intsAny(reverse)})
+	}
+	// Axes whose start is known statically slice directly; the others are
+	// sliced to their end first, then end-aligned via reverse.
+	sizes := make([]shapeinfer.Expr, r)
+	var dynStart []int
+	hasSlice := false
+	for i := range shape {
+		if _, ok := begin[i].Value(); !ok {
+			dynStart = append(dynStart, i)
+			if stride[i] != 1 {
+				return fmt.Errorf("%w: dynamic start with step %d", ErrUnsupported, stride[i])
+			}
+			continue
+		}
+		// WebNN sizes are the input window; the output has
+		// ceil(size/stride) elements along the axis.
+		size := end[i].Sub(begin[i])
+		if size.MinValue(c.bounds) < 0 {
+			size = size.MaxB(shapeinfer.Const(0), c.bounds)
+		}
+		sizes[i] = size
+		if !begin[i].Equal(shapeinfer.Const(0)) || !size.Equal(shape[i]) || stride[i] != 1 {
+			hasSlice = true
+		}
+	}
+	for _, i := range dynStart {
+		sizes[i] = end[i]
+		if !end[i].Equal(shape[i]) {
+			hasSlice = true
+		}
+	}
+	out := x
+	if hasSlice {
+		opts, err := c.sliceOptions(begin, sizes, stride, dynStart)
+		if err != nil {
+			return err
+		}
+		out = c.op(n, "slice", []string{x}, opts)
+	}
+	if len(dynStart) > 0 {
+		// out[a] = x[0:end]; keep its last (end - begin) elements.
+		rev := intsAny(intsOf(dynStart))
+		out = c.op(n, "reverse", []string{out}, map[string]any{"axes": rev})
+		tb := make([]shapeinfer.Expr, r)
+		ts := make([]shapeinfer.Expr, r)
+		one := make([]int64, r)
+		for i := range tb {
+			tb[i], ts[i], one[i] = shapeinfer.Const(0), sizes[i], 1
+		}
+		for _, i := range dynStart {
+			sz := end[i].Sub(begin[i])
+			if sz.MinValue(c.bounds) < 0 {
+				sz = sz.MaxB(shapeinfer.Const(0), c.bounds)
+			}
+			ts[i] = sz
+		}
+		opts, err := c.sliceOptions(tb, ts, one, nil)
+		if err != nil {
+			return err
+		}
+		out = c.op(n, "slice", []string{out}, opts)
+		out = c.op(n, "reverse", []string{out}, map[string]any{"axes": rev})
+	}
+	c.bind(n, 0, out)
+	return nil
+}
+
+// clampReverse normalises a start (end=false) or end of a negative-step
+// slice on a dim of size d: start in [0, d-1], end in [-1, d-1].
+func (c *ctx) clampReverse(v, d shapeinfer.Expr, isEnd bool) (shapeinfer.Expr, error) {
+	k, ok := v.Value()
+	if !ok {
+		return shapeinfer.Expr{}, fmt.Errorf("%w: dynamic bound with a negative step", ErrUnsupported)
+	}
+	lo := shapeinfer.Const(0)
+	if isEnd {
+		lo = shapeinfer.Const(-1)
+	}
+	top := d.Sub(shapeinfer.Const(1))
+	if k < 0 {
+		if dv, ok := d.Value(); ok {
+			return shapeinfer.Const(max(dv+k, map[bool]int64{true: -1, false: 0}[isEnd])), nil
+		}
+		if -k > d.MaxValue(c.bounds) {
+			return lo, nil
+		}
+		return d.Add(v).MaxB(lo, c.bounds), nil
+	}
+	if k >= d.MaxValue(c.bounds)-1 {
+		return top, nil
+	}
+	return v.MinB(top, c.bounds), nil
+}
+
+func intsOf(xs []int) []int64 {
+	out := make([]int64, len(xs))
+	for i, x := range xs {
+		out[i] = int64(x)
+	}
+	return out
+}
+
+func (c *ctx) sliceOptions(begin, sizes []shapeinfer.Expr, stride []int64, zeroStart []int) (map[string]any, error) {
+	st := make([]any, len(begin))
+	for i, b := range begin {
+		v, ok := b.Value()
+		if !ok {
+			v = 0 // dynamic starts are handled by the caller (zeroStart)
+		}
+		st[i] = v
+	}
+	for _, i := range zeroStart {
+		st[i] = int64(0)
+	}
+	sz, err := c.dimsOption(sizes)
+	if err != nil {
+		return nil, err
+	}
+	opts := map[string]any{"starts": st, "sizes": sz}
+	for _, s := range stride {
+		if s != 1 {
+			opts["strides"] = intsAny(stride)
+			break
+		}
+	}
+	return opts, nil
+}
+
+func lowerExpand(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	out, err := c.outShape(n, 0)
+	if err != nil {
+		return err
+	}
+	in, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if sameShape(in, out) {
+		c.bind(n, 0, x)
+		return nil
+	}
+	dims, err := c.dimsOption(out)
+	if err != nil {
+		return fmt.Errorf("target shape %s: %w", shapeinfer.ShapeString(out), err)
+	}
+	c.bind(n, 0, c.op(n, "expand", []string{x}, map[string]any{"newShape": dims}))
+	return nil
+}
+
+func lowerTile(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	reps, ok := c.constInts(n, 1)
+	if !ok {
+		return fmt.Errorf("%w: repeats input is not constant", ErrUnsupported)
+	}
+	c.bind(n, 0, c.op(n, "tile", []string{x}, map[string]any{"repetitions": intsAny(reps)}))
+	return nil
+}
+
+// lowerConstantOfShape: a dynamic-shaped fill is expand(scalar, shape).
+func lowerConstantOfShape(c *ctx, n *srcNode) error {
+	out, err := c.outShape(n, 0)
+	if err != nil {
+		return err
+	}
+	val := &tensor.Tensor{DType: tensor.Float32, Shape: []int{}, Data: []float32{0}}
+	if t := onnxpb.AttrTensor(n.NodeProto, "value"); t != nil {
+		tt, err := c.m.Tensor(t)
+		if err != nil {
+			return err
+		}
+		val = &tensor.Tensor{DType: tt.DType, Shape: []int{}, Data: tt.Data}
+	}
+	s, err := c.constTensor(n.base+"_value", val, "")
+	if err != nil {
+		return err
+	}
+	dims, err := c.dimsOption(out)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.op(n, "expand", []string{s}, map[string]any{"newShape": dims}))
+	return nil
+}
+
+// lowerRange: start + delta·iota, iota a constant [0, 1, …, max-1] sliced
+// to the run-time count.
+func lowerRange(c *ctx, n *srcNode) error {
+	out, err := c.outShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(out) != 1 {
+		return fmt.Errorf("Range output has rank %d", len(out))
+	}
+	dt := c.dtypeOf(n, 0)
+	count := out[0]
+	for _, s := range count.Symbols() {
+		if !c.inputSyms[s] {
+			return fmt.Errorf("%w: Range length depends on tensor data (start/limit/delta are not known from input dims)", ErrUnsupported)
+		}
+	}
+	mx := count.MaxValue(c.bounds)
+	if mx > 1<<22 {
+		return fmt.Errorf("%w: Range length %q may reach %d", ErrUnsupported, count.String(), mx)
+	}
+	iota := tensor.New(dt, []int{int(max(mx, 1))})
+	switch d := iota.Data.(type) {
+	case []float32:
+		for i := range d {
+			d[i] = float32(i)
+		}
+	case []int64:
+		for i := range d {
+			d[i] = int64(i)
+		}
+	case []int32:
+		for i := range d {
+			d[i] = int32(i)
+		}
+	default:
+		return fmt.Errorf("%w: Range of %v", ErrUnsupported, dt)
+	}
+	it, err := c.constTensor(n.base+"_iota", iota, "")
+	if err != nil {
+		return err
+	}
+	size, err := c.dimOption(count)
+	if err != nil {
+		return err
+	}
+	x := c.op(n, "slice", []string{it}, map[string]any{"starts": []any{int64(0)}, "sizes": []any{size}})
+	if d, ok := c.constFloats(n, 2); !ok || len(d) != 1 || d[0] != 1 {
+		delta, err := c.in(n, 2)
+		if err != nil {
+			return err
+		}
+		x = c.op(n, "mul", []string{x, delta}, nil)
+	}
+	if s, ok := c.constFloats(n, 0); !ok || len(s) != 1 || s[0] != 0 {
+		start, err := c.in(n, 0)
+		if err != nil {
+			return err
+		}
+		x = c.op(n, "add", []string{x, start}, nil)
+	}
+	c.bind(n, 0, x)
+	return nil
+}
+
+func lowerTrilu(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	k := int64(0)
+	if n.hasInput(1) {
+		ks, ok := c.constInts(n, 1)
+		if !ok || len(ks) != 1 {
+			return fmt.Errorf("%w: k input is not constant", ErrUnsupported)
+		}
+		k = ks[0]
+	}
+	c.bind(n, 0, c.op(n, "triangular", []string{x}, map[string]any{"upper": attrInt(n, "upper", 1) != 0, "diagonal": k}))
+	return nil
+}
+
+func lowerPad(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	var pads []int64
+	value := 0.0
+	if n.opset < 11 {
+		pads = attrInts(n, "pads")
+		value = float64(attrFloat(n, "value", 0))
+	} else {
+		var ok bool
+		if pads, ok = c.constInts(n, 1); !ok {
+			return fmt.Errorf("%w: pads input is not constant", ErrUnsupported)
+		}
+		if n.hasInput(2) {
+			v, ok := c.constFloats(n, 2)
+			if !ok || len(v) != 1 {
+				return fmt.Errorf("%w: constant_value input is not constant", ErrUnsupported)
+			}
+			value = v[0]
+		}
+	}
+	axes := make([]int64, r)
+	for i := range axes {
+		axes[i] = int64(i)
+	}
+	if n.hasInput(3) {
+		a, ok := c.constInts(n, 3)
+		if !ok {
+			return fmt.Errorf("%w: axes input is not constant", ErrUnsupported)
+		}
+		if axes, err = normAxes(a, r); err != nil {
+			return err
+		}
+	}
+	if len(pads) != 2*len(axes) {
+		return fmt.Errorf("pads has %d values for %d axes", len(pads), len(axes))
+	}
+	begin, end := make([]int64, r), make([]int64, r)
+	for k, a := range axes {
+		begin[a], end[a] = pads[k], pads[k+len(axes)]
+		if begin[a] < 0 || end[a] < 0 {
+			return fmt.Errorf("%w: negative pads %v (cropping)", ErrUnsupported, pads)
+		}
+	}
+	mode := attrString(n, "mode", "constant")
+	opts := map[string]any{"beginningPadding": intsAny(begin), "endingPadding": intsAny(end)}
+	switch mode {
+	case "constant":
+		if value != 0 {
+			if math.IsInf(value, 0) || math.IsNaN(value) {
+				return fmt.Errorf("%w: pad value %v", ErrUnsupported, value)
+			}
+			opts["value"] = value
+		}
+	case "edge":
+		opts["mode"] = "edge"
+	case "reflect":
+		opts["mode"] = "reflection"
+	default:
+		return unsupportedAttr("mode", mode)
+	}
+	c.bind(n, 0, c.op(n, "pad", []string{x}, opts))
+	return nil
+}
+
+// lowerDepthToSpace: reshape to 6-D, transpose, reshape (DCR or CRD).
+func lowerDepthToSpace(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	s, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(s) != 4 {
+		return fmt.Errorf("%w: rank %d", ErrUnsupported, len(s))
+	}
+	b := shapeinfer.Const(attrInt(n, "blocksize", 0))
+	bs, _ := b.Value()
+	if bs <= 0 {
+		return unsupportedAttr("blocksize", bs)
+	}
+	ch := s[1].FloorDiv(b.Mul(b))
+	var six []shapeinfer.Expr
+	var perm []int64
+	if attrString(n, "mode", "DCR") == "DCR" {
+		six = []shapeinfer.Expr{s[0], b, b, ch, s[2], s[3]}
+		perm = []int64{0, 3, 4, 1, 5, 2}
+	} else {
+		six = []shapeinfer.Expr{s[0], ch, b, b, s[2], s[3]}
+		perm = []int64{0, 1, 4, 2, 5, 3}
+	}
+	r, err := c.reshapeTo(n, x, six)
+	if err != nil {
+		return err
+	}
+	t := c.op(n, "transpose", []string{r}, map[string]any{"permutation": intsAny(perm)})
+	out, err := c.reshapeTo(n, t, []shapeinfer.Expr{s[0], ch, s[2].Mul(b), s[3].Mul(b)})
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, out)
+	return nil
+}
+
+func lowerSpaceToDepth(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	s, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(s) != 4 {
+		return fmt.Errorf("%w: rank %d", ErrUnsupported, len(s))
+	}
+	b := shapeinfer.Const(attrInt(n, "blocksize", 0))
+	if bs, _ := b.Value(); bs <= 0 {
+		return unsupportedAttr("blocksize", bs)
+	}
+	h, w := s[2].FloorDiv(b), s[3].FloorDiv(b)
+	r, err := c.reshapeTo(n, x, []shapeinfer.Expr{s[0], s[1], h, b, w, b})
+	if err != nil {
+		return err
+	}
+	t := c.op(n, "transpose", []string{r}, map[string]any{"permutation": intsAny([]int64{0, 3, 5, 1, 2, 4})})
+	out, err := c.reshapeTo(n, t, []shapeinfer.Expr{s[0], s[1].Mul(b).Mul(b), h, w})
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, out)
+	return nil
+}
+
+// lowerEyeLike: a static constant (ones on diagonal k).
+func lowerEyeLike(c *ctx, n *srcNode) error {
+	s, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	st, ok := staticInts(s)
+	if !ok || len(st) != 2 {
+		return fmt.Errorf("%w: EyeLike needs a static 2-D shape", ErrUnsupported)
+	}
+	dt := c.dtypeOf(n, 0)
+	if hasAttr(n, "dtype") {
+		dt = tensor.DType(attrInt(n, "dtype", 1))
+	}
+	k := attrInt(n, "k", 0)
+	t := tensor.New(tensor.Float64, []int{int(st[0]), int(st[1])})
+	d := t.Data.([]float64)
+	for i := int64(0); i < st[0]; i++ {
+		if j := i + k; j >= 0 && j < st[1] {
+			d[i*st[1]+j] = 1
+		}
+	}
+	out, err := castTensor(t, dt)
+	if err != nil {
+		return err
+	}
+	op, err := c.constTensor(n.base, out, "")
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, op)
+	return nil
+}
+
+// castTensor converts a float64 tensor of small integers to dt.
+func castTensor(t *tensor.Tensor, dt tensor.DType) (*tensor.Tensor, error) {
+	src := t.Data.([]float64)
+	out := tensor.New(dt, t.Shape)
+	switch d := out.Data.(type) {
+	case []float32:
+		for i, v := range src {
+			d[i] = float32(v)
+		}
+	case []uint16:
+		for i, v := range src {
+			d[i] = floatToHalf(float32(v))
+		}
+	case []int64:
+		for i, v := range src {
+			d[i] = int64(v)
+		}
+	case []int32:
+		for i, v := range src {
+			d[i] = int32(v)
+		}
+	case []int8:
+		for i, v := range src {
+			d[i] = int8(v)
+		}
+	case []uint8:
+		for i, v := range src {
+			d[i] = uint8(v)
+		}
+	case []bool:
+		for i, v := range src {
+			d[i] = v != 0
+		}
+	default:
+		return nil, fmt.Errorf("%w: data type %v", ErrUnsupported, dt)
+	}
+	return out, nil
+}
+
+// lowerOneHot: where(equal(indices', iota), on, off) with a constant depth;
+// negative indices count from depth.
+func lowerOneHot(c *ctx, n *srcNode) error {
+	idx, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	depth, ok := c.constFloats(n, 1)
+	if !ok || len(depth) != 1 {
+		return fmt.Errorf("%w: depth input is not constant", ErrUnsupported)
+	}
+	vals, err := c.in(n, 2)
+	if err != nil {
+		return err
+	}
+	is, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	r := len(is) + 1
+	axis, err := normAxis(attrInt(n, "axis", -1), r)
+	if err != nil {
+		return err
+	}
+	d := int(depth[0])
+	shape := make([]int, r)
+	for i := range shape {
+		shape[i] = 1
+	}
+	shape[axis] = d
+	iota := tensor.New(tensor.Int64, shape)
+	for i := range iota.Data.([]int64) {
+		iota.Data.([]int64)[i] = int64(i)
+	}
+	it, err := c.constTensor(n.base+"_iota", iota, "")
+	if err != nil {
+		return err
+	}
+	// indices → int64, negative wrapped, unsqueezed at axis.
+	if c.dtypeOf(n, 0) != tensor.Int64 {
+		idx = c.op(n, "cast", []string{idx}, map[string]any{"to": "int64"})
+	}
+	zero, err := c.scalar(tensor.Int64, 0)
+	if err != nil {
+		return err
+	}
+	dep, err := c.scalar(tensor.Int64, float64(d))
+	if err != nil {
+		return err
+	}
+	idx = c.op(n, "where", []string{c.op(n, "lesser", []string{idx, zero}, nil), c.op(n, "add", []string{idx, dep}, nil), idx}, nil)
+	us := append(append(append([]shapeinfer.Expr{}, is[:axis]...), shapeinfer.Const(1)), is[axis:]...)
+	if idx, err = c.reshapeTo(n, idx, us); err != nil {
+		return err
+	}
+	hit := c.op(n, "equal", []string{idx, it}, nil)
+	// values = [off, on]
+	off := c.op(n, "slice", []string{vals}, map[string]any{"starts": []any{int64(0)}, "sizes": []any{int64(1)}})
+	on := c.op(n, "slice", []string{vals}, map[string]any{"starts": []any{int64(1)}, "sizes": []any{int64(1)}})
+	c.bind(n, 0, c.op(n, "where", []string{hit, on, off}, nil))
+	return nil
+}
