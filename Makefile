@@ -6,6 +6,7 @@
 #   make proto    regenerate onnxpb/onnx.pb.go from onnxpb/onnx.proto
 #   make example  the README's example: convert testdata/example/tiny_cnn.onnx, then verify it
 #   make ops-doc  regenerate docs/ops.md from the lowering registry
+SHELL := /bin/bash
 GO ?= go
 PROTOC_GEN_GO_VERSION := v1.36.12
 GOBIN ?= $(shell $(GO) env GOPATH)/bin
@@ -20,9 +21,11 @@ build:
 test:
 	@mkdir -p bin && rm -f $(REPORT)
 	$(GO) vet ./...
-	WEBNN_GRAPH_REPORT=$(REPORT) $(GO) test -timeout 25m ./...
-	@echo "--- conformance and zoo summaries ---"
-	@cat $(REPORT) 2>/dev/null || echo "(no suite summaries: test data absent)"
+	@set -o pipefail; WEBNN_GRAPH_REPORT=$(REPORT) $(GO) test -timeout 25m ./... 2>&1 | tee bin/test.log; status=$$?; \
+	echo "--- conformance, zoo and corpus summaries ---"; \
+	cat $(REPORT) 2>/dev/null || echo "(none: the test data beside the checkout is absent)"; \
+	echo "go test packages: $$(grep -c '^ok' bin/test.log) passed, $$(grep -cP '^FAIL\t' bin/test.log) failed"; \
+	exit $$status
 
 bench:
 	$(GO) run ./tools/benchreport

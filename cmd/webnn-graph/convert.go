@@ -1,0 +1,420 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/webnn-graph/webnn-graph/emit"
+	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/lower"
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/weights"
+)
+
+type convertFlags struct {
+	out       string
+	dims      []string
+	freeze    []string
+	name      string
+	jsonOut   bool
+	withJSON  bool
+	precision string
+}
+
+func (a *app) convertCommand() *cobra.Command {
+	f := &convertFlags{}
+	cmd := &cobra.Command{
+		Use:   "convert MODEL.onnx",
+		Short: "Convert an ONNX model to model.webnn + model.weights + manifest.json",
+		Long: `Convert an ONNX model into a WebNN graph directory:
+
+  DIR/model.webnn    the graph in the webnn-graph text format
+  DIR/model.weights  the constants (WGWT header, 64-byte aligned tensors)
+  DIR/manifest.json  where each constant lies in model.weights
+
+DIR defaults to ./<model stem>-webnn/. All files are written under temporary names and
+renamed at the end, so a failed conversion leaves nothing behind.
+
+Dynamic input dimensions (dim_param in the ONNX model, e.g. batch_size) stay dynamic with an
+upper bound: --dim name=max sets it (or name=min..max); otherwise a default per common name
+applies (see 'Dimension bounds' in README.md), and the report always prints the bounds used.
+--freeze name=value makes a dimension static.`,
+		Args: exactArgs(1, "one ONNX model path"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.convert(args[0], f) },
+	}
+	cmd.Flags().StringVarP(&f.out, "out", "o", "", "output directory (default ./<model stem>-webnn)")
+	cmd.Flags().StringArrayVar(&f.dims, "dim", nil, "bound a dynamic dimension: name=max or name=min..max (repeatable)")
+	cmd.Flags().StringArrayVar(&f.freeze, "freeze", nil, "make a dynamic dimension static: name=value (repeatable)")
+	cmd.Flags().StringVar(&f.name, "name", "", "graph name in the header (default: model stem)")
+	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print the conversion report as JSON on stdout")
+	cmd.Flags().BoolVar(&f.withJSON, "emit-json", false, "also write DIR/model.json (the webnn-graph-json form)")
+	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: compute a float32 model in float16 (inputs and outputs stay float32)")
+	return cmd
+}
+
+// parseBounds reads --dim name=max / name=min..max flags.
+func parseBounds(flags []string) (shapeinfer.Bounds, error) {
+	b := shapeinfer.Bounds{}
+	for _, f := range flags {
+		name, val, ok := strings.Cut(f, "=")
+		if !ok || name == "" {
+			return nil, usagef("--dim %q: want name=max or name=min..max", f)
+		}
+		lo, hi := int64(0), int64(0)
+		var err error
+		if l, h, isRange := strings.Cut(val, ".."); isRange {
+			if lo, err = strconv.ParseInt(l, 10, 64); err == nil {
+				hi, err = strconv.ParseInt(h, 10, 64)
+			}
+		} else {
+			hi, err = strconv.ParseInt(val, 10, 64)
+		}
+		if err != nil || lo < 0 || hi < 1 || lo > hi {
+			return nil, usagef("--dim %q: bounds must be integers with 0 <= min <= max and max >= 1", f)
+		}
+		b[name] = shapeinfer.Bound{Min: lo, Max: hi}
+	}
+	return b, nil
+}
+
+// parseAssignments reads name=value flags (--freeze, verify's --dim).
+func parseAssignments(flag string, flags []string) (map[string]int64, error) {
+	m := map[string]int64{}
+	for _, f := range flags {
+		name, val, ok := strings.Cut(f, "=")
+		v, err := strconv.ParseInt(val, 10, 64)
+		if !ok || name == "" || err != nil || v < 0 {
+			return nil, usagef("%s %q: want name=value with a non-negative integer value", flag, f)
+		}
+		m[name] = v
+	}
+	return m, nil
+}
+
+// convertReport is what convert prints (as text, or JSON with --json).
+type convertReport struct {
+	Model       string             `json:"model"`
+	OutDir      string             `json:"outDir"`
+	Files       []string           `json:"files"`
+	Inputs      []operandReport    `json:"inputs"`
+	Outputs     []string           `json:"outputs"`
+	Dims        []dimReport        `json:"dims"`
+	Nodes       int                `json:"nodes"`
+	Ops         map[string]int     `json:"ops"`
+	Consts      int                `json:"consts"`
+	WeightBytes int64              `json:"weightBytes"`
+	Seconds     float64            `json:"seconds"`
+	Stages      map[string]float64 `json:"stageSeconds"`
+}
+
+type operandReport struct {
+	Name string `json:"name"`
+	ONNX string `json:"onnxName,omitempty"`
+	Type string `json:"type"`
+}
+
+type dimReport struct {
+	Name   string `json:"name"`
+	Min    int64  `json:"min"`
+	Max    int64  `json:"max"`
+	Source string `json:"source"` // "--dim" or "default"
+}
+
+// convertModel loads and lowers an ONNX model in memory, timing both.
+func (a *app) convertModel(path string, opts lower.Options, stages map[string]float64) (*onnxpb.Model, *lower.Result, error) {
+	t0 := time.Now()
+	m, err := onnxpb.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	stages["load"] = time.Since(t0).Seconds()
+	a.log.Debug("loaded", "model", path, "nodes", len(m.Graph().GetNode()), "seconds", stages["load"])
+	if opts.Name == "" {
+		opts.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	t1 := time.Now()
+	res, err := lower.Convert(m, opts)
+	if err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	stages["lower"] = time.Since(t1).Seconds()
+	a.log.Debug("lowered", "nodes", len(res.Graph.Nodes), "seconds", stages["lower"])
+	return m, res, nil
+}
+
+func (a *app) convert(path string, f *convertFlags) error {
+	start := time.Now()
+	bounds, err := parseBounds(f.dims)
+	if err != nil {
+		return err
+	}
+	freeze, err := parseAssignments("--freeze", f.freeze)
+	if err != nil {
+		return err
+	}
+	stages := map[string]float64{}
+	prog := newProgress(a, "convert")
+	prog.stage("loading " + filepath.Base(path))
+	m, res, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, Name: f.name, Precision: f.precision}, stages)
+	if err != nil {
+		prog.done()
+		return err
+	}
+	defer m.Close()
+
+	sizes := weightSizes{}
+	var total int64
+	for _, w := range res.Weights {
+		sizes[w.Key] = w.Desc.ByteLength()
+		total += w.Desc.ByteLength()
+	}
+	t2 := time.Now()
+	if err := graph.Validate(res.Graph, sizes); err != nil {
+		prog.done()
+		return fmt.Errorf("convert: the converted graph does not validate (a bug in webnn-graph): %w", err)
+	}
+	text, err := emit.PrintText(res.Graph)
+	if err != nil {
+		prog.done()
+		return fmt.Errorf("convert: printing the graph: %w", err)
+	}
+	var jsonText []byte
+	if f.withJSON {
+		if jsonText, err = emit.PrintJSON(res.Graph); err != nil {
+			prog.done()
+			return fmt.Errorf("convert: printing the JSON graph: %w", err)
+		}
+	}
+	stages["emit"] = time.Since(t2).Seconds()
+
+	outDir := f.out
+	if outDir == "" {
+		outDir = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + "-webnn"
+	}
+	t3 := time.Now()
+	files := []outFile{
+		{name: "model.webnn", data: text},
+	}
+	if f.withJSON {
+		files = append(files, outFile{name: "model.json", data: jsonText})
+	}
+	written, err := writeGraphDir(outDir, files, func(weightsPath, manifestPath string) error {
+		w, err := weights.NewWriter(weightsPath)
+		if err != nil {
+			return err
+		}
+		var done int64
+		for _, wt := range res.Weights {
+			data, err := wt.Data()
+			if err != nil {
+				w.Abort()
+				return fmt.Errorf("convert: reading weight %q: %w", wt.Key, err)
+			}
+			if err := w.Add(wt.Key, wt.Desc, data); err != nil {
+				w.Abort()
+				return fmt.Errorf("convert: writing weight %q: %w", wt.Key, err)
+			}
+			done += int64(len(data))
+			prog.bytes("writing weights", done, total)
+		}
+		man, err := w.Finish()
+		if err != nil {
+			return err
+		}
+		return man.WriteFile(manifestPath)
+	})
+	prog.done()
+	if err != nil {
+		return err
+	}
+	stages["write"] = time.Since(t3).Seconds()
+
+	rep := convertReport{
+		Model: path, OutDir: outDir, Files: written,
+		Nodes: len(res.Graph.Nodes), Ops: opHistogram(res.Graph), Consts: len(res.Graph.Consts),
+		WeightBytes: total, Seconds: time.Since(start).Seconds(), Stages: stages,
+	}
+	for _, in := range res.Graph.Inputs {
+		rep.Inputs = append(rep.Inputs, operandReport{Name: in.Name, ONNX: res.Names[in.Name], Type: in.Desc.String()})
+	}
+	for _, o := range res.Graph.Outputs {
+		rep.Outputs = append(rep.Outputs, o.Name)
+	}
+	rep.Dims = dimReports(res.Bounds, bounds)
+	if f.jsonOut {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	a.printConvertReport(rep)
+	return nil
+}
+
+func dimReports(used shapeinfer.Bounds, given shapeinfer.Bounds) []dimReport {
+	var out []dimReport
+	for name, b := range used {
+		src := "default"
+		if _, ok := given[name]; ok {
+			src = "--dim"
+		}
+		out = append(out, dimReport{Name: name, Min: b.Min, Max: b.Max, Source: src})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (a *app) printConvertReport(r convertReport) {
+	if a.quiet {
+		return
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "converted %s → %s/ in %.2fs\n", r.Model, r.OutDir, r.Seconds)
+	for _, f := range r.Files {
+		fmt.Fprintf(w, "  wrote %s\n", f)
+	}
+	fmt.Fprintf(w, "inputs:\n")
+	for _, in := range r.Inputs {
+		if in.ONNX != "" && in.ONNX != in.Name {
+			fmt.Fprintf(w, "  %s: %s   (ONNX %q)\n", in.Name, in.Type, in.ONNX)
+		} else {
+			fmt.Fprintf(w, "  %s: %s\n", in.Name, in.Type)
+		}
+	}
+	fmt.Fprintf(w, "outputs: %s\n", strings.Join(r.Outputs, ", "))
+	if len(r.Dims) > 0 {
+		fmt.Fprintf(w, "dynamic dimensions:\n")
+		for _, d := range r.Dims {
+			hint := ""
+			if d.Source == "default" {
+				hint = fmt.Sprintf("   (default; set with --dim %s=N)", d.Name)
+			}
+			fmt.Fprintf(w, "  %s ≤ %d%s\n", d.Name, d.Max, hint)
+		}
+	}
+	fmt.Fprintf(w, "%d nodes, %d consts, %s of weights\n", r.Nodes, r.Consts, humanBytes(r.WeightBytes))
+	fmt.Fprintf(w, "ops: %s\n", formatHistogram(r.Ops))
+}
+
+// weightSizes answers graph.WeightSizes from the lowering's weight list.
+type weightSizes map[string]int64
+
+func (s weightSizes) WeightLen(ref string) (int64, bool) {
+	n, ok := s[ref]
+	return n, ok
+}
+
+func opHistogram(g *graph.Graph) map[string]int {
+	h := map[string]int{}
+	for _, n := range g.Nodes {
+		h[n.Op]++
+	}
+	return h
+}
+
+func formatHistogram(h map[string]int) string {
+	type kv struct {
+		k string
+		v int
+	}
+	var kvs []kv
+	for k, v := range h {
+		kvs = append(kvs, kv{k, v})
+	}
+	sort.Slice(kvs, func(i, j int) bool {
+		if kvs[i].v != kvs[j].v {
+			return kvs[i].v > kvs[j].v
+		}
+		return kvs[i].k < kvs[j].k
+	})
+	parts := make([]string, len(kvs))
+	for i, p := range kvs {
+		parts[i] = fmt.Sprintf("%s×%d", p.k, p.v)
+	}
+	return strings.Join(parts, " ")
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// outFile is a small file written beside the weights.
+type outFile struct {
+	name string
+	data []byte
+}
+
+// writeGraphDir writes the files and the weights/manifest pair into dir
+// under temporary names, then renames them all. On any failure every
+// temporary file is removed, and so is dir if this call created it.
+func writeGraphDir(dir string, files []outFile, writeWeights func(weightsPath, manifestPath string) error) ([]string, error) {
+	created := false
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("convert: %w", err)
+		}
+		created = true
+	} else if err != nil {
+		return nil, fmt.Errorf("convert: %w", err)
+	}
+	suffix := fmt.Sprintf(".tmp-%d", os.Getpid())
+	var temps []string
+	cleanup := func() {
+		for _, t := range temps {
+			os.Remove(t)
+		}
+		if created {
+			os.RemoveAll(dir)
+		}
+	}
+	tmp := func(name string) string {
+		p := filepath.Join(dir, name+suffix)
+		temps = append(temps, p)
+		return p
+	}
+	type pair struct{ tmp, final string }
+	var renames []pair
+	for _, f := range files {
+		p := tmp(f.name)
+		if err := os.WriteFile(p, f.data, 0o644); err != nil {
+			cleanup()
+			return nil, fmt.Errorf("convert: %w", err)
+		}
+		renames = append(renames, pair{p, filepath.Join(dir, f.name)})
+	}
+	wp, mp := tmp("model.weights"), tmp("manifest.json")
+	if err := writeWeights(wp, mp); err != nil {
+		cleanup()
+		return nil, err
+	}
+	renames = append(renames, pair{wp, filepath.Join(dir, "model.weights")}, pair{mp, filepath.Join(dir, "manifest.json")})
+	var written []string
+	for _, r := range renames {
+		if err := os.Rename(r.tmp, r.final); err != nil {
+			cleanup()
+			for _, w := range written {
+				os.Remove(w)
+			}
+			return nil, fmt.Errorf("convert: %w", err)
+		}
+		written = append(written, r.final)
+	}
+	return written, nil
+}

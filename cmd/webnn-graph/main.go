@@ -1,0 +1,162 @@
+// Command webnn-graph converts ONNX models into W3C WebNN graphs
+// (model.webnn + model.weights + manifest.json) and proves, by running the
+// source model and the converted graph in the included CPU runtime, that
+// nothing changed.
+//
+// Exit status: 0 success, 1 error (bad input, failed conversion, failed
+// verification), 2 usage error.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/charmbracelet/log"
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError marks a mistake in the command line (exit status 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// app carries what every subcommand shares: output streams and the logger.
+type app struct {
+	stdout  io.Writer
+	stderr  io.Writer
+	log     *log.Logger
+	verbose bool
+	quiet   bool
+}
+
+// execute runs the CLI with args and returns the exit status. It never
+// lets a panic escape: an internal error is reported as such, exit 1.
+func execute(args []string, stdout, stderr io.Writer) (status int) {
+	a := &app{stdout: stdout, stderr: stderr}
+	a.log = log.NewWithOptions(stderr, log.Options{ReportTimestamp: false})
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "webnn-graph: internal error: %v\n", r)
+			if a.verbose {
+				fmt.Fprintf(stderr, "%s", debug.Stack())
+			}
+			status = 1
+		}
+	}()
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) || isCobraUsageError(err) {
+		fmt.Fprintf(stderr, "webnn-graph: %v\nRun 'webnn-graph --help' for usage.\n", err)
+		return 2
+	}
+	var ve verifyFailed
+	if errors.As(err, &ve) {
+		// verify has already printed its table; the summary line names the worst output.
+		fmt.Fprintf(stderr, "webnn-graph: %v\n", err)
+		return 1
+	}
+	// A multi-line error (every node a conversion refuses, every problem
+	// validation finds) is printed whole, then summarised on its last line.
+	msg := strings.TrimSpace(err.Error())
+	if lines := strings.Split(msg, "\n"); len(lines) > 1 {
+		for _, l := range lines {
+			fmt.Fprintf(stderr, "  %s\n", l)
+		}
+		fmt.Fprintf(stderr, "webnn-graph: %d problems; first: %s\n", len(lines), lines[0])
+		return 1
+	}
+	fmt.Fprintf(stderr, "webnn-graph: %s\n", msg)
+	return 1
+}
+
+// isCobraUsageError recognises cobra's own argument and flag errors.
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "required flag"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "webnn-graph",
+		Short: "Convert ONNX models to WebNN graphs and verify them",
+		Long: `webnn-graph converts ONNX models into W3C WebNN graphs (model.webnn, model.weights,
+manifest.json) that load in rustnn/pywebnn, keeping dynamic inputs such as batch_size and
+sequence_length as bounded dynamic dimensions, and verifies each conversion by running the
+source model and the converted graph in its own CPU runtime.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			switch {
+			case a.verbose:
+				a.log.SetLevel(log.DebugLevel)
+			case a.quiet:
+				a.log.SetLevel(log.ErrorLevel)
+			default:
+				a.log.SetLevel(log.InfoLevel)
+			}
+		},
+	}
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log more detail (timings per stage)")
+	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false, "log errors only")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		a.convertCommand(),
+		a.validateCommand(),
+		a.inspectCommand(),
+		a.runCommand(),
+		a.verifyCommand(),
+		a.generateCommand(),
+		a.opsCommand(),
+		a.versionCommand(),
+	)
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with a usage error.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s expects %s, got %d argument(s)", cmd.Name(), what, len(args))
+		}
+		return nil
+	}
+}
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v := "devel"
+			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+				v = bi.Main.Version
+			}
+			fmt.Fprintf(a.stdout, "webnn-graph %s\n", v)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,432 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/webnn-graph/webnn-graph/emit"
+	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/lower"
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	onnxrt "github.com/webnn-graph/webnn-graph/runtime/onnx"
+	"github.com/webnn-graph/webnn-graph/runtime/webnn"
+	"github.com/webnn-graph/webnn-graph/tensor"
+	"github.com/webnn-graph/webnn-graph/weights"
+)
+
+// ioSpec describes one input of a runnable model or graph.
+type ioSpec struct {
+	Name  string
+	DType tensor.DType
+	Dims  []dimSpec
+}
+
+// dimSpec is a static size (Name == "") or a named dynamic dimension.
+type dimSpec struct {
+	Size int64
+	Name string
+	Max  int64 // 0 when unknown
+}
+
+// runner is a loaded model (ONNX interpreter) or graph (WebNN runtime).
+type runner interface {
+	Kind() string
+	Inputs() []ioSpec
+	Outputs() []string
+	Run(map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error)
+	Close()
+}
+
+type webnnRunner struct {
+	g     *graph.Graph
+	prog  *webnn.Program
+	store *weights.Store
+}
+
+func (r *webnnRunner) Kind() string { return "webnn" }
+func (r *webnnRunner) Inputs() []ioSpec {
+	var out []ioSpec
+	for _, in := range r.g.Inputs {
+		s := ioSpec{Name: in.Name, DType: in.Desc.DType}
+		for _, d := range in.Desc.Shape {
+			s.Dims = append(s.Dims, dimSpec{Size: d.Size, Name: d.Name, Max: d.MaxSize})
+		}
+		out = append(out, s)
+	}
+	return out
+}
+func (r *webnnRunner) Outputs() []string {
+	var out []string
+	for _, o := range r.g.Outputs {
+		out = append(out, o.Name)
+	}
+	return out
+}
+func (r *webnnRunner) Run(in map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+	return r.prog.Run(in)
+}
+func (r *webnnRunner) Close() {
+	if r.store != nil {
+		r.store.Close()
+	}
+}
+
+type onnxRunner struct {
+	m    *onnxpb.Model
+	prog *onnxrt.Program
+}
+
+func (r *onnxRunner) Kind() string { return "onnx" }
+func (r *onnxRunner) Inputs() []ioSpec {
+	var out []ioSpec
+	for _, in := range r.prog.Inputs() {
+		s := ioSpec{Name: in.Name, DType: in.DType}
+		for _, d := range in.Dims {
+			s.Dims = append(s.Dims, dimSpec{Size: d.Value, Name: d.Param})
+		}
+		out = append(out, s)
+	}
+	return out
+}
+func (r *onnxRunner) Outputs() []string {
+	var out []string
+	for _, o := range r.prog.Outputs() {
+		out = append(out, o.Name)
+	}
+	return out
+}
+func (r *onnxRunner) Run(in map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+	return r.prog.Run(in)
+}
+func (r *onnxRunner) Close() { r.m.Close() }
+
+// openRunner loads MODEL.onnx into the ONNX interpreter, or a .webnn /
+// .json graph (with the weights beside it) into the WebNN runtime.
+func openRunner(path string) (runner, error) {
+	if strings.EqualFold(filepath.Ext(path), ".onnx") {
+		m, err := onnxpb.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		p, err := onnxrt.Compile(m)
+		if err != nil {
+			m.Close()
+			return nil, err
+		}
+		return &onnxRunner{m: m, prog: p}, nil
+	}
+	g, err := emit.LoadGraphFile(path)
+	if err != nil {
+		return nil, err
+	}
+	store, err := openWeights(path, "", "", hasWeightRefs(g))
+	if err != nil {
+		return nil, err
+	}
+	var ws graph.WeightSource
+	if store != nil {
+		ws = store
+	}
+	p, err := webnn.Compile(g, ws)
+	if err != nil {
+		if store != nil {
+			store.Close()
+		}
+		return nil, err
+	}
+	return &webnnRunner{g: g, prog: p, store: store}, nil
+}
+
+// loweredRunner runs an in-memory conversion on the WebNN runtime, its
+// weights read straight from the ONNX model (no files written).
+func loweredRunner(res *lower.Result) (runner, error) {
+	ws := lowerWeights{}
+	for _, w := range res.Weights {
+		ws[w.Key] = w
+	}
+	p, err := webnn.Compile(res.Graph, ws)
+	if err != nil {
+		return nil, err
+	}
+	return &webnnRunner{g: res.Graph, prog: p}, nil
+}
+
+// lowerWeights serves lower.Result weights as a graph.WeightSource.
+type lowerWeights map[string]lower.Weight
+
+func (l lowerWeights) WeightBytes(ref string) ([]byte, error) {
+	w, ok := l[ref]
+	if !ok {
+		return nil, fmt.Errorf("weight %q not found", ref)
+	}
+	return w.Data()
+}
+
+// identKey turns a name into the identifier form the converter uses for
+// graph inputs and outputs (every character outside [A-Za-z0-9_] → '_'),
+// so npz keys written with ONNX names match converted graphs.
+func identKey(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// matchInputs picks, for every runner input, the tensor of the given set
+// whose key is the input name, "in.<name>", or the same after identKey.
+// Missing inputs and keys that match nothing are errors naming them.
+func matchInputs(specs []ioSpec, given map[string]*tensor.Tensor, source string) (map[string]*tensor.Tensor, error) {
+	byKey := map[string]string{}
+	for k := range given {
+		base := strings.TrimPrefix(k, "in.")
+		if strings.HasPrefix(k, "out.") {
+			continue
+		}
+		byKey[base] = k
+		byKey[identKey(base)] = k
+	}
+	out := map[string]*tensor.Tensor{}
+	var missing []string
+	for _, s := range specs {
+		k, ok := byKey[s.Name]
+		if !ok {
+			k, ok = byKey[identKey(s.Name)]
+		}
+		if !ok {
+			missing = append(missing, s.Name)
+			continue
+		}
+		out[s.Name] = given[k]
+	}
+	if len(missing) > 0 {
+		var have []string
+		for k := range given {
+			have = append(have, k)
+		}
+		sort.Strings(have)
+		return nil, fmt.Errorf("%s: missing input(s) %s (have %s)", source, strings.Join(missing, ", "), strings.Join(have, ", "))
+	}
+	return out, nil
+}
+
+// checkInputShapes reports a mis-shaped or mis-typed input with the
+// expected and actual shapes before any runtime sees it.
+func checkInputShapes(specs []ioSpec, in map[string]*tensor.Tensor) error {
+	bound := map[string]int{}
+	for _, s := range specs {
+		t := in[s.Name]
+		if t == nil {
+			continue
+		}
+		if t.DType != s.DType {
+			return fmt.Errorf("input %q: data type %v, the model wants %v", s.Name, t.DType, s.DType)
+		}
+		if len(s.Dims) > 0 && len(t.Shape) != len(s.Dims) || len(s.Dims) == 0 && len(t.Shape) != 0 && s.Dims != nil {
+			return fmt.Errorf("input %q: shape %v has rank %d, the model wants rank %d (%s)", s.Name, t.Shape, len(t.Shape), len(s.Dims), describeDims(s.Dims))
+		}
+		for i, d := range s.Dims {
+			if i >= len(t.Shape) {
+				break
+			}
+			got := t.Shape[i]
+			switch {
+			case d.Name == "" && d.Size > 0 && int64(got) != d.Size:
+				return fmt.Errorf("input %q: dimension %d is %d, the model wants %d (shape %v, wanted %s)", s.Name, i, got, d.Size, t.Shape, describeDims(s.Dims))
+			case d.Name != "":
+				if d.Max > 0 && int64(got) > d.Max {
+					return fmt.Errorf("input %q: dimension %d (%s) is %d, above its bound %d", s.Name, i, d.Name, got, d.Max)
+				}
+				if prev, ok := bound[d.Name]; ok && prev != got {
+					return fmt.Errorf("input %q: dimension %s is %d here but %d in another input", s.Name, d.Name, got, prev)
+				}
+				bound[d.Name] = got
+			}
+		}
+	}
+	return nil
+}
+
+func describeDims(ds []dimSpec) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		if d.Name != "" {
+			parts[i] = d.Name
+		} else {
+			parts[i] = fmt.Sprint(d.Size)
+		}
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+type runFlags struct {
+	inputs  string
+	input   []string
+	out     string
+	jsonOut bool
+	repeat  int
+}
+
+func (a *app) runCommand() *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run GRAPH.webnn|GRAPH.json|MODEL.onnx --inputs IN.npz",
+		Short: "Run a WebNN graph (WebNN runtime) or an ONNX model (ONNX interpreter) on inputs",
+		Long: `Run a converted WebNN graph on the included WebNN CPU runtime, or an ONNX model on the
+included ONNX interpreter, with inputs from an .npz file (keys "name" or "in.name"; ONNX names
+such as past_key_values.0.key also match their converted identifiers) and/or .npy files.
+Prints each output's shape, data type and min/max/mean; -o writes them to an .npz keyed by
+output name. --repeat N runs N times and prints the median time per run.`,
+		Args: exactArgs(1, "one graph or model path"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.run(args[0], f) },
+	}
+	cmd.Flags().StringVar(&f.inputs, "inputs", "", "inputs .npz (keys name or in.name)")
+	cmd.Flags().StringArrayVar(&f.input, "input", nil, "one input: name=file.npy (repeatable)")
+	cmd.Flags().StringVarP(&f.out, "out", "o", "", "write outputs to this .npz")
+	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print a JSON summary")
+	cmd.Flags().IntVar(&f.repeat, "repeat", 1, "run N times, report the median time")
+	return cmd
+}
+
+func readInputs(npz string, npys []string) (map[string]*tensor.Tensor, error) {
+	given := map[string]*tensor.Tensor{}
+	if npz != "" {
+		ts, _, err := tensor.ReadNPZ(npz)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range ts {
+			given[k] = v
+		}
+	}
+	for _, f := range npys {
+		name, path, ok := strings.Cut(f, "=")
+		if !ok || name == "" || path == "" {
+			return nil, usagef("--input %q: want name=file.npy", f)
+		}
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		t, err := tensor.ReadNPY(fh)
+		fh.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		given[name] = t
+	}
+	return given, nil
+}
+
+type outputSummary struct {
+	Name  string  `json:"name"`
+	DType string  `json:"dataType"`
+	Shape []int   `json:"shape"`
+	Min   float64 `json:"min"`
+	Max   float64 `json:"max"`
+	Mean  float64 `json:"mean"`
+}
+
+func (a *app) run(path string, f *runFlags) error {
+	if f.inputs == "" && len(f.input) == 0 {
+		return usagef("run needs --inputs IN.npz or --input name=file.npy")
+	}
+	if f.repeat < 1 {
+		return usagef("--repeat must be at least 1")
+	}
+	r, err := openRunner(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	given, err := readInputs(f.inputs, f.input)
+	if err != nil {
+		return err
+	}
+	in, err := matchInputs(r.Inputs(), given, "inputs")
+	if err != nil {
+		return err
+	}
+	if err := checkInputShapes(r.Inputs(), in); err != nil {
+		return err
+	}
+	var times []float64
+	var out map[string]*tensor.Tensor
+	for i := 0; i < f.repeat; i++ {
+		t0 := time.Now()
+		out, err = r.Run(in)
+		if err != nil {
+			return err
+		}
+		times = append(times, time.Since(t0).Seconds())
+	}
+	sort.Float64s(times)
+	median := times[len(times)/2]
+	names := r.Outputs()
+	if f.out != "" {
+		if err := writeNPZAtomic(f.out, names, out); err != nil {
+			return err
+		}
+	}
+	var sums []outputSummary
+	for _, n := range names {
+		sums = append(sums, summarize(n, out[n]))
+	}
+	if f.jsonOut {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"runtime": r.Kind(), "outputs": sums, "medianSeconds": median, "runs": f.repeat})
+	}
+	for _, s := range sums {
+		fmt.Fprintf(a.stdout, "%s: %s%v min %.6g max %.6g mean %.6g\n", s.Name, s.DType, s.Shape, s.Min, s.Max, s.Mean)
+	}
+	if f.repeat > 1 {
+		fmt.Fprintf(a.stdout, "median %.3f ms per run over %d runs (%s runtime)\n", median*1e3, f.repeat, r.Kind())
+	}
+	if f.out != "" && !a.quiet {
+		fmt.Fprintf(a.stdout, "wrote %s\n", f.out)
+	}
+	return nil
+}
+
+// writeNPZAtomic writes an npz under a temporary name and renames it.
+func writeNPZAtomic(path string, names []string, ts map[string]*tensor.Tensor) error {
+	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
+	if err := tensor.WriteNPZ(tmp, names, ts); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func summarize(name string, t *tensor.Tensor) outputSummary {
+	s := outputSummary{Name: name}
+	if t == nil {
+		return s
+	}
+	s.DType = t.DType.String()
+	s.Shape = t.Shape
+	vals, ok := asFloat64s(t)
+	if !ok || len(vals) == 0 {
+		return s
+	}
+	s.Min, s.Max = math.Inf(1), math.Inf(-1)
+	sum := 0.0
+	for _, v := range vals {
+		s.Min = math.Min(s.Min, v)
+		s.Max = math.Max(s.Max, v)
+		sum += v
+	}
+	s.Mean = sum / float64(len(vals))
+	return s
+}

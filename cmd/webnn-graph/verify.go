@@ -1,0 +1,477 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	onnxrt "github.com/webnn-graph/webnn-graph/runtime/onnx"
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+// verifyFailed is returned when a comparison is out of tolerance; the
+// table has been printed already.
+type verifyFailed struct{ msg string }
+
+func (e verifyFailed) Error() string { return e.msg }
+
+type verifyFlags struct {
+	graphPath string
+	inputs    string
+	reference string
+	dims      []string
+	bounds    []string
+	atol      float64
+	rtol      float64
+	seed      uint64
+	precision string
+	jsonOut   bool
+}
+
+func (a *app) verifyCommand() *cobra.Command {
+	f := &verifyFlags{}
+	cmd := &cobra.Command{
+		Use:   "verify MODEL.onnx",
+		Short: "Convert (or take a converted graph) and prove the WebNN graph computes what the ONNX model computes",
+		Long: `Run the ONNX model on the included ONNX interpreter and the converted WebNN graph on the
+included WebNN runtime with the same inputs, and compare every output: max abs and max rel
+error, the worst element, the 99th percentile of ULP distance and, for logits-like outputs,
+argmax agreement. The graph is converted in memory unless --graph names a converted one.
+
+Inputs come from --inputs (npz, keys "name" or "in.name"), or are generated from --seed:
+token ids below the embedding's row count, attention masks of ones, position ids counting
+from the past length, floats uniform in [-1, 1). Dynamic dimensions of generated inputs are
+set with --dim name=value (defaults: batch 1, past 4, sequence 7, total = past + sequence).
+
+With --reference REF.npz (keys "name" or "out.name", e.g. dumped from transformers or ONNX
+Runtime, see docs/verify.md) each runtime is also compared against the reference.
+
+Passes when |got - want| ≤ atol + rtol·|want| everywhere. Defaults: atol 1e-4 and rtol 1e-4
+for float32 models, 1e-2/1e-2 for float16 models, 2e-2/2e-2 for quantized ones.
+Exit status 0 when every comparison passes, 1 otherwise (the worst output is named).`,
+		Args: exactArgs(1, "one ONNX model path"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.verify(args[0], f, cmd.Flags().Changed("atol"), cmd.Flags().Changed("rtol"))
+		},
+	}
+	cmd.Flags().StringVar(&f.graphPath, "graph", "", "a converted graph (DIR or DIR/model.webnn) instead of converting in memory")
+	cmd.Flags().StringVar(&f.inputs, "inputs", "", "inputs .npz (keys name or in.name)")
+	cmd.Flags().StringVar(&f.reference, "reference", "", "reference outputs .npz (keys name or out.name)")
+	cmd.Flags().StringArrayVar(&f.dims, "dim", nil, "value of a dynamic dimension for generated inputs: name=value (repeatable)")
+	cmd.Flags().StringArrayVar(&f.bounds, "bound", nil, "conversion bound of a dynamic dimension: name=max (as convert --dim)")
+	cmd.Flags().Float64Var(&f.atol, "atol", 1e-4, "absolute tolerance")
+	cmd.Flags().Float64Var(&f.rtol, "rtol", 1e-4, "relative tolerance")
+	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed for generated inputs")
+	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: convert to a float16 graph (tolerances default to 1e-2)")
+	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print JSON")
+	return cmd
+}
+
+type verifyReport struct {
+	Model       string             `json:"model"`
+	Graph       string             `json:"graph"`
+	Inputs      map[string][]int   `json:"inputs"`
+	Comparisons []comparison       `json:"comparisons"`
+	Pass        bool               `json:"pass"`
+	Worst       string             `json:"worst,omitempty"`
+	Seconds     map[string]float64 `json:"seconds"`
+}
+
+func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) error {
+	dimValues, err := parseAssignments("--dim", f.dims)
+	if err != nil {
+		return err
+	}
+	bounds, err := parseBounds(f.bounds)
+	if err != nil {
+		return err
+	}
+	secs := map[string]float64{}
+	t0 := time.Now()
+	m, err := onnxpb.Load(modelPath)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	ort, err := onnxrt.Compile(m)
+	if err != nil {
+		return err
+	}
+	onnxR := &onnxRunner{m: m, prog: ort}
+	secs["load"] = time.Since(t0).Seconds()
+
+	kind := modelPrecision(m)
+	if f.precision == "float16" && kind == "float32" {
+		kind = "float16"
+	}
+	if !atolSet {
+		f.atol = map[string]float64{"float32": 1e-4, "float16": 1e-2, "quantized": 2e-2}[kind]
+	}
+	if !rtolSet {
+		f.rtol = map[string]float64{"float32": 1e-4, "float16": 1e-2, "quantized": 2e-2}[kind]
+	}
+
+	var wr runner
+	graphDesc := "converted in memory"
+	t1 := time.Now()
+	if f.graphPath != "" {
+		gp := f.graphPath
+		if st, err := os.Stat(gp); err == nil && st.IsDir() {
+			gp = filepath.Join(gp, "model.webnn")
+		}
+		if wr, err = openRunner(gp); err != nil {
+			return err
+		}
+		graphDesc = gp
+	} else {
+		res, err := lowerModel(m, bounds, modelPath, f.precision)
+		if err != nil {
+			return err
+		}
+		if wr, err = loweredRunner(res); err != nil {
+			return err
+		}
+	}
+	defer wr.Close()
+	secs["convert"] = time.Since(t1).Seconds()
+
+	var in map[string]*tensor.Tensor
+	if f.inputs != "" {
+		given, err := readInputs(f.inputs, nil)
+		if err != nil {
+			return err
+		}
+		if in, err = matchInputs(onnxR.Inputs(), given, f.inputs); err != nil {
+			return err
+		}
+	} else {
+		if in, err = randomInputs(m, onnxR.Inputs(), dimValues, f.seed); err != nil {
+			return err
+		}
+	}
+	if err := checkInputShapes(onnxR.Inputs(), in); err != nil {
+		return err
+	}
+	win, err := matchInputs(wr.Inputs(), in, "inputs")
+	if err != nil {
+		return err
+	}
+
+	t2 := time.Now()
+	onnxOut, err := onnxR.Run(in)
+	if err != nil {
+		return fmt.Errorf("verify: ONNX interpreter: %w", err)
+	}
+	secs["onnx"] = time.Since(t2).Seconds()
+	t3 := time.Now()
+	webnnOut, err := wr.Run(win)
+	if err != nil {
+		return fmt.Errorf("verify: WebNN runtime: %w", err)
+	}
+	secs["webnn"] = time.Since(t3).Seconds()
+
+	var ref map[string]*tensor.Tensor
+	if f.reference != "" {
+		if ref, _, err = tensor.ReadNPZ(f.reference); err != nil {
+			return err
+		}
+	}
+	webnnByKey := map[string]*tensor.Tensor{}
+	for k, v := range webnnOut {
+		webnnByKey[identKey(k)] = v
+	}
+	rep := verifyReport{Model: modelPath, Graph: graphDesc, Inputs: map[string][]int{}, Pass: true, Seconds: secs}
+	for k, v := range in {
+		rep.Inputs[k] = v.Shape
+	}
+	for _, name := range onnxR.Outputs() {
+		logits := strings.Contains(strings.ToLower(name), "logits")
+		want := onnxOut[name]
+		rep.Comparisons = append(rep.Comparisons, compareTensors(name, "webnn vs onnx", webnnByKey[identKey(name)], want, f.atol, f.rtol, logits))
+		if ref != nil {
+			r := ref["out."+name]
+			if r == nil {
+				r = ref[name]
+			}
+			if r == nil {
+				continue // the reference need not cover every output
+			}
+			rep.Comparisons = append(rep.Comparisons,
+				compareTensors(name, "onnx vs reference", want, r, f.atol, f.rtol, logits),
+				compareTensors(name, "webnn vs reference", webnnByKey[identKey(name)], r, f.atol, f.rtol, logits))
+		}
+	}
+	var worst *comparison
+	for i := range rep.Comparisons {
+		c := &rep.Comparisons[i]
+		if !c.Pass {
+			rep.Pass = false
+			if worst == nil || c.excess > worst.excess {
+				worst = c
+			}
+		}
+	}
+	if worst != nil {
+		rep.Worst = describeFailure(worst)
+	}
+	if f.jsonOut {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		a.printVerify(rep)
+	}
+	if !rep.Pass {
+		failed := 0
+		for _, c := range rep.Comparisons {
+			if !c.Pass {
+				failed++
+			}
+		}
+		return verifyFailed{fmt.Sprintf("verify failed: %d of %d comparisons out of tolerance; worst: %s", failed, len(rep.Comparisons), rep.Worst)}
+	}
+	return nil
+}
+
+func describeFailure(c *comparison) string {
+	if c.Problem != "" {
+		return fmt.Sprintf("%s (%s): %s", c.Output, c.Pair, c.Problem)
+	}
+	return fmt.Sprintf("%s (%s): max abs %.3g at %v (got %.7g, want %.7g) > atol %g + rtol %g·|want|",
+		c.Output, c.Pair, c.MaxAbs, c.WorstIndex, c.Got, c.Want, c.Atol, c.Rtol)
+}
+
+func (a *app) printVerify(r verifyReport) {
+	w := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(a.stdout, "verify %s against %s\n", r.Model, r.Graph)
+	var names []string
+	for k := range r.Inputs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, k := range names {
+		parts = append(parts, fmt.Sprintf("%s%v", k, r.Inputs[k]))
+	}
+	fmt.Fprintf(a.stdout, "inputs: %s\n", strings.Join(parts, " "))
+	fmt.Fprintln(w, "output\tcompared\tshape\tmax abs\tmax rel\tworst at\tULP p99\targmax\tresult")
+	for _, c := range r.Comparisons {
+		status := "ok"
+		if !c.Pass {
+			status = "FAIL"
+			if c.Problem != "" {
+				status += ": " + c.Problem
+			}
+		}
+		am := "-"
+		if c.Argmax != nil {
+			am = fmt.Sprintf("%.0f%%", 100**c.Argmax)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%v\t%.3g\t%.3g\t%v\t%.0f\t%s\t%s\n", c.Output, c.Pair, c.Shape, c.MaxAbs, c.MaxRel, c.WorstIndex, c.ULPp99, am, status)
+	}
+	w.Flush()
+	s := r.Seconds
+	fmt.Fprintf(a.stdout, "time: load %.2fs, convert %.2fs, onnx run %.2fs, webnn run %.2fs\n", s["load"], s["convert"], s["onnx"], s["webnn"])
+	if r.Pass {
+		fmt.Fprintf(a.stdout, "PASS: %d comparisons within tolerance\n", len(r.Comparisons))
+	}
+}
+
+// modelPrecision classifies a model for default tolerances.
+func modelPrecision(m *onnxpb.Model) string {
+	for _, n := range m.Graph().GetNode() {
+		switch n.GetOpType() {
+		case "DequantizeLinear", "QuantizeLinear", "DynamicQuantizeLinear", "MatMulNBits", "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv":
+			return "quantized"
+		}
+	}
+	for _, t := range m.Graph().GetInitializer() {
+		if tensor.DType(t.GetDataType()) == tensor.Float16 {
+			return "float16"
+		}
+	}
+	for _, in := range m.Graph().GetInput() {
+		if dt, _, ok := onnxpb.ValueType(in); ok && dt == tensor.Float16 {
+			return "float16"
+		}
+	}
+	return "float32"
+}
+
+// defaultDimValue picks the value of a dynamic dimension for generated
+// inputs when --dim does not give one.
+func defaultDimValue(name string, values map[string]int64) int64 {
+	if v, ok := values[name]; ok {
+		return v
+	}
+	l := strings.ToLower(name)
+	switch {
+	case strings.Contains(l, "batch"):
+		return 1
+	case strings.Contains(l, "total") || strings.Contains(l, "attention"):
+		return defaultDimValue("past_sequence_length", values) + defaultDimValue("sequence_length", values)
+	case strings.Contains(l, "past"):
+		return 4
+	}
+	return 7
+}
+
+// randomInputs makes seeded inputs that respect dtypes, dims and index
+// ranges, so that a model runs meaningfully without user data.
+func randomInputs(m *onnxpb.Model, specs []ioSpec, values map[string]int64, seed uint64) (map[string]*tensor.Tensor, error) {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	out := map[string]*tensor.Tensor{}
+	past := defaultDimValue("past_sequence_length", values)
+	for _, s := range specs {
+		shape := make([]int, len(s.Dims))
+		for i, d := range s.Dims {
+			switch {
+			case d.Name != "":
+				shape[i] = int(defaultDimValue(d.Name, values))
+			case d.Size > 0:
+				shape[i] = int(d.Size)
+			default:
+				shape[i] = 1
+			}
+		}
+		t := tensor.New(s.DType, shape)
+		n := t.Len()
+		lname := strings.ToLower(s.Name)
+		switch {
+		case s.DType.IsFloat():
+			vals := make([]float32, n)
+			for i := range vals {
+				vals[i] = float32(rng.Float64()*2 - 1)
+			}
+			if err := fillFloat(t, vals); err != nil {
+				return nil, fmt.Errorf("input %q: %w", s.Name, err)
+			}
+		case s.DType == tensor.Bool:
+			d := t.Data.([]bool)
+			for i := range d {
+				d[i] = true
+			}
+		case s.DType.IsInt():
+			vals := make([]int64, n)
+			switch {
+			case strings.Contains(lname, "mask"):
+				for i := range vals {
+					vals[i] = 1
+				}
+			case strings.Contains(lname, "position"):
+				last := shape[len(shape)-1]
+				for i := range vals {
+					vals[i] = past + int64(i%max(last, 1))
+				}
+			case strings.Contains(lname, "token_type"):
+			default:
+				limit := indexLimit(m, s.Name)
+				for i := range vals {
+					vals[i] = int64(rng.IntN(int(limit)))
+				}
+			}
+			if err := fillInt(t, vals); err != nil {
+				return nil, fmt.Errorf("input %q: %w", s.Name, err)
+			}
+		default:
+			return nil, fmt.Errorf("input %q: cannot generate %v data; give --inputs", s.Name, s.DType)
+		}
+		out[s.Name] = t
+	}
+	return out, nil
+}
+
+// indexLimit finds how large an integer input may be: the row count of the
+// table a Gather indexes with it (an embedding), else 100.
+func indexLimit(m *onnxpb.Model, input string) int64 {
+	inits := map[string][]int64{}
+	for _, t := range m.Graph().GetInitializer() {
+		inits[t.GetName()] = t.GetDims()
+	}
+	for _, n := range m.Graph().GetNode() {
+		if n.GetOpType() == "Gather" && len(n.GetInput()) > 1 && n.GetInput()[1] == input {
+			if dims, ok := inits[n.GetInput()[0]]; ok && len(dims) > 0 {
+				axis := onnxpb.AttrInt(n, "axis", 0)
+				if axis < 0 {
+					axis += int64(len(dims))
+				}
+				if axis >= 0 && int(axis) < len(dims) && dims[axis] > 0 {
+					return dims[axis]
+				}
+			}
+		}
+	}
+	return 100
+}
+
+func fillFloat(t *tensor.Tensor, vals []float32) error {
+	switch d := t.Data.(type) {
+	case []float32:
+		copy(d, vals)
+	case []float64:
+		for i, v := range vals {
+			d[i] = float64(v)
+		}
+	case []uint16:
+		for i, v := range vals {
+			if t.DType == tensor.BFloat16 {
+				d[i] = uint16(math.Float32bits(v) >> 16)
+			} else {
+				d[i] = f32ToF16(v)
+			}
+		}
+	default:
+		return fmt.Errorf("unsupported float type %v", t.DType)
+	}
+	return nil
+}
+
+func fillInt(t *tensor.Tensor, vals []int64) error {
+	switch d := t.Data.(type) {
+	case []int64:
+		copy(d, vals)
+	case []int32:
+		for i, v := range vals {
+			d[i] = int32(v)
+		}
+	case []uint64:
+		for i, v := range vals {
+			d[i] = uint64(v)
+		}
+	case []uint32:
+		for i, v := range vals {
+			d[i] = uint32(v)
+		}
+	case []int8:
+		for i, v := range vals {
+			d[i] = int8(v)
+		}
+	case []uint8:
+		for i, v := range vals {
+			d[i] = uint8(v)
+		}
+	case []int16:
+		for i, v := range vals {
+			d[i] = int16(v)
+		}
+	case []uint16:
+		for i, v := range vals {
+			d[i] = uint16(v)
+		}
+	default:
+		return fmt.Errorf("unsupported integer type %v", t.DType)
+	}
+	return nil
+}
