@@ -3,6 +3,7 @@ package onnxpb
 import (
 	"fmt"
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -60,4 +61,43 @@ func unmapBytes(b []byte) error {
 		return nil
 	}
 	return unix.Munmap(b)
+}
+
+// ReleasePages tells the kernel that the pages of b are not needed any
+// more, when b lies inside one of the model's file mappings (raw_data or
+// external data). Re-reading b later faults the pages in again from the
+// file, so this only lowers resident memory: convert calls it after it has
+// written each weight, which keeps its peak RSS near the largest tensor
+// instead of the whole model. Slices outside the mappings are left alone.
+func (m *Model) ReleasePages(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	regions := make([][]byte, 0, len(m.maps)+1)
+	if m.modelMM != nil {
+		regions = append(regions, m.modelMM)
+	}
+	for _, f := range m.maps {
+		if f.data != nil {
+			regions = append(regions, f.data)
+		}
+	}
+	start := uintptr(unsafe.Pointer(&b[0]))
+	end := start + uintptr(len(b))
+	for _, r := range regions {
+		rs := uintptr(unsafe.Pointer(&r[0]))
+		re := rs + uintptr(len(r))
+		if start < rs || end > re {
+			continue
+		}
+		page := uintptr(os.Getpagesize())
+		lo := (start + page - 1) &^ (page - 1) // whole pages inside b only
+		hi := end &^ (page - 1)
+		if hi > lo {
+			unix.Madvise(r[lo-rs:hi-rs], unix.MADV_DONTNEED)
+		}
+		return
+	}
 }

@@ -224,6 +224,7 @@ func (a *app) convert(path string, f *convertFlags) error {
 				w.Abort()
 				return fmt.Errorf("convert: writing weight %q: %w", wt.Key, err)
 			}
+			m.ReleasePages(data)
 			done += int64(len(data))
 			prog.bytes("writing weights", done, total)
 		}
