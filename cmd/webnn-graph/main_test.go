@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -173,5 +175,51 @@ func TestInspectExternalData(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("inspect output lacks %s", want)
 		}
+	}
+}
+
+// TestGenerateReproducesGreedyTokens decodes smollm-tiny from its ONNX
+// model (converted in memory, run on the WebNN runtime) and checks the
+// greedy tokens recorded in its meta.json; a wrong reference token must
+// fail naming the step.
+func TestGenerateReproducesGreedyTokens(t *testing.T) {
+	dir := testenv.Shared(t, "zoo/smollm-tiny")
+	var meta struct {
+		PromptIDs    []int64 `json:"prompt_ids"`
+		GreedyTokens []int64 `json:"greedy_tokens"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "meta.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &meta); err != nil || len(meta.GreedyTokens) == 0 {
+		t.Fatalf("meta.json: %v", err)
+	}
+	join := func(v []int64) string {
+		s := make([]string, len(v))
+		for i, x := range v {
+			s[i] = strconv.FormatInt(x, 10)
+		}
+		return strings.Join(s, ",")
+	}
+	model := filepath.Join(dir, "model.onnx")
+	steps := strconv.Itoa(len(meta.GreedyTokens))
+	status, stdout, stderr := cli(t, "generate", model, "--prompt-ids", join(meta.PromptIDs), "--steps", steps,
+		"--reference-tokens", join(meta.GreedyTokens), "--json")
+	if status != 0 {
+		t.Fatalf("generate: exit %d\n%s\n%s", status, stdout, stderr)
+	}
+	var rep generateReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("generate --json output: %v\n%s", err, stdout)
+	}
+	if join(rep.Tokens) != join(meta.GreedyTokens) {
+		t.Fatalf("tokens %v, want %v", rep.Tokens, meta.GreedyTokens)
+	}
+	wrong := append([]int64{}, meta.GreedyTokens...)
+	wrong[2]++
+	status, _, stderr = cli(t, "generate", model, "--prompt-ids", join(meta.PromptIDs), "--steps", steps, "--reference-tokens", join(wrong))
+	if status != 1 || !strings.Contains(stderr, "step 2") {
+		t.Fatalf("a wrong reference token: exit %d, stderr %q; want exit 1 naming step 2", status, stderr)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,14 +47,26 @@ func TestPywebnnLoadsConvertedGraphs(t *testing.T) {
 	if out, err := exec.Command("python3", "-c", "import webnn, numpy").CombinedOutput(); err != nil {
 		t.Skipf("skipping: pywebnn is not installed (python3 -c 'import webnn' failed: %s)", strings.TrimSpace(string(out)))
 	}
-	type model struct{ name, path, inputs string }
-	models := []model{{"tiny_cnn", exampleModel(t), filepath.Join(testenv.RepoRoot(), "testdata", "example", "input.npz")}}
+	// tol is the tolerance of pywebnn against our runtime and against the
+	// case's reference outputs (out.* keys, ONNX Runtime on the original
+	// model): float16 models round differently in every engine.
+	type model struct {
+		name, path, inputs string
+		tol                float64
+	}
+	models := []model{{"tiny_cnn", exampleModel(t), filepath.Join(testenv.RepoRoot(), "testdata", "example", "input.npz"), 1e-4}}
 	if testenv.SharedDir() != "" {
-		for _, z := range []string{"bert-tiny", "smollm-tiny", "mobilenet_v2"} {
-			dir := testenv.ZooModel(t, z)
+		for _, z := range []struct {
+			name string
+			tol  float64
+		}{
+			{"bert-tiny", 1e-4}, {"bert-tiny-fp16", 2e-2}, {"bert-tiny-qdq", 1e-3}, {"gpt2-tiny", 1e-4},
+			{"smollm-tiny", 1e-4}, {"smollm-135m", 1e-3}, {"mobilenet_v2", 1e-4},
+		} {
+			dir := testenv.ZooModel(t, z.name)
 			cases, _ := filepath.Glob(filepath.Join(dir, "cases", "*.npz"))
-			if len(cases) > 0 {
-				models = append(models, model{z, filepath.Join(dir, "model.onnx"), cases[0]})
+			for _, cs := range cases {
+				models = append(models, model{z.name + "/" + strings.TrimSuffix(filepath.Base(cs), ".npz"), filepath.Join(dir, "model.onnx"), cs, z.tol})
 			}
 		}
 	}
@@ -63,7 +76,7 @@ func TestPywebnnLoadsConvertedGraphs(t *testing.T) {
 	}
 	for _, m := range models {
 		t.Run(m.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), m.name)
+			dir := filepath.Join(t.TempDir(), "graph")
 			if status, _, stderr := cli(t, "convert", m.path, "-o", dir, "-q"); status != 0 {
 				t.Fatalf("convert: %s", stderr)
 			}
@@ -85,13 +98,44 @@ func TestPywebnnLoadsConvertedGraphs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			ref, _, err := tensor.ReadNPZ(m.inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			refOf := map[string]*tensor.Tensor{}
+			for k, v := range ref {
+				if name, ok := strings.CutPrefix(k, "out."); ok {
+					refOf[pyIdent(name)] = v
+				}
+			}
 			for name, want := range a {
 				got := b[name]
-				c := compareTensors(name, "pywebnn vs ours", got, want, 1e-4, 1e-4, false)
+				c := compareTensors(name, "pywebnn vs ours", got, want, m.tol, m.tol, false)
 				if !c.Pass {
 					t.Errorf("%s", describeFailure(&c))
 				}
+				line := fmt.Sprintf("pywebnn %s %s: max abs vs ours %.3g", m.name, name, c.MaxAbs)
+				if r := refOf[name]; r != nil {
+					c := compareTensors(name, "pywebnn vs reference", got, r, m.tol, m.tol, false)
+					if !c.Pass {
+						t.Errorf("%s", describeFailure(&c))
+					}
+					line += fmt.Sprintf(", vs reference %.3g", c.MaxAbs)
+				}
+				t.Log(line)
 			}
 		})
 	}
+}
+
+// pyIdent is the script's ident(): ONNX names with every character outside
+// [A-Za-z0-9_] replaced by '_'.
+func pyIdent(s string) string {
+	b := []byte(s)
+	for i, ch := range b {
+		if !(ch == '_' || ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
