@@ -27,8 +27,12 @@ test:
 	echo "go test packages: $$(grep -c '^ok' bin/test.log) passed, $$(grep -cP '^FAIL\t' bin/test.log) failed"; \
 	exit $$status
 
+# bench prints kernel throughput against gonum and the memory bandwidth,
+# then SmolLM-135M decode tokens/s against ONNX Runtime (pip install
+# onnxruntime numpy for that baseline), each as a ratio.
 bench:
 	$(GO) run ./tools/benchreport
+	$(GO) run ./tools/benchdecode
 
 fuzz:
 	$(GO) test ./onnxpb -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
