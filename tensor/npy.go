@@ -550,42 +550,8 @@ func checkData(t *Tensor) error {
 	if fmt.Sprintf("%T", want) != fmt.Sprintf("%T", t.Data) {
 		return fmt.Errorf("%v: data is %T, want %T", t, t.Data, want)
 	}
-	if l := sliceLen(t.Data); l != t.Len() {
+	if l := DataLen(t.Data); l != t.Len() {
 		return fmt.Errorf("%v: data holds %d elements, shape needs %d", t, l, t.Len())
 	}
 	return nil
-}
-
-func sliceLen(d any) int {
-	switch d := d.(type) {
-	case []float32:
-		return len(d)
-	case []float64:
-		return len(d)
-	case []uint16:
-		return len(d)
-	case []int16:
-		return len(d)
-	case []int8:
-		return len(d)
-	case []uint8:
-		return len(d)
-	case []int32:
-		return len(d)
-	case []uint32:
-		return len(d)
-	case []int64:
-		return len(d)
-	case []uint64:
-		return len(d)
-	case []bool:
-		return len(d)
-	case []string:
-		return len(d)
-	case []complex64:
-		return len(d)
-	case []complex128:
-		return len(d)
-	}
-	return -1
 }

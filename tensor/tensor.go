@@ -212,3 +212,39 @@ func (t *Tensor) Clone() *Tensor {
 
 // String gives a short description such as "float32[1,3,224,224]".
 func (t *Tensor) String() string { return fmt.Sprintf("%v%v", t.DType, t.Shape) }
+
+// DataLen is the number of elements in a typed data slice (see Tensor),
+// or -1 when data is not one of the slice types a Tensor may hold.
+func DataLen(d any) int {
+	switch d := d.(type) {
+	case []float32:
+		return len(d)
+	case []float64:
+		return len(d)
+	case []uint16:
+		return len(d)
+	case []int16:
+		return len(d)
+	case []int8:
+		return len(d)
+	case []uint8:
+		return len(d)
+	case []int32:
+		return len(d)
+	case []uint32:
+		return len(d)
+	case []int64:
+		return len(d)
+	case []uint64:
+		return len(d)
+	case []bool:
+		return len(d)
+	case []string:
+		return len(d)
+	case []complex64:
+		return len(d)
+	case []complex128:
+		return len(d)
+	}
+	return -1
+}

@@ -389,7 +389,7 @@ func (p *Program) checkInputs(inputs map[string]*tensor.Tensor) error {
 			errs = append(errs, fmt.Sprintf("input %q: expected dtype %s, got %s", vi.Name, vi.DType, t.DType))
 			continue
 		}
-		if n := dataLen(t.Data); n != t.Len() && t.DType > 0 {
+		if n := tensor.DataLen(t.Data); n != t.Len() && t.DType > 0 {
 			errs = append(errs, fmt.Sprintf("input %q: shape %v needs %d elements, data has %d", vi.Name, t.Shape, t.Len(), n))
 			continue
 		}
@@ -494,7 +494,7 @@ func (c *runCtx) exec() error {
 				}
 				continue
 			}
-			if n := dataLen(outs[i].Data); n != outs[i].Len() && outs[i].DType > 0 {
+			if n := tensor.DataLen(outs[i].Data); n != outs[i].Len() && outs[i].DType > 0 {
 				return fmt.Errorf("onnxrt: %s: internal error: output %q has shape %v but %d elements", cn.describe(), name, outs[i].Shape, n)
 			}
 			c.vals[name] = outs[i]

@@ -219,41 +219,6 @@ func reshaped(t *tensor.Tensor, shape []int) *tensor.Tensor {
 	return &tensor.Tensor{DType: t.DType, Shape: append([]int{}, shape...), Data: t.Data}
 }
 
-// sliceLen returns the length of a typed data slice.
-func dataLen(data any) int {
-	switch d := data.(type) {
-	case []float32:
-		return len(d)
-	case []float64:
-		return len(d)
-	case []uint16:
-		return len(d)
-	case []int16:
-		return len(d)
-	case []int8:
-		return len(d)
-	case []uint8:
-		return len(d)
-	case []int32:
-		return len(d)
-	case []uint32:
-		return len(d)
-	case []int64:
-		return len(d)
-	case []uint64:
-		return len(d)
-	case []bool:
-		return len(d)
-	case []string:
-		return len(d)
-	case []complex64:
-		return len(d)
-	case []complex128:
-		return len(d)
-	}
-	return -1
-}
-
 // isHalf reports whether dt is stored as 16-bit patterns computed in float32.
 func isHalf(dt tensor.DType) bool { return dt == tensor.Float16 || dt == tensor.BFloat16 }
 
