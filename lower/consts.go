@@ -405,6 +405,7 @@ func (c *ctx) dimOption(e shapeinfer.Expr) (any, error) {
 			return nil, fmt.Errorf("%w: size %q depends on tensor data, not only on input dims", ErrUnsupported, e.String())
 		}
 	}
+	e = c.loaderForm(e)
 	for _, s := range e.Symbols() {
 		c.symbols[s] = true
 	}
@@ -413,6 +414,47 @@ func (c *ctx) dimOption(e shapeinfer.Expr) (any, error) {
 		return nil, fmt.Errorf("size %q is never positive", e.String())
 	}
 	return map[string]any{"name": e.String(), "maxSize": mx}, nil
+}
+
+// loaderForm rewrites a dynamic size into the form rustnn ≤ 0.5.12
+// evaluates (`NAME`, `NAME + K`, `NAME - K` with NAME an input dim): it
+// simplifies min/max under the bounds, then tries each equality shapeinfer
+// assumed (past_sequence_length + sequence_length == total_sequence_length)
+// solved for one of its symbols. A size that stays in another form is
+// kept — our runtime evaluates any EXPR — and recorded as a warning,
+// because rustnn substitutes its maxSize for it.
+func (c *ctx) loaderForm(e shapeinfer.Expr) shapeinfer.Expr {
+	ok := func(x shapeinfer.Expr) bool {
+		name, _, ok := x.OffsetForm()
+		return ok && c.inputSyms[name]
+	}
+	if ok(e) {
+		return e
+	}
+	if x := e.SubstB(nil, c.bounds); ok(x) {
+		return x
+	}
+	for _, sub := range c.dimSubs {
+		if x := e.SubstB(sub, c.bounds); ok(x) {
+			return x
+		}
+	}
+	where := "a size"
+	if c.cur != nil {
+		where = fmt.Sprintf("node %q (%s)", c.cur.label, c.cur.GetOpType())
+	}
+	c.warn(fmt.Sprintf("%s: size expression %q is not of the form NAME±K; rustnn ≤ 0.5.12 substitutes its maxSize %d", where, e.String(), e.MaxValue(c.bounds)))
+	return e
+}
+
+// warn records a warning once.
+func (c *ctx) warn(msg string) {
+	for _, w := range c.warnings {
+		if w == msg {
+			return
+		}
+	}
+	c.warnings = append(c.warnings, msg)
 }
 
 // dimsOption renders a shape for newShape/sizes options.

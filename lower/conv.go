@@ -170,15 +170,22 @@ func checkConvTranspose(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	if r != 4 {
+	if r != 3 && r != 4 {
 		return fmt.Errorf("%w: %d-D transposed convolution (WebNN has convTranspose2d only)", ErrUnsupported, r-2)
 	}
-	if ap := attrString(n, "auto_pad", "NOTSET"); ap != "NOTSET" && ap != "VALID" {
+	switch ap := attrString(n, "auto_pad", "NOTSET"); ap {
+	case "NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER":
+	default:
 		return unsupportedAttr("auto_pad", ap)
 	}
 	return nil
 }
 
+// lowerConvTranspose: convTranspose2d; 1-D runs as 2-D with a height of 1.
+// auto_pad=SAME_* makes the output in·stride: the total padding is
+// stride·(in−1) + output_padding + (k−1)·dilation + 1 − in·stride, split
+// with the odd element at the end (SAME_UPPER) or the beginning
+// (SAME_LOWER), as ONNX specifies for ConvTranspose.
 func lowerConvTranspose(c *ctx, n *srcNode) error {
 	if err := checkConvTranspose(c, n); err != nil {
 		return err
@@ -195,6 +202,10 @@ func lowerConvTranspose(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
+	sr := len(xShape) - 2
+	if len(wShape) != sr+2 {
+		return fmt.Errorf("%w: weight rank %d for %d-D input", ErrUnsupported, len(wShape), sr)
+	}
 	kernel := attrInts(n, "kernel_shape")
 	if kernel == nil {
 		ws, ok := staticInts(wShape[2:])
@@ -203,28 +214,54 @@ func lowerConvTranspose(c *ctx, n *srcNode) error {
 		}
 		kernel = ws
 	}
-	g, err := c.geometry(n, 2, kernel, xShape[2:])
+	ap := attrString(n, "auto_pad", "NOTSET")
+	outPad := attrInts(n, "output_padding")
+	if outPad != nil && len(outPad) != sr {
+		return unsupportedAttr("output_padding", outPad)
+	}
+	var g *convGeometry
+	if ap == "SAME_UPPER" || ap == "SAME_LOWER" {
+		g, err = c.sameTransposeGeometry(n, sr, kernel, xShape[2:], outPad, ap == "SAME_UPPER")
+	} else {
+		g, err = c.geometry(n, sr, kernel, xShape[2:])
+	}
 	if err != nil {
 		return err
+	}
+	x, w := xs[0], xs[1]
+	if sr == 1 {
+		one := shapeinfer.Const(1)
+		if x, err = c.reshapeTo(n, x, []shapeinfer.Expr{xShape[0], xShape[1], one, xShape[2]}); err != nil {
+			return err
+		}
+		if w, err = c.reshapeTo(n, w, []shapeinfer.Expr{wShape[0], wShape[1], one, wShape[2]}); err != nil {
+			return err
+		}
 	}
 	opts := map[string]any{
 		"padding":   intsAny(g.padding),
 		"strides":   intsAny(g.strides),
 		"dilations": intsAny(g.dilations),
 	}
-	if op := attrInts(n, "output_padding"); op != nil {
-		opts["outputPadding"] = intsAny(op)
+	if outPad != nil {
+		if sr == 1 {
+			outPad = []int64{0, outPad[0]}
+		}
+		opts["outputPadding"] = intsAny(outPad)
 	}
 	if os := attrInts(n, "output_shape"); os != nil {
-		if len(os) != 2 {
+		if len(os) != sr {
 			return unsupportedAttr("output_shape", os)
+		}
+		if sr == 1 {
+			os = []int64{1, os[0]}
 		}
 		opts["outputSizes"] = intsAny(os)
 	}
 	if grp := attrInt(n, "group", 1); grp != 1 {
 		opts["groups"] = grp
 	}
-	ins := xs
+	ins := []string{x, w}
 	if n.hasInput(2) {
 		b, err := c.in(n, 2)
 		if err != nil {
@@ -232,6 +269,65 @@ func lowerConvTranspose(c *ctx, n *srcNode) error {
 		}
 		ins = append(ins, b)
 	}
-	c.bind(n, 0, c.op(n, "convTranspose2d", ins, opts))
+	out := c.op(n, "convTranspose2d", ins, opts)
+	if sr == 1 {
+		os, err := c.outShape(n, 0)
+		if err != nil {
+			return err
+		}
+		if out, err = c.reshapeTo(n, out, os); err != nil {
+			return err
+		}
+	}
+	c.bind(n, 0, out)
 	return nil
+}
+
+// sameTransposeGeometry is the geometry of a ConvTranspose with
+// auto_pad=SAME_UPPER/SAME_LOWER (static spatial dims only).
+func (c *ctx) sameTransposeGeometry(n *srcNode, sr int, kernel []int64, in []shapeinfer.Expr, outPad []int64, upper bool) (*convGeometry, error) {
+	get := func(name string) []int64 {
+		v := attrInts(n, name)
+		if v == nil {
+			v = make([]int64, sr)
+			for i := range v {
+				v[i] = 1
+			}
+		}
+		return v
+	}
+	strides, dil := get("strides"), get("dilations")
+	if len(kernel) != sr || len(strides) != sr || len(dil) != sr {
+		return nil, fmt.Errorf("%w: kernel_shape/strides/dilations do not match spatial rank %d", ErrUnsupported, sr)
+	}
+	pads := make([]int64, 2*sr)
+	for i := 0; i < sr; i++ {
+		v, ok := in[i].Value()
+		if !ok {
+			return nil, fmt.Errorf("%w: auto_pad=SAME_* needs a static spatial dim, dim %d is %q", ErrUnsupported, i, in[i].String())
+		}
+		op := int64(0)
+		if outPad != nil {
+			op = outPad[i]
+		}
+		total := strides[i]*(v-1) + op + (kernel[i]-1)*dil[i] + 1 - v*strides[i]
+		if total < 0 {
+			return nil, fmt.Errorf("%w: auto_pad=SAME_* would need negative padding (%d) on spatial axis %d", ErrUnsupported, total, i)
+		}
+		if upper {
+			pads[i], pads[i+sr] = total/2, total-total/2
+		} else {
+			pads[i], pads[i+sr] = total-total/2, total/2
+		}
+	}
+	g := &convGeometry{kernel: kernel, strides: strides, dilations: dil}
+	if sr == 1 {
+		g.kernel = []int64{1, kernel[0]}
+		g.strides = []int64{1, strides[0]}
+		g.dilations = []int64{1, dil[0]}
+		g.padding = []int64{0, 0, pads[0], pads[1]}
+	} else {
+		g.padding = []int64{pads[0], pads[2], pads[1], pads[3]}
+	}
+	return g, nil
 }

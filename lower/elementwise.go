@@ -104,7 +104,13 @@ func lowerMod(c *ctx, n *srcNode) error {
 		// trunc(q) = q<0 ? ceil(q) : floor(q)
 		q = c.op(n, "where", []string{c.op(n, "lesser", []string{q, zero}, nil), c.op(n, "ceil", []string{q}, nil), c.op(n, "floor", []string{q}, nil)}, nil)
 	}
-	r := c.op(n, "sub", []string{a, c.op(n, "mul", []string{q, b}, nil)}, nil)
+	prod := c.op(n, "mul", []string{q, b}, nil)
+	if dt.IsFloat() {
+		// trunc(a/b)·b with a zero quotient is 0 even for an infinite b
+		// (0·inf would be NaN): fmod(a, ±inf) = a for finite a.
+		prod = c.op(n, "where", []string{c.op(n, "equal", []string{q, zero}, nil), zero, prod}, nil)
+	}
+	r := c.op(n, "sub", []string{a, prod}, nil)
 	if attrInt(n, "fmod", 0) == 0 {
 		signDiffers := c.op(n, "logicalXor", []string{c.op(n, "lesser", []string{r, zero}, nil), c.op(n, "lesser", []string{b, zero}, nil)}, nil)
 		fix := c.op(n, "logicalAnd", []string{c.op(n, "notEqual", []string{r, zero}, nil), signDiffers}, nil)

@@ -51,6 +51,22 @@ type Result struct {
 	Weights []Weight
 	Bounds  shapeinfer.Bounds // every dim symbol of the graph with the bound used
 	Names   map[string]string // graph input/output identifier → ONNX name
+	// Tightened lists the defaulted dim bounds lowered to a limit the
+	// model states itself (a position table of 512 rows caps
+	// sequence_length at 512); user-given bounds are never changed.
+	Tightened []TightenedBound
+	// Warnings are facts about the graph a user should know but that do
+	// not make it wrong in our runtime, e.g. a dynamic size that rustnn
+	// ≤ 0.5.12 cannot evaluate.
+	Warnings []string
+}
+
+// TightenedBound is one defaulted dim bound lowered to a model limit.
+type TightenedBound struct {
+	Name   string // dim symbol
+	Max    int64  // new upper bound
+	Was    int64  // the default it replaces
+	Reason string // where the model states the limit
 }
 
 // smallConstBytes is the size below which a constant is written inline as
@@ -69,20 +85,15 @@ func Convert(m *onnxpb.Model, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("lower: graph input %q: %w: only tensor inputs are supported (not sequences, maps or optionals)", vi.GetName(), ErrUnsupported)
 		}
 	}
-	si, err := shapeinfer.Infer(m, shapeinfer.Options{Bounds: opts.Dims, Freeze: opts.Freeze})
+	si, tightened, err := inferTightened(m, opts)
 	if err != nil {
-		if errors.Is(err, shapeinfer.ErrInconsistent) {
-			return nil, fmt.Errorf("lower: %w", err)
-		}
-		// Shape inference gives up on values it cannot know at conversion
-		// time (axes or split sizes fed as graph inputs): WebNN needs them
-		// static, so the model is refused.
-		return nil, &shapeRefusal{err}
+		return nil, err
 	}
 	c, err := newCtx(m, si, opts)
 	if err != nil {
 		return nil, err
 	}
+	c.dimSubs = solvedConstraints(si.Constraints)
 	// Emission runs even after refusals so that every refusal of the
 	// graph is reported at once; nodes refused by their check are skipped
 	// and their consumers are not reported again.
@@ -103,7 +114,25 @@ func Convert(m *onnxpb.Model, opts Options) (*Result, error) {
 	if err := graph.Validate(c.g, nil); err != nil {
 		return nil, fmt.Errorf("lower: internal error, emitted graph is invalid: %w", err)
 	}
-	return &Result{Graph: c.g, Weights: c.weights, Bounds: c.usedBounds(), Names: c.names}, nil
+	return &Result{Graph: c.g, Weights: c.weights, Bounds: c.usedBounds(), Names: c.names, Tightened: tightened, Warnings: c.warnings}, nil
+}
+
+// infer runs shape inference and sorts its failures: an inconsistent
+// model is an error, a value WebNN needs static but the model computes at
+// run time (axes or split sizes fed as graph inputs) is a refusal, and
+// anything else (an internal failure of inference) is neither.
+func infer(m *onnxpb.Model, bounds shapeinfer.Bounds, freeze map[string]int64) (*shapeinfer.Result, error) {
+	si, err := shapeinfer.Infer(m, shapeinfer.Options{Bounds: bounds, Freeze: freeze})
+	if err == nil {
+		return si, nil
+	}
+	if errors.Is(err, shapeinfer.ErrInconsistent) {
+		return nil, fmt.Errorf("lower: %w", err)
+	}
+	if errors.Is(err, shapeinfer.ErrInternal) {
+		return nil, fmt.Errorf("lower: internal error in shape inference: %w", err)
+	}
+	return nil, &shapeRefusal{err}
 }
 
 // srcNode is one ONNX node with what the lowering needs to know about it.
@@ -165,6 +194,12 @@ type ctx struct {
 	inputSyms  map[string]bool   // dim symbols declared by graph inputs
 
 	errs []*NodeError
+
+	precision string                       // Options.Precision
+	keepF32   map[string]bool              // casts and consts of float32 islands the float16 pass keeps
+	cur       *srcNode                     // node being emitted (for warnings)
+	dimSubs   []map[string]shapeinfer.Expr // shapeinfer's dim equalities, each solved for one symbol
+	warnings  []string
 }
 
 func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) {
@@ -188,6 +223,8 @@ func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) 
 		symbols:    map[string]bool{},
 		outIdent:   map[string]string{},
 		inputSyms:  map[string]bool{},
+		precision:  opts.Precision,
+		keepF32:    map[string]bool{},
 	}
 	if c.bounds == nil {
 		c.bounds = shapeinfer.Bounds{}
@@ -220,6 +257,24 @@ func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) 
 			}
 		}
 		c.nodes = append(c.nodes, n)
+	}
+	// Visit nodes in shapeinfer's topological order: ONNX does not promise
+	// a sorted node list. (Emission pulls values from the outputs anyway;
+	// the order matters for the support check.)
+	if len(si.Order) == len(c.nodes) {
+		byProto := make(map[*onnxpb.NodeProto]*srcNode, len(c.nodes))
+		for _, n := range c.nodes {
+			byProto[n.NodeProto] = n
+		}
+		sorted := make([]*srcNode, 0, len(c.nodes))
+		for _, np := range si.Order {
+			if n := byProto[np]; n != nil {
+				sorted = append(sorted, n)
+			}
+		}
+		if len(sorted) == len(c.nodes) {
+			c.nodes = sorted
+		}
 	}
 	// Graph inputs (initializers listed as inputs are constants, IR < 4).
 	for _, vi := range gp.GetInput() {
@@ -493,6 +548,9 @@ func (c *ctx) value(v string) (string, error) {
 		return "", newNodeError(p, fmt.Errorf("output %q was not produced by the lowering", v))
 	}
 	c.state[p] = stateBusy
+	prev := c.cur
+	c.cur = p
+	defer func() { c.cur = prev }()
 	if p.low == nil {
 		c.state[p] = stateFailed
 		return "", newNodeError(p, unsupportedOp(c, p))
@@ -550,12 +608,16 @@ func (c *ctx) op(n *srcNode, op string, inputs []string, opts map[string]any) st
 	return id
 }
 
-// opMulti appends a WebNN op with k outputs.
+// opMulti appends a WebNN op with k outputs, named <id>_Output1…k: rustnn
+// ≤ 0.5.12 wires gru/lstm outputs by name (the WPT convention: a first gru
+// output ending in "1" is the hidden state; lstm outputs containing
+// "Output1/2/3" are hidden state, cell state, sequence) and otherwise
+// swaps gru's outputs and drops lstm's states.
 func (c *ctx) opMulti(n *srcNode, op string, inputs []string, opts map[string]any, k int) []string {
 	id := c.nextID(n)
 	outs := make([]string, k)
 	for i := range outs {
-		outs[i] = c.ids.fresh(fmt.Sprintf("%s_out%d", id, i))
+		outs[i] = c.ids.fresh(fmt.Sprintf("%s_Output%d", id, i+1))
 	}
 	c.g.Nodes = append(c.g.Nodes, graph.Node{ID: id, Op: op, Inputs: inputs, Options: opts, Outputs: outs, Comment: n.label})
 	return outs

@@ -90,3 +90,76 @@ func lowerGemm(c *ctx, n *srcNode) error {
 	c.bind(n, 0, out)
 	return nil
 }
+
+// flattenedGemm lowers Reshape([b, s, k] → [b·s, k]) → Gemm → Reshape(→
+// [b, s, n]), the Conv1D of GPT-2 exports, as one matmul over the
+// unflattened input plus the bias: the flattened size b·s is a product of
+// dims, which rustnn ≤ 0.5.12 cannot evaluate in a reshape, and the
+// matmul needs no reshape at all. n is the outer Reshape; ok is false when
+// the pattern does not match (nothing is emitted then).
+func (c *ctx) flattenedGemm(n *srcNode) (bool, error) {
+	g := c.producerOp(n.Input[0], "Gemm")
+	if g == nil || c.users[g.Output[0]] != 1 || attrInt(g, "transA", 0) != 0 || attrFloat(g, "alpha", 1) != 1 {
+		return false, nil
+	}
+	flat := c.producerOp(g.Input[0], "Reshape")
+	if flat == nil {
+		flat = c.producerOp(g.Input[0], "Flatten")
+	}
+	if flat == nil || c.users[flat.Output[0]] != 1 || c.folded(flat.Output[0]) {
+		return false, nil
+	}
+	xs := c.info(flat.Input[0])
+	out := c.info(n.Output[0])
+	if xs == nil || out == nil || len(xs.Shape) < 3 || len(out.Shape) != len(xs.Shape) {
+		return false, nil
+	}
+	r := len(xs.Shape)
+	if fs := c.info(flat.Output[0]); fs == nil || len(fs.Shape) != 2 || !fs.Shape[1].Equal(xs.Shape[r-1]) {
+		return false, nil // not a flattening of the leading dims
+	}
+	for i := 0; i < r-1; i++ {
+		if !xs.Shape[i].Equal(out.Shape[i]) {
+			return false, nil
+		}
+	}
+	if g.hasInput(2) {
+		cs := c.info(g.Input[2])
+		if cs == nil || cs.Shape == nil || len(cs.Shape) > 2 {
+			return false, nil
+		}
+		if len(cs.Shape) == 2 {
+			if v, ok := cs.Shape[0].Value(); !ok || v != 1 {
+				return false, nil
+			}
+		}
+	}
+	x, err := c.value(flat.Input[0])
+	if err != nil {
+		return true, err
+	}
+	w, err := c.in(g, 1)
+	if err != nil {
+		return true, err
+	}
+	if attrInt(g, "transB", 0) != 0 {
+		w = c.op(g, "transpose", []string{w}, map[string]any{"permutation": []any{int64(1), int64(0)}})
+	}
+	y := c.op(g, "matmul", []string{x, w}, nil)
+	if beta := float64(attrFloat(g, "beta", 1)); g.hasInput(2) && beta != 0 {
+		b, err := c.in(g, 2)
+		if err != nil {
+			return true, err
+		}
+		if beta != 1 {
+			s, err := c.scalar(c.dtypeOf(g, 2), beta)
+			if err != nil {
+				return true, err
+			}
+			b = c.op(g, "mul", []string{b, s}, nil)
+		}
+		y = c.op(g, "add", []string{y, b}, nil)
+	}
+	c.bind(n, 0, y)
+	return true, nil
+}

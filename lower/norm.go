@@ -7,6 +7,10 @@ package lower
 import (
 	"fmt"
 
+	"github.com/webnn-graph/webnn-graph/graph"
+
+	"github.com/webnn-graph/webnn-graph/tensor"
+
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 )
 
@@ -66,8 +70,13 @@ func checkBatchNorm(c *ctx, n *srcNode) error {
 	return nil
 }
 
+// lowerBatchNorm: (x − mean) / sqrt(var + ε) · scale + bias with the
+// per-channel operands reshaped to [C, 1, …]. Decomposed rather than WebNN
+// batchNormalization because rustnn ≤ 0.5.12 mis-infers a
+// batchNormalization fed by another normalisation (BN → relu → BN fails
+// to load there), see layerNorm.
 func lowerBatchNorm(c *ctx, n *srcNode) error {
-	xs, err := c.ins(n, 0, 3, 4)
+	x, err := c.in(n, 0)
 	if err != nil {
 		return err
 	}
@@ -75,7 +84,33 @@ func lowerBatchNorm(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	out := c.op(n, "batchNormalization", xs, map[string]any{"axis": int64(1), "epsilon": attrNum(n, "epsilon", 1e-5)})
+	if r < 2 {
+		return fmt.Errorf("%w: rank-%d BatchNormalization", ErrUnsupported, r)
+	}
+	mean, err := c.channelOperand(n, 3, r)
+	if err != nil {
+		return err
+	}
+	variance, err := c.channelOperand(n, 4, r)
+	if err != nil {
+		return err
+	}
+	dt := c.dtypeOf(n, 0)
+	half := dt == tensor.Float16
+	if half {
+		x = c.op(n, "cast", []string{x}, map[string]any{"to": "float32"})
+		mean = c.op(n, "cast", []string{mean}, map[string]any{"to": "float32"})
+		variance = c.op(n, "cast", []string{variance}, map[string]any{"to": "float32"})
+		dt = tensor.Float32
+	}
+	eps, err := c.scalar(dt, float64(attrFloat(n, "epsilon", 1e-5)))
+	if err != nil {
+		return err
+	}
+	out := c.op(n, "div", []string{c.op(n, "sub", []string{x, mean}, nil), c.op(n, "sqrt", []string{c.op(n, "add", []string{variance, eps}, nil)}, nil)}, nil)
+	if half {
+		out = c.op(n, "cast", []string{out}, map[string]any{"to": "float16"})
+	}
 	scale, err := c.channelOperand(n, 1, r)
 	if err != nil {
 		return err
@@ -136,8 +171,8 @@ func lowerLayerNorm(c *ctx, n *srcNode) error {
 		out = c.op(n, "mul", []string{d, inv}, nil)
 		c.bind(n, 1, mean)
 		c.bind(n, 2, inv)
-	} else {
-		out = c.op(n, "layerNormalization", []string{x}, map[string]any{"axes": axes, "epsilon": attrNum(n, "epsilon", 1e-5)})
+	} else if out, err = c.layerNorm(n, x, c.dtypeOf(n, 0), axes, float64(attrFloat(n, "epsilon", 1e-5))); err != nil {
+		return err
 	}
 	var scale, bias string
 	if n.hasInput(1) {
@@ -163,10 +198,20 @@ func lowerInstanceNorm(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	if r != 4 {
-		return fmt.Errorf("%w: rank-%d InstanceNormalization (WebNN takes 4-D)", ErrUnsupported, r)
+	if r < 3 {
+		return fmt.Errorf("%w: rank-%d InstanceNormalization (needs N, C and a spatial axis)", ErrUnsupported, r)
 	}
-	out := c.op(n, "instanceNormalization", []string{x}, map[string]any{"epsilon": attrNum(n, "epsilon", 1e-5), "layout": "nchw"})
+	// Normalised over the spatial axes per instance and channel, with the
+	// layer-norm decomposition (rustnn ≤ 0.5.12 mis-infers chained
+	// instanceNormalization ops too); any spatial rank works this way.
+	var axes []any
+	for a := 2; a < r; a++ {
+		axes = append(axes, int64(a))
+	}
+	out, err := c.layerNorm(n, x, c.dtypeOf(n, 0), axes, float64(attrFloat(n, "epsilon", 1e-5)))
+	if err != nil {
+		return err
+	}
 	scale, err := c.channelOperand(n, 1, r)
 	if err != nil {
 		return err
@@ -177,6 +222,46 @@ func lowerInstanceNorm(c *ctx, n *srcNode) error {
 	}
 	c.bind(n, 0, c.scaleBias(n, out, scale, bias))
 	return nil
+}
+
+// layerNorm emits (x − mean) / sqrt(var + ε) over axes with primitives
+// (reduceMean, sub, mul, reduceMean, add, sqrt, div) instead of WebNN
+// layerNormalization: rustnn ≤ 0.5.12, the reference loader, loses the
+// output shape of a layerNormalization whose input derives from another
+// one (LN → LN, LN → relu → LN come back with shape ()), so graphs with the
+// fused op do not load there. The decomposition is what the spec defines
+// the op as; float16 values (float16 models, and float32 models under
+// Precision "float16") are normalised in float32, as ONNX Runtime does,
+// and cast back: the cast in and the epsilon are marked so that the
+// float16 pass keeps them float32.
+func (c *ctx) layerNorm(n *srcNode, x string, dt tensor.DType, axes []any, eps float64) (string, error) {
+	half := dt == tensor.Float16 || dt == tensor.Float32 && c.precision == "float16"
+	var e string
+	if half {
+		x = c.op(n, "cast", []string{x}, map[string]any{"to": "float32"})
+		c.keepF32[x] = true
+		num, ok := floatNumber(eps, 32)
+		if !ok {
+			return "", fmt.Errorf("epsilon %g is not a float32", eps)
+		}
+		e = c.ids.fresh(n.base + "_eps")
+		c.g.Consts = append(c.g.Consts, graph.Const{Name: e, Desc: staticDesc(tensor.Float32, nil), Kind: graph.ConstScalar, Scalar: num})
+		c.keepF32[e] = true
+	} else {
+		var err error
+		if e, err = c.scalar(dt, eps); err != nil {
+			return "", err
+		}
+	}
+	red := map[string]any{"axes": axes, "keepDimensions": true}
+	mean := c.op(n, "reduceMean", []string{x}, red)
+	d := c.op(n, "sub", []string{x, mean}, nil)
+	v := c.op(n, "reduceMean", []string{c.op(n, "mul", []string{d, d}, nil)}, red)
+	out := c.op(n, "div", []string{d, c.op(n, "sqrt", []string{c.op(n, "add", []string{v, e}, nil)}, nil)}, nil)
+	if half {
+		out = c.op(n, "cast", []string{out}, map[string]any{"to": "float16"})
+	}
+	return out, nil
 }
 
 // rmsNorm emits x / sqrt(mean(x², axes) + ε) · scale.
@@ -250,7 +335,10 @@ func lowerSkipLayerNorm(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	out := c.op(n, "layerNormalization", []string{s}, map[string]any{"axes": []any{int64(r - 1)}, "epsilon": attrNum(n, "epsilon", 1e-12)})
+	out, err := c.layerNorm(n, s, c.dtypeOf(n, 0), []any{int64(r - 1)}, float64(attrFloat(n, "epsilon", 1e-12)))
+	if err != nil {
+		return err
+	}
 	gamma, err := c.in(n, 2)
 	if err != nil {
 		return err
@@ -366,7 +454,10 @@ func lowerGroupNorm(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	out := c.op(n, "layerNormalization", []string{r}, map[string]any{"axes": []any{int64(2)}, "epsilon": attrNum(n, "epsilon", 1e-5)})
+	out, err := c.layerNorm(n, r, c.dtypeOf(n, 0), []any{int64(2)}, float64(attrFloat(n, "epsilon", 1e-5)))
+	if err != nil {
+		return err
+	}
 	if n.opset < 21 {
 		// scale/bias have shape [G]: apply on the grouped layout.
 		sc, err := c.channelOperand(n, 1, 3)
@@ -396,5 +487,40 @@ func lowerGroupNorm(c *ctx, n *srcNode) error {
 		out = c.scaleBias(n, out, sc, bi)
 	}
 	c.bind(n, 0, out)
+	return nil
+}
+
+// lowerMVN: MeanVarianceNormalization, (x − mean) / (√var + 1e-9) over
+// axes (default [0, 2, 3]); ONNX's function body adds its epsilon after
+// the square root.
+func lowerMVN(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	r, err := c.rankOf(n, 0)
+	if err != nil {
+		return err
+	}
+	raw := attrInts(n, "axes")
+	if raw == nil {
+		raw = []int64{0, 2, 3}
+	}
+	axes, err := normAxes(raw, r)
+	if err != nil {
+		return err
+	}
+	dt := c.dtypeOf(n, 0)
+	if !dt.IsFloat() {
+		return fmt.Errorf("%w: MeanVarianceNormalization of %v", ErrUnsupported, dt)
+	}
+	eps, err := c.scalar(dt, 1e-9)
+	if err != nil {
+		return err
+	}
+	red := map[string]any{"axes": intsAny(axes), "keepDimensions": true}
+	d := c.op(n, "sub", []string{x, c.op(n, "reduceMean", []string{x}, red)}, nil)
+	v := c.op(n, "reduceMean", []string{c.op(n, "mul", []string{d, d}, nil)}, red)
+	c.bind(n, 0, c.op(n, "div", []string{d, c.op(n, "add", []string{c.op(n, "sqrt", []string{v}, nil), eps}, nil)}, nil))
 	return nil
 }

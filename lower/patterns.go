@@ -224,16 +224,19 @@ func (c *ctx) matchLayerNorm(n *srcNode) (string, []int64, float64, bool) {
 	return "", nil, 0, false
 }
 
-// lowerDiv is div, or layerNormalization when n ends a decomposed layer
-// normalisation.
+// lowerDiv is div, or the canonical layer-norm decomposition (layerNorm)
+// when n ends a decomposed layer normalisation.
 func lowerDiv(c *ctx, n *srcNode) error {
 	if x, axes, eps, ok := c.matchLayerNorm(n); ok {
 		op, err := c.value(x)
 		if err != nil {
 			return err
 		}
-		num, _ := floatNumber(eps, 32)
-		c.bind(n, 0, c.op(n, "layerNormalization", []string{op}, map[string]any{"axes": intsAny(axes), "epsilon": num}))
+		out, err := c.layerNorm(n, op, c.dtypeOf(n, 0), intsAny(axes), eps)
+		if err != nil {
+			return err
+		}
+		c.bind(n, 0, out)
 		return nil
 	}
 	xs, err := c.binaryInputs(n)

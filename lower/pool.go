@@ -4,6 +4,7 @@ package lower
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 )
@@ -25,15 +26,9 @@ func checkPool(c *ctx, n *srcNode) error {
 			return unsupportedAttr("storage_order", so)
 		}
 	case "AveragePool":
-		if attrInt(n, "count_include_pad", 0) != 0 {
-			for _, p := range attrInts(n, "pads") {
-				if p != 0 {
-					return unsupportedAttr("count_include_pad", 1)
-				}
-			}
-			if ap := attrString(n, "auto_pad", "NOTSET"); ap == "SAME_UPPER" || ap == "SAME_LOWER" {
-				return unsupportedAttr("count_include_pad", 1)
-			}
+		if attrInt(n, "count_include_pad", 0) != 0 && attrInt(n, "ceil_mode", 0) != 0 {
+			// ONNX counts the padding but not the part of a ceil window past it.
+			return fmt.Errorf("%w: count_include_pad=1 together with ceil_mode=1", ErrUnsupported)
 		}
 	case "LpPool":
 		if p := attrInt(n, "p", 2); p != 2 {
@@ -71,6 +66,16 @@ func lowerPool(c *ctx, n *srcNode) error {
 			return err
 		}
 	}
+	if n.GetOpType() == "AveragePool" && attrInt(n, "count_include_pad", 0) != 0 && slices.ContainsFunc(g.padding, func(p int64) bool { return p != 0 }) {
+		// Padding counted in the average: pad with explicit zeros, then
+		// pool without padding.
+		pd := g.padding
+		x = c.op(n, "pad", []string{x}, map[string]any{
+			"beginningPadding": intsAny([]int64{0, 0, pd[0], pd[2]}),
+			"endingPadding":    intsAny([]int64{0, 0, pd[1], pd[3]}),
+		})
+		g.padding = []int64{0, 0, 0, 0}
+	}
 	opts := map[string]any{
 		"windowDimensions": intsAny(g.kernel),
 		"padding":          intsAny(g.padding),
@@ -78,7 +83,14 @@ func lowerPool(c *ctx, n *srcNode) error {
 		"dilations":        intsAny(g.dilations),
 	}
 	if attrInt(n, "ceil_mode", 0) != 0 {
-		opts["outputShapeRounding"] = "ceil"
+		spatial := xShape[2:]
+		if sr == 1 {
+			spatial = []shapeinfer.Expr{shapeinfer.Const(1), xShape[2]}
+		}
+		if err := ceilPoolPadding(g, spatial); err != nil {
+			return err
+		}
+		opts["padding"] = intsAny(g.padding)
 	}
 	out := c.op(n, poolOps[n.GetOpType()], []string{x}, opts)
 	if sr == 1 {
@@ -126,5 +138,42 @@ func lowerGlobalPool(c *ctx, n *srcNode) error {
 		opts["windowDimensions"] = intsAny(hw)
 	}
 	c.bind(n, 0, c.op(n, poolOps[n.GetOpType()], []string{x}, opts))
+	return nil
+}
+
+// ceilPoolPadding makes floor rounding give the output size of an ONNX
+// pool with ceil_mode=1. ONNX rounds up but then drops a last window that
+// would start inside the end padding; WebNN's outputShapeRounding=ceil
+// keeps it, and rustnn ≤ 0.5.12 cannot express a mix of rounded-up and
+// rounded-down axes through outputSizes. Extending the end padding until
+// floor rounding reaches the ONNX size is exact for every loader: the
+// extra windows cover input elements, and padding is ignored by max
+// pooling and excluded from the average (count_include_pad=0; the =1 case
+// is refused with ceil_mode). A dynamic spatial dim qualifies only with
+// stride 1, where both roundings agree.
+func ceilPoolPadding(g *convGeometry, spatial []shapeinfer.Expr) error {
+	for i := 0; i < 2; i++ {
+		k, s, d := g.kernel[i], g.strides[i], g.dilations[i]
+		p0, p1 := g.padding[2*i], g.padding[2*i+1]
+		in, ok := spatial[i].Value()
+		if !ok {
+			if s != 1 {
+				return fmt.Errorf("%w: ceil_mode=1 with stride %d over the dynamic dim %q (the ONNX output size drops a window starting in the padding, which needs static sizes)", ErrUnsupported, s, spatial[i].String())
+			}
+			continue
+		}
+		eff := (k-1)*d + 1
+		span := in + p0 + p1 - eff
+		if span < 0 {
+			return fmt.Errorf("%w: pooling window larger than the padded input", ErrUnsupported)
+		}
+		out := (span+s-1)/s + 1
+		if (out-1)*s >= in+p0 {
+			out--
+		}
+		if extra := (out-1)*s + eff - (in + p0 + p1); extra > 0 {
+			g.padding[2*i+1] += extra
+		}
+	}
 	return nil
 }

@@ -47,7 +47,7 @@ func (c *ctx) toFloat16() error {
 	}
 	for i := range g.Consts {
 		k := &g.Consts[i]
-		if k.Desc.DType != tensor.Float32 {
+		if k.Desc.DType != tensor.Float32 || c.keepF32[k.Name] {
 			continue
 		}
 		k.Desc.DType = tensor.Float16
@@ -82,7 +82,7 @@ func (c *ctx) toFloat16() error {
 	}
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
-		if n.Op == "cast" {
+		if n.Op == "cast" && !c.keepF32[n.ID] {
 			for _, key := range []string{"to", "dataType"} {
 				if n.Options[key] == "float32" {
 					n.Options[key] = "float16"

@@ -61,8 +61,27 @@ func (c *ctx) quantArgs(n *srcNode, zpType tensor.DType) (x, scale, zp string, e
 		return
 	}
 	if bs := attrInt(n, "block_size", 0); bs != 0 {
-		err = unsupportedAttr("block_size", bs)
-		return
+		// Blocked quantization: scale (and zero point) have the input's
+		// rank with the blocked axis divided by block_size, which is WebNN's
+		// block-wise broadcast of the quantization parameters.
+		ss, _ := c.inShape(n, 1)
+		xs, _ := c.inShape(n, 0)
+		var axis int64
+		if axis, err = normAxis(attrInt(n, "axis", 1), r); err != nil {
+			return
+		}
+		if len(ss) != r || len(xs) != r {
+			err = fmt.Errorf("%w: block_size=%d with a scale of rank %d for input rank %d", ErrUnsupported, bs, len(ss), r)
+			return
+		}
+		in, ok1 := xs[axis].Value()
+		blocks, ok2 := ss[axis].Value()
+		if !ok1 || !ok2 || bs <= 0 || blocks*bs != in {
+			// ONNX allows a ragged last block (ceil(in/bs) blocks); WebNN's
+			// block-wise broadcast needs an exact multiple.
+			err = fmt.Errorf("%w: block_size=%d does not tile axis %d (size %s, %s blocks) exactly", ErrUnsupported, bs, axis, xs[axis].String(), ss[axis].String())
+			return
+		}
 	}
 	axis := int64(0)
 	if ss, _ := c.inShape(n, 1); len(ss) == 1 && !ss[0].Equal(shapeinfer.Const(1)) {
@@ -85,6 +104,14 @@ func (c *ctx) quantArgs(n *srcNode, zpType tensor.DType) (x, scale, zp string, e
 			if v, ok := ss[0].Value(); ok && k == int(axis) {
 				shape[k] = int(v)
 			}
+		}
+		if len(ss) == r && r > 1 { // blocked: the scale's shape
+			v, ok := ss[k].Value()
+			if !ok {
+				err = fmt.Errorf("%w: blocked scale with a dynamic shape", ErrUnsupported)
+				return
+			}
+			shape[k] = int(v)
 		}
 	}
 	zp, err = c.scalar(zpType, 0, shape...)

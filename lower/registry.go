@@ -109,7 +109,7 @@ const msDomain = "com.microsoft"
 func lowerings() []*lowering {
 	t := []*lowering{
 		// elementwise.go — binary, numpy broadcasting.
-		binary("Add", 6, "add"), binary("Sub", 6, "sub"), {op: "Mul", since: 6, webnn: []string{"mul", "gelu"}, notes: "x·0.5·(1+erf(x/√2)) recognised as gelu", emit: lowerMul}, {op: "Div", since: 6, webnn: []string{"div", "layerNormalization"}, notes: "(x−mean)/sqrt(var+ε) recognised as layerNormalization", emit: lowerDiv},
+		binary("Add", 6, "add"), binary("Sub", 6, "sub"), {op: "Mul", since: 6, webnn: []string{"mul", "gelu"}, notes: "x·0.5·(1+erf(x/√2)) recognised as gelu", emit: lowerMul}, {op: "Div", since: 6, webnn: []string{"div", "reduceMean", "sub", "mul", "add", "sqrt", "cast"}, notes: "(x−mean)/sqrt(var+ε) recognised as a layer norm and re-emitted in the canonical decomposition (float16 normalised in float32)", emit: lowerDiv},
 		{op: "Pow", since: 7, webnn: []string{"pow", "cast"}, notes: "exponent cast to the base type", emit: lowerPow},
 		{op: "PRelu", since: 6, webnn: []string{"prelu"}, emit: lowerPRelu},
 		binaryBool("Equal", 7, "equal"), binaryBool("Less", 7, "lesser"), binaryBool("LessOrEqual", 12, "lesserOrEqual"),
@@ -117,7 +117,7 @@ func lowerings() []*lowering {
 		binaryBool("And", 7, "logicalAnd"), binaryBool("Or", 7, "logicalOr"), binaryBool("Xor", 7, "logicalXor"),
 		variadic("Max", 6, "max"), variadic("Min", 6, "min"), variadic("Sum", 6, "add"),
 		{op: "Mean", since: 6, webnn: []string{"add", "div"}, emit: lowerMean},
-		{op: "Mod", since: 10, webnn: []string{"div", "mul", "sub", "floor", "ceil", "where", "lesser", "notEqual", "logicalXor", "logicalAnd", "add"}, notes: "fmod=0 and fmod=1, integer and float (WebNN integer div truncates toward zero)", emit: lowerMod},
+		{op: "Mod", since: 10, webnn: []string{"div", "mul", "sub", "floor", "ceil", "where", "lesser", "equal", "notEqual", "logicalXor", "logicalAnd", "add"}, notes: "fmod=0 and fmod=1, integer and float (WebNN integer div truncates toward zero)", emit: lowerMod},
 		{op: "Where", since: 9, webnn: []string{"where"}, emit: lowerWhere},
 		// elementwise.go — unary.
 		unary("Abs", 6, "abs"), unary("Neg", 6, "neg"), unary("Sqrt", 6, "sqrt"), unary("Exp", 6, "exp"),
@@ -125,6 +125,11 @@ func lowerings() []*lowering {
 		unary("Reciprocal", 6, "reciprocal"), unary("Sin", 7, "sin"), unary("Cos", 7, "cos"), unary("Tan", 7, "tan"),
 		unary("Sign", 9, "sign"), unary("Not", 1, "logicalNot"), unary("Round", 11, "roundEven"),
 		unary("IsNaN", 9, "isNaN"),
+		{op: "Sinh", since: 9, webnn: []string{"exp", "neg", "sub", "mul"}, notes: "(eˣ − e⁻ˣ)/2", emit: lowerHyperbolic},
+		{op: "Cosh", since: 9, webnn: []string{"exp", "neg", "add", "mul"}, notes: "(eˣ + e⁻ˣ)/2", emit: lowerHyperbolic},
+		{op: "Asinh", since: 9, webnn: []string{"abs", "mul", "add", "sqrt", "log", "sign"}, notes: "sign(x)·log(|x| + √(x²+1))", emit: lowerHyperbolic},
+		{op: "Acosh", since: 9, webnn: []string{"mul", "sub", "sqrt", "add", "log"}, notes: "log(x + √(x²−1))", emit: lowerHyperbolic},
+		{op: "Atanh", since: 9, webnn: []string{"add", "sub", "div", "log", "mul"}, notes: "½·log((1+x)/(1−x))", emit: lowerHyperbolic},
 		{op: "IsInf", since: 10, webnn: []string{"isInfinite", "greater", "lesser", "logicalAnd"}, emit: lowerIsInf},
 		{op: "Identity", since: 1, webnn: nil, notes: "aliases its input (no op)", emit: lowerIdentity},
 		{op: "Dropout", since: 1, webnn: []string{"expand"}, notes: "inference: aliases its input, mask all ones; training_mode must be constant false", check: checkDropout, emit: lowerDropout},
@@ -163,14 +168,15 @@ func lowerings() []*lowering {
 		{op: "GlobalLpPool", since: 2, webnn: []string{"l2Pool2d"}, notes: "4-D, p=2", check: checkGlobalPool, emit: lowerGlobalPool},
 		{op: "GlobalMaxPool", since: 1, webnn: []string{"maxPool2d"}, notes: "4-D", check: checkGlobalPool, emit: lowerGlobalPool},
 		// norm.go
-		{op: "BatchNormalization", since: 6, webnn: []string{"batchNormalization", "reshape", "mul", "add"}, notes: "inference mode; scale/bias applied with mul/add", check: checkBatchNorm, emit: lowerBatchNorm},
-		{op: "LayerNormalization", since: 17, webnn: []string{"layerNormalization", "mul", "add"}, notes: "axes explicit; scale/bias with mul/add; Mean/InvStdDev outputs refused", check: checkLayerNorm, emit: lowerLayerNorm},
-		{op: "InstanceNormalization", since: 6, webnn: []string{"instanceNormalization", "reshape", "mul", "add"}, emit: lowerInstanceNorm},
+		{op: "BatchNormalization", since: 6, webnn: []string{"reshape", "sub", "add", "sqrt", "div", "mul", "cast"}, notes: "inference mode; decomposed (rustnn ≤ 0.5.12 mis-infers chained batchNormalization); float16 normalised in float32", check: checkBatchNorm, emit: lowerBatchNorm},
+		{op: "LayerNormalization", since: 17, webnn: []string{"reduceMean", "sub", "mul", "add", "sqrt", "div", "reciprocal", "cast"}, notes: "decomposed into reduceMean/sub/mul/reduceMean/add/sqrt/div (rustnn ≤ 0.5.12 mis-infers chained layerNormalization); float16 normalised in float32; Mean/InvStdDev outputs supported", check: checkLayerNorm, emit: lowerLayerNorm},
+		{op: "MeanVarianceNormalization", since: 9, webnn: []string{"reduceMean", "sub", "mul", "sqrt", "add", "div"}, notes: "(x − mean)/(√var + 1e-9) over axes (default 0, 2, 3)", emit: lowerMVN},
+		{op: "InstanceNormalization", since: 6, webnn: []string{"reduceMean", "sub", "mul", "add", "sqrt", "div", "reshape", "cast"}, notes: "any spatial rank; decomposed like LayerNormalization over the spatial axes", emit: lowerInstanceNorm},
 		{op: "SimplifiedLayerNormalization", since: 1, webnn: []string{"pow", "reduceMean", "add", "sqrt", "div", "mul"}, emit: lowerRMSNorm},
-		{op: "SkipLayerNormalization", domain: msDomain, since: 1, webnn: []string{"add", "layerNormalization", "mul"}, emit: lowerSkipLayerNorm},
+		{op: "SkipLayerNormalization", domain: msDomain, since: 1, webnn: []string{"reduceMean", "sub", "mul", "add", "sqrt", "div", "cast"}, notes: "layer norm decomposed", emit: lowerSkipLayerNorm},
 		{op: "SkipSimplifiedLayerNormalization", domain: msDomain, since: 1, webnn: []string{"add", "pow", "reduceMean", "sqrt", "div", "mul"}, emit: lowerSkipRMSNorm},
 		{op: "LRN", since: 1, webnn: []string{"mul", "reshape", "pad", "averagePool2d", "add", "pow", "div"}, notes: "4-D", emit: lowerLRN},
-		{op: "GroupNormalization", since: 18, webnn: []string{"reshape", "layerNormalization", "mul", "add"}, notes: "scale/bias per group (opset 18) or per channel (21)", emit: lowerGroupNorm},
+		{op: "GroupNormalization", since: 18, webnn: []string{"reshape", "reduceMean", "sub", "mul", "add", "sqrt", "div", "cast"}, notes: "layer norm decomposed; scale/bias per group (opset 18) or per channel (21)", emit: lowerGroupNorm},
 		// attention.go
 		{op: "RotaryEmbedding", domain: msDomain, since: 1, webnn: []string{"gather", "reshape", "slice", "mul", "sub", "add", "concat"}, notes: "3-D or 4-D input; 2-D position_ids (offset form refused); interleaved or halves; partial rotary dim", emit: lowerRotaryEmbedding},
 		{op: "RotaryEmbedding", since: 23, webnn: []string{"gather", "reshape", "slice", "mul", "sub", "add", "concat"}, notes: "as com.microsoft.RotaryEmbedding; without position_ids the caches are [batch, sequence, rotary/2]", emit: lowerRotaryEmbedding},
@@ -193,7 +199,7 @@ func lowerings() []*lowering {
 		{op: "ConstantOfShape", since: 9, webnn: []string{"expand"}, emit: lowerConstantOfShape},
 		{op: "Range", since: 11, webnn: []string{"slice", "add", "mul", "cast"}, notes: "iota constant of the maximum length sliced to the dynamic count", emit: lowerRange},
 		{op: "Trilu", since: 14, webnn: []string{"triangular"}, notes: "constant k", emit: lowerTrilu},
-		{op: "Pad", since: 2, webnn: []string{"pad"}, notes: "constant pads; modes constant/edge/reflect", emit: lowerPad},
+		{op: "Pad", since: 2, webnn: []string{"pad", "slice"}, notes: "constant pads; modes constant/edge/reflect; negative pads (constant mode) crop with slice", emit: lowerPad},
 		{op: "DepthToSpace", since: 1, webnn: []string{"reshape", "transpose"}, emit: lowerDepthToSpace},
 		{op: "SpaceToDepth", since: 1, webnn: []string{"reshape", "transpose"}, emit: lowerSpaceToDepth},
 		// resize.go
@@ -202,8 +208,8 @@ func lowerings() []*lowering {
 		{op: "EyeLike", since: 9, webnn: nil, notes: "static shape: folded into a const", emit: lowerEyeLike},
 		{op: "OneHot", since: 11, webnn: []string{"equal", "where", "cast", "add", "lesser", "reshape", "slice"}, notes: "constant depth", emit: lowerOneHot},
 		// rnn.go
-		{op: "LSTM", since: 7, webnn: []string{"lstm", "slice", "add", "reshape", "concat", "expand"}, notes: "layout 0 or 1 (transposed), default activations, no clip/input_forget; static steps; biases folded into W; initial states/peepholes absent or zero", emit: lowerRecurrent},
-		{op: "GRU", since: 7, webnn: []string{"gru", "slice", "add", "reshape", "concat", "expand"}, notes: "as LSTM; linear_before_reset=0 only", emit: lowerRecurrent},
+		{op: "LSTM", since: 7, webnn: []string{"lstm", "slice", "add", "reshape", "concat", "expand"}, notes: "layout 0 or 1 (transposed), activations sigmoid/tanh/relu (same for both directions), no clip/input_forget; static steps; biases folded into W; initial states/peepholes absent or zero (operand-valued options are forbidden by the loader contract)", emit: lowerRecurrent},
+		{op: "GRU", since: 7, webnn: []string{"gru", "slice", "add", "reshape", "concat", "expand"}, notes: "as LSTM; linear_before_reset=1 (resetAfter) when the candidate gate's recurrent bias is zero", emit: lowerRecurrent},
 		// gather.go
 		{op: "Gather", since: 1, webnn: []string{"gather"}, emit: lowerGather},
 		{op: "GatherElements", since: 11, webnn: []string{"gatherElements"}, emit: lowerGatherElements},

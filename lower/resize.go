@@ -8,6 +8,8 @@ package lower
 import (
 	"fmt"
 	"math"
+
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
 )
 
 func lowerResize(c *ctx, n *srcNode) error {
@@ -109,6 +111,10 @@ func lowerResize(c *ctx, n *srcNode) error {
 	}
 	if sizes != nil {
 		opts["sizes"] = intsAny(sizes[2:])
+	} else if outSizes, err := resizeScaleSizes(in[2:], scales[2:]); err != nil {
+		return err
+	} else if outSizes != nil {
+		opts["sizes"] = outSizes
 	} else {
 		opts["scales"] = []any{scales[2], scales[3]}
 	}
@@ -117,3 +123,29 @@ func lowerResize(c *ctx, n *srcNode) error {
 }
 
 func isPositiveInt(f float64) bool { return f >= 1 && f == math.Trunc(f) }
+
+// resizeScaleSizes decides how a scaled Resize maps onto resample2d. ONNX
+// maps output coordinates back with the given scale, WebNN with the ratio
+// output/input size; they agree only when in×scale is an integer (the
+// output size then is exactly in×scale). Static spatial dims get explicit
+// sizes; dynamic ones keep the scales, which must be positive integers so
+// that every input size qualifies (nil sizes then).
+func resizeScaleSizes(in []shapeinfer.Expr, scales []float64) ([]any, error) {
+	var out []any
+	for i, d := range in {
+		v, ok := d.Value()
+		if !ok {
+			if isPositiveInt(scales[0]) && isPositiveInt(scales[1]) {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("%w: Resize scale %g of a dynamic spatial dim: only positive integer scales keep in×scale an integer for every size (ONNX maps coordinates with the scale, WebNN with output/input sizes)", ErrUnsupported, scales[i])
+		}
+		// ONNX computes in float32: floor(in·scale).
+		p := float32(v) * float32(scales[i])
+		if p != float32(math.Trunc(float64(p))) || p < 1 {
+			return nil, fmt.Errorf("%w: Resize of spatial axis %d: %d×%g = %g is not an integer, and ONNX maps coordinates with the scale where WebNN uses output/input sizes", ErrUnsupported, i+2, v, scales[i], p)
+		}
+		out = append(out, int64(p))
+	}
+	return out, nil
+}

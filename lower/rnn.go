@@ -3,7 +3,9 @@
 // input gets a constant 1 feature and W a column holding Wb + Rb. That is
 // exact for LSTM and for GRU with linear_before_reset=0 (where the
 // recurrent bias of the candidate gate is added outside the reset
-// product). Initial states and peepholes must be absent or zero.
+// product), and for linear_before_reset=1 (WebNN resetAfter) when that
+// bias is zero. Initial states and peepholes must be absent or zero: WebNN
+// takes them as operand-valued options, which the loader contract forbids.
 
 package lower
 
@@ -45,21 +47,38 @@ func lowerRecurrent(c *ctx, n *srcNode) error {
 	if lstm && attrInt(n, "input_forget", 0) != 0 {
 		return unsupportedAttr("input_forget", 1)
 	}
+	var webnnActs []any
 	if acts := attrStrings(n, "activations"); acts != nil {
-		def := "Sigmoid,Tanh"
+		// WebNN takes one activation list for every direction; ONNX lists
+		// them per direction, so both halves must agree.
+		per := 2
 		if lstm {
-			def = "Sigmoid,Tanh,Tanh"
+			per = 3
 		}
-		got := strings.Join(acts, ",")
-		if got != def && got != def+","+def {
-			return unsupportedAttr("activations", acts)
+		if len(acts) != per && len(acts) != 2*per || len(acts) == 2*per && strings.Join(acts[:per], ",") != strings.Join(acts[per:], ",") {
+			return fmt.Errorf("%w: activations %v differ between directions", ErrUnsupported, acts)
+		}
+		for _, a := range acts[:per] {
+			w, ok := map[string]string{"Sigmoid": "sigmoid", "Tanh": "tanh", "Relu": "relu"}[a]
+			if !ok {
+				return fmt.Errorf("%w: recurrent activation %s (WebNN has sigmoid, tanh and relu)", ErrUnsupported, a)
+			}
+			webnnActs = append(webnnActs, w)
+		}
+		if def := map[bool]string{true: "sigmoid,tanh,tanh", false: "sigmoid,tanh"}[lstm]; strings.Join(anyStrings(webnnActs), ",") == def {
+			webnnActs = nil
 		}
 	}
 	if hasAttr(n, "activation_alpha") || hasAttr(n, "activation_beta") {
 		return fmt.Errorf("%w: activation_alpha/activation_beta", ErrUnsupported)
 	}
-	if !lstm && attrInt(n, "linear_before_reset", 0) != 0 {
-		return unsupportedAttr("linear_before_reset", 1)
+	resetAfter := !lstm && attrInt(n, "linear_before_reset", 0) != 0
+	if resetAfter && n.hasInput(3) && !c.zeroRecurrentCandidateBias(n) {
+		// The recurrent bias of the candidate gate sits inside the reset
+		// product (r ⊙ (Rn·h + Rbn)); folding it into the input weights
+		// would move it out, and WebNN's recurrentBias is an operand-valued
+		// option, which the loader contract forbids.
+		return fmt.Errorf("%w: linear_before_reset=1 with a non-zero recurrent bias of the candidate gate", ErrUnsupported)
 	}
 	xs, err := c.inShape(n, 0)
 	if err != nil {
@@ -159,6 +178,9 @@ func lowerRecurrent(c *ctx, n *srcNode) error {
 		return unsupportedAttr("direction", attrString(n, "direction", ""))
 	}
 	opts := map[string]any{"steps": steps, "hiddenSize": hidden, "returnSequence": true, "direction": dir}
+	if webnnActs != nil {
+		opts["activations"] = webnnActs
+	}
 	op := "gru"
 	if lstm {
 		op = "lstm"
@@ -170,11 +192,46 @@ func lowerRecurrent(c *ctx, n *srcNode) error {
 		return nil
 	}
 	opts["layout"] = "zrn"
-	opts["resetAfter"] = false
+	opts["resetAfter"] = resetAfter
 	outs := c.opMulti(n, op, []string{x, w, r}, opts, 2)
 	bindOut(0, outs[1], true)
 	bindOut(1, outs[0], false)
 	return nil
+}
+
+// zeroRecurrentCandidateBias reports whether GRU's bias input is a
+// constant whose Rbn part (the last hidden_size values of each direction's
+// row [Wbz, Wbr, Wbn, Rbz, Rbr, Rbn]) is zero.
+func (c *ctx) zeroRecurrentCandidateBias(n *srcNode) bool {
+	b, ok := c.constFloats(n, 3)
+	if !ok {
+		return false
+	}
+	bs, err := c.inShape(n, 3)
+	if err != nil || len(bs) != 2 {
+		return false
+	}
+	row, ok := bs[1].Value()
+	if !ok || row%6 != 0 {
+		return false
+	}
+	h := int(row / 6)
+	for start := 0; start < len(b); start += int(row) {
+		for _, v := range b[start+5*h : start+6*h] {
+			if v != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func anyStrings(xs []any) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i], _ = x.(string)
+	}
+	return out
 }
 
 func allEqual(xs []int64, v int64) bool {

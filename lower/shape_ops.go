@@ -10,6 +10,7 @@ package lower
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
@@ -31,6 +32,11 @@ func sameShape(a, b []shapeinfer.Expr) bool {
 // lowerReshapeLike serves Reshape, Flatten, Squeeze and Unsqueeze: all are
 // a reshape to the output shape shape inference resolved.
 func lowerReshapeLike(c *ctx, n *srcNode) error {
+	if n.GetOpType() == "Reshape" {
+		if ok, err := c.flattenedGemm(n); ok || err != nil {
+			return err
+		}
+	}
 	x, err := c.in(n, 0)
 	if err != nil {
 		return err
@@ -321,7 +327,9 @@ func lowerSlice(c *ctx, n *srcNode) error {
 		ts := make([]shapeinfer.Expr, r)
 		one := make([]int64, r)
 		for i := range tb {
-			tb[i], ts[i], one[i] = shapeinfer.Const(0), sizes[i], 1
+			// The first slice left ceil(size/stride) elements on a strided axis.
+			st := shapeinfer.Const(stride[i])
+			tb[i], ts[i], one[i] = shapeinfer.Const(0), sizes[i].Add(st).Sub(shapeinfer.Const(1)).FloorDiv(st), 1
 		}
 		for _, i := range dynStart {
 			sz := end[i].Sub(begin[i])
@@ -442,6 +450,9 @@ func lowerTile(c *ctx, n *srcNode) error {
 
 // lowerConstantOfShape: a dynamic-shaped fill is expand(scalar, shape).
 func lowerConstantOfShape(c *ctx, n *srcNode) error {
+	if info := c.info(n.Output[0]); info == nil || info.Shape == nil {
+		return fmt.Errorf("%w: the output shape comes from the data of %q, which is only known at run time (WebNN output shapes must follow from input dims; a shape computed with Shape/Gather/Concat from inputs works)", ErrUnsupported, n.Input[0])
+	}
 	out, err := c.outShape(n, 0)
 	if err != nil {
 		return err
@@ -592,13 +603,44 @@ func lowerPad(c *ctx, n *srcNode) error {
 		return fmt.Errorf("pads has %d values for %d axes", len(pads), len(axes))
 	}
 	begin, end := make([]int64, r), make([]int64, r)
+	cropped := false
 	for k, a := range axes {
 		begin[a], end[a] = pads[k], pads[k+len(axes)]
-		if begin[a] < 0 || end[a] < 0 {
-			return fmt.Errorf("%w: negative pads %v (cropping)", ErrUnsupported, pads)
-		}
+		cropped = cropped || begin[a] < 0 || end[a] < 0
 	}
 	mode := attrString(n, "mode", "constant")
+	if cropped {
+		// Negative pads crop: slice first, then pad the positive parts. For
+		// edge/reflect the order would decide which elements get copied.
+		if mode != "constant" {
+			return fmt.Errorf("%w: negative pads %v with mode=%s", ErrUnsupported, pads, mode)
+		}
+		shape, err := c.inShape(n, 0)
+		if err != nil {
+			return err
+		}
+		starts := make([]shapeinfer.Expr, r)
+		sizes := make([]shapeinfer.Expr, r)
+		ones := make([]int64, r)
+		for i := range starts {
+			lo, hi := min(begin[i], 0), min(end[i], 0)
+			starts[i] = shapeinfer.Const(-lo)
+			sizes[i] = shape[i].Add(shapeinfer.Const(lo + hi))
+			if sizes[i].MinValue(c.bounds) < 0 {
+				return fmt.Errorf("%w: pads %v crop more than the input has", ErrUnsupported, pads)
+			}
+			begin[i], end[i], ones[i] = max(begin[i], 0), max(end[i], 0), 1
+		}
+		opts, err := c.sliceOptions(starts, sizes, ones, nil)
+		if err != nil {
+			return err
+		}
+		x = c.op(n, "slice", []string{x}, opts)
+		if !slices.ContainsFunc(begin, func(p int64) bool { return p != 0 }) && !slices.ContainsFunc(end, func(p int64) bool { return p != 0 }) {
+			c.bind(n, 0, x)
+			return nil
+		}
+	}
 	opts := map[string]any{"beginningPadding": intsAny(begin), "endingPadding": intsAny(end)}
 	switch mode {
 	case "constant":

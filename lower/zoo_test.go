@@ -37,6 +37,14 @@ func TestZooConvert(t *testing.T) {
 			if err != nil {
 				t.Fatalf("convert: %v", err)
 			}
+			// Every dynamic size must be one rustnn evaluates (NAME ± K);
+			// the zoo models need no warning.
+			for _, w := range res.Warnings {
+				t.Errorf("warning: %s", w)
+			}
+			for _, tb := range res.Tightened {
+				t.Logf("%s: %s ≤ %d (was %d; %s)", name, tb.Name, tb.Max, tb.Was, tb.Reason)
+			}
 			g := res.Graph
 			if len(g.Outputs) != len(m.Graph().GetOutput()) {
 				t.Errorf("%d outputs, ONNX has %d", len(g.Outputs), len(m.Graph().GetOutput()))

@@ -165,6 +165,10 @@ func (e *NodeError) Unwrap() error { return e.Err }
 // ErrInconsistent is wrapped by errors for statically contradictory shapes.
 var ErrInconsistent = errors.New("inconsistent shapes")
 
+// ErrInternal is wrapped by errors from a bug in inference itself (a shape
+// rule that panicked), never by a property of the model.
+var ErrInternal = errors.New("internal error")
+
 // state is the inference state of one graph.
 type state struct {
 	m           *onnxpb.Model

@@ -41,6 +41,10 @@ func (c *nodeCtx) matmulShape(a, b []Expr) ([]Expr, error) {
 		return nil, err
 	}
 	out := append(batch, aa[len(aa)-2], bb[len(bb)-1])
+	if len(a) == 1 && len(b) == 1 {
+		// vector · vector: a scalar.
+		return out[:len(out)-2], nil
+	}
 	if len(b) == 1 {
 		out = out[:len(out)-1]
 	}

@@ -212,7 +212,7 @@ func (s *state) inferNode(n *onnxpb.NodeProto) (outs []*Info, known bool, err er
 		// A rule that panics has a bug; report it against the node rather
 		// than crashing the converter.
 		if r := recover(); r != nil {
-			outs, known, err = nil, true, fmt.Errorf("internal error in shape rule: %v", r)
+			outs, known, err = nil, true, fmt.Errorf("%w: shape rule panicked: %v", ErrInternal, r)
 		}
 	}()
 	c := &nodeCtx{s: s, n: n, in: make([]*Info, len(n.GetInput()))}

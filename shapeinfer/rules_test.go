@@ -139,6 +139,8 @@ var opCases = []opCase{
 		want: map[string]string{"y": "float32[b, 9, s, t]"}},
 	{name: "matmul vector", values: []string{"x: f32[64]", "w: f32{64, 32}", "v: f32{32}"}, nodes: []string{"y = MatMul(x, w)", "z = MatMul(w, v)"},
 		want: map[string]string{"y": "float32[32]", "z": "float32[64]"}},
+	{name: "matmul vector dot vector", values: []string{"x: f32[64]", "v: f32{64}"}, nodes: []string{"y = MatMul(x, v)"},
+		want: map[string]string{"y": "float32[]"}},
 	{name: "matmul inner mismatch", values: []string{"x: f32[b, 576]", "w: f32{64, 8}"}, nodes: []string{"y = MatMul(x, w)"},
 		err: `shapeinfer: node "n0" (MatMul): inner dims 576 and 64 differ`},
 	{name: "gemm trans", values: []string{"a: f32[b, 64]", "w: f32{10, 64}", "c: f32{10}"}, nodes: []string{"y = Gemm(a, w, c) transB=1"},

@@ -1,0 +1,139 @@
+package lower
+
+import (
+	"errors"
+	"math/rand"
+	"testing"
+
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+// randWeights is a float32 constant of the given shape with small values.
+func randWeights(rng *rand.Rand, shape ...int) *tensor.Tensor {
+	x := randF32(rng, shape...)
+	for i, v := range x.Data.([]float32) {
+		x.Data.([]float32)[i] = v * 0.5
+	}
+	return x
+}
+
+func gruModel(t *testing.T, rbnZero bool) *onnxpb.Model {
+	rng := rand.New(rand.NewSource(3))
+	const h, in = 3, 2
+	b := randWeights(rng, 1, 6*h)
+	if rbnZero {
+		for i := 5 * h; i < 6*h; i++ {
+			b.Data.([]float32)[i] = 0
+		}
+	}
+	return newModel(14).input("x", tensor.Float32, 4, "batch_size", in).
+		init("w", randWeights(rng, 1, 3*h, in)).init("r", randWeights(rng, 1, 3*h, h)).init("b", b).
+		node("GRU", "gru", strs("x", "w", "r", "b"), strs("y", "yh"), aInt("hidden_size", h), aInt("linear_before_reset", 1)).
+		output("y", tensor.Float32, 4, 1, "batch_size", h).output("yh", tensor.Float32, 1, "batch_size", h).build(t)
+}
+
+func TestCoverage(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	for _, tc := range []struct {
+		name   string
+		model  func(t *testing.T) *onnxpb.Model
+		inputs map[string]*tensor.Tensor
+	}{
+		{"GRU linear_before_reset=1 (resetAfter)", func(t *testing.T) *onnxpb.Model { return gruModel(t, true) },
+			map[string]*tensor.Tensor{"x": randF32(rng, 4, 2, 2)}},
+		{"LSTM with relu cell activation", func(t *testing.T) *onnxpb.Model {
+			r := rand.New(rand.NewSource(5))
+			const h, in = 3, 2
+			return newModel(14).input("x", tensor.Float32, 3, 2, in).
+				init("w", randWeights(r, 1, 4*h, in)).init("r", randWeights(r, 1, 4*h, h)).
+				node("LSTM", "lstm", strs("x", "w", "r"), strs("y"), aInt("hidden_size", h),
+					&onnxpb.AttributeProto{Name: "activations", Type: onnxpb.AttributeProto_STRINGS, Strings: [][]byte{[]byte("Sigmoid"), []byte("Relu"), []byte("Tanh")}}).
+				output("y", tensor.Float32, 3, 1, 2, h).build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 3, 2, 2)}},
+		{"Pad with negative pads crops", func(t *testing.T) *onnxpb.Model {
+			return newModel(18).input("x", tensor.Float32, "n", 5).
+				init("pads", i64(1, -2, 0, 1)).
+				node("Pad", "pad", strs("x", "pads"), strs("y")).
+				output("y", tensor.Float32, "m", 4).build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 3, 5)}},
+		{"MaxPool ceil_mode drops a window in the padding", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 1, 2, 5, 5).
+				node("MaxPool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 2, 2), aInts("strides", 2, 2), aInts("pads", 0, 1, 0, 1), aInt("ceil_mode", 1)).
+				output("y", tensor.Float32, 1, 2, 3, 3).build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 2, 5, 5)}},
+		{"AveragePool ceil_mode", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 1, 2, 5, 5).
+				node("AveragePool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 2, 2), aInts("strides", 2, 2), aInt("ceil_mode", 1)).
+				output("y", tensor.Float32, 1, 2, 3, 3).build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 2, 5, 5)}},
+		{"AveragePool count_include_pad=1", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, "batch_size", 2, 4, 4).
+				node("AveragePool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 3, 3), aInts("pads", 1, 1, 1, 1), aInt("count_include_pad", 1)).
+				output("y", tensor.Float32, "batch_size", 2, 4, 4).build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 2, 4, 4)}},
+		{"Resize linear scale 0.5 becomes sizes", func(t *testing.T) *onnxpb.Model {
+			return newModel(13).input("x", tensor.Float32, 1, 1, 4, 6).
+				init("scales", f32([]int{4}, 1, 1, 0.5, 0.5)).
+				node("Resize", "resize", strs("x", "", "scales"), strs("y"), aString("mode", "linear")).
+				output("y", tensor.Float32, 1, 1, 2, 3).build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 1, 4, 6)}},
+		{"MeanVarianceNormalization", func(t *testing.T) *onnxpb.Model {
+			return newModel(13).input("x", tensor.Float32, 2, 3, 2, 2).
+				node("MeanVarianceNormalization", "mvn", strs("x"), strs("y")).
+				output("y", tensor.Float32, 2, 3, 2, 2).build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 3, 2, 2)}},
+		{"InstanceNormalization 1-D spatial", func(t *testing.T) *onnxpb.Model {
+			return newModel(13).input("x", tensor.Float32, 2, 3, 5).
+				init("s", f32([]int{3}, 0.5, 1, 2)).init("b", f32([]int{3}, 0.1, 0, -0.1)).
+				node("InstanceNormalization", "in", strs("x", "s", "b"), strs("y")).
+				output("y", tensor.Float32, 2, 3, 5).build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 3, 5)}},
+		{"BatchNormalization chained", func(t *testing.T) *onnxpb.Model {
+			return newModel(15).input("x", tensor.Float32, "batch_size", 3, 2, 2).
+				init("s", f32([]int{3}, 0.5, 1, 2)).init("b", f32([]int{3}, 0.1, 0, -0.1)).
+				init("m", f32([]int{3}, 0.2, -0.3, 0)).init("v", f32([]int{3}, 1.5, 0.5, 2)).
+				node("BatchNormalization", "bn1", strs("x", "s", "b", "m", "v"), strs("h")).
+				node("Relu", "relu", strs("h"), strs("hr")).
+				node("BatchNormalization", "bn2", strs("hr", "s", "b", "m", "v"), strs("y")).
+				output("y", tensor.Float32, "batch_size", 3, 2, 2).build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 3, 2, 2)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			crossCheck(t, tc.model(t), tc.inputs, 1e-5)
+		})
+	}
+}
+
+func TestCoverageRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		model func(t *testing.T) *onnxpb.Model
+	}{
+		{"GRU linear_before_reset=1 with a recurrent candidate bias", func(t *testing.T) *onnxpb.Model { return gruModel(t, false) }},
+		{"Resize scale whose product is not an integer", func(t *testing.T) *onnxpb.Model {
+			return newModel(13).input("x", tensor.Float32, 1, 1, 2, 4).
+				init("scales", f32([]int{4}, 1, 1, 0.6, 0.6)).
+				node("Resize", "resize", strs("x", "", "scales"), strs("y"), aString("mode", "linear")).
+				output("y", tensor.Float32, 1, 1, 1, 2).build(t)
+		}},
+		{"Resize fractional scale of a dynamic dim", func(t *testing.T) *onnxpb.Model {
+			return newModel(13).input("x", tensor.Float32, 1, 1, "height", "width").
+				init("scales", f32([]int{4}, 1, 1, 0.5, 0.5)).
+				node("Resize", "resize", strs("x", "", "scales"), strs("y"), aString("mode", "linear")).
+				output("y", tensor.Float32, 1, 1, "h2", "w2").build(t)
+		}},
+		{"MaxPool ceil_mode with stride 2 over a dynamic dim", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 1, 2, "height", 5).
+				node("MaxPool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 2, 2), aInts("strides", 2, 2), aInt("ceil_mode", 1)).
+				output("y", tensor.Float32, 1, 2, "h2", 3).build(t)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Convert(tc.model(t), Options{})
+			if !errors.Is(err, ErrUnsupported) {
+				t.Fatalf("want a refusal, got %v", err)
+			}
+		})
+	}
+}
