@@ -113,6 +113,7 @@ type convertReport struct {
 	Consts      int                `json:"consts"`
 	WeightBytes int64              `json:"weightBytes"`
 	Seconds     float64            `json:"seconds"`
+	Warnings    []string           `json:"warnings,omitempty"`
 	Stages      map[string]float64 `json:"stageSeconds"`
 }
 
@@ -126,7 +127,8 @@ type dimReport struct {
 	Name   string `json:"name"`
 	Min    int64  `json:"min"`
 	Max    int64  `json:"max"`
-	Source string `json:"source"` // "--dim" or "default"
+	Source string `json:"source"`           // "--dim", "default" or "model limit"
+	Reason string `json:"reason,omitempty"` // why a default was lowered to a model limit
 }
 
 // convertModel loads and lowers an ONNX model in memory, timing both.
@@ -251,7 +253,8 @@ func (a *app) convert(path string, f *convertFlags) error {
 	for _, o := range res.Graph.Outputs {
 		rep.Outputs = append(rep.Outputs, o.Name)
 	}
-	rep.Dims = dimReports(res.Bounds, bounds)
+	rep.Dims = dimReports(res.Bounds, bounds, res.Tightened)
+	rep.Warnings = res.Warnings
 	if f.jsonOut {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
@@ -261,14 +264,21 @@ func (a *app) convert(path string, f *convertFlags) error {
 	return nil
 }
 
-func dimReports(used shapeinfer.Bounds, given shapeinfer.Bounds) []dimReport {
+func dimReports(used shapeinfer.Bounds, given shapeinfer.Bounds, tightened []lower.TightenedBound) []dimReport {
+	limits := map[string]lower.TightenedBound{}
+	for _, t := range tightened {
+		limits[t.Name] = t
+	}
 	var out []dimReport
 	for name, b := range used {
-		src := "default"
+		r := dimReport{Name: name, Min: b.Min, Max: b.Max, Source: "default"}
 		if _, ok := given[name]; ok {
-			src = "--dim"
+			r.Source = "--dim"
+		} else if t, ok := limits[name]; ok {
+			r.Source = "model limit"
+			r.Reason = fmt.Sprintf("default %d lowered to it: %s", t.Was, strings.TrimPrefix(t.Reason, "model limit: "))
 		}
-		out = append(out, dimReport{Name: name, Min: b.Min, Max: b.Max, Source: src})
+		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -296,14 +306,20 @@ func (a *app) printConvertReport(r convertReport) {
 		fmt.Fprintf(w, "dynamic dimensions:\n")
 		for _, d := range r.Dims {
 			hint := ""
-			if d.Source == "default" {
+			switch d.Source {
+			case "default":
 				hint = fmt.Sprintf("   (default; set with --dim %s=N)", d.Name)
+			case "model limit":
+				hint = fmt.Sprintf("   (model limit; %s)", d.Reason)
 			}
 			fmt.Fprintf(w, "  %s ≤ %d%s\n", d.Name, d.Max, hint)
 		}
 	}
 	fmt.Fprintf(w, "%d nodes, %d consts, %s of weights\n", r.Nodes, r.Consts, humanBytes(r.WeightBytes))
 	fmt.Fprintf(w, "ops: %s\n", formatHistogram(r.Ops))
+	for _, warn := range r.Warnings {
+		a.log.Warn(warn)
+	}
 }
 
 // weightSizes answers graph.WeightSizes from the lowering's weight list.
