@@ -8,6 +8,7 @@ package lower
 import (
 	le "encoding/binary"
 	"fmt"
+	"github.com/webnn-graph/webnn-graph/emit"
 	"math"
 	"strconv"
 
@@ -56,7 +57,7 @@ func (c *ctx) tensorProtoConst(t *onnxpb.TensorProto, name string) (string, erro
 	n := tensor.NumElements(shape)
 	// Small initializers go inline (shape constants, scalars).
 	if info := c.info(name); info != nil && info.Const != nil && n*max(dt.Size(), 1) < smallConstBytes {
-		return c.constTensor(sanitize(name), info.Const, name)
+		return c.constTensor(emit.Sanitize(name), info.Const, name)
 	}
 	wdt := dt
 	var convert func(b []byte) ([]byte, error)
@@ -96,8 +97,8 @@ func (c *ctx) tensorProtoConst(t *onnxpb.TensorProto, name string) (string, erro
 			return "", fmt.Errorf("tensor %q: %w: data type %v has no WebNN equivalent", name, ErrUnsupported, dt)
 		}
 	}
-	id := c.ids.fresh(sanitize(name))
-	key := c.weightKey(sanitize(name))
+	id := c.ids.fresh(emit.Sanitize(name))
+	key := c.weightKey(emit.Sanitize(name))
 	desc := staticDesc(wdt, shape)
 	c.weights = append(c.weights, Weight{Key: key, Desc: desc, Data: func() ([]byte, error) {
 		b, err := m.RawBytes(t)

@@ -4,6 +4,7 @@
 package lower
 
 import (
+	"github.com/webnn-graph/webnn-graph/emit"
 	"strconv"
 
 	"fmt"
@@ -244,7 +245,7 @@ func (c *ctx) reshapedConst(n *srcNode, i int, shape []int) (string, bool, error
 		return "", false, nil
 	}
 	rt := &tensor.Tensor{DType: t.DType, Shape: shape, Data: t.Data}
-	op, err := c.constTensor(sanitize(n.Input[i])+"_r", rt, n.Input[i])
+	op, err := c.constTensor(emit.Sanitize(n.Input[i])+"_r", rt, n.Input[i])
 	return op, err == nil, err
 }
 

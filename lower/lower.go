@@ -17,6 +17,7 @@ package lower
 import (
 	"errors"
 	"fmt"
+	"github.com/webnn-graph/webnn-graph/emit"
 	"sort"
 	"strings"
 
@@ -245,7 +246,7 @@ func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) 
 		if base == "" {
 			base = np.GetOpType()
 		}
-		n.base = sanitize(base)
+		n.base = emit.Sanitize(base)
 		n.opset = m.Opsets[n.domain()]
 		if n.opset == 0 && n.domain() == "" {
 			n.opset = m.Opsets["ai.onnx"]
@@ -288,7 +289,7 @@ func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) 
 	// Reserve the output identifiers so no emitted op takes them.
 	for _, o := range gp.GetOutput() {
 		if _, done := c.outIdent[o.GetName()]; !done {
-			c.outIdent[o.GetName()] = c.ids.fresh(sanitize(o.GetName()))
+			c.outIdent[o.GetName()] = c.ids.fresh(emit.Sanitize(o.GetName()))
 		}
 	}
 	return c, nil
@@ -320,7 +321,7 @@ func (c *ctx) addInput(vi *onnxpb.ValueInfoProto) error {
 		desc.Shape = append(desc.Shape, graph.Dynamic(sym, c.bounds.Of(sym).Max))
 		c.g.Version = 2
 	}
-	id := c.ids.fresh(sanitize(name))
+	id := c.ids.fresh(emit.Sanitize(name))
 	c.names[id] = name
 	c.g.Inputs = append(c.g.Inputs, graph.Input{Name: id, Desc: desc, Comment: commentFor(name, id)})
 	c.operand[name] = id
@@ -515,7 +516,7 @@ func (c *ctx) value(v string) (string, error) {
 	p := c.producer[v]
 	if info != nil && info.Const != nil {
 		label := v
-		op, err := c.constTensor(sanitize(label), info.Const, v)
+		op, err := c.constTensor(emit.Sanitize(label), info.Const, v)
 		if err != nil {
 			if p != nil {
 				return "", newNodeError(p, err)

@@ -1,6 +1,7 @@
 package lower
 
 import (
+	"github.com/webnn-graph/webnn-graph/emit"
 	"testing"
 
 	"github.com/webnn-graph/webnn-graph/tensor"
@@ -18,8 +19,8 @@ func TestSanitize(t *testing.T) {
 		{"a-b c", "a_b_c"},
 	}
 	for _, tc := range tests {
-		if got := sanitize(tc.in); got != tc.want {
-			t.Errorf("sanitize(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := emit.Sanitize(tc.in); got != tc.want {
+			t.Errorf("emit.Sanitize(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ package lower
 
 import (
 	"fmt"
+	"github.com/webnn-graph/webnn-graph/emit"
 
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
@@ -539,7 +540,7 @@ func lowerMatMulNBits(c *ctx, n *srcNode) error {
 		return out, nil
 	}
 	desc := staticDesc(qt, []int{int(N), int(blocks), int(bs)})
-	id := c.ids.fresh(sanitize(n.Input[1]) + "_q")
+	id := c.ids.fresh(emit.Sanitize(n.Input[1]) + "_q")
 	key := c.weightKey(id)
 	c.weights = append(c.weights, Weight{Key: key, Desc: desc, Data: func() ([]byte, error) {
 		raw, err := m.RawBytes(bInit)
@@ -656,7 +657,7 @@ func lowerGatherBlockQuantized(c *ctx, n *srcNode) error {
 	blocks := K / bs
 	m := c.m
 	desc := staticDesc(qt, []int{int(rows), int(blocks), int(bs)})
-	id := c.ids.fresh(sanitize(n.Input[0]) + "_q")
+	id := c.ids.fresh(emit.Sanitize(n.Input[0]) + "_q")
 	key := c.weightKey(id)
 	c.weights = append(c.weights, Weight{Key: key, Desc: desc, Data: func() ([]byte, error) {
 		if dt == tensor.Uint8 {

@@ -170,18 +170,10 @@ func (l lowerWeights) WeightBytes(ref string) ([]byte, error) {
 	return w.Data()
 }
 
-// identKey turns a name into the identifier form the converter uses for
-// graph inputs and outputs (every character outside [A-Za-z0-9_] → '_'),
-// so npz keys written with ONNX names match converted graphs.
-func identKey(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			b[i] = '_'
-		}
-	}
-	return string(b)
-}
+// identKey is the identifier the converter gives an ONNX name (graph
+// inputs and outputs), so npz keys written with ONNX names match
+// converted graphs.
+func identKey(s string) string { return emit.Sanitize(s) }
 
 // matchInputs picks, for every runner input, the tensor of the given set
 // whose key is the input name, "in.<name>", or the same after identKey.
