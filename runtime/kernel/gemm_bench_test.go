@@ -32,6 +32,7 @@ func BenchmarkGemvDecodeT576x49152(b *testing.B)   { run(b, kernelbench.Gemv(576
 func BenchmarkGemvPacked576x1536(b *testing.B)     { run(b, kernelbench.GemvPacked(576, 1536)) }
 func BenchmarkGemvPacked1536x576(b *testing.B)     { run(b, kernelbench.GemvPacked(1536, 576)) }
 func BenchmarkGemvPacked576x49152(b *testing.B)    { run(b, kernelbench.GemvPacked(576, 49152)) }
+func BenchmarkGemvPacked576x192(b *testing.B)      { run(b, kernelbench.GemvPacked(576, 192)) }
 func BenchmarkConv2DMobilenetDepthwise96x56x56(b *testing.B) {
 	run(b, kernelbench.Conv2D(kernelbench.MobilenetDepthwise))
 }

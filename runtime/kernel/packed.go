@@ -73,7 +73,62 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, pb *Pa
 		gemvPacked(workers, alpha, a, incA, pb, beta, c[:n])
 		return
 	}
+	if m <= packedFewRowsMaxM {
+		gemmPackedFewRows(workers, transA, m, alpha, a, lda, pb, beta, c, ldc)
+		return
+	}
 	blockedSgemm(workers, transA, false, m, n, k, alpha, a, lda, nil, 0, pb, beta, c, ldc)
+}
+
+// packedFewRowsMaxM is the largest M (a prefill's prompt length) that
+// SgemmPacked runs as a multi-row GEMV.
+const packedFewRowsMaxM = 8
+
+// gemmPackedFewRows is SgemmPacked for a few rows of A (prefill of a short
+// prompt): like gemvPacked it makes one parallel pass over the packed
+// panels, each read once from memory for all rows, where the blocked GEMM
+// would make two parallel phases (pack A, multiply) per K block. A is packed
+// once up front (it is tiny); each panel's columns are computed by the
+// MR×NR micro-kernel over every K block, accumulating in a register tile.
+func gemmPackedFewRows(workers int, transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
+	n, k := pb.n, pb.k
+	mPanels := (m + gemmMR - 1) / gemmMR
+	pa := getFloats(mPanels * gemmMR * k)
+	defer putFloats(pa)
+	packedA := *pa
+	for t := 0; t < mPanels; t++ {
+		// layout [t][p][r]: K block pc of panel t starts at t*MR*k + pc*MR
+		packAPanel(packedA[t*gemmMR*k:(t+1)*gemmMR*k], transA, a, lda, t*gemmMR, min(gemmMR, m-t*gemmMR), 0, k, alpha)
+	}
+	nPanels := pb.nPad / gemmNR
+	parallelFor(workers, nPanels, max(1, 2048/(k*mPanels)), func(lo, hi int) {
+		var tile [gemmMR * gemmNR]float32
+		for q := lo; q < hi; q++ {
+			j0 := q * gemmNR
+			cols := min(gemmNR, n-j0)
+			for t := 0; t < mPanels; t++ {
+				for pc := 0; pc < k; pc += gemmKC {
+					kc := min(gemmKC, k-pc)
+					off := pc*pb.nPad + q*gemmNR*kc
+					panel := pb.data[off : off+gemmNR*kc]
+					ap := packedA[t*gemmMR*k+pc*gemmMR : t*gemmMR*k+(pc+kc)*gemmMR]
+					if useAsm {
+						sgemmKernel6x16AVX2(kc, &ap[0], &panel[0], &tile[0], gemmNR, pc > 0)
+					} else {
+						sgemmKernel6x16Go(kc, ap, panel, tile[:], gemmNR, pc > 0)
+					}
+				}
+				rows := min(gemmMR, m-t*gemmMR)
+				for r := 0; r < rows; r++ {
+					i := t*gemmMR + r
+					dst := c[i*ldc+j0 : i*ldc+j0+cols]
+					for j := range dst {
+						dst[j] = addScaled(tile[r*gemmNR+j], beta, dst[j])
+					}
+				}
+			}
+		}
+	})
 }
 
 // gemvPacked does c = alpha·x·B + beta·c over packed panels: block by block,
@@ -92,7 +147,9 @@ func gemvPacked(workers int, alpha float32, x []float32, incx int, pb *PackedB, 
 	}
 	x = x[:k]
 	nPanels := pb.nPad / gemmNR
-	parallelFor(workers, nPanels, max(1, 8192/k), func(lo, hi int) {
+	// Small chunks (a few panels): narrow projections such as 576×192
+	// (12 panels) still split over every worker.
+	parallelFor(workers, nPanels, max(1, 2048/k), func(lo, hi int) {
 		var acc [gemmNR]float32
 		for q := lo; q < hi; q++ {
 			acc = [gemmNR]float32{}

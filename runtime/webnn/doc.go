@@ -33,6 +33,9 @@ package webnn
 //
 // Buffers: intermediates come from a pool recycled by liveness (views such
 // as reshape share their input's buffer and keep it alive); after a run
-// every buffer is free again and the next run reuses them. Constant
-// float32 matmul/gemm weights are packed once at Compile for the kernel's
-// GEMV/GEMM micro-kernel.
+// every buffer is free again and the next run reuses them. Free buffers
+// are found by element type and size class; new ones get up to 12.5% spare
+// capacity so that tensors growing by a row per run (a KV cache) reuse
+// theirs. Constant float32 matmul/gemm weights are packed once at Compile
+// for the kernel's GEMV/GEMM micro-kernel; a weight read by nothing else is
+// packed straight from its weight bytes and never kept decoded.

@@ -3,6 +3,7 @@ package webnn
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/webnn-graph/webnn-graph/runtime/kernel"
 	"github.com/webnn-graph/webnn-graph/tensor"
@@ -31,8 +32,72 @@ func init() {
 	register("where", 3, 3, false, compileWhere)
 }
 
+// broadcastPlan is a binary op's broadcast shape and strides for the
+// operand shapes it was last made for. Each step keeps one and remakes it
+// only when its operand shapes change (in a decode loop most never do), so
+// a run does not recompute them per op. Runs are serialised, so a step's
+// plan is never used concurrently.
+type broadcastPlan struct {
+	a, b, out   []int
+	sa, sb, so  []int
+	strides     [][]int
+	initialized bool
+}
+
+// update makes p the plan for operand shapes a and b.
+func (p *broadcastPlan) update(a, b []int) error {
+	if p.initialized && slices.Equal(p.a, a) && slices.Equal(p.b, b) {
+		return nil
+	}
+	p.initialized = false
+	out, err := broadcastShapes(a, b)
+	if err != nil {
+		return err
+	}
+	p.a, p.b, p.out = append(p.a[:0], a...), append(p.b[:0], b...), out
+	p.sa, p.sb, p.so = bstrides(a, out), bstrides(b, out), stridesOf(out)
+	p.strides = [][]int{p.sa, p.sb, p.so}
+	p.initialized = true
+	return nil
+}
+
 // binaryLoop computes out = f(a, b) over the broadcast shape oshape.
 func binaryLoop[T, U any](out []U, a, b []T, ashape, bshape, oshape []int, f func(T, T) U) {
+	if fastBinary(out, a, b, f) {
+		return
+	}
+	sa, sb, so := bstrides(ashape, oshape), bstrides(bshape, oshape), stridesOf(oshape)
+	stridedBinary(out, a, b, oshape, [][]int{sa, sb, so}, f)
+}
+
+// binaryLoopPlan is binaryLoop with a prepared plan.
+func binaryLoopPlan[T, U any](out []U, a, b []T, p *broadcastPlan, f func(T, T) U) {
+	if fastBinary(out, a, b, f) {
+		return
+	}
+	stridedBinary(out, a, b, p.out, p.strides, f)
+}
+
+// stridedBinary is the general broadcasting loop; strides are a's, b's and
+// out's.
+func stridedBinary[T, U any](out []U, a, b []T, oshape []int, strides [][]int, f func(T, T) U) {
+	r := len(oshape)
+	ia, ib := 0, 0
+	if r > 0 {
+		ia, ib = strides[0][r-1], strides[1][r-1]
+	}
+	forEachRow(oshape, strides, func(offs []int, m int) {
+		pa, pb, po := offs[0], offs[1], offs[2]
+		for j := 0; j < m; j++ {
+			out[po+j] = f(a[pa], b[pb])
+			pa += ia
+			pb += ib
+		}
+	})
+}
+
+// fastBinary handles equal sizes and a scalar operand, reporting whether it did.
+func fastBinary[T, U any](out []U, a, b []T, f func(T, T) U) bool {
 	n := len(out)
 	switch {
 	case len(a) == n && len(b) == n:
@@ -41,34 +106,21 @@ func binaryLoop[T, U any](out []U, a, b []T, ashape, bshape, oshape []int, f fun
 				out[i] = f(a[i], b[i])
 			}
 		})
-		return
+		return true
 	case len(b) == 1 && len(a) == n:
 		bv := b[0]
 		for i := range out {
 			out[i] = f(a[i], bv)
 		}
-		return
+		return true
 	case len(a) == 1 && len(b) == n:
 		av := a[0]
 		for i := range out {
 			out[i] = f(av, b[i])
 		}
-		return
+		return true
 	}
-	sa, sb, so := bstrides(ashape, oshape), bstrides(bshape, oshape), stridesOf(oshape)
-	r := len(oshape)
-	ia, ib := 0, 0
-	if r > 0 {
-		ia, ib = sa[r-1], sb[r-1]
-	}
-	forEachRow(oshape, [][]int{sa, sb, so}, func(offs []int, m int) {
-		pa, pb, po := offs[0], offs[1], offs[2]
-		for j := 0; j < m; j++ {
-			out[po+j] = f(a[pa], b[pb])
-			pa += ia
-			pb += ib
-		}
-	})
+	return false
 }
 
 func floatBinary(op string) func(a, b float32) float32 {
@@ -165,37 +217,38 @@ func intBinary[T integer](op string) func(a, b T) T {
 
 func compileBinary(op string) func(nc *nodeCompiler) (kernelFn, error) {
 	return func(nc *nodeCompiler) (kernelFn, error) {
+		var plan broadcastPlan
+		ff := floatBinary(op)
 		return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			a, b := in[0], in[1]
 			if a.DType != b.DType {
 				return nil, fmt.Errorf("operand data types differ: %v and %v", a.DType, b.DType)
 			}
-			oshape, err := broadcastShapes(a.Shape, b.Shape)
-			if err != nil {
+			if err := plan.update(a.Shape, b.Shape); err != nil {
 				return nil, err
 			}
-			out := x.alloc(a.DType, oshape)
+			out := x.alloc(a.DType, plan.out)
 			switch ad := a.Data.(type) {
 			case []float32:
 				bd := b.Data.([]float32)
-				f := floatBinary(op)
+				f := ff
 				if op == "pow" && len(bd) == 1 && bd[0] == 2 {
 					// x² (RMSNorm): the float32 product is the correctly rounded square, as pow's is
 					f = func(a, _ float32) float32 { return a * a }
 				}
-				binaryLoop(out.Data.([]float32), ad, bd, a.Shape, b.Shape, oshape, f)
+				binaryLoopPlan(out.Data.([]float32), ad, bd, &plan, f)
 			case []int32:
-				binaryLoop(out.Data.([]int32), ad, b.Data.([]int32), a.Shape, b.Shape, oshape, intBinary[int32](op))
+				binaryLoopPlan(out.Data.([]int32), ad, b.Data.([]int32), &plan, intBinary[int32](op))
 			case []uint32:
-				binaryLoop(out.Data.([]uint32), ad, b.Data.([]uint32), a.Shape, b.Shape, oshape, intBinary[uint32](op))
+				binaryLoopPlan(out.Data.([]uint32), ad, b.Data.([]uint32), &plan, intBinary[uint32](op))
 			case []int64:
-				binaryLoop(out.Data.([]int64), ad, b.Data.([]int64), a.Shape, b.Shape, oshape, intBinary[int64](op))
+				binaryLoopPlan(out.Data.([]int64), ad, b.Data.([]int64), &plan, intBinary[int64](op))
 			case []uint64:
-				binaryLoop(out.Data.([]uint64), ad, b.Data.([]uint64), a.Shape, b.Shape, oshape, intBinary[uint64](op))
+				binaryLoopPlan(out.Data.([]uint64), ad, b.Data.([]uint64), &plan, intBinary[uint64](op))
 			case []int8:
-				binaryLoop(out.Data.([]int8), ad, b.Data.([]int8), a.Shape, b.Shape, oshape, intBinary[int8](op))
+				binaryLoopPlan(out.Data.([]int8), ad, b.Data.([]int8), &plan, intBinary[int8](op))
 			case []uint8:
-				binaryLoop(out.Data.([]uint8), ad, b.Data.([]uint8), a.Shape, b.Shape, oshape, intBinary[uint8](op))
+				binaryLoopPlan(out.Data.([]uint8), ad, b.Data.([]uint8), &plan, intBinary[uint8](op))
 			default:
 				return nil, fmt.Errorf("unsupported data type %v", a.DType)
 			}

@@ -30,23 +30,12 @@ func f32(t *tensor.Tensor, what string) ([]float32, error) {
 	return d, nil
 }
 
-// constOperand returns the constant bound to the node's i-th operand, if any.
-func (nc *nodeCompiler) constOperand(i int) *tensor.Tensor {
-	if i < 0 || i >= len(nc.st.ins) {
-		return nil
-	}
-	return nc.c.consts[nc.st.ins[i]]
-}
-
 func compileMatmul(nc *nodeCompiler) (kernelFn, error) {
 	// A constant float32 [K, N] weight is packed once for the kernel's
 	// GEMV/GEMM micro-kernel; decode steps (M = 1) stream it.
-	var packed *kernel.PackedB
-	if w := nc.constOperand(1); w != nil && w.DType == tensor.Float32 && len(w.Shape) == 2 && w.Len() > 0 {
-		pb, err := kernel.PackB(false, w.Shape[0], w.Shape[1], w.Data.([]float32), w.Shape[1])
-		if err == nil {
-			packed = pb
-		}
+	packed, err := nc.packConstB(false)
+	if err != nil {
+		return nil, err
 	}
 	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		a, b := in[0], in[1]
@@ -104,15 +93,9 @@ func compileGemm(nc *nodeCompiler) (kernelFn, error) {
 		return nil, err
 	}
 	// a constant float32 B is packed once (decode-shaped gemms stream it)
-	var packed *kernel.PackedB
-	if w := nc.constOperand(1); w != nil && w.DType == tensor.Float32 && len(w.Shape) == 2 && w.Len() > 0 {
-		k, n := w.Shape[0], w.Shape[1]
-		if tb {
-			k, n = n, k
-		}
-		if pb, err := kernel.PackB(tb, k, n, w.Data.([]float32), w.Shape[1]); err == nil {
-			packed = pb
-		}
+	packed, err := nc.packConstB(tb)
+	if err != nil {
+		return nil, err
 	}
 	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		a, b := in[0], in[1]
@@ -154,8 +137,10 @@ func compileGemm(nc *nodeCompiler) (kernelFn, error) {
 			binaryLoop(od, od, cd, out.Shape, c.Shape, out.Shape, func(_, c float32) float32 { return bc * c })
 			cb = 1
 		}
-		if packed != nil && packed.K() == k && packed.N() == n && m > 0 {
-			kernel.SgemmPacked(ta, m, float32(alpha), ad, a.Shape[1], packed, cb, od, n)
+		if packed != nil && packed.K() == k && packed.N() == n {
+			if m > 0 {
+				kernel.SgemmPacked(ta, m, float32(alpha), ad, a.Shape[1], packed, cb, od, n)
+			}
 		} else {
 			kernel.Sgemm(ta, tb, m, n, k, float32(alpha), ad, a.Shape[1], bd, b.Shape[1], cb, od, n)
 		}

@@ -251,10 +251,33 @@ func compileTranspose(nc *nodeCompiler) (kernelFn, error) {
 			oshape[i] = s[a]
 			strides[i] = st[a]
 		}
+		if orderKept(s, p) {
+			// Only size-1 axes move (a decode step's [1,1,H,D] ↔ [1,H,1,D]):
+			// the elements keep their row-major order, so the result is a
+			// view, as a reshape would be.
+			return []*tensor.Tensor{view(in[0], oshape)}, nil
+		}
 		out := x.alloc(in[0].DType, oshape)
 		stridedCopy(out, in[0], 0, strides)
 		return []*tensor.Tensor{out}, nil
 	}, nil
+}
+
+// orderKept reports whether permuting shape by perm leaves the row-major
+// order of the elements unchanged: the axes longer than 1 stay in
+// increasing order.
+func orderKept(shape, perm []int) bool {
+	last := -1
+	for _, a := range perm {
+		if shape[a] == 1 {
+			continue
+		}
+		if a < last {
+			return false
+		}
+		last = a
+	}
+	return true
 }
 
 func compileConcat(nc *nodeCompiler) (kernelFn, error) {

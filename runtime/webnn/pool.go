@@ -2,6 +2,7 @@ package webnn
 
 import (
 	"fmt"
+	"math/bits"
 	"unsafe"
 
 	"github.com/webnn-graph/webnn-graph/tensor"
@@ -14,10 +15,76 @@ import (
 // for the next allocation of a compatible type. Scratch buffers a step
 // allocates but does not return are freed when the step ends. Everything
 // is free again after a run, so later runs reuse the same buffers.
+//
+// Free buffers are kept in lists by Go element type and size class (the bit
+// length of their capacity), so finding the smallest one that fits looks at
+// one or two short lists instead of every free buffer.
 type bufferPool struct {
 	owned map[unsafe.Pointer]*pooled
-	free  []*pooled
+	free  [numSliceKinds][bits.UintSize + 1][]*pooled
 	step  []*pooled // allocated by the running step
+}
+
+// sliceKind numbers the Go slice types that pooled buffers are reused as
+// (see reuseSlice); 0 means never reused.
+func sliceKind(dt tensor.DType) uint8 {
+	switch dt {
+	case tensor.Float32:
+		return 1
+	case tensor.Float16, tensor.BFloat16, tensor.Uint16:
+		return 2
+	case tensor.Int8, tensor.Int4:
+		return 3
+	case tensor.Uint8, tensor.Uint4:
+		return 4
+	case tensor.Int32:
+		return 5
+	case tensor.Uint32:
+		return 6
+	case tensor.Int64:
+		return 7
+	case tensor.Uint64:
+		return 8
+	}
+	return 0
+}
+
+const numSliceKinds = 9
+
+// putFree makes e available to get.
+func (b *bufferPool) putFree(e *pooled) {
+	if e.kind == 0 {
+		return
+	}
+	cl := bits.Len(uint(e.cap))
+	b.free[e.kind][cl] = append(b.free[e.kind][cl], e)
+}
+
+// takeFree removes and returns the smallest free buffer of kind with at
+// least n elements, or nil.
+func (b *bufferPool) takeFree(kind uint8, n int) *pooled {
+	if kind == 0 {
+		return nil
+	}
+	lists := &b.free[kind]
+	// Class bits.Len(n) holds capacities in [2^(c-1), 2^c), some of them
+	// below n; every higher class fits, its smallest member being the best.
+	for cl := bits.Len(uint(n)); cl < len(lists); cl++ {
+		l := lists[cl]
+		best := -1
+		for i, f := range l {
+			if f.cap >= n && (best < 0 || f.cap < l[best].cap) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			e := l[best]
+			l[best] = l[len(l)-1]
+			lists[cl] = l[:len(l)-1]
+			return e
+		}
+	}
+	return nil
 }
 
 // maxTensorBytes bounds one intermediate tensor, so a graph whose shapes
@@ -40,6 +107,7 @@ type pooled struct {
 	cap  int
 	refs int
 	used bool
+	kind uint8 // sliceKind of data
 }
 
 // dataPtr identifies a buffer by its first element (nil when empty).
@@ -79,28 +147,39 @@ func (b *bufferPool) get(dt tensor.DType, n int) any {
 	if b.owned == nil {
 		b.owned = map[unsafe.Pointer]*pooled{}
 	}
-	best := -1
-	for i, f := range b.free {
-		if f.cap >= n && (best < 0 || f.cap < b.free[best].cap) {
-			if _, ok := reuseSlice(f.data, dt, n); ok {
-				best = i
-			}
-		}
+	kind := sliceKind(dt)
+	if e := b.takeFree(kind, n); e != nil {
+		e.used, e.refs = true, 0
+		b.step = append(b.step, e)
+		d, _ := reuseSlice(e.data, dt, n)
+		return d
 	}
-	var e *pooled
-	if best >= 0 {
-		e = b.free[best]
-		b.free[best] = b.free[len(b.free)-1]
-		b.free = b.free[:len(b.free)-1]
-	} else {
+	if kind == 0 {
 		d := tensor.MakeSlice(dt, n)
-		e = &pooled{data: d, cap: n}
-		b.owned[dataPtr(d)] = e
+		b.owned[dataPtr(d)] = &pooled{data: d, cap: n, used: true}
+		b.step = append(b.step, b.owned[dataPtr(d)])
+		return d
 	}
-	e.used, e.refs = true, 0
+	// Capacity rounded up to a size class (≤ 12.5% more): tensors that grow
+	// a little every run (a KV cache's length) reuse their buffers for
+	// several runs instead of allocating new ones each time.
+	c := roundCap(n)
+	full := tensor.MakeSlice(dt, c)
+	e := &pooled{data: full, cap: c, kind: kind, used: true}
+	b.owned[dataPtr(full)] = e
 	b.step = append(b.step, e)
-	d, _ := reuseSlice(e.data, dt, n)
+	d, _ := reuseSlice(full, dt, n)
 	return d
+}
+
+// roundCap rounds n up to the next multiple of an eighth of its power of
+// two (n itself when small).
+func roundCap(n int) int {
+	if n <= 1024 {
+		return n
+	}
+	q := 1 << (bits.Len(uint(n)) - 4)
+	return (n + q - 1) &^ (q - 1)
 }
 
 func (b *bufferPool) stepStart() { b.step = b.step[:0] }
@@ -117,7 +196,7 @@ func (b *bufferPool) stepEnd() {
 	for _, e := range b.step {
 		if e.used && e.refs == 0 {
 			e.used = false
-			b.free = append(b.free, e)
+			b.putFree(e)
 		}
 	}
 	b.step = b.step[:0]
@@ -132,16 +211,20 @@ func (b *bufferPool) drop(d any) {
 	e.refs--
 	if e.refs <= 0 {
 		e.used, e.refs = false, 0
-		b.free = append(b.free, e)
+		b.putFree(e)
 	}
 }
 
 // reset frees every buffer (end of a run; outputs were copied).
 func (b *bufferPool) reset() {
-	b.free = b.free[:0]
+	for k := range b.free {
+		for c := range b.free[k] {
+			b.free[k][c] = b.free[k][c][:0]
+		}
+	}
 	for _, e := range b.owned {
 		e.used, e.refs = false, 0
-		b.free = append(b.free, e)
+		b.putFree(e)
 	}
 	b.step = b.step[:0]
 }

@@ -33,6 +33,7 @@ type step struct {
 	floatF16 bool // float16 operands are computed in float32 and rounded back per result
 
 	release []int // slots whose last reader is this step (or never read): their buffers go back to the pool after it
+	packedB bool  // the kernel packed its constant operand 1 at Compile and never reads that operand's data
 }
 
 // Program is a compiled WebNN graph. Run is serialised by a mutex: buffers
@@ -68,6 +69,13 @@ type compiler struct {
 	// rustnn's operand numbering (inputs by name, consts by name, then node
 	// outputs in order), for operand-valued options written as indices.
 	rustnnIndex []int
+	// ws is the weight source, kept for constants whose decoding is deferred.
+	ws graph.WeightSource
+	// deferred are float32 matrices read only as the packed B of
+	// matmul/gemm: they are never decoded into a Go copy (their slot holds a
+	// data-less stand-in), only packed, from a view of the weight bytes when
+	// those are aligned. Saves one decoded copy of every weight matrix.
+	deferred map[int]*graph.Const
 }
 
 func (c *compiler) newSlot(name string) (int, error) {
@@ -98,7 +106,7 @@ func Compile(g *graph.Graph, ws graph.WeightSource) (*Program, error) {
 
 // CompileWith is Compile with options.
 func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program, error) {
-	c := &compiler{g: g, slotOf: map[string]int{}, consts: map[int]*tensor.Tensor{}, opts: opts}
+	c := &compiler{g: g, slotOf: map[string]int{}, consts: map[int]*tensor.Tensor{}, opts: opts, ws: ws, deferred: map[int]*graph.Const{}}
 	p := &Program{g: g}
 	inputNames := make([]string, 0, len(g.Inputs))
 	for _, in := range g.Inputs {
@@ -113,17 +121,27 @@ func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program,
 		inputNames = append(inputNames, in.Name)
 	}
 	constNames := make([]string, 0, len(g.Consts))
+	packOnly := packOnlyConsts(g)
 	for i := range g.Consts {
 		k := &g.Consts[i]
-		t, err := decodeConst(k, ws)
-		if err != nil {
-			return nil, fmt.Errorf("webnn: const %q: %w", k.Name, err)
+		var t *tensor.Tensor
+		if packOnly[k.Name] {
+			shape, _ := k.Desc.StaticShape()
+			t = &tensor.Tensor{DType: tensor.Float32, Shape: shape, Data: []float32{}}
+		} else {
+			var err error
+			if t, err = decodeConst(k, ws); err != nil {
+				return nil, fmt.Errorf("webnn: const %q: %w", k.Name, err)
+			}
 		}
 		s, err := c.newSlot(k.Name)
 		if err != nil {
 			return nil, fmt.Errorf("webnn: const: %w", err)
 		}
 		c.consts[s] = t
+		if packOnly[k.Name] {
+			c.deferred[s] = k
+		}
 		constNames = append(constNames, k.Name)
 	}
 	sort.Strings(inputNames)
@@ -141,6 +159,9 @@ func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program,
 			return nil, fmt.Errorf("webnn: node %q (%s): %w", n.ID, n.Op, err)
 		}
 		p.steps = append(p.steps, st)
+	}
+	if err := c.settleDeferred(p.steps); err != nil {
+		return nil, err
 	}
 	for _, o := range g.Outputs {
 		s, ok := c.slotOf[o.Operand]
