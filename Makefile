@@ -24,7 +24,7 @@ test:
 	@set -o pipefail; WEBNN_GRAPH_REPORT=$(REPORT) $(GO) test -timeout 25m ./... 2>&1 | tee bin/test.log; status=$$?; \
 	echo "--- conformance, zoo and corpus summaries ---"; \
 	cat $(REPORT) 2>/dev/null || echo "(none: the test data beside the checkout is absent)"; \
-	echo "go test packages: $$(grep -c '^ok' bin/test.log) passed, $$(grep -cP '^FAIL\t' bin/test.log) failed"; \
+	echo "packages: $$(grep -c '^ok' bin/test.log) passed, $$(grep -cP '^FAIL\t' bin/test.log) failed"; \
 	exit $$status
 
 # bench prints kernel throughput against gonum and the memory bandwidth,
