@@ -1,6 +1,8 @@
 // Attention building blocks exported by ONNX Runtime's transformer
 // optimizer: RotaryEmbedding (com.microsoft and ai.onnx 23), decomposed
-// into gather/slice/mul/sub/add/concat as ORT's WebNN EP does.
+// into gather/slice/mul/sub/add/concat as ORT's WebNN EP does, and
+// MultiHeadAttention / GroupQueryAttention decomposed into
+// matmul/softmax with an explicit causal mask.
 
 package lower
 
@@ -8,7 +10,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
 // lowerRotaryEmbedding rotates the first rotary_embedding_dim features of
@@ -301,4 +305,455 @@ func lowerMultiHeadAttention(c *ctx, n *srcNode) error {
 	}
 	c.bind(n, 0, out)
 	return nil
+}
+
+// lowerGroupQueryAttention (com.microsoft) decomposes GQA for the
+// non-shared KV cache: present = concat(past, new) along the sequence,
+// the kv_num_heads K/V heads are repeated (reshape, expand, reshape) to
+// num_heads, and query s attends keys 0…past+s (a mask built from iota
+// constants sliced to the dynamic sizes, applied with where). The graph
+// assumes every batch row holds past + sequence valid tokens (seqlens_k[b]
+// = past + sequence − 1, no padding behind the cache), which is what a
+// batch-1 or equal-length decoder feeds; rows that disagree at run time
+// get NaN outputs (gqaSeqlensGuard). total_sequence_length is not read.
+// Rotary (do_rotary) rotates Q and the new K at positions past + s.
+// Refused: local_window_size ≠ −1, smooth_softmax, qk_output, inputs past
+// sin_cache (position_ids, attention_bias, head_sink), and a present output
+// declared as long as the past (shared buffer).
+func lowerGroupQueryAttention(c *ctx, n *srcNode) error {
+	N, KV := attrInt(n, "num_heads", 0), attrInt(n, "kv_num_heads", 0)
+	if N <= 0 || KV <= 0 || N%KV != 0 {
+		return fmt.Errorf("%w: num_heads %d is not a positive multiple of kv_num_heads %d", ErrUnsupported, N, KV)
+	}
+	if w := attrInt(n, "local_window_size", -1); w != -1 {
+		return unsupportedAttr("local_window_size", w)
+	}
+	for _, a := range []string{"smooth_softmax", "qk_output"} {
+		if v := attrInt(n, a, 0); v != 0 {
+			return unsupportedAttr(a, v)
+		}
+	}
+	for i, what := range map[int]string{9: "position_ids", 10: "attention_bias", 11: "head_sink"} {
+		if n.hasInput(i) {
+			return fmt.Errorf("%w: input %s", ErrUnsupported, what)
+		}
+	}
+	qs, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(qs) != 3 {
+		return fmt.Errorf("%w: query of rank %d", ErrUnsupported, len(qs))
+	}
+	hidden, ok := qs[2].Value()
+	if !ok {
+		return fmt.Errorf("%w: dynamic hidden size", ErrUnsupported)
+	}
+	packed := !n.hasInput(1)
+	if packed != !n.hasInput(2) {
+		return fmt.Errorf("%w: key without value (or value without key)", ErrUnsupported)
+	}
+	heads := N
+	if packed {
+		heads = N + 2*KV
+	}
+	if hidden%heads != 0 {
+		return fmt.Errorf("query hidden size %d is not a multiple of %d heads", hidden, heads)
+	}
+	H := hidden / heads
+	B, S := qs[0], qs[1]
+	one := shapeinfer.Const(1)
+	q, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	// part slices columns [start, start+width) of the packed query.
+	part := func(start, width int64) (string, error) {
+		sz, err := c.dimsOption([]shapeinfer.Expr{B, S, shapeinfer.Const(width)})
+		if err != nil {
+			return "", err
+		}
+		return c.op(n, "slice", []string{q}, map[string]any{"starts": []any{int64(0), int64(0), start}, "sizes": sz}), nil
+	}
+	// toBNSH turns [B, S, heads·H] into [B, heads, S, H].
+	toBNSH := func(x string, hs int64) (string, error) {
+		r, err := c.reshapeTo(n, x, []shapeinfer.Expr{B, S, shapeinfer.Const(hs), shapeinfer.Const(H)})
+		if err != nil {
+			return "", err
+		}
+		return c.op(n, "transpose", []string{r}, map[string]any{"permutation": intsAny([]int64{0, 2, 1, 3})}), nil
+	}
+	var k, v string
+	if packed {
+		if k, err = part(N*H, KV*H); err != nil {
+			return err
+		}
+		if v, err = part((N+KV)*H, KV*H); err != nil {
+			return err
+		}
+		if q, err = part(0, N*H); err != nil {
+			return err
+		}
+	} else {
+		for i, want := range []int64{1, 2} {
+			s, err := c.inShape(n, int(want))
+			if err != nil {
+				return err
+			}
+			if len(s) != 3 || !s[1].Equal(S) {
+				return fmt.Errorf("%w: %s of shape %v with query %v", ErrUnsupported, []string{"key", "value"}[i], s, qs)
+			}
+			if w, ok := s[2].Value(); !ok || w != KV*H {
+				return fmt.Errorf("%s hidden size %v, want kv_num_heads·head_size = %d", []string{"key", "value"}[i], s[2], KV*H)
+			}
+		}
+		if k, err = c.in(n, 1); err != nil {
+			return err
+		}
+		if v, err = c.in(n, 2); err != nil {
+			return err
+		}
+	}
+	if q, err = toBNSH(q, N); err != nil {
+		return err
+	}
+	if k, err = toBNSH(k, KV); err != nil {
+		return err
+	}
+	if v, err = toBNSH(v, KV); err != nil {
+		return err
+	}
+	if n.hasInput(3) != n.hasInput(4) {
+		return fmt.Errorf("%w: past_key without past_value", ErrUnsupported)
+	}
+	P := shapeinfer.Const(0)
+	if n.hasInput(3) {
+		ps, err := c.inShape(n, 3)
+		if err != nil {
+			return err
+		}
+		if len(ps) != 4 {
+			return fmt.Errorf("%w: past_key of rank %d", ErrUnsupported, len(ps))
+		}
+		P = ps[2]
+		if p, ok := P.Value(); ok && p == 0 {
+			P = shapeinfer.Const(0)
+		}
+		if sharedPresent(c, n, P) {
+			return fmt.Errorf("%w: present_key declared as long as past_key (shared past/present buffer)", ErrUnsupported)
+		}
+	}
+	T := P.Add(S)
+	dt := c.dtypeOf(n, 0)
+	// iota returns [0, 1, …, e−1] as int64.
+	iota := func(e shapeinfer.Expr) (string, error) {
+		mx := e.MaxValue(c.bounds)
+		if mx < 1 || mx > 1<<24 {
+			return "", fmt.Errorf("%w: size %q bounded by %d", ErrUnsupported, e.String(), mx)
+		}
+		idx := make([]int64, mx)
+		for i := range idx {
+			idx[i] = int64(i)
+		}
+		full, err := c.constTensor("iota", &tensor.Tensor{DType: tensor.Int64, Shape: []int{int(mx)}, Data: idx}, "")
+		if err != nil {
+			return "", err
+		}
+		if v, ok := e.Value(); ok && v == mx {
+			return full, nil
+		}
+		sz, err := c.dimOption(e)
+		if err != nil {
+			return "", err
+		}
+		return c.op(n, "slice", []string{full}, map[string]any{"starts": []any{int64(0)}, "sizes": []any{sz}}), nil
+	}
+	sIdx, err := iota(S)
+	if err != nil {
+		return err
+	}
+	// positions of the new tokens: past + s, as [S, 1]
+	pos, err := c.reshapeTo(n, sIdx, []shapeinfer.Expr{S, one})
+	if err != nil {
+		return err
+	}
+	noPast := P.Equal(shapeinfer.Const(0))
+	var pOp string
+	if !noPast {
+		if pOp, err = c.dimOperand(n, P); err != nil {
+			return err
+		}
+		pos = c.op(n, "add", []string{pos, pOp}, nil)
+	}
+	if attrInt(n, "do_rotary", 0) != 0 {
+		if !n.hasInput(7) || !n.hasInput(8) {
+			return fmt.Errorf("do_rotary without cos_cache/sin_cache")
+		}
+		if q, err = gqaRotary(c, n, q, []shapeinfer.Expr{B, shapeinfer.Const(N), S, shapeinfer.Const(H)}, pos, H); err != nil {
+			return err
+		}
+		if k, err = gqaRotary(c, n, k, []shapeinfer.Expr{B, shapeinfer.Const(KV), S, shapeinfer.Const(H)}, pos, H); err != nil {
+			return err
+		}
+	}
+	if n.hasInput(3) {
+		pk, err := c.in(n, 3)
+		if err != nil {
+			return err
+		}
+		pv, err := c.in(n, 4)
+		if err != nil {
+			return err
+		}
+		k = c.op(n, "concat", []string{pk, k}, map[string]any{"axis": int64(2)})
+		v = c.op(n, "concat", []string{pv, v}, map[string]any{"axis": int64(2)})
+	}
+	c.bind(n, 1, k)
+	c.bind(n, 2, v)
+	if G := N / KV; G > 1 {
+		repeat := func(x string) (string, error) {
+			r, err := c.reshapeTo(n, x, []shapeinfer.Expr{B, shapeinfer.Const(KV), one, T, shapeinfer.Const(H)})
+			if err != nil {
+				return "", err
+			}
+			sz, err := c.dimsOption([]shapeinfer.Expr{B, shapeinfer.Const(KV), shapeinfer.Const(G), T, shapeinfer.Const(H)})
+			if err != nil {
+				return "", err
+			}
+			e := c.op(n, "expand", []string{r}, map[string]any{"newShape": sz})
+			return c.reshapeTo(n, e, []shapeinfer.Expr{B, shapeinfer.Const(N), T, shapeinfer.Const(H)})
+		}
+		if k, err = repeat(k); err != nil {
+			return err
+		}
+		if v, err = repeat(v); err != nil {
+			return err
+		}
+	}
+	scale := float64(attrFloat(n, "scale", 0))
+	if scale == 0 {
+		scale = 1 / math.Sqrt(float64(H))
+	}
+	sc, err := c.scalar(dt, scale)
+	if err != nil {
+		return err
+	}
+	kt := c.op(n, "transpose", []string{k}, map[string]any{"permutation": intsAny([]int64{0, 1, 3, 2})})
+	scores := c.op(n, "mul", []string{c.op(n, "matmul", []string{q, kt}, nil), sc}, nil)
+	if softcap := float64(attrFloat(n, "softcap", 0)); softcap > 0 {
+		inv, err := c.scalar(dt, 1/softcap)
+		if err != nil {
+			return err
+		}
+		cp, err := c.scalar(dt, softcap)
+		if err != nil {
+			return err
+		}
+		scores = c.op(n, "mul", []string{c.op(n, "tanh", []string{c.op(n, "mul", []string{scores, inv}, nil)}, nil), cp}, nil)
+	}
+	// causal mask [S, T]: key t is visible to query s when t ≤ past + s.
+	tIdx, err := iota(T)
+	if err != nil {
+		return err
+	}
+	visible := c.op(n, "lesserOrEqual", []string{tIdx, pos}, nil)
+	lowest := -math.MaxFloat32
+	if dt == tensor.Float16 {
+		lowest = -65504
+	}
+	neg, err := c.scalar(dt, lowest)
+	if err != nil {
+		return err
+	}
+	scores = c.op(n, "where", []string{visible, scores, neg}, nil)
+	p := c.op(n, "softmax", []string{scores}, map[string]any{"axis": int64(3)})
+	o := c.op(n, "transpose", []string{c.op(n, "matmul", []string{p, v}, nil)}, map[string]any{"permutation": intsAny([]int64{0, 2, 1, 3})})
+	out, err := c.reshapeTo(n, o, []shapeinfer.Expr{B, S, shapeinfer.Const(N * H)})
+	if err != nil {
+		return err
+	}
+	if !noPast && n.hasInput(5) {
+		// seqlens_k is data, unknown when converting. A row whose
+		// seqlens_k is not past + sequence − 1 (padding behind a KV cache)
+		// follows other semantics in ORT (its new K/V land at seqlens_k+1 −
+		// sequence), so its output is made NaN rather than silently
+		// different. Without a past (past length 0 at run time) ORT's
+		// first-prompt rule gives exactly this graph's results for any
+		// seqlens_k, so those rows are left alone.
+		if out, err = gqaSeqlensGuard(c, n, out, B, T, pOp, dt); err != nil {
+			return err
+		}
+	}
+	c.bind(n, 0, out)
+	return nil
+}
+
+// gqaSeqlensGuard replaces the rows of out [B, S, D] whose seqlens_k + 1 is
+// not the total length T (and whose past is not empty) by NaN.
+func gqaSeqlensGuard(c *ctx, n *srcNode, out string, B, T shapeinfer.Expr, pOp string, dt tensor.DType) (string, error) {
+	sk, err := c.in(n, 5)
+	if err != nil {
+		return "", err
+	}
+	ks, err := c.inShape(n, 5)
+	if err != nil {
+		return "", err
+	}
+	if len(ks) < 1 || len(ks) > 2 {
+		return "", fmt.Errorf("%w: seqlens_k of rank %d", ErrUnsupported, len(ks))
+	}
+	sk = c.op(n, "cast", []string{sk}, map[string]any{"to": tensor.Int64.String()})
+	one, err := c.scalar(tensor.Int64, 1)
+	if err != nil {
+		return "", err
+	}
+	zero, err := c.scalar(tensor.Int64, 0)
+	if err != nil {
+		return "", err
+	}
+	tOp, err := c.dimOperand(n, T)
+	if err != nil {
+		return "", err
+	}
+	ok := c.op(n, "equal", []string{c.op(n, "add", []string{sk, one}, nil), tOp}, nil)
+	ok = c.op(n, "logicalOr", []string{ok, c.op(n, "equal", []string{pOp, zero}, nil)}, nil)
+	if ok, err = c.reshapeTo(n, ok, []shapeinfer.Expr{B, shapeinfer.Const(1), shapeinfer.Const(1)}); err != nil {
+		return "", err
+	}
+	nan, err := c.scalar(dt, math.NaN())
+	if err != nil {
+		return "", err
+	}
+	return c.op(n, "where", []string{ok, out, nan}, nil), nil
+}
+
+// sharedPresent reports whether the model declares present_key with the
+// past's sequence length: ORT then writes into the shared buffer, which
+// this decomposition (present = concat) does not model.
+func sharedPresent(c *ctx, n *srcNode, past shapeinfer.Expr) bool {
+	if !n.hasOutput(1) {
+		return false
+	}
+	for _, o := range c.m.Proto.GetGraph().GetOutput() {
+		if o.GetName() != n.Output[1] {
+			continue
+		}
+		_, dims, ok := onnxpb.ValueType(o)
+		if !ok || len(dims) != 4 {
+			return false
+		}
+		d := dims[2]
+		if p, ok := past.Value(); ok {
+			return d.Known && d.Value == p
+		}
+		return !d.Known && d.Param != "" && past.Equal(shapeinfer.Sym(d.Param))
+	}
+	return false
+}
+
+// gqaRotary rotates x [B, heads, S, H] by the cos/sin cache rows (inputs 7
+// and 8, [max_position, rotary/2]) at positions pos [S, 1]: halves, or
+// adjacent pairs when rotary_interleaved; features past the rotary dim
+// pass through.
+func gqaRotary(c *ctx, n *srcNode, x string, s4 []shapeinfer.Expr, pos string, H int64) (string, error) {
+	cs, err := c.inShape(n, 7)
+	if err != nil {
+		return "", err
+	}
+	if len(cs) != 2 {
+		return "", fmt.Errorf("%w: cos_cache of rank %d", ErrUnsupported, len(cs))
+	}
+	half, ok := cs[1].Value()
+	if !ok || 2*half > H || half == 0 {
+		return "", fmt.Errorf("%w: rotary dim %v with head size %d", ErrUnsupported, cs[1], H)
+	}
+	interleaved := attrInt(n, "rotary_interleaved", 0) != 0
+	flat, err := c.reshapeTo(n, pos, []shapeinfer.Expr{s4[2]})
+	if err != nil {
+		return "", err
+	}
+	trig := make([]string, 2)
+	for i, idx := range []int{7, 8} {
+		t, err := c.in(n, idx)
+		if err != nil {
+			return "", err
+		}
+		g := c.op(n, "gather", []string{t, flat}, map[string]any{"axis": int64(0)}) // [S, half]
+		if interleaved {
+			if g, err = c.reshapeTo(n, g, []shapeinfer.Expr{s4[2], shapeinfer.Const(half), shapeinfer.Const(1)}); err != nil {
+				return "", err
+			}
+		}
+		trig[i] = g
+	}
+	cos, sin := trig[0], trig[1]
+	slice := func(t string, shape []shapeinfer.Expr, axis int, start, size int64) (string, error) {
+		st := make([]any, len(shape))
+		sz := make([]shapeinfer.Expr, len(shape))
+		for i := range shape {
+			st[i], sz[i] = int64(0), shape[i]
+		}
+		st[axis], sz[axis] = start, shapeinfer.Const(size)
+		d, err := c.dimsOption(sz)
+		if err != nil {
+			return "", err
+		}
+		return c.op(n, "slice", []string{t}, map[string]any{"starts": st, "sizes": d}), nil
+	}
+	rotate := func(x1, x2 string) (string, string) {
+		o1 := c.op(n, "sub", []string{c.op(n, "mul", []string{x1, cos}, nil), c.op(n, "mul", []string{x2, sin}, nil)}, nil)
+		o2 := c.op(n, "add", []string{c.op(n, "mul", []string{x2, cos}, nil), c.op(n, "mul", []string{x1, sin}, nil)}, nil)
+		return o1, o2
+	}
+	rd := 2 * half
+	var parts []string
+	if !interleaved {
+		x1, err := slice(x, s4, 3, 0, half)
+		if err != nil {
+			return "", err
+		}
+		x2, err := slice(x, s4, 3, half, half)
+		if err != nil {
+			return "", err
+		}
+		o1, o2 := rotate(x1, x2)
+		parts = []string{o1, o2}
+	} else {
+		xr := x
+		if rd < H {
+			if xr, err = slice(x, s4, 3, 0, rd); err != nil {
+				return "", err
+			}
+		}
+		s5 := []shapeinfer.Expr{s4[0], s4[1], s4[2], shapeinfer.Const(half), shapeinfer.Const(2)}
+		if xr, err = c.reshapeTo(n, xr, s5); err != nil {
+			return "", err
+		}
+		x1, err := slice(xr, s5, 4, 0, 1)
+		if err != nil {
+			return "", err
+		}
+		x2, err := slice(xr, s5, 4, 1, 1)
+		if err != nil {
+			return "", err
+		}
+		o1, o2 := rotate(x1, x2)
+		pair := c.op(n, "concat", []string{o1, o2}, map[string]any{"axis": int64(4)})
+		r, err := c.reshapeTo(n, pair, []shapeinfer.Expr{s4[0], s4[1], s4[2], shapeinfer.Const(rd)})
+		if err != nil {
+			return "", err
+		}
+		parts = []string{r}
+	}
+	if rd < H {
+		pass, err := slice(x, s4, 3, rd, H-rd)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, pass)
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return c.op(n, "concat", parts, map[string]any{"axis": int64(3)}), nil
 }

@@ -234,3 +234,50 @@ func einsum(c *nodeCtx) ([]*Info, error) {
 	}
 	return []*Info{{DType: c.in[0].DType, Shape: shape}}, nil
 }
+
+// groupQueryAttention (com.microsoft GroupQueryAttention): query is
+// [B, S, num_heads·H], or [B, S, (num_heads + 2·kv_num_heads)·H] when key
+// and value come packed in it; output is [B, S, num_heads·H] and
+// present_key/present_value are [B, kv_num_heads, past + S, H], the
+// concatenated cache (a shared past/present buffer is declared by the
+// model's own output shapes and refused by the lowering).
+func groupQueryAttention(c *nodeCtx) ([]*Info, error) {
+	q, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	numHeads, kvHeads := c.attrInt("num_heads", 0), c.attrInt("kv_num_heads", 0)
+	if numHeads <= 0 || kvHeads <= 0 {
+		return nil, fmt.Errorf("attributes num_heads and kv_num_heads are required")
+	}
+	unknown := []*Info{{DType: q.DType}, {DType: q.DType}, {DType: q.DType}}
+	if q.Shape == nil {
+		return unknown, nil
+	}
+	if len(q.Shape) != 3 {
+		return nil, c.errorf("query has rank %d, want 3 ([batch, sequence, hidden])", len(q.Shape))
+	}
+	hidden, ok := q.Shape[2].Value()
+	if !ok {
+		return unknown, nil
+	}
+	heads := numHeads
+	if c.input(1) == nil { // key and value packed into query
+		heads += 2 * kvHeads
+	}
+	if hidden%heads != 0 {
+		return nil, c.errorf("query hidden size %d is not a multiple of %d heads", hidden, heads)
+	}
+	headSize := hidden / heads
+	past := Const(0)
+	if pk := c.input(3); pk != nil && len(pk.Shape) == 4 {
+		past = pk.Shape[2]
+	}
+	b, s := q.Shape[0], q.Shape[1]
+	present := []Expr{b, Const(kvHeads), past.Add(s), Const(headSize)}
+	return []*Info{
+		{DType: q.DType, Shape: []Expr{b, s, Const(numHeads * headSize)}},
+		{DType: q.DType, Shape: present},
+		{DType: q.DType, Shape: append([]Expr{}, present...)},
+	}, nil
+}

@@ -171,6 +171,7 @@ var msRules = map[string]rule{
 	"SimplifiedLayerNormalization":     layerNorm,
 	"LayerNormalization":               layerNorm,
 	"MatMulNBits":                      matMulNBits,
+	"GroupQueryAttention":              groupQueryAttention,
 	"QuantizeLinear":                   quantizeLinear,
 	"DequantizeLinear":                 dequantizeLinear,
 }
