@@ -140,29 +140,7 @@ func lowerConv(c *ctx, n *srcNode) error {
 		"strides":   intsAny(g.strides),
 		"dilations": intsAny(g.dilations),
 	}
-	if grp := attrInt(n, "group", 1); grp != 1 {
-		opts["groups"] = grp
-	}
-	ins := []string{x, w}
-	if n.hasInput(2) {
-		b, err := c.in(n, 2)
-		if err != nil {
-			return err
-		}
-		ins = append(ins, b)
-	}
-	out := c.op(n, "conv2d", ins, opts)
-	if sr == 1 {
-		os, err := c.outShape(n, 0)
-		if err != nil {
-			return err
-		}
-		if out, err = c.reshapeTo(n, out, os); err != nil {
-			return err
-		}
-	}
-	c.bind(n, 0, out)
-	return nil
+	return c.emitConv(n, "conv2d", x, w, opts, sr)
 }
 
 func checkConvTranspose(c *ctx, n *srcNode) error {
@@ -258,29 +236,7 @@ func lowerConvTranspose(c *ctx, n *srcNode) error {
 		}
 		opts["outputSizes"] = intsAny(os)
 	}
-	if grp := attrInt(n, "group", 1); grp != 1 {
-		opts["groups"] = grp
-	}
-	ins := []string{x, w}
-	if n.hasInput(2) {
-		b, err := c.in(n, 2)
-		if err != nil {
-			return err
-		}
-		ins = append(ins, b)
-	}
-	out := c.op(n, "convTranspose2d", ins, opts)
-	if sr == 1 {
-		os, err := c.outShape(n, 0)
-		if err != nil {
-			return err
-		}
-		if out, err = c.reshapeTo(n, out, os); err != nil {
-			return err
-		}
-	}
-	c.bind(n, 0, out)
-	return nil
+	return c.emitConv(n, "convTranspose2d", x, w, opts, sr)
 }
 
 // sameTransposeGeometry is the geometry of a ConvTranspose with
@@ -330,4 +286,34 @@ func (c *ctx) sameTransposeGeometry(n *srcNode, sr int, kernel []int64, in []sha
 		g.padding = []int64{pads[0], pads[2], pads[1], pads[3]}
 	}
 	return g, nil
+}
+
+// emitConv finishes Conv and ConvTranspose: the group count, the optional
+// bias as the third positional input (the form every loader reads), the
+// op itself, and for 1-D convolutions (sr == 1, lowered as 2-D over a
+// height of 1) the reshape back to the ONNX output shape.
+func (c *ctx) emitConv(n *srcNode, op, x, w string, opts map[string]any, sr int) error {
+	if grp := attrInt(n, "group", 1); grp != 1 {
+		opts["groups"] = grp
+	}
+	ins := []string{x, w}
+	if n.hasInput(2) {
+		b, err := c.in(n, 2)
+		if err != nil {
+			return err
+		}
+		ins = append(ins, b)
+	}
+	out := c.op(n, op, ins, opts)
+	if sr == 1 {
+		os, err := c.outShape(n, 0)
+		if err != nil {
+			return err
+		}
+		if out, err = c.reshapeTo(n, out, os); err != nil {
+			return err
+		}
+	}
+	c.bind(n, 0, out)
+	return nil
 }
