@@ -248,6 +248,27 @@ func outShape4(n, c, h, w int, nhwc bool) []int {
 	return []int{n, c, h, w}
 }
 
+// convOperands checks that a convolution's input and filter are 4-D and
+// returns their float32 data and the optional bias (nil when absent).
+func convOperands(o *convOpts, in []*tensor.Tensor) (td, fd, bias []float32, err error) {
+	t, f := in[0], in[1]
+	if len(t.Shape) != 4 || len(f.Shape) != 4 {
+		return nil, nil, nil, fmt.Errorf("input %v and filter %v must be 4-D", t.Shape, f.Shape)
+	}
+	if td, err = f32(t, "input"); err != nil {
+		return nil, nil, nil, err
+	}
+	if fd, err = f32(f, "filter"); err != nil {
+		return nil, nil, nil, err
+	}
+	if o.biasIdx >= 0 && in[o.biasIdx] != nil {
+		if bias, err = f32(in[o.biasIdx], "bias"); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return td, fd, bias, nil
+}
+
 func compileConv2d(nc *nodeCompiler) (kernelFn, error) {
 	o, err := readConvOpts(nc, false)
 	if err != nil {
@@ -255,22 +276,9 @@ func compileConv2d(nc *nodeCompiler) (kernelFn, error) {
 	}
 	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		t, f := in[0], in[1]
-		if len(t.Shape) != 4 || len(f.Shape) != 4 {
-			return nil, fmt.Errorf("input %v and filter %v must be 4-D", t.Shape, f.Shape)
-		}
-		td, err := f32(t, "input")
+		td, fd, bias, err := convOperands(o, in)
 		if err != nil {
 			return nil, err
-		}
-		fd, err := f32(f, "filter")
-		if err != nil {
-			return nil, err
-		}
-		var bias []float32
-		if o.biasIdx >= 0 && in[o.biasIdx] != nil {
-			if bias, err = f32(in[o.biasIdx], "bias"); err != nil {
-				return nil, err
-			}
 		}
 		n, c, h, w := nchwDims(t.Shape, o.nhwc)
 		fs := f.Shape
@@ -328,22 +336,9 @@ func compileConvTranspose2d(nc *nodeCompiler) (kernelFn, error) {
 	}
 	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		t, f := in[0], in[1]
-		if len(t.Shape) != 4 || len(f.Shape) != 4 {
-			return nil, fmt.Errorf("input %v and filter %v must be 4-D", t.Shape, f.Shape)
-		}
-		td, err := f32(t, "input")
+		td, fd, bias, err := convOperands(o, in)
 		if err != nil {
 			return nil, err
-		}
-		fd, err := f32(f, "filter")
-		if err != nil {
-			return nil, err
-		}
-		var bias []float32
-		if o.biasIdx >= 0 && in[o.biasIdx] != nil {
-			if bias, err = f32(in[o.biasIdx], "bias"); err != nil {
-				return nil, err
-			}
 		}
 		n, c, h, w := nchwDims(t.Shape, o.nhwc)
 		fs := f.Shape
