@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -140,4 +141,61 @@ func Report(format string, args ...any) {
 			f.Close()
 		}
 	}
+}
+
+// CacheDir is where test data fetched from the network lives, outside the
+// repository: $WEBNN_GRAPH_CACHE, default ~/.cache/webnn-graph.
+func CacheDir() string {
+	if d := os.Getenv("WEBNN_GRAPH_CACHE"); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "webnn-graph-cache")
+	}
+	return filepath.Join(home, ".cache", "webnn-graph")
+}
+
+// RealModels returns the directory that testdata/realmodels/fetch.py fills
+// with the real-model corpus, skipping t when it has not been fetched.
+func RealModels(t testing.TB) string {
+	t.Helper()
+	d := filepath.Join(CacheDir(), "realmodels")
+	if st, err := os.Stat(d); err != nil || !st.IsDir() {
+		t.Skipf("skipping: the real-model corpus is absent from %s (python3 testdata/realmodels/fetch.py fetches it)", d)
+	}
+	return d
+}
+
+// Python returns a Python interpreter that imports every module given,
+// skipping t when none does. It tries $WEBNN_GRAPH_PYTHON, the CI venv
+// ($WEBNN_GRAPH_CACHE/venv, made by .ci/run), then python3 on PATH.
+func Python(t testing.TB, modules ...string) string {
+	t.Helper()
+	var tried []string
+	for _, py := range pythonCandidates() {
+		code := "import " + strings.Join(append([]string{"sys"}, modules...), ", ")
+		if err := exec.Command(py, "-c", code).Run(); err == nil {
+			return py
+		}
+		tried = append(tried, py)
+	}
+	t.Skipf("skipping: no Python interpreter imports %s (tried %s; .ci/run sets one up)", strings.Join(modules, ", "), strings.Join(tried, ", "))
+	return ""
+}
+
+func pythonCandidates() []string {
+	var c []string
+	if p := os.Getenv("WEBNN_GRAPH_PYTHON"); p != "" {
+		c = append(c, p)
+	}
+	if p := filepath.Join(CacheDir(), "venv", "bin", "python"); fileExists(p) {
+		c = append(c, p)
+	}
+	return append(c, "python3")
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
