@@ -5,9 +5,9 @@ package emit
 import (
 	"bytes"
 	"fmt"
-	"os"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/confine"
 )
 
 // LoadGraphFile reads a graph file. Content starting with '{' is the JSON
@@ -15,7 +15,7 @@ import (
 // .webnn files); anything else is the text form. Errors start with the
 // path (and line:col for syntax errors).
 func LoadGraphFile(path string) (*graph.Graph, error) {
-	src, err := os.ReadFile(path)
+	src, err := confine.ReadRegular(path, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/confine"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -46,9 +47,10 @@ func New() *Manifest {
 	return &Manifest{Format: Format, Version: 1, Endianness: "little", Tensors: map[string]Entry{}}
 }
 
-// Read reads and validates a manifest file.
+// Read reads and validates a manifest file (a regular file; a FIFO is
+// refused without blocking).
 func Read(path string) (*Manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := confine.ReadRegular(path, 256<<20)
 	if err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}

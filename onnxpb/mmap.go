@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/webnn-graph/webnn-graph/internal/confine"
 )
 
 // mappedFile is one external data file, mapped.
@@ -23,20 +25,23 @@ func (f *mappedFile) close() error {
 	return err
 }
 
-// mapFile maps path (opened read-only). An empty file gives a nil slice. The
-// returned function unmaps it.
+// mapFile maps the regular file at path, a path the user gave (links
+// followed; a FIFO or device is refused without blocking). An empty file
+// gives a nil slice. The returned function unmaps it.
 func mapFile(path string) ([]byte, func(), error) {
-	fd, err := os.Open(path)
+	fd, err := confine.OpenRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer fd.Close()
+	return mapOpened(fd, path)
+}
+
+// mapOpened maps fd, an opened regular file.
+func mapOpened(fd *os.File, path string) ([]byte, func(), error) {
 	st, err := fd.Stat()
 	if err != nil {
 		return nil, nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	size := st.Size()
 	if size == 0 {

@@ -10,12 +10,13 @@ package onnxpb
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
+
+	"github.com/webnn-graph/webnn-graph/internal/confine"
 )
 
 // MinIRVersion is the oldest ONNX IR version the loader accepts (the first
@@ -28,8 +29,10 @@ type Model struct {
 	Path   string           // model file path ("" when parsed from bytes)
 	Opsets map[string]int64 // domain → version; "" is ai.onnx (also when written "ai.onnx")
 
-	name    string // how errors name the model: Path, or "model" for Parse
-	baseDir string // directory external data locations are relative to
+	name    string        // how errors name the model: Path, or "model" for Parse
+	baseDir string        // directory external data locations are relative to
+	allow   []string      // directories external data may also lie in (LoadOptions)
+	root    *confine.Root // baseDir's root, made on first external access
 
 	mu      sync.Mutex
 	closed  bool
@@ -38,9 +41,21 @@ type Model struct {
 	aliased []*TensorProto         // tensors whose RawData points into modelMM
 }
 
+// LoadOptions widen what Load may read.
+type LoadOptions struct {
+	// AllowExternal lists directories outside the model's own that
+	// external data may lie in (or link into): --allow-external-path.
+	AllowExternal []string
+}
+
 // Load reads the ONNX model at path. External data files are resolved
-// relative to the model's directory and mapped on first use.
-func Load(path string) (*Model, error) {
+// relative to the model's directory, with every link followed, and must
+// be regular files whose real path lies inside the model directory's real
+// path (see package confine); they are mapped on first use.
+func Load(path string) (*Model, error) { return LoadWithOptions(path, LoadOptions{}) }
+
+// LoadWithOptions is Load with options.
+func LoadWithOptions(path string, opts LoadOptions) (*Model, error) {
 	data, unmap, err := mapFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: %v", err)
@@ -50,6 +65,7 @@ func Load(path string) (*Model, error) {
 		unmap()
 		return nil, err
 	}
+	m.allow = opts.AllowExternal
 	m.Path = path
 	if m.aliased == nil {
 		// Nothing points into the mapping: give it back now.
@@ -164,7 +180,7 @@ func (m *Model) Close() error {
 // ReadTensorFile reads a serialized TensorProto (the input_N.pb /
 // output_N.pb files of ONNX's backend test suite).
 func ReadTensorFile(path string) (*TensorProto, error) {
-	data, err := os.ReadFile(path)
+	data, err := confine.ReadRegular(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: %v", err)
 	}

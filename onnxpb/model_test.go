@@ -183,12 +183,12 @@ func TestExternalErrors(t *testing.T) {
 		t    *TensorProto
 		want string
 	}{
-		{"missing file", extTensor("w", []int64{4}, "nope.bin", 0, 16), `tensor "w": external data: open`},
+		{"missing file", extTensor("w", []int64{4}, "nope.bin", 0, 16), `tensor "w": external data "nope.bin": file does not exist`},
 		{"offset beyond", extTensor("w", []int64{1}, "d.bin", 20, 4), `tensor "w": external data offset 20 beyond end of`},
 		{"length beyond", extTensor("w", []int64{4}, "d.bin", 4, 16), `tensor "w": external data offset 4 + length 16 beyond end of`},
 		{"size mismatch", extTensor("w", []int64{3}, "d.bin", 0, 16), `tensor "w": float32[3] needs 12 bytes, data has 16`},
-		{"escapes dir", extTensor("w", []int64{4}, "../d.bin", 0, 16), `location "../d.bin" leaves the model's directory`},
-		{"absolute", extTensor("w", []int64{4}, "/etc/passwd", 0, 16), `location "/etc/passwd" leaves the model's directory`},
+		{"escapes dir", extTensor("w", []int64{4}, "../d.bin", 0, 16), `external data "../d.bin": outside the model directory`},
+		{"absolute", extTensor("w", []int64{4}, "/etc/passwd", 0, 16), `external data "/etc/passwd": outside the model directory`},
 		{"no location", extTensor("w", []int64{4}, "", 0, 16), `tensor "w": external data has no location`},
 		{"bad offset", &TensorProto{Name: "w", DataType: 1, Dims: []int64{4}, DataLocation: TensorProto_EXTERNAL,
 			ExternalData: []*StringStringEntryProto{kv("location", "d.bin"), kv("offset", "-4")}}, `external data offset "-4" is not a non-negative integer`},

@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/confine"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -91,11 +92,12 @@ func parseExternal(t *TensorProto) (externalRef, error) {
 	if r.location == "" {
 		return r, fmt.Errorf("external data has no location")
 	}
-	loc := filepath.FromSlash(r.location)
-	if !filepath.IsLocal(loc) {
-		return r, fmt.Errorf("external data location %q leaves the model's directory", r.location)
+	if strings.IndexByte(r.location, 0) >= 0 {
+		return r, fmt.Errorf("external data location %q holds a NUL byte", r.location)
 	}
-	r.location = filepath.Clean(loc)
+	// Where the location leads (links followed) is checked when it is
+	// opened: package confine refuses anything outside the model directory.
+	r.location = filepath.Clean(filepath.FromSlash(r.location))
 	return r, nil
 }
 
@@ -171,12 +173,21 @@ func (m *Model) externalBytes(t *TensorProto) ([]byte, error) {
 	}
 	f := m.maps[ref.location]
 	if f == nil {
-		path := filepath.Join(m.baseDir, ref.location)
-		data, _, err := mapFile(path)
+		if m.root == nil {
+			if m.root, err = confine.NewRoot(m.baseDir, m.allow...); err != nil {
+				return nil, fmt.Errorf("onnx: tensor %s: external data: model directory: %v", tensorLabel(t), err)
+			}
+		}
+		fd, err := m.root.Open(ref.location)
+		if err != nil {
+			return nil, fmt.Errorf("onnx: tensor %s: external data %v", tensorLabel(t), err)
+		}
+		data, _, err := mapOpened(fd, ref.location)
+		fd.Close()
 		if err != nil {
 			return nil, fmt.Errorf("onnx: tensor %s: external data: %v", tensorLabel(t), err)
 		}
-		f = &mappedFile{path: path, data: data}
+		f = &mappedFile{path: ref.location, data: data}
 		if m.maps == nil {
 			m.maps = make(map[string]*mappedFile)
 		}
@@ -230,10 +241,14 @@ func readExternal(t *TensorProto, baseDir string, want int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("onnx: tensor %s: %v", tensorLabel(t), err)
 	}
-	path := filepath.Join(baseDir, ref.location)
-	f, err := os.Open(path)
+	root, err := confine.NewRoot(baseDir)
 	if err != nil {
-		return nil, fmt.Errorf("onnx: tensor %s: external data: %v", tensorLabel(t), err)
+		return nil, fmt.Errorf("onnx: tensor %s: external data: model directory: %v", tensorLabel(t), err)
+	}
+	path := ref.location
+	f, err := root.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("onnx: tensor %s: external data %v", tensorLabel(t), err)
 	}
 	defer f.Close()
 	st, err := f.Stat()

@@ -8,17 +8,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/webnn-graph/webnn-graph/internal/confine"
 )
 
 // ReadNPZ reads every array of a .npz archive (numpy.savez, stored
 // entries, or numpy.savez_compressed, deflated entries). Keys are the
 // entry names without ".npy"; order lists them as stored in the archive.
 func ReadNPZ(path string) (map[string]*Tensor, []string, error) {
-	zr, err := zip.OpenReader(path)
+	f, err := confine.OpenRegular(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("npz: %v", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("npz: %v", err)
+	}
+	zr, err := zip.NewReader(f, st.Size())
 	if err != nil {
 		return nil, nil, fmt.Errorf("npz: %s: %v", path, err)
 	}
-	defer zr.Close()
 	out := make(map[string]*Tensor, len(zr.File))
 	order := make([]string, 0, len(zr.File))
 	for _, f := range zr.File {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/confine"
 	"github.com/webnn-graph/webnn-graph/manifest"
 )
 
@@ -20,24 +21,36 @@ type Store struct {
 	mapped       bool
 }
 
-// Open maps weightsPath and reads manifestPath; every manifest entry must
-// lie inside the file.
+// Open maps weightsPath and reads manifestPath, paths the user gave
+// (links followed); every manifest entry must lie inside the file. Only
+// regular files are opened, and a FIFO never blocks.
 func Open(weightsPath, manifestPath string) (*Store, error) {
-	m, err := manifest.Read(manifestPath)
+	mf, err := confine.OpenRegular(manifestPath)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("manifest: %w", err)
 	}
-	f, err := os.Open(weightsPath)
-	if err != nil {
-		return nil, fmt.Errorf("weights: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
+	defer mf.Close()
+	wf, err := confine.OpenRegular(weightsPath)
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("weights: %s is not a regular file", weightsPath)
+	defer wf.Close()
+	return openFiles(wf, weightsPath, mf, manifestPath)
+}
+
+// openFiles reads the opened manifest and maps the opened weights file.
+func openFiles(wf *os.File, weightsPath string, mf *os.File, manifestPath string) (*Store, error) {
+	data, err := confine.ReadAll(mf, manifestPath, maxManifestBytes)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	m, err := manifest.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", manifestPath, err)
+	}
+	st, err := wf.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
 	}
 	size := st.Size()
 	if err := m.Check(size); err != nil {
@@ -48,7 +61,7 @@ func Open(weightsPath, manifestPath string) (*Store, error) {
 		if int64(int(size)) != size {
 			return nil, fmt.Errorf("weights: %s is too large to map", weightsPath)
 		}
-		b, mapped, err := mapFile(f, int(size))
+		b, mapped, err := mapFile(wf, int(size))
 		if err != nil {
 			return nil, fmt.Errorf("weights: mapping %s: %w", weightsPath, err)
 		}
@@ -57,35 +70,56 @@ func Open(weightsPath, manifestPath string) (*Store, error) {
 	return s, nil
 }
 
+// maxManifestBytes bounds a manifest.json read whole: 256 MiB is millions
+// of entries, far beyond any model.
+const maxManifestBytes = 256 << 20
+
 // OpenBeside finds the weights file and manifest next to a graph file the
 // way rustnn/pywebnn do (webnn-graph external_weights): weights
 // {stem}.weights, then model.weights; manifest {stem}.manifest.json, then
 // manifest.json. SafeTensors sidecars are not supported and are refused so
 // that a graph is never silently read with the wrong weights.
-func OpenBeside(graphPath string) (*Store, error) {
+//
+// Both files belong to the graph's directory: links are followed, but a
+// file whose real path leaves the directory (or the directories in allow,
+// --allow-external-path) is refused, as is anything but a regular file.
+func OpenBeside(graphPath string, allow ...string) (*Store, error) {
 	dir := filepath.Dir(graphPath)
+	root, err := confine.NewRoot(dir, allow...)
+	if err != nil {
+		return nil, fmt.Errorf("weights: the directory of %s: %w", graphPath, err)
+	}
 	stem := strings.TrimSuffix(filepath.Base(graphPath), filepath.Ext(graphPath))
 	first := func(names ...string) string {
 		for _, n := range names {
-			p := filepath.Join(dir, n)
-			if st, err := os.Stat(p); err == nil && !st.IsDir() {
-				return p
+			if root.Exists(n) {
+				return n
 			}
 		}
 		return ""
 	}
 	if st := first(stem+".safetensors", "model.safetensors"); st != "" {
-		return nil, fmt.Errorf("weights: %s: SafeTensors weights are not supported (rustnn would prefer it over a manifest)", st)
+		return nil, fmt.Errorf("weights: %s: SafeTensors weights are not supported (rustnn would prefer it over a manifest)", filepath.Join(dir, st))
 	}
-	wp := first(stem+".weights", "model.weights")
-	if wp == "" {
+	wn := first(stem+".weights", "model.weights")
+	if wn == "" {
 		return nil, fmt.Errorf("weights: no weights file beside %s (looked for %s.weights, model.weights)", graphPath, stem)
 	}
-	mp := first(stem+".manifest.json", "manifest.json")
-	if mp == "" {
+	mn := first(stem+".manifest.json", "manifest.json")
+	if mn == "" {
 		return nil, fmt.Errorf("weights: no manifest beside %s (looked for %s.manifest.json, manifest.json)", graphPath, stem)
 	}
-	return Open(wp, mp)
+	mf, err := root.Open(mn)
+	if err != nil {
+		return nil, fmt.Errorf("manifest beside %s: %w", graphPath, err)
+	}
+	defer mf.Close()
+	wf, err := root.Open(wn)
+	if err != nil {
+		return nil, fmt.Errorf("weights beside %s: %w", graphPath, err)
+	}
+	defer wf.Close()
+	return openFiles(wf, filepath.Join(dir, wn), mf, filepath.Join(dir, mn))
 }
 
 // WeightBytes returns the bytes of a @weights ref without copying: exact

@@ -134,7 +134,7 @@ type dimReport struct {
 // convertModel loads and lowers an ONNX model in memory, timing both.
 func (a *app) convertModel(path string, opts lower.Options, stages map[string]float64) (*onnxpb.Model, *lower.Result, error) {
 	t0 := time.Now()
-	m, err := onnxpb.Load(path)
+	m, err := a.loadONNX(path)
 	if err != nil {
 		return nil, nil, err
 	}

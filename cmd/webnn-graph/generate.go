@@ -188,7 +188,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 	}
 	var r runner
 	if strings.EqualFold(filepath.Ext(path), ".onnx") {
-		m, err := onnxpb.Load(path)
+		m, err := a.loadONNX(path)
 		if err != nil {
 			return err
 		}
@@ -200,7 +200,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 		if r, err = loweredRunner(res); err != nil {
 			return err
 		}
-	} else if r, err = openRunner(path); err != nil {
+	} else if r, err = a.openRunner(path); err != nil {
 		return err
 	}
 	defer r.Close()

@@ -34,7 +34,7 @@ manifest.json, or <stem>.weights and <stem>.manifest.json) unless given.`,
 				return err
 			}
 			var sizes graph.WeightSizes
-			store, err := openWeights(args[0], weightsPath, manifestPath, hasWeightRefs(g))
+			store, err := a.openWeights(args[0], weightsPath, manifestPath, hasWeightRefs(g))
 			if err != nil {
 				return err
 			}
@@ -78,7 +78,7 @@ func hasWeightRefs(g *graph.Graph) bool {
 
 // openWeights opens the weights of a graph: explicit paths, else the
 // files beside it. It returns nil, nil when the graph needs no weights.
-func openWeights(graphPath, weightsPath, manifestPath string, needed bool) (*weights.Store, error) {
+func (a *app) openWeights(graphPath, weightsPath, manifestPath string, needed bool) (*weights.Store, error) {
 	if weightsPath != "" || manifestPath != "" {
 		if weightsPath == "" || manifestPath == "" {
 			return nil, usagef("--weights and --manifest go together")
@@ -88,7 +88,7 @@ func openWeights(graphPath, weightsPath, manifestPath string, needed bool) (*wei
 	if !needed {
 		return nil, nil
 	}
-	return weights.OpenBeside(graphPath)
+	return weights.OpenBeside(graphPath, a.allowExternal...)
 }
 
 type inspectReport struct {

@@ -38,6 +38,9 @@ type app struct {
 	log     *log.Logger
 	verbose bool
 	quiet   bool
+	// allowExternal lists directories outside a model's own that its
+	// external data, weights or manifest may lie in (--allow-external-path).
+	allowExternal []string
 }
 
 // execute runs the CLI with args and returns the exit status. It never
@@ -121,6 +124,8 @@ source model and the converted graph in its own CPU runtime.`,
 	}
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log more detail (timings per stage)")
 	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false, "log errors only")
+	root.PersistentFlags().StringArrayVar(&a.allowExternal, "allow-external-path", nil,
+		"also let external data, weights and manifests lie in (or link into) DIR (repeatable)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		a.convertCommand(),

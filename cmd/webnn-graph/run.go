@@ -14,6 +14,7 @@ import (
 
 	"github.com/webnn-graph/webnn-graph/emit"
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/confine"
 	"github.com/webnn-graph/webnn-graph/lower"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	onnxrt "github.com/webnn-graph/webnn-graph/runtime/onnx"
@@ -110,9 +111,9 @@ func (r *onnxRunner) Close() { r.m.Close() }
 
 // openRunner loads MODEL.onnx into the ONNX interpreter, or a .webnn /
 // .json graph (with the weights beside it) into the WebNN runtime.
-func openRunner(path string) (runner, error) {
+func (a *app) openRunner(path string) (runner, error) {
 	if strings.EqualFold(filepath.Ext(path), ".onnx") {
-		m, err := onnxpb.Load(path)
+		m, err := a.loadONNX(path)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +128,7 @@ func openRunner(path string) (runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := openWeights(path, "", "", hasWeightRefs(g))
+	store, err := a.openWeights(path, "", "", hasWeightRefs(g))
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +307,7 @@ func readInputs(npz string, npys []string) (map[string]*tensor.Tensor, error) {
 		if !ok || name == "" || path == "" {
 			return nil, usagef("--input %q: want name=file.npy", f)
 		}
-		fh, err := os.Open(path)
+		fh, err := confine.OpenRegular(path)
 		if err != nil {
 			return nil, err
 		}
@@ -336,7 +337,7 @@ func (a *app) run(path string, f *runFlags) error {
 	if f.repeat < 1 {
 		return usagef("--repeat must be at least 1")
 	}
-	r, err := openRunner(path)
+	r, err := a.openRunner(path)
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) er
 	}
 	secs := map[string]float64{}
 	t0 := time.Now()
-	m, err := onnxpb.Load(modelPath)
+	m, err := a.loadONNX(modelPath)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) er
 		if st, err := os.Stat(gp); err == nil && st.IsDir() {
 			gp = filepath.Join(gp, "model.webnn")
 		}
-		if wr, err = openRunner(gp); err != nil {
+		if wr, err = a.openRunner(gp); err != nil {
 			return err
 		}
 		graphDesc = gp

@@ -112,7 +112,7 @@ const SecretSize = 5077
 // output, and its size not in any message.
 var Secret = func() []byte {
 	b := make([]byte, SecretSize)
-	copy(b, "HOSTILE-SECRET: this file lies outside the model directory.\n")
+	copy(b, "HOSTILE-SECRET-7f3a9c0d: private bytes, never to be copied\n")
 	x := uint64(0x9e3779b97f4a7c15)
 	for i := 64; i < len(b); i++ {
 		x = x*6364136223846793005 + 1442695040888963407
