@@ -60,6 +60,13 @@ type Result struct {
 	// not make it wrong in our runtime, e.g. a dynamic size that rustnn
 	// ≤ 0.5.12 cannot evaluate.
 	Warnings []string
+	// Values maps each ONNX value the graph carries to the WebNN operand
+	// (graph input, const or node output) that holds it, for parity
+	// tooling (verify --localize). Unmapped says why the other values of
+	// live nodes have none (folded to a constant, fused into a pattern).
+	// See values.go.
+	Values   map[string]string
+	Unmapped map[string]string
 }
 
 // TightenedBound is one defaulted dim bound lowered to a model limit.
@@ -115,7 +122,8 @@ func Convert(m *onnxpb.Model, opts Options) (*Result, error) {
 	if err := graph.Validate(c.g, nil); err != nil {
 		return nil, fmt.Errorf("lower: internal error, emitted graph is invalid: %w", err)
 	}
-	return &Result{Graph: c.g, Weights: c.weights, Bounds: c.usedBounds(), Names: c.names, Tightened: tightened, Warnings: c.warnings}, nil
+	values, unmapped := c.valueMap()
+	return &Result{Graph: c.g, Weights: c.weights, Bounds: c.usedBounds(), Names: c.names, Tightened: tightened, Warnings: c.warnings, Values: values, Unmapped: unmapped}, nil
 }
 
 // infer runs shape inference and sorts its failures: an inconsistent
@@ -190,6 +198,7 @@ type ctx struct {
 	weightKeys map[string]bool
 	scalarMemo map[string]string // memoised small constants (desc+value → operand)
 	names      map[string]string // identifier → ONNX name (inputs, outputs)
+	renamed    map[string]string // operand → the output identifier it was renamed to
 	outIdent   map[string]string // ONNX graph output → its reserved identifier
 	symbols    map[string]bool   // dim symbols that appear in the graph
 	inputSyms  map[string]bool   // dim symbols declared by graph inputs
@@ -480,6 +489,7 @@ func (c *ctx) emitAll() {
 		}
 		c.g.Outputs = append(c.g.Outputs, graph.Output{Name: id, Operand: id})
 	}
+	c.renamed = renamed
 	if len(renamed) > 0 {
 		for i := range c.g.Nodes {
 			for j, in := range c.g.Nodes[i].Inputs {

@@ -50,6 +50,7 @@ type webnnRunner struct {
 	g     *graph.Graph
 	prog  *webnn.Program
 	store *weights.Store
+	ws    graph.WeightSource // the weights prog was compiled with (verify --localize compiles again)
 }
 
 func (r *webnnRunner) Kind() string { return "webnn" }
@@ -143,7 +144,7 @@ func (a *app) openRunner(path string) (runner, error) {
 		}
 		return nil, err
 	}
-	return &webnnRunner{g: g, prog: p, store: store}, nil
+	return &webnnRunner{g: g, prog: p, store: store, ws: ws}, nil
 }
 
 // loweredRunner runs an in-memory conversion on the WebNN runtime, its
@@ -157,7 +158,7 @@ func loweredRunner(res *lower.Result) (runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &webnnRunner{g: res.Graph, prog: p}, nil
+	return &webnnRunner{g: res.Graph, prog: p, ws: ws}, nil
 }
 
 // lowerWeights serves lower.Result weights as a graph.WeightSource.

@@ -14,7 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/webnn-graph/webnn-graph/lower"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/parity"
+	"github.com/webnn-graph/webnn-graph/report"
 	onnxrt "github.com/webnn-graph/webnn-graph/runtime/onnx"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -36,6 +39,7 @@ type verifyFlags struct {
 	seed      uint64
 	precision string
 	jsonOut   bool
+	localize  bool
 }
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -74,17 +78,20 @@ Exit status 0 when every comparison passes, 1 otherwise (the worst output is nam
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed for generated inputs")
 	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: convert to a float16 graph (tolerances default to 1e-2)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&f.localize, "localize", false, "when the runtimes disagree, name the first ONNX node whose value differs (runs both again, comparing every intermediate)")
 	return cmd
 }
 
 type verifyReport struct {
-	Model       string             `json:"model"`
-	Graph       string             `json:"graph"`
-	Inputs      map[string][]int   `json:"inputs"`
-	Comparisons []comparison       `json:"comparisons"`
-	Pass        bool               `json:"pass"`
-	Worst       string             `json:"worst,omitempty"`
-	Seconds     map[string]float64 `json:"seconds"`
+	Model       string           `json:"model"`
+	Graph       string           `json:"graph"`
+	Inputs      map[string][]int `json:"inputs"`
+	Comparisons []comparison     `json:"comparisons"`
+	Pass        bool             `json:"pass"`
+	Worst       string           `json:"worst,omitempty"`
+	// Localization names the first diverging node (--localize).
+	Localization *parity.Localization `json:"localization,omitempty"`
+	Seconds      map[string]float64   `json:"seconds"`
 }
 
 func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) error {
@@ -110,18 +117,19 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) er
 	onnxR := &onnxRunner{m: m, prog: ort}
 	secs["load"] = time.Since(t0).Seconds()
 
-	kind := modelPrecision(m)
+	kind := parity.ModelPrecision(m)
 	if f.precision == "float16" && kind == "float32" {
 		kind = "float16"
 	}
 	if !atolSet {
-		f.atol = map[string]float64{"float32": 1e-4, "float16": 1e-2, "quantized": 2e-2}[kind]
+		f.atol = parity.DefaultTolerance(kind).Atol
 	}
 	if !rtolSet {
-		f.rtol = map[string]float64{"float32": 1e-4, "float16": 1e-2, "quantized": 2e-2}[kind]
+		f.rtol = parity.DefaultTolerance(kind).Rtol
 	}
 
 	var wr runner
+	var lowered *lower.Result // the in-memory conversion, when there is one
 	graphDesc := "converted in memory"
 	t1 := time.Now()
 	if f.graphPath != "" {
@@ -138,6 +146,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) er
 		if err != nil {
 			return err
 		}
+		lowered = res
 		if wr, err = loweredRunner(res); err != nil {
 			return err
 		}
@@ -216,13 +225,22 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) er
 		c := &rep.Comparisons[i]
 		if !c.Pass {
 			rep.Pass = false
-			if worst == nil || c.excess > worst.excess {
+			if worst == nil || c.Excess > worst.Excess {
 				worst = c
 			}
 		}
 	}
 	if worst != nil {
 		rep.Worst = describeFailure(worst)
+	}
+	if f.localize && runtimesDisagree(rep.Comparisons) {
+		t4 := time.Now()
+		loc, err := localize(m, modelPath, ort, wr, lowered, f, in, win)
+		if err != nil {
+			return err
+		}
+		rep.Localization = loc
+		secs["localize"] = time.Since(t4).Seconds()
 	}
 	if f.jsonOut {
 		enc := json.NewEncoder(a.stdout)
@@ -240,7 +258,11 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) er
 				failed++
 			}
 		}
-		return verifyFailed{fmt.Sprintf("verify failed: %d of %d comparisons out of tolerance; worst: %s", failed, len(rep.Comparisons), rep.Worst)}
+		msg := fmt.Sprintf("verify failed: %d of %d comparisons out of tolerance; worst: %s", failed, len(rep.Comparisons), rep.Worst)
+		if l := rep.Localization; l != nil && l.Found {
+			msg += fmt.Sprintf("; first diverging node: %q (%s)", l.Node.Name, l.Node.OpType)
+		}
+		return verifyFailed{msg}
 	}
 	return nil
 }
@@ -282,32 +304,16 @@ func (a *app) printVerify(r verifyReport) {
 		fmt.Fprintf(w, "%s\t%s\t%v\t%.3g\t%.3g\t%v\t%.0f\t%s\t%s\n", c.Output, c.Pair, c.Shape, c.MaxAbs, c.MaxRel, c.WorstIndex, c.ULPp99, am, status)
 	}
 	w.Flush()
+	report.LocalizationText(a.stdout, r.Localization)
 	s := r.Seconds
-	fmt.Fprintf(a.stdout, "time: load %.2fs, convert %.2fs, onnx run %.2fs, webnn run %.2fs\n", s["load"], s["convert"], s["onnx"], s["webnn"])
+	fmt.Fprintf(a.stdout, "time: load %.2fs, convert %.2fs, onnx run %.2fs, webnn run %.2fs", s["load"], s["convert"], s["onnx"], s["webnn"])
+	if t, ok := s["localize"]; ok {
+		fmt.Fprintf(a.stdout, ", localize %.2fs", t)
+	}
+	fmt.Fprintln(a.stdout)
 	if r.Pass {
 		fmt.Fprintf(a.stdout, "PASS: %d comparisons within tolerance\n", len(r.Comparisons))
 	}
-}
-
-// modelPrecision classifies a model for default tolerances.
-func modelPrecision(m *onnxpb.Model) string {
-	for _, n := range m.Graph().GetNode() {
-		switch n.GetOpType() {
-		case "DequantizeLinear", "QuantizeLinear", "DynamicQuantizeLinear", "MatMulNBits", "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv":
-			return "quantized"
-		}
-	}
-	for _, t := range m.Graph().GetInitializer() {
-		if tensor.DType(t.GetDataType()) == tensor.Float16 {
-			return "float16"
-		}
-	}
-	for _, in := range m.Graph().GetInput() {
-		if dt, _, ok := onnxpb.ValueType(in); ok && dt == tensor.Float16 {
-			return "float16"
-		}
-	}
-	return "float32"
 }
 
 // defaultDimValue picks the value of a dynamic dimension for generated

@@ -308,6 +308,41 @@ type runCtx struct {
 	parent *runCtx
 	g      *graphProg
 	trace  map[string]*tensor.Tensor // intermediates requested by RunWithIntermediates
+	// observe is RunObserved's callback (main graph only).
+	observe Observer
+}
+
+// Observer is called after each node of the main graph has run, with the
+// node and its outputs (nil where an output is absent). Values are never
+// written after they are produced, so an observer may keep references to
+// them; those it does not keep are freed after their last reader as usual.
+// A non-nil error stops the run and is returned.
+type Observer func(n *onnxpb.NodeProto, outputs []*tensor.Tensor) error
+
+// RunObserved is Run calling obs after every node of the main graph, in
+// execution (topological) order. Unlike RunWithIntermediates it keeps
+// nothing alive itself, so memory stays that of a plain Run plus whatever
+// obs keeps.
+func (p *Program) RunObserved(inputs map[string]*tensor.Tensor, obs Observer) (map[string]*tensor.Tensor, error) {
+	if err := p.checkInputs(inputs); err != nil {
+		return nil, err
+	}
+	ctx := &runCtx{vals: map[string]*tensor.Tensor{}, g: p.main, observe: obs}
+	for k, v := range inputs {
+		ctx.vals[k] = v
+	}
+	if err := ctx.exec(); err != nil {
+		return nil, err
+	}
+	out := map[string]*tensor.Tensor{}
+	for _, name := range p.main.outputs {
+		v, ok := ctx.lookup(name)
+		if !ok {
+			return nil, fmt.Errorf("onnxrt: output %q was not computed", name)
+		}
+		out[name] = v
+	}
+	return out, nil
 }
 
 func (c *runCtx) lookup(name string) (*tensor.Tensor, bool) {
@@ -498,6 +533,17 @@ func (c *runCtx) exec() error {
 				return fmt.Errorf("onnxrt: %s: internal error: output %q has shape %v but %d elements", cn.describe(), name, outs[i].Shape, n)
 			}
 			c.vals[name] = outs[i]
+		}
+		if c.observe != nil {
+			obs := make([]*tensor.Tensor, len(cn.out))
+			for i := range obs {
+				if i < len(outs) && cn.out[i] != "" {
+					obs[i] = outs[i]
+				}
+			}
+			if err := c.observe(cn.n.proto, obs); err != nil {
+				return err
+			}
 		}
 		if c.trace == nil {
 			for _, name := range c.g.freeAfter[ni] {

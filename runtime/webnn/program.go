@@ -48,6 +48,8 @@ type Program struct {
 	steps   []*step
 	names   []string // slot → operand name, for messages
 
+	observe func(n *graph.Node, results []*tensor.Tensor) error // Options.Observe
+
 	mu   sync.Mutex
 	vals []*tensor.Tensor
 	pool bufferPool
@@ -95,6 +97,19 @@ type Options struct {
 	// expects). The default reports them as errors: for parity checking a
 	// silently clamped index would hide a wrong graph.
 	ClampIndices bool
+
+	// Observe, when set, is called after every node of the graph has run,
+	// with that node and its results in OutputNames order; a non-nil error
+	// stops the run and is returned. The tensors are the program's own
+	// buffers (or views of its inputs and constants), valid only during
+	// the call: copy what you keep. verify --localize uses it to compare
+	// each intermediate with the ONNX interpreter, so a plan compiled with
+	// Observe set must give every node of the graph as written its own
+	// observed result: optimisations that merge nodes (fused elementwise
+	// chains) or write results in place where a later node overwrites them
+	// (KV caches grown in place) are either turned off when Observe is set
+	// or still report each original node's value here.
+	Observe func(n *graph.Node, results []*tensor.Tensor) error
 }
 
 // Compile checks g and builds its execution plan. Weights are fetched from
@@ -107,7 +122,7 @@ func Compile(g *graph.Graph, ws graph.WeightSource) (*Program, error) {
 // CompileWith is Compile with options.
 func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program, error) {
 	c := &compiler{g: g, slotOf: map[string]int{}, consts: map[int]*tensor.Tensor{}, opts: opts, ws: ws, deferred: map[int]*graph.Const{}}
-	p := &Program{g: g}
+	p := &Program{g: g, observe: opts.Observe}
 	inputNames := make([]string, 0, len(g.Inputs))
 	for _, in := range g.Inputs {
 		if !in.Desc.DType.IsWebNN() {
@@ -328,6 +343,11 @@ func (p *Program) Run(inputs map[string]*tensor.Tensor) (out map[string]*tensor.
 			p.pool.retain(res[i].Data)
 		}
 		p.pool.stepEnd()
+		if p.observe != nil {
+			if err := p.observe(st.node, res); err != nil {
+				return nil, err
+			}
+		}
 		for _, s := range st.release {
 			if vals[s] != nil {
 				p.pool.drop(vals[s].Data)
