@@ -83,15 +83,16 @@ Exit status 0 when every comparison passes, 1 otherwise (the worst output is nam
 }
 
 type verifyReport struct {
-	Model       string           `json:"model"`
-	Graph       string           `json:"graph"`
-	Inputs      map[string][]int `json:"inputs"`
-	Comparisons []comparison     `json:"comparisons"`
-	Pass        bool             `json:"pass"`
-	Worst       string           `json:"worst,omitempty"`
+	Model       string             `json:"model"`
+	Graph       string             `json:"graph"`
+	Inputs      map[string][]int   `json:"inputs"`
+	Comparisons []comparison       `json:"comparisons"`
+	Pass        bool               `json:"pass"`
+	Worst       string             `json:"worst,omitempty"`
+	Seconds     map[string]float64 `json:"seconds"`
+
 	// Localization names the first diverging node (--localize).
 	Localization *parity.Localization `json:"localization,omitempty"`
-	Seconds      map[string]float64   `json:"seconds"`
 }
 
 func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) error {
