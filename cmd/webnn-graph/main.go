@@ -65,9 +65,13 @@ func execute(args []string, stdout, stderr io.Writer) (status int) {
 	if err == nil {
 		return 0
 	}
+	// Exit 2 is decided where the command line is parsed: flag errors
+	// (SetFlagErrorFunc), argument counts (exactArgs), unknown commands
+	// (the root's RunE) and flag values (usagef, flag types), each a
+	// usageError. Nothing else, whatever its text says, is a usage error.
 	var ue usageError
-	if errors.As(err, &ue) || isCobraUsageError(err) {
-		fmt.Fprintf(stderr, "webnn-graph: %v\nRun 'webnn-graph --help' for usage.\n", err)
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "webnn-graph: %v (see 'webnn-graph --help')\n", err)
 		return 2
 	}
 	var ve verifyFailed
@@ -90,17 +94,6 @@ func execute(args []string, stdout, stderr io.Writer) (status int) {
 	return 1
 }
 
-// isCobraUsageError recognises cobra's own argument and flag errors.
-func isCobraUsageError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "required flag"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
-}
-
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "webnn-graph",
@@ -111,7 +104,23 @@ sequence_length as bounded dynamic dimensions, and verifies each conversion by r
 source model and the converted graph in its own CPU runtime.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// The root runs only when no subcommand matched: help, or an
+		// unknown command (a usage error).
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q", args[0])
+			}
+			return cmd.Help()
+		},
 		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			// -q: nothing but errors. Output asked for by name (--json)
+			// is still printed.
+			if a.quiet {
+				if j := cmd.Flags().Lookup("json"); j == nil || !j.Changed {
+					a.stdout = io.Discard
+				}
+			}
 			switch {
 			case a.verbose:
 				a.log.SetLevel(log.DebugLevel)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -73,13 +74,30 @@ Exit status 0 when every comparison passes, 1 otherwise (the worst output is nam
 	cmd.Flags().StringVar(&f.reference, "reference", "", "reference outputs .npz (keys name or out.name)")
 	cmd.Flags().StringArrayVar(&f.dims, "dim", nil, "value of a dynamic dimension for generated inputs: name=value (repeatable)")
 	cmd.Flags().StringArrayVar(&f.bounds, "bound", nil, "conversion bound of a dynamic dimension: name=max (as convert --dim)")
-	cmd.Flags().Float64Var(&f.atol, "atol", 1e-4, "absolute tolerance")
-	cmd.Flags().Float64Var(&f.rtol, "rtol", 1e-4, "relative tolerance")
+	f.atol, f.rtol = 1e-4, 1e-4
+	cmd.Flags().Var((*tolerance)(&f.atol), "atol", "absolute tolerance (a finite number ≥ 0)")
+	cmd.Flags().Var((*tolerance)(&f.rtol), "rtol", "relative tolerance (a finite number ≥ 0)")
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed for generated inputs")
 	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: convert to a float16 graph (tolerances default to 1e-2)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&f.localize, "localize", false, "when the runtimes disagree, name the first ONNX node whose value differs (runs both again, comparing every intermediate)")
 	return cmd
+}
+
+// tolerance is a flag value that must be a finite, non-negative number: a
+// NaN tolerance would make every comparison pass. A bad value is a flag
+// error, so a usage error (exit 2).
+type tolerance float64
+
+func (t *tolerance) String() string { return strconv.FormatFloat(float64(*t), 'g', -1, 64) }
+func (t *tolerance) Type() string   { return "float" }
+func (t *tolerance) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return fmt.Errorf("%q is not a finite number ≥ 0", s)
+	}
+	*t = tolerance(v)
+	return nil
 }
 
 type verifyReport struct {

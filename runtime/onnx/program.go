@@ -131,6 +131,9 @@ func Compile(m *onnxpb.Model) (*Program, error) {
 	}
 	g, err := c.compileGraph(m.Graph())
 	if len(c.unknown) > 0 {
+		if len(c.unknown) == 1 {
+			return nil, fmt.Errorf("onnxrt: unsupported op: %s", c.unknown[0])
+		}
 		return nil, fmt.Errorf("onnxrt: %d unsupported op(s):\n  %s", len(c.unknown), strings.Join(c.unknown, "\n  "))
 	}
 	if err != nil {
