@@ -131,8 +131,8 @@ func TestValidateOptionsOK(t *testing.T) {
 		"axis":        Number("1"),
 		"axes":        []int64{0, 2},
 		"permutation": []any{int64(1), 0, Number("-0")},
-		"newShape":    []any{map[string]any{"name": "batch + 1", "maxSize": Number("9")}, int64(4), Dynamic("b", 8)},
-		"sizes":       []Dim{Static(2), Dynamic("s", 4)},
+		"newShape":    []any{map[string]any{"name": "batch + 1", "maxSize": Number("9")}, int64(4), Dynamic("batch", 8)},
+		"sizes":       []Dim{Static(2), Dynamic("batch - 1", 4)},
 		"epsilon":     -1.5, // not an unsigned option
 		"diagonal":    int64(-1),
 		"padding":     []int{0, 1, 1, 0},
@@ -165,5 +165,35 @@ func TestValidateListsAll(t *testing.T) {
 	}
 	if Validate(nil, nil) == nil {
 		t.Errorf("nil graph accepted")
+	}
+}
+
+func TestValidateSizesAndConstantNodes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		node Node
+		want string // "" = valid
+	}{
+		{"size grammar", Node{ID: "r", Op: "reshape", Inputs: []string{"x"}, Options: map[string]any{"newShape": []any{map[string]any{"name": "batch +", "maxSize": Number("8")}, int64(4)}}}, `option newShape[0]: size expression "batch +": unexpected end`},
+		{"undeclared dim", Node{ID: "r", Op: "reshape", Inputs: []string{"x"}, Options: map[string]any{"newShape": []any{map[string]any{"name": "4 * seq", "maxSize": Number("8")}, int64(4)}}}, `reads dim "seq", which no graph input declares`},
+		{"constant ok", Node{ID: "k", Op: "constant", Options: map[string]any{"dataType": "Float32", "shape": []any{Number("2")}, "data": "AACAPwAAAEA="}}, ""},
+		{"constant webnn name", Node{ID: "k", Op: "constant", Options: map[string]any{"dataType": "int32", "shape": []any{}, "data": "AQAAAA=="}}, ""},
+		{"constant short data", Node{ID: "k", Op: "constant", Options: map[string]any{"dataType": "float32", "shape": []any{Number("3")}, "data": "AACAPwAAAEA="}}, "constant: data has 8 bytes, f32[3] needs 12"},
+		{"constant bad type", Node{ID: "k", Op: "constant", Options: map[string]any{"dataType": "Float64", "shape": []any{}, "data": ""}}, `constant: dataType "Float64" is not a WebNN data type`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := validGraph()
+			g.Nodes = append(g.Nodes, tc.node)
+			err := Validate(g, nil)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

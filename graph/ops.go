@@ -9,7 +9,11 @@ type OpInfo struct {
 }
 
 // Ops lists the 101 op names rustnn (Apr 2026) maps to an operation, with
-// their positional input counts (formats-and-loader.md §7.1). Names are
+// their positional input counts (formats-and-loader.md §7.1). It is the one
+// op table of the format: graph.Validate (the validate command) and the
+// WebNN runtime (the run command) accept exactly these names and counts,
+// a test in runtime/webnn holds them together, and a target (package
+// target) may narrow it further. Names are
 // case-sensitive; anything else makes rustnn panic at load time, so
 // Validate refuses it. The alias "round" is deliberately absent: emitters
 // write roundEven.
@@ -41,18 +45,20 @@ var Ops = func() map[string]OpInfo {
 	add(1, 1, false, "globalAveragePool", "globalMaxPool")
 	add(1, 1, true, "reduceSum", "reduceMean", "reduceMax", "reduceMin", "reduceProduct",
 		"reduceL1", "reduceL2", "reduceLogSum", "reduceLogSumExp", "reduceSumSquare")
-	add(0, -1, true, "concat")
+	add(1, -1, true, "concat") // the spec's inputs list is non-empty
 	add(0, 0, false, "constant")
 	add(2, 3, true, "conv2d", "convTranspose2d")
 	add(2, 2, true, "gather", "gatherElements", "gatherND")
 	add(2, 3, true, "gemm")
 	add(2, 3, true, "quantizeLinear", "dequantizeLinear")
 	add(3, 3, true, "scatterElements", "scatterND")
-	// Recurrent ops: biases and initial states are options in the spec; allow
-	// them positionally too, as some writers do.
-	add(3, 6, true, "gru")
-	add(4, 6, true, "gruCell")
-	add(3, 8, true, "lstm")
-	add(5, 8, true, "lstmCell")
+	// Recurrent ops: biases and initial states are options in the spec.
+	// Some writers pass them positionally, but rustnn ignores extra
+	// positional operands (it would run without the biases), and so does
+	// no runtime: refused.
+	add(3, 3, true, "gru")
+	add(4, 4, true, "gruCell")
+	add(3, 3, true, "lstm")
+	add(5, 5, true, "lstmCell")
 	return m
 }()

@@ -9,10 +9,10 @@ func TestOpsTable(t *testing.T) {
 	for name, want := range map[string]OpInfo{
 		"add":                {2, 2, true},
 		"where":              {3, 3, true},
-		"concat":             {0, -1, true},
+		"concat":             {1, -1, true},
 		"constant":           {0, 0, false},
 		"conv2d":             {2, 3, true},
-		"lstmCell":           {5, 8, true},
+		"lstmCell":           {5, 5, true},
 		"squeeze":            {1, 1, false},
 		"globalAveragePool":  {1, 1, false},
 		"lesserOrEqual":      {2, 2, true},

@@ -1,9 +1,13 @@
 package graph
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
+
+	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
 // unsignedOptions are option keys whose values WebNN defines as unsigned
@@ -128,4 +132,94 @@ func checkUnsigned(val any, dynOK, listOK bool) string {
 		return ""
 	}
 	return fmt.Sprintf("%v (%T) is not an unsigned integer or a list of them", val, val)
+}
+
+// checkSizes reports dynamic sizes that no loader can evaluate: an
+// expression outside the size grammar (ParseSizeExpr) or one that reads a
+// dim no graph input declares. run refuses both, so validate does too.
+func (v *validator) checkSizes(n *Node, what fmt.Stringer) {
+	for _, d := range DynamicSizes(n) {
+		e, err := ParseSizeExpr(d.Expr)
+		if err != nil {
+			v.addf("%s: option %s[%d]: %v", what, d.Key, d.Index, err)
+			continue
+		}
+		if v.inputDims == nil {
+			v.inputDims = InputDims(v.g)
+		}
+		for _, s := range e.Symbols() {
+			if !v.inputDims[s] {
+				v.addf("%s: option %s[%d]: size expression %q reads dim %q, which no graph input declares", what, d.Key, d.Index, d.Expr, s)
+			}
+		}
+	}
+}
+
+// ConstantNodeType maps the dataType spellings of a `constant` node (the
+// Rust webnn-graph converter's form: dataType, shape, data = base64 of the
+// little-endian bytes) to data types: WebNN names and the Rust enum names
+// it writes ("Float32"), as rustnn accepts both.
+func ConstantNodeType(s string) (tensor.DType, bool) {
+	if dt, err := tensor.ParseWebNN(s); err == nil {
+		return dt, true
+	}
+	dt, err := tensor.ParseWebNN(strings.ToLower(s[:min(1, len(s))]) + s[min(1, len(s)):])
+	return dt, err == nil
+}
+
+// checkConstantNode checks a `constant(dataType=…, shape=[…], data="base64")`
+// node: known type, static shape, data of numel × element size bytes.
+func (v *validator) checkConstantNode(n *Node, what fmt.Stringer) {
+	_, _, err := ConstantNodeValue(n)
+	if err != nil {
+		v.addf("%s: %v", what, err)
+	}
+}
+
+// ConstantNodeValue decodes a `constant` node's options into its
+// descriptor and bytes.
+func ConstantNodeValue(n *Node) (Desc, []byte, error) {
+	dts, _ := n.Options["dataType"].(string)
+	dt, ok := ConstantNodeType(dts)
+	if !ok {
+		return Desc{}, nil, fmt.Errorf("constant: dataType %q is not a WebNN data type", dts)
+	}
+	desc := Desc{DType: dt}
+	shape, ok := n.Options["shape"]
+	if !ok {
+		return Desc{}, nil, fmt.Errorf("constant: no shape option")
+	}
+	var dims []any
+	switch x := shape.(type) {
+	case []any:
+		dims = x
+	case []int64:
+		for _, d := range x {
+			dims = append(dims, d)
+		}
+	default:
+		return Desc{}, nil, fmt.Errorf("constant: shape %v is not a list", shape)
+	}
+	for i, d := range dims {
+		if msg := checkUnsigned(d, false, false); msg != "" {
+			return Desc{}, nil, fmt.Errorf("constant: shape[%d]: %s", i, msg)
+		}
+		var sz int64
+		switch x := d.(type) {
+		case int64:
+			sz = x
+		case Number:
+			sz, _ = strconv.ParseInt(string(x), 10, 64)
+		}
+		desc.Shape = append(desc.Shape, Static(sz))
+	}
+	data, _ := n.Options["data"].(string)
+	b, err := base64.StdEncoding.DecodeString(data)
+	if err != nil {
+		return Desc{}, nil, fmt.Errorf("constant: data is not base64: %v", err)
+	}
+	if want := desc.ByteLength(); want < 0 || int64(len(b)) != want {
+		return Desc{}, nil, fmt.Errorf("constant: data has %d bytes, %s needs %d", len(b), desc, desc.ByteLength())
+	}
+	return desc, b, nil
 }

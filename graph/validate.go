@@ -120,6 +120,10 @@ func Validate(g *Graph, sizes WeightSizes) error {
 		}
 		if len(n.Options) > 0 {
 			v.checkOptions(n, what)
+			v.checkSizes(n, what)
+		}
+		if n.Op == "constant" {
+			v.checkConstantNode(n, what)
 		}
 		if n.ID == "" {
 			v.addf("node #%d (%s): empty id", i, n.Op)
@@ -193,6 +197,8 @@ type validator struct {
 	defined  map[string]item // operand name → what defined it
 	problems []string
 	dropped  int
+	// inputDims are the dim names the inputs declare (built on first use).
+	inputDims map[string]bool
 }
 
 // item names an input, const or node; its description is built only when

@@ -9,6 +9,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/emit"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -34,15 +35,23 @@ func TestTightenedBounds(t *testing.T) {
 		name      string
 		dims      shapeinfer.Bounds
 		tightened []TightenedBound
-		warning   string // substring of a warning; "" for none
+		refusal   string // substring of the refusal; "" for none
 		size      string // the slice size as emitted
+		target    *target.Target
 	}{
-		{"defaulted bound tightened", nil, []TightenedBound{{Name: "sequence_length", Max: 16, Was: 4096}}, "", "sequence_length"},
-		{"user bound kept", shapeinfer.Bounds{"sequence_length": {Min: 1, Max: 100}}, nil, `"min(16, sequence_length)" is not of the form NAME±K`, "min(16, sequence_length)"},
-		{"user bound within the limit", shapeinfer.Bounds{"sequence_length": {Min: 1, Max: 10}}, nil, "", "sequence_length"},
+		{"defaulted bound tightened", nil, []TightenedBound{{Name: "sequence_length", Max: 16, Was: 4096}}, "", "sequence_length", nil},
+		{"user bound kept", shapeinfer.Bounds{"sequence_length": {Min: 1, Max: 100}}, nil, `size expression "min(16, sequence_length)" is not one target rustnn-0.5 evaluates`, "", nil},
+		{"user bound kept, webnn", shapeinfer.Bounds{"sequence_length": {Min: 1, Max: 100}}, nil, "", "min(16, sequence_length)", target.WebNN},
+		{"user bound within the limit", shapeinfer.Bounds{"sequence_length": {Min: 1, Max: 10}}, nil, "", "sequence_length", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Convert(positionSlice(t), Options{Dims: tc.dims})
+			res, err := Convert(positionSlice(t), Options{Dims: tc.dims, Target: tc.target})
+			if tc.refusal != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.refusal) || !strings.Contains(err.Error(), "--freeze sequence_length=N") {
+					t.Fatalf("got %v, want a refusal containing %q and the --freeze flag", err, tc.refusal)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,9 +66,8 @@ func TestTightenedBounds(t *testing.T) {
 			if !slices.Equal(got, tc.tightened) {
 				t.Errorf("Tightened = %+v, want %+v", got, tc.tightened)
 			}
-			joined := strings.Join(res.Warnings, "\n")
-			if tc.warning == "" && joined != "" || tc.warning != "" && !strings.Contains(joined, tc.warning) {
-				t.Errorf("Warnings = %q, want one containing %q", joined, tc.warning)
+			if len(res.Warnings) > 0 {
+				t.Errorf("Warnings = %q", res.Warnings)
 			}
 			src, err := emit.PrintText(res.Graph)
 			if err != nil {
@@ -93,20 +101,26 @@ func TestLoaderForm(t *testing.T) {
 		{"past_sequence_length + sequence_length + 3", "total_sequence_length + 3"},
 		{"min(2048, past_sequence_length + sequence_length)", "total_sequence_length"},
 		{"max(0, total_sequence_length - past_sequence_length)", "sequence_length"},
-		{"batch_size * sequence_length", "batch_size * sequence_length"}, // kept, with a warning
+		{"batch_size * sequence_length", ""}, // refused for rustnn-0.5
+		{"4 * batch_size", ""},
 	} {
 		e, err := shapeinfer.ParseExpr(tc.in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.warnings = nil
-		got := c.loaderForm(e).String()
-		if got != tc.want {
-			t.Errorf("loaderForm(%s) = %s, want %s", tc.in, got, tc.want)
-		}
-		_, _, ok := shapeinfer.Const(0).Add(e).OffsetForm()
-		if wantWarn := got == tc.in && !ok; wantWarn != (len(c.warnings) == 1) {
-			t.Errorf("loaderForm(%s): warnings %q", tc.in, c.warnings)
+		for _, tg := range target.All() {
+			c.target = tg
+			got, err := c.loaderForm(e)
+			switch {
+			case tc.want == "" && tg.Sizes == target.SizesOffset:
+				if err == nil || !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "--freeze") {
+					t.Errorf("%s: loaderForm(%s) = %s, %v; want a refusal naming --freeze", tg.Name, tc.in, got, err)
+				}
+			case err != nil:
+				t.Errorf("%s: loaderForm(%s): %v", tg.Name, tc.in, err)
+			case tc.want != "" && got.String() != tc.want:
+				t.Errorf("%s: loaderForm(%s) = %s, want %s", tg.Name, tc.in, got, tc.want)
+			}
 		}
 	}
 }
@@ -160,13 +174,13 @@ func TestFlattenedGemm(t *testing.T) {
 func TestShuffledNodes(t *testing.T) {
 	for _, gm := range goldenModels {
 		t.Run(gm.name, func(t *testing.T) {
-			sorted, err := Convert(gm.build(t), Options{})
+			sorted, err := Convert(gm.build(t), Options{Target: anySizes})
 			if err != nil {
 				t.Fatal(err)
 			}
 			m := gm.build(t)
 			slices.Reverse(m.Proto.Graph.Node)
-			res, err := Convert(m, Options{})
+			res, err := Convert(m, Options{Target: anySizes})
 			if err != nil {
 				t.Fatalf("reversed node list: %v", err)
 			}

@@ -11,10 +11,12 @@ import (
 	"github.com/webnn-graph/webnn-graph/emit"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -406,7 +408,10 @@ func (c *ctx) dimOption(e shapeinfer.Expr) (any, error) {
 			return nil, fmt.Errorf("%w: size %q depends on tensor data, not only on input dims", ErrUnsupported, e.String())
 		}
 	}
-	e = c.loaderForm(e)
+	e, err := c.loaderForm(e)
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range e.Symbols() {
 		c.symbols[s] = true
 	}
@@ -417,36 +422,64 @@ func (c *ctx) dimOption(e shapeinfer.Expr) (any, error) {
 	return map[string]any{"name": e.String(), "maxSize": mx}, nil
 }
 
-// loaderForm rewrites a dynamic size into the form rustnn ≤ 0.5.12
-// evaluates (`NAME`, `NAME + K`, `NAME - K` with NAME an input dim): it
-// simplifies min/max under the bounds, then tries each equality shapeinfer
-// assumed (past_sequence_length + sequence_length == total_sequence_length)
-// solved for one of its symbols. A size that stays in another form is
-// kept — our runtime evaluates any EXPR — and recorded as a warning,
-// because rustnn substitutes its maxSize for it.
-func (c *ctx) loaderForm(e shapeinfer.Expr) shapeinfer.Expr {
-	ok := func(x shapeinfer.Expr) bool {
-		name, _, ok := x.OffsetForm()
-		return ok && c.inputSyms[name]
+// loaderForm rewrites a dynamic size into a form the target evaluates
+// (rustnn-0.5: `NAME`, `NAME + K`, `NAME - K` with NAME an input dim; see
+// target.SizeForms): it simplifies min/max under the bounds, then tries
+// each equality shapeinfer assumed (past_sequence_length +
+// sequence_length == total_sequence_length) solved for one of its
+// symbols. A size that stays in another form is refused for the target —
+// the loader would silently use its maxSize — naming the expression and
+// the --freeze that makes it static.
+func (c *ctx) loaderForm(e shapeinfer.Expr) (shapeinfer.Expr, error) {
+	// The simplest form every target reads is preferred whatever the
+	// target; then anything the target evaluates.
+	offset := func(x shapeinfer.Expr) bool {
+		return target.RustnnV05.EvaluatesSize(x.String(), c.inputSyms)
 	}
-	if ok(e) {
-		return e
-	}
-	if x := e.SubstB(nil, c.bounds); ok(x) {
-		return x
-	}
-	for _, sub := range c.dimSubs {
-		if x := e.SubstB(sub, c.bounds); ok(x) {
-			return x
+	forms := []func(shapeinfer.Expr) bool{offset, func(x shapeinfer.Expr) bool {
+		return c.target.EvaluatesSize(x.String(), c.inputSyms)
+	}}
+	for _, ok := range forms {
+		if ok(e) {
+			return e, nil
+		}
+		if x := e.SubstB(nil, c.bounds); ok(x) {
+			return x, nil
+		}
+		for _, sub := range c.dimSubs {
+			if x := e.SubstB(sub, c.bounds); ok(x) {
+				return x, nil
+			}
 		}
 	}
-	where := "a size"
-	if c.cur != nil {
-		where = fmt.Sprintf("node %q (%s)", c.cur.label, c.cur.GetOpType())
-	}
-	c.warn(fmt.Sprintf("%s: size expression %q is not of the form NAME±K; rustnn ≤ 0.5.12 substitutes its maxSize %d", where, e.String(), e.MaxValue(c.bounds)))
-	return e
+	return e, c.sizeRefusal(e)
 }
+
+// sizeRefusal is the error for a size expression the target cannot
+// evaluate: it names the expression, what the target reads and the flags
+// that make the size static.
+func (c *ctx) sizeRefusal(e shapeinfer.Expr) error {
+	var fix []string
+	for _, s := range e.Symbols() {
+		fix = append(fix, "--freeze "+s+"=N")
+	}
+	other := "webnn"
+	if c.target.Name == other {
+		other = ""
+	}
+	msg := fmt.Sprintf("%v: size expression %q is not one target %s evaluates (%s; it would use maxSize %d instead); make it static with %s",
+		ErrUnsupported, e.String(), c.target.Name, c.target.SizeFormsDoc(), e.MaxValue(c.bounds), strings.Join(fix, " "))
+	if other != "" {
+		msg += " or convert with --target " + other
+	}
+	return &sizeError{msg: msg}
+}
+
+// sizeError is a refused size expression; it unwraps to ErrUnsupported.
+type sizeError struct{ msg string }
+
+func (e *sizeError) Error() string { return e.msg }
+func (e *sizeError) Unwrap() error { return ErrUnsupported }
 
 // warn records a warning once.
 func (c *ctx) warn(msg string) {

@@ -112,7 +112,7 @@ var goldenModels = []struct {
 func TestGolden(t *testing.T) {
 	for _, tc := range goldenModels {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Convert(tc.build(t), Options{Name: tc.name})
+			res, err := Convert(tc.build(t), Options{Name: tc.name, Target: anySizes})
 			if err != nil {
 				t.Fatalf("convert: %v", err)
 			}

@@ -107,7 +107,7 @@ func TestGroupQueryAttentionParity(t *testing.T) {
 		t.Run(tc.String(), func(t *testing.T) {
 			m, in := gqaLowerModel(t, tc, rand.New(rand.NewSource(int64(i+1))))
 			crossCheck(t, m, in, 1e-5)
-			res, err := Convert(m, Options{})
+			res, err := Convert(m, Options{Target: anySizes})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,7 +192,7 @@ func TestGroupQueryAttentionSeqlensGuard(t *testing.T) {
 		t.Run(fmt.Sprintf("dynamic%v", dyn), func(t *testing.T) {
 			tc := gqaLowerCase{B: 2, S: 1, P: 3, N: 4, KV: 2, H: 4, dynamic: dyn, seqlens: []int32{3, 2}}
 			m, in := gqaLowerModel(t, tc, rand.New(rand.NewSource(7)))
-			res, err := Convert(m, Options{})
+			res, err := Convert(m, Options{Target: anySizes})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -236,7 +236,7 @@ func TestGroupQueryAttentionFloat16(t *testing.T) {
 	} {
 		t.Run(tc.String(), func(t *testing.T) {
 			m, in := gqaLowerModel(t, tc, rand.New(rand.NewSource(int64(i+11))))
-			res, err := Convert(m, Options{Precision: "float16"})
+			res, err := Convert(m, Options{Precision: "float16", Target: anySizes})
 			if err != nil {
 				t.Fatal(err)
 			}

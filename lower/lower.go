@@ -24,6 +24,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/target"
 )
 
 // Options control a conversion.
@@ -35,6 +36,10 @@ type Options struct {
 	// (inputs and outputs stay float32); "" or "float32" keeps the model's
 	// types.
 	Precision string
+	// Target is the loader the graph is for (package target): which size
+	// expressions, ops and data types it reads and which of its bugs to
+	// route around. nil is target.Default.
+	Target *target.Target
 }
 
 // Weight is one tensor for the weights file. Data returns the bytes lazily
@@ -118,6 +123,9 @@ func Convert(m *onnxpb.Model, opts Options) (*Result, error) {
 		}
 	default:
 		return nil, fmt.Errorf("lower: unknown precision %q (want float32 or float16)", opts.Precision)
+	}
+	if err := c.int64ToInt32(); err != nil {
+		return nil, fmt.Errorf("lower: %w", err)
 	}
 	if err := graph.Validate(c.g, nil); err != nil {
 		return nil, fmt.Errorf("lower: internal error, emitted graph is invalid: %w", err)
@@ -206,6 +214,7 @@ type ctx struct {
 	errs []*NodeError
 
 	precision string                       // Options.Precision
+	target    *target.Target               // Options.Target, never nil
 	keepF32   map[string]bool              // casts and consts of float32 islands the float16 pass keeps
 	cur       *srcNode                     // node being emitted (for warnings)
 	dimSubs   []map[string]shapeinfer.Expr // shapeinfer's dim equalities, each solved for one symbol
@@ -235,6 +244,10 @@ func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) 
 		inputSyms:  map[string]bool{},
 		precision:  opts.Precision,
 		keepF32:    map[string]bool{},
+		target:     opts.Target,
+	}
+	if c.target == nil {
+		c.target = target.Default
 	}
 	if c.bounds == nil {
 		c.bounds = shapeinfer.Bounds{}

@@ -6,6 +6,7 @@ package lower
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/webnn-graph/webnn-graph/graph"
 
@@ -86,6 +87,24 @@ func lowerBatchNorm(c *ctx, n *srcNode) error {
 	}
 	if r < 2 {
 		return fmt.Errorf("%w: rank-%d BatchNormalization", ErrUnsupported, r)
+	}
+	if c.target.NativeNormalization && c.dtypeOf(n, 0) != tensor.Float16 && c.precision != "float16" {
+		// The target's batchNormalization takes 1-D mean and variance.
+		stats, err := c.ins(n, 3, 4)
+		if err != nil {
+			return err
+		}
+		out := c.op(n, "batchNormalization", []string{x, stats[0], stats[1]}, map[string]any{"axis": int64(1), "epsilon": graph.Number(strconv.FormatFloat(float64(attrFloat(n, "epsilon", 1e-5)), 'g', -1, 32))})
+		scale, err := c.channelOperand(n, 1, r)
+		if err != nil {
+			return err
+		}
+		bias, err := c.channelOperand(n, 2, r)
+		if err != nil {
+			return err
+		}
+		c.bind(n, 0, c.scaleBias(n, out, scale, bias))
+		return nil
 	}
 	mean, err := c.channelOperand(n, 3, r)
 	if err != nil {
@@ -253,11 +272,18 @@ func (c *ctx) layerNorm(n *srcNode, x string, dt tensor.DType, axes []any, eps f
 			return "", err
 		}
 	}
-	red := map[string]any{"axes": axes, "keepDimensions": true}
-	mean := c.op(n, "reduceMean", []string{x}, red)
-	d := c.op(n, "sub", []string{x, mean}, nil)
-	v := c.op(n, "reduceMean", []string{c.op(n, "mul", []string{d, d}, nil)}, red)
-	out := c.op(n, "div", []string{d, c.op(n, "sqrt", []string{c.op(n, "add", []string{v, e}, nil)}, nil)}, nil)
+	var out string
+	if c.target.NativeNormalization {
+		// The target's own op (scale and bias follow as mul/add, so no
+		// operand-valued option is needed).
+		out = c.op(n, "layerNormalization", []string{x}, map[string]any{"axes": axes, "epsilon": graph.Number(strconv.FormatFloat(eps, 'g', -1, 32))})
+	} else {
+		red := map[string]any{"axes": axes, "keepDimensions": true}
+		mean := c.op(n, "reduceMean", []string{x}, red)
+		d := c.op(n, "sub", []string{x, mean}, nil)
+		v := c.op(n, "reduceMean", []string{c.op(n, "mul", []string{d, d}, nil)}, red)
+		out = c.op(n, "div", []string{d, c.op(n, "sqrt", []string{c.op(n, "add", []string{v, e}, nil)}, nil)}, nil)
+	}
 	if half {
 		out = c.op(n, "cast", []string{out}, map[string]any{"to": "float16"})
 	}

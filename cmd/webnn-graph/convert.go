@@ -17,6 +17,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/lower"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/weights"
 )
 
@@ -28,6 +29,7 @@ type convertFlags struct {
 	jsonOut   bool
 	withJSON  bool
 	precision string
+	target    string
 }
 
 func (a *app) convertCommand() *cobra.Command {
@@ -47,7 +49,15 @@ renamed at the end, so a failed conversion leaves nothing behind.
 Dynamic input dimensions (dim_param in the ONNX model, e.g. batch_size) stay dynamic with an
 upper bound: --dim name=max sets it (or name=min..max); otherwise a default per common name
 applies (see 'Dimension bounds' in README.md), and the report always prints the bounds used.
---freeze name=value makes a dimension static.`,
+--freeze name=value makes a dimension static.
+
+--target names the loader the graph is for (default rustnn-0.5):
+  rustnn-0.5  pywebnn / rustnn 0.5.12: normalisations decomposed, dynamic sizes only as
+              NAME, NAME + K or NAME - K (others are refused with the --freeze that fixes
+              them), loader bugs routed around
+  webnn       the W3C WebNN API in browsers (through emit-js): layerNormalization and
+              batchNormalization kept, int64 declared as int32, any size expression
+See docs/formats.md, "Targets".`,
 		Args: exactArgs(1, "one ONNX model path"),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.convert(args[0], f) },
 	}
@@ -58,6 +68,7 @@ applies (see 'Dimension bounds' in README.md), and the report always prints the 
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print the conversion report as JSON on stdout")
 	cmd.Flags().BoolVar(&f.withJSON, "emit-json", false, "also write DIR/model.json (the webnn-graph-json form)")
 	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: compute a float32 model in float16 (inputs and outputs stay float32)")
+	cmd.Flags().StringVar(&f.target, "target", "", "loader the graph is for: "+strings.Join(target.Names(), ", ")+" (default "+target.Default.Name+")")
 	return cmd
 }
 
@@ -103,6 +114,7 @@ func parseAssignments(flag string, flags []string) (map[string]int64, error) {
 // convertReport is what convert prints (as text, or JSON with --json).
 type convertReport struct {
 	Model       string             `json:"model"`
+	Target      string             `json:"target"`
 	OutDir      string             `json:"outDir"`
 	Files       []string           `json:"files"`
 	Inputs      []operandReport    `json:"inputs"`
@@ -164,10 +176,14 @@ func (a *app) convert(path string, f *convertFlags) error {
 	if err != nil {
 		return err
 	}
+	tg, err := target.Lookup(f.target)
+	if err != nil {
+		return usagef("--target: %v", err)
+	}
 	stages := map[string]float64{}
 	prog := newProgress(a, "convert")
 	prog.stage("loading " + filepath.Base(path))
-	m, res, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, Name: f.name, Precision: f.precision}, stages)
+	m, res, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, Name: f.name, Precision: f.precision, Target: tg}, stages)
 	if err != nil {
 		prog.done()
 		return err
@@ -243,7 +259,7 @@ func (a *app) convert(path string, f *convertFlags) error {
 	stages["write"] = time.Since(t3).Seconds()
 
 	rep := convertReport{
-		Model: path, OutDir: outDir, Files: written,
+		Model: path, Target: tg.Name, OutDir: outDir, Files: written,
 		Nodes: len(res.Graph.Nodes), Ops: opHistogram(res.Graph), Consts: len(res.Graph.Consts),
 		WeightBytes: total, Seconds: time.Since(start).Seconds(), Stages: stages,
 	}
@@ -289,7 +305,7 @@ func (a *app) printConvertReport(r convertReport) {
 		return
 	}
 	w := a.stdout
-	fmt.Fprintf(w, "converted %s → %s/ in %.2fs\n", r.Model, r.OutDir, r.Seconds)
+	fmt.Fprintf(w, "converted %s → %s/ for %s in %.2fs\n", r.Model, r.OutDir, r.Target, r.Seconds)
 	for _, f := range r.Files {
 		fmt.Fprintf(w, "  wrote %s\n", f)
 	}

@@ -13,12 +13,13 @@ import (
 	"github.com/webnn-graph/webnn-graph/emit"
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/tensor"
 	"github.com/webnn-graph/webnn-graph/weights"
 )
 
 func (a *app) validateCommand() *cobra.Command {
-	var weightsPath, manifestPath string
+	var weightsPath, manifestPath, targetName string
 	cmd := &cobra.Command{
 		Use:   "validate GRAPH.webnn|GRAPH.json",
 		Short: "Check a WebNN graph: syntax, names, op arity, const sizes against its weights",
@@ -26,7 +27,11 @@ func (a *app) validateCommand() *cobra.Command {
 names, known WebNN op names with their input counts, dynamic dimensions only on inputs, and
 every @weights constant present in the manifest with the byte size its shape and type need,
 inside the weights file. The weights are found beside the graph (model.weights and
-manifest.json, or <stem>.weights and <stem>.manifest.json) unless given.`,
+manifest.json, or <stem>.weights and <stem>.manifest.json) unless given.
+
+These are the rules of the format, the ones 'run' applies too. --target NAME also checks
+what that loader reads (` + strings.Join(target.Names(), ", ") + `): its op set, the dynamic size
+expressions it evaluates (rustnn-0.5: NAME, NAME + K, NAME - K), its data types.`,
 		Args: exactArgs(1, "one graph path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			g, err := emit.LoadGraphFile(args[0])
@@ -42,6 +47,12 @@ manifest.json, or <stem>.weights and <stem>.manifest.json) unless given.`,
 				defer store.Close()
 				sizes = store
 			}
+			var tg *target.Target
+			if targetName != "" {
+				if tg, err = target.Lookup(targetName); err != nil {
+					return usagef("--target: %v", err)
+				}
+			}
 			if err := graph.Validate(g, sizes); err != nil {
 				var ve *graph.ValidationError
 				if errors.As(err, &ve) && len(ve.Problems) > 1 {
@@ -51,10 +62,25 @@ manifest.json, or <stem>.weights and <stem>.manifest.json) unless given.`,
 				}
 				return err
 			}
+			if tg != nil {
+				if problems := tg.Check(g); len(problems) > 0 {
+					for _, p := range problems[1:] {
+						a.log.Error(p)
+					}
+					more := ""
+					if len(problems) > 1 {
+						more = fmt.Sprintf(" (and %d more problems)", len(problems)-1)
+					}
+					return fmt.Errorf("validate --target %s: %s%s", tg.Name, problems[0], more)
+				}
+			}
 			if !a.quiet {
 				w := "no weights needed"
 				if store != nil {
 					w = "weights checked"
+				}
+				if tg != nil {
+					w += "; target " + tg.Name
 				}
 				fmt.Fprintf(a.stdout, "%s: ok (%d inputs, %d consts, %d nodes, %d outputs; %s)\n",
 					args[0], len(g.Inputs), len(g.Consts), len(g.Nodes), len(g.Outputs), w)
@@ -64,6 +90,7 @@ manifest.json, or <stem>.weights and <stem>.manifest.json) unless given.`,
 	}
 	cmd.Flags().StringVar(&weightsPath, "weights", "", "weights file (default: found beside the graph)")
 	cmd.Flags().StringVar(&manifestPath, "manifest", "", "manifest file (default: found beside the graph)")
+	cmd.Flags().StringVar(&targetName, "target", "", "also check what this loader reads: "+strings.Join(target.Names(), ", "))
 	return cmd
 }
 

@@ -201,7 +201,17 @@ func matchInputs(specs []ioSpec, given map[string]*tensor.Tensor, source string)
 			missing = append(missing, s.Name)
 			continue
 		}
-		out[s.Name] = given[k]
+		t := given[k]
+		if t.DType == tensor.Int64 && s.DType == tensor.Int32 {
+			// A graph for a target that declares int64 as int32 (docs/
+			// formats.md, "Targets"): narrow, refusing values outside int32.
+			n, err := narrowInt64(t)
+			if err != nil {
+				return nil, fmt.Errorf("%s: input %q: %v (the graph takes int32)", source, s.Name, err)
+			}
+			t = n
+		}
+		out[s.Name] = t
 	}
 	if len(missing) > 0 {
 		var have []string
@@ -210,6 +220,21 @@ func matchInputs(specs []ioSpec, given map[string]*tensor.Tensor, source string)
 		}
 		sort.Strings(have)
 		return nil, fmt.Errorf("%s: missing input(s) %s (have %s)", source, strings.Join(missing, ", "), strings.Join(have, ", "))
+	}
+	return out, nil
+}
+
+// narrowInt64 converts an int64 tensor to int32, refusing values that do
+// not fit.
+func narrowInt64(t *tensor.Tensor) (*tensor.Tensor, error) {
+	src := t.Data.([]int64)
+	out := tensor.New(tensor.Int32, t.Shape)
+	dst := out.Data.([]int32)
+	for i, v := range src {
+		if v < math.MinInt32 || v > math.MaxInt32 {
+			return nil, fmt.Errorf("element %d is %d, outside int32", i, v)
+		}
+		dst[i] = int32(v)
 	}
 	return out, nil
 }

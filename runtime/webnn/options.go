@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
-	"unicode"
 
 	"github.com/webnn-graph/webnn-graph/graph"
 )
@@ -278,7 +276,7 @@ func toInts(v any) ([]int, error) {
 // over dynamic dim names, bounded by maxSize.
 type dimExpr struct {
 	static  int
-	expr    *expr
+	expr    *graph.SizeExpr
 	text    string
 	maxSize int64
 }
@@ -287,7 +285,7 @@ func (d dimExpr) eval(env map[string]int64) (int, error) {
 	if d.expr == nil {
 		return d.static, nil
 	}
-	v, err := d.expr.eval(env)
+	v, err := d.expr.Eval(env)
 	if err != nil {
 		return 0, fmt.Errorf("size %q: %w", d.text, err)
 	}
@@ -356,17 +354,17 @@ func parseDim(e any) (dimExpr, error) {
 			}
 			maxSize = v
 		}
-		ex, err := parseExpr(name)
+		ex, err := graph.ParseSizeExpr(name)
 		if err != nil {
 			return dimExpr{}, err
 		}
-		if c, ok := ex.constant(); ok {
+		if c, ok := ex.Constant(); ok {
 			return dimExpr{static: int(c)}, nil
 		}
 		return dimExpr{expr: ex, text: name, maxSize: maxSize}, nil
 	case graph.Dim:
 		if x.IsDynamic() {
-			ex, err := parseExpr(x.Name)
+			ex, err := graph.ParseSizeExpr(x.Name)
 			if err != nil {
 				return dimExpr{}, err
 			}
@@ -382,218 +380,4 @@ func parseDim(e any) (dimExpr, error) {
 		return dimExpr{}, fmt.Errorf("negative size %d", v)
 	}
 	return dimExpr{static: int(v)}, nil
-}
-
-// expr is a parsed size expression:
-//
-//	expr := term (("+"|"-") term)* ; term := factor (("*"|"/"|"%") factor)*
-//	factor := INT | IDENT | "(" expr ")" | ("max"|"min") "(" expr "," expr ")"
-//
-// "/" is floor division.
-type expr struct {
-	op   byte // 0 literal, 'v' variable, or + - * / % M(max) m(min)
-	val  int64
-	name string
-	l, r *expr
-}
-
-func (e *expr) constant() (int64, bool) {
-	switch e.op {
-	case 0:
-		return e.val, true
-	case 'v':
-		return 0, false
-	}
-	if _, ok := e.l.constant(); !ok {
-		return 0, false
-	}
-	if _, ok := e.r.constant(); !ok {
-		return 0, false
-	}
-	v, err := e.eval(nil)
-	return v, err == nil
-}
-
-func (e *expr) eval(env map[string]int64) (int64, error) {
-	switch e.op {
-	case 0:
-		return e.val, nil
-	case 'v':
-		v, ok := env[e.name]
-		if !ok {
-			return 0, fmt.Errorf("dynamic dim %q is not bound by any input", e.name)
-		}
-		return v, nil
-	}
-	a, err := e.l.eval(env)
-	if err != nil {
-		return 0, err
-	}
-	b, err := e.r.eval(env)
-	if err != nil {
-		return 0, err
-	}
-	switch e.op {
-	case '+':
-		return a + b, nil
-	case '-':
-		return a - b, nil
-	case '*':
-		return a * b, nil
-	case '/', '%':
-		if b == 0 {
-			return 0, fmt.Errorf("division by zero")
-		}
-		q := a / b
-		if (a%b != 0) && ((a < 0) != (b < 0)) {
-			q--
-		}
-		if e.op == '/' {
-			return q, nil
-		}
-		return a - q*b, nil
-	case 'M':
-		return max(a, b), nil
-	case 'm':
-		return min(a, b), nil
-	}
-	return 0, fmt.Errorf("bad expression operator %q", e.op)
-}
-
-type exprParser struct {
-	toks []string
-	pos  int
-	src  string
-}
-
-func parseExpr(s string) (*expr, error) {
-	p := &exprParser{src: s}
-	for i := 0; i < len(s); {
-		r := rune(s[i])
-		switch {
-		case r == ' ' || r == '\t':
-			i++
-		case strings.ContainsRune("+-*/%(),", r):
-			p.toks = append(p.toks, s[i:i+1])
-			i++
-		case unicode.IsDigit(r) || unicode.IsLetter(r) || r == '_':
-			j := i
-			for j < len(s) && (unicode.IsDigit(rune(s[j])) || unicode.IsLetter(rune(s[j])) || s[j] == '_' || s[j] == '.') {
-				j++
-			}
-			p.toks = append(p.toks, s[i:j])
-			i = j
-		default:
-			return nil, fmt.Errorf("size expression %q: unexpected %q", s, r)
-		}
-	}
-	e, err := p.expr()
-	if err != nil {
-		return nil, err
-	}
-	if p.pos != len(p.toks) {
-		return nil, fmt.Errorf("size expression %q: unexpected %q", s, p.toks[p.pos])
-	}
-	return e, nil
-}
-
-func (p *exprParser) peek() string {
-	if p.pos < len(p.toks) {
-		return p.toks[p.pos]
-	}
-	return ""
-}
-
-func (p *exprParser) expr() (*expr, error) {
-	l, err := p.term()
-	if err != nil {
-		return nil, err
-	}
-	for t := p.peek(); t == "+" || t == "-"; t = p.peek() {
-		p.pos++
-		r, err := p.term()
-		if err != nil {
-			return nil, err
-		}
-		l = &expr{op: t[0], l: l, r: r}
-	}
-	return l, nil
-}
-
-func (p *exprParser) term() (*expr, error) {
-	l, err := p.factor()
-	if err != nil {
-		return nil, err
-	}
-	for t := p.peek(); t == "*" || t == "/" || t == "%"; t = p.peek() {
-		p.pos++
-		r, err := p.factor()
-		if err != nil {
-			return nil, err
-		}
-		l = &expr{op: t[0], l: l, r: r}
-	}
-	return l, nil
-}
-
-func (p *exprParser) expect(t string) error {
-	if p.peek() != t {
-		return fmt.Errorf("size expression %q: expected %q", p.src, t)
-	}
-	p.pos++
-	return nil
-}
-
-func (p *exprParser) factor() (*expr, error) {
-	t := p.peek()
-	switch {
-	case t == "":
-		return nil, fmt.Errorf("size expression %q: unexpected end", p.src)
-	case t == "(":
-		p.pos++
-		e, err := p.expr()
-		if err != nil {
-			return nil, err
-		}
-		return e, p.expect(")")
-	case t == "-":
-		p.pos++
-		f, err := p.factor()
-		if err != nil {
-			return nil, err
-		}
-		return &expr{op: '-', l: &expr{}, r: f}, nil
-	case (t == "max" || t == "min") && p.pos+1 < len(p.toks) && p.toks[p.pos+1] == "(":
-		p.pos += 2
-		a, err := p.expr()
-		if err != nil {
-			return nil, err
-		}
-		if err := p.expect(","); err != nil {
-			return nil, err
-		}
-		b, err := p.expr()
-		if err != nil {
-			return nil, err
-		}
-		if err := p.expect(")"); err != nil {
-			return nil, err
-		}
-		op := byte('M')
-		if t == "min" {
-			op = 'm'
-		}
-		return &expr{op: op, l: a, r: b}, nil
-	case t[0] >= '0' && t[0] <= '9':
-		p.pos++
-		v, err := strconv.ParseInt(t, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("size expression %q: bad integer %q", p.src, t)
-		}
-		return &expr{val: v}, nil
-	case strings.ContainsAny(t[:1], "+*/%),"):
-		return nil, fmt.Errorf("size expression %q: unexpected %q", p.src, t)
-	}
-	p.pos++
-	return &expr{op: 'v', name: t}, nil
 }

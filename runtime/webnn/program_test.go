@@ -30,10 +30,10 @@ func TestExpr(t *testing.T) {
 		{"a $ 2", 0, "unexpected"},
 	}
 	for _, c := range cases {
-		e, err := parseExpr(c.src)
+		e, err := graph.ParseSizeExpr(c.src)
 		var v int64
 		if err == nil {
-			v, err = e.eval(env)
+			v, err = e.Eval(env)
 		}
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {

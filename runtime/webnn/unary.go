@@ -30,7 +30,6 @@ func init() {
 	for op, f := range math1 {
 		register(op, 1, 1, true, compileFloatUnary(op, f))
 	}
-	register("round", 1, 1, true, compileFloatUnary("round", math.RoundToEven))
 	for _, op := range []string{"abs", "neg", "sign", "relu"} {
 		register(op, 1, 1, true, compileSignedUnary(op))
 	}
