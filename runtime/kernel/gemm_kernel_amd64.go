@@ -21,6 +21,11 @@ func sgemmKernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate bool)
 //go:noescape
 func gemvNKernel4AVX2(n int, x *float32, b *float32, ldb int, c *float32)
 
+// gemvNKernel8AVX2 does c[j] += Σ_{r<8} x[r]·b[r*ldb+j] for j < n, n%32 == 0.
+//
+//go:noescape
+func gemvNKernel8AVX2(n int, x *float32, b *float32, ldb int, c *float32)
+
 // dot4AVX2 does out[r] = Σ_{p<k} x[p]·b[r*ldb+p] for r < 4, k%8 == 0.
 //
 //go:noescape

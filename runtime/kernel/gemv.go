@@ -25,49 +25,61 @@ func gemv(workers int, bT bool, n, k int, alpha float32, x []float32, incx int, 
 	gemvN(workers, n, k, x, b, ldb, beta, c)
 }
 
-// gemvN is gemv for B stored [K,N]: rows of B are streamed and accumulated
-// into c, four rows at a time.
+// gemvN is gemv for B stored [K,N] (a weight used in place, as ONNX
+// MatMul stores it). Memory-bound, so the loop is built around the stream of
+// B: the rows are claimed in contiguous chunks (each a sequential region of
+// memory, read once) by the workers, each accumulating into its own partial
+// c (in L1/L2), and the partials are added at the end, which costs a few
+// rows' worth of traffic.
 func gemvN(workers, n, k int, x, b []float32, ldb int, beta float32, c []float32) {
-	const colBlock = 2048 // 8 KiB of c stays in L1 while rows stream past
-	threads := workers
-	if n >= threads*colBlock || threads == 1 || k < 64 {
-		// Split columns: each goroutine owns its part of c.
+	if workers <= 1 || k < 16 || k*n < 1<<15 {
 		scaleC(1, n, beta, c, n)
-		grain := max(64, 65536/max(k, 1))
-		parallelFor(workers, n, grain, func(lo, hi int) {
-			for j0 := lo; j0 < hi; j0 += colBlock {
-				j1 := min(hi, j0+colBlock)
-				gemvNRange(k, x, b[j0:], ldb, c[j0:j1])
-			}
-		})
+		gemvNRows(k, x, b, ldb, c)
 		return
 	}
-	// Few columns: split rows of B so each goroutine streams a contiguous
-	// region, with private partial sums added at the end.
-	parts := threads
-	pp := getFloats(parts * n)
+	// Chunks of at least 64 KiB of B and whole groups of eight rows.
+	grain := roundUp(max(8, (16<<10)/max(n, 1)), 8)
+	pp := getFloats(workers * n)
 	defer putFloats(pp)
 	partial := *pp
-	rowsPer := (k + parts - 1) / parts
-	parallelFor(workers, parts, 1, func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			p0 := t * rowsPer
-			p1 := min(k, p0+rowsPer)
-			acc := partial[t*n : (t+1)*n]
+	var used [maxGemvWorkers]bool
+	if workers > maxGemvWorkers {
+		workers = maxGemvWorkers
+	}
+	parallelForWorkers(workers, k, grain, func(w, lo, hi int) {
+		acc := partial[w*n : (w+1)*n]
+		if !used[w] {
 			clear(acc)
-			if p0 >= p1 {
-				continue
-			}
-			for j0 := 0; j0 < n; j0 += colBlock {
-				j1 := min(n, j0+colBlock)
-				gemvNRange(p1-p0, x[p0:p1], b[p0*ldb+j0:], ldb, acc[j0:j1])
-			}
+			used[w] = true
 		}
+		gemvNRows(hi-lo, x[lo:hi], b[lo*ldb:], ldb, acc)
 	})
+	var parts [maxGemvWorkers][]float32
+	np := 0
+	for w := 0; w < workers; w++ {
+		if used[w] {
+			parts[np] = partial[w*n : (w+1)*n]
+			np++
+		}
+	}
+	sumPartials(c, parts[:np], beta)
+}
+
+// maxGemvWorkers bounds the goroutines of one GEMV (its partial sums live
+// in a fixed array).
+const maxGemvWorkers = 64
+
+// sumPartials sets c = Σ parts + beta·c.
+func sumPartials(c []float32, parts [][]float32, beta float32) {
+	if len(parts) == 0 {
+		scaleC(1, len(c), beta, c, len(c))
+		return
+	}
+	p0 := parts[0][:len(c)]
 	for j := range c {
-		s := partial[j]
-		for t := 1; t < parts; t++ {
-			s += partial[t*n+j]
+		s := p0[j]
+		for _, p := range parts[1:] {
+			s += p[j]
 		}
 		if beta == 0 {
 			c[j] = s
@@ -77,10 +89,11 @@ func gemvN(workers, n, k int, x, b []float32, ldb int, beta float32, c []float32
 	}
 }
 
-// gemvNRange does c[j] += Σ_{p<k} x[p]·b[p*ldb+j] for j < len(c).
-func gemvNRange(k int, x, b []float32, ldb int, c []float32) {
+// gemvNRows does c[j] += Σ_{p<k} x[p]·b[p*ldb+j] for j < len(c): eight rows
+// of B at a time across the whole row, so the rows stream sequentially.
+func gemvNRows(k int, x, b []float32, ldb int, c []float32) {
 	n := len(c)
-	if n == 0 {
+	if n == 0 || k == 0 {
 		return
 	}
 	_ = b[(k-1)*ldb+n-1]
@@ -90,6 +103,9 @@ func gemvNRange(k int, x, b []float32, ldb int, c []float32) {
 	}
 	p := 0
 	if vec > 0 {
+		for ; p+8 <= k; p += 8 {
+			gemvNKernel8AVX2(vec, &x[p], &b[p*ldb], ldb, &c[0])
+		}
 		for ; p+4 <= k; p += 4 {
 			gemvNKernel4AVX2(vec, &x[p], &b[p*ldb], ldb, &c[0])
 		}

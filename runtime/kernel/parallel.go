@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ParallelFor calls fn on disjoint chunks [lo,hi) covering [0,n). Chunks are
@@ -23,6 +24,18 @@ func ParallelFor(n int, grain int, fn func(lo, hi int)) {
 // parallelFor is ParallelFor over at most workers goroutines (workers <= 1
 // runs serially: callers that already split work pass 1).
 func parallelFor(workers, n, grain int, fn func(lo, hi int)) {
+	runParallel(workers, n, grain, &pfTask{fn: fn})
+}
+
+// parallelForWorkers is parallelFor whose fn also learns which of the
+// goroutines runs the chunk: w < workers, each w on one goroutine at a
+// time, so fn may keep per-worker state (partial sums) indexed by w.
+func parallelForWorkers(workers, n, grain int, fn func(w, lo, hi int)) {
+	runParallel(workers, n, grain, &pfTask{fnW: fn})
+}
+
+// runParallel runs t's chunks of [0,n) over at most workers goroutines.
+func runParallel(workers, n, grain int, t *pfTask) {
 	if n <= 0 {
 		return
 	}
@@ -33,7 +46,7 @@ func parallelFor(workers, n, grain int, fn func(lo, hi int)) {
 		workers = w
 	}
 	if workers <= 1 {
-		fn(0, n)
+		t.call(0, 0, n)
 		return
 	}
 	// About four chunks per worker balance the load without making the
@@ -41,10 +54,11 @@ func parallelFor(workers, n, grain int, fn func(lo, hi int)) {
 	// of grain, so kernels that pick grain as their vector unit keep every
 	// chunk but the last on their vector path.
 	chunk := roundUp(max(grain, (n+4*workers-1)/(4*workers)), grain)
-	t := &pfTask{fn: fn, n: n, chunk: chunk, done: make(chan struct{})}
+	t.n, t.chunk, t.done = n, chunk, make(chan struct{})
+	t.joined.Store(1) // the caller is worker 0
 	t.pending.Store(int64((n + chunk - 1) / chunk))
 	helpers.wake(t, workers-1)
-	t.work()
+	t.work(0)
 	if t.pending.Load() > 0 {
 		<-t.done
 	}
@@ -53,32 +67,60 @@ func parallelFor(workers, n, grain int, fn func(lo, hi int)) {
 // pfTask is one parallelFor call shared by the caller and the helpers.
 type pfTask struct {
 	fn       func(lo, hi int)
+	fnW      func(w, lo, hi int)
 	n, chunk int
 	next     atomic.Int64 // first index not yet claimed
 	pending  atomic.Int64 // chunks not yet finished
+	joined   atomic.Int64 // worker numbers handed out
 	done     chan struct{}
 }
 
-// work claims and runs chunks until none are left; whoever finishes the
-// last chunk closes done.
-func (t *pfTask) work() {
+func (t *pfTask) call(w, lo, hi int) {
+	if t.fnW != nil {
+		t.fnW(w, lo, hi)
+	} else {
+		t.fn(lo, hi)
+	}
+}
+
+// work claims and runs chunks as worker w until none are left; whoever
+// finishes the last chunk closes done.
+func (t *pfTask) work(w int) {
 	for {
 		lo := int(t.next.Add(int64(t.chunk))) - t.chunk
 		if lo >= t.n {
 			return
 		}
-		t.fn(lo, min(lo+t.chunk, t.n))
+		t.call(w, lo, min(lo+t.chunk, t.n))
 		if t.pending.Add(-1) == 0 {
 			close(t.done)
 		}
 	}
 }
 
-// helpers is the persistent pool: goroutines blocked on a channel of tasks.
-// A helper that arrives after every chunk was claimed finds nothing to do.
-// wake never blocks (a full queue means the helpers are busy, and the
+// join runs t as a helper under the next free worker number.
+func (t *pfTask) join() {
+	if t.next.Load() >= int64(t.n) {
+		return // every chunk is claimed already
+	}
+	t.work(int(t.joined.Add(1)) - 1)
+}
+
+// helpers is the persistent pool: goroutines that take tasks from a
+// channel. A helper that arrives after every chunk was claimed finds nothing
+// to do. wake never blocks (a full queue means the helpers are busy, and the
 // caller runs the chunks itself), so nested parallel calls cannot deadlock.
+//
+// After a task a helper polls the queue for helperSpin before blocking on
+// it, as ONNX Runtime's thread pool spins: a decode step issues a parallel
+// call every few tens of microseconds, and waking a parked goroutine (an OS
+// thread futex wake, tens of microseconds on a VM) would otherwise cost as
+// much as the call's work. The spin is bounded, so an idle program parks
+// its helpers and uses no CPU.
 var helpers helperPool
+
+// helperSpin is how long an idle helper keeps polling for the next task.
+const helperSpin = 200 * time.Microsecond
 
 type helperPool struct {
 	mu      sync.Mutex
@@ -93,11 +135,7 @@ func (h *helperPool) wake(t *pfTask, want int) {
 	}
 	for h.started < want {
 		h.started++
-		go func(tasks <-chan *pfTask) {
-			for t := range tasks {
-				t.work()
-			}
-		}(h.tasks)
+		go helperLoop(h.tasks)
 	}
 	tasks := h.tasks
 	h.mu.Unlock()
@@ -106,6 +144,43 @@ func (h *helperPool) wake(t *pfTask, want int) {
 		case tasks <- t:
 		default:
 			return
+		}
+	}
+}
+
+// helperLoop runs tasks until the process ends, spinning a while for the
+// next one before blocking.
+func helperLoop(tasks chan *pfTask) {
+	for {
+		t := <-tasks
+		t.join()
+		for {
+			t = spinForTask(tasks)
+			if t == nil {
+				break
+			}
+			t.join()
+		}
+	}
+}
+
+// spinForTask polls tasks for up to helperSpin and returns the first task
+// it receives, or nil when none came.
+func spinForTask(tasks chan *pfTask) *pfTask {
+	deadline := time.Now().Add(helperSpin)
+	for i := 0; ; i++ {
+		if len(tasks) > 0 {
+			select {
+			case t := <-tasks:
+				return t
+			default: // another helper took it
+			}
+		}
+		if i&63 == 63 {
+			if time.Now().After(deadline) {
+				return nil
+			}
+			runtime.Gosched()
 		}
 	}
 }

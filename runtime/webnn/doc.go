@@ -36,6 +36,6 @@ package webnn
 // every buffer is free again and the next run reuses them. Free buffers
 // are found by element type and size class; new ones get up to 12.5% spare
 // capacity so that tensors growing by a row per run (a KV cache) reuse
-// theirs. Constant float32 matmul/gemm weights are packed once at Compile
-// for the kernel's GEMV/GEMM micro-kernel; a weight read by nothing else is
-// packed straight from its weight bytes and never kept decoded.
+// theirs. Constants are views of the weight bytes wherever their layout
+// allows (constview.go): the weight source must stay open (mapped) while
+// the Program is used.

@@ -31,12 +31,6 @@ func f32(t *tensor.Tensor, what string) ([]float32, error) {
 }
 
 func compileMatmul(nc *nodeCompiler) (kernelFn, error) {
-	// A constant float32 [K, N] weight is packed once for the kernel's
-	// GEMV/GEMM micro-kernel; decode steps (M = 1) stream it.
-	packed, err := nc.packConstB(false)
-	if err != nil {
-		return nil, err
-	}
 	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		a, b := in[0], in[1]
 		if a.DType != b.DType {
@@ -56,14 +50,6 @@ func compileMatmul(nc *nodeCompiler) (kernelFn, error) {
 		}
 		out := x.alloc(tensor.Float32, oshape)
 		od := out.Data.([]float32)
-		r := len(a.Shape)
-		if packed != nil && len(b.Shape) == 2 && b.Shape[0] == packed.K() && b.Shape[1] == packed.N() {
-			m := tensor.NumElements(a.Shape[:r-1])
-			if m > 0 {
-				kernel.SgemmPacked(false, m, 1, ad, packed.K(), packed, 0, od, packed.N())
-			}
-			return []*tensor.Tensor{out}, nil
-		}
 		if err := kernel.MatMulBatched(ad, a.Shape, bd, b.Shape, od); err != nil {
 			return nil, err
 		}
@@ -89,11 +75,6 @@ func compileGemm(nc *nodeCompiler) (kernelFn, error) {
 		return nil, err
 	}
 	tb, err := nc.optBool(false, "bTranspose", "b_transpose", "transB")
-	if err != nil {
-		return nil, err
-	}
-	// a constant float32 B is packed once (decode-shaped gemms stream it)
-	packed, err := nc.packConstB(tb)
 	if err != nil {
 		return nil, err
 	}
@@ -137,13 +118,7 @@ func compileGemm(nc *nodeCompiler) (kernelFn, error) {
 			binaryLoop(od, od, cd, out.Shape, c.Shape, out.Shape, func(_, c float32) float32 { return bc * c })
 			cb = 1
 		}
-		if packed != nil && packed.K() == k && packed.N() == n {
-			if m > 0 {
-				kernel.SgemmPacked(ta, m, float32(alpha), ad, a.Shape[1], packed, cb, od, n)
-			}
-		} else {
-			kernel.Sgemm(ta, tb, m, n, k, float32(alpha), ad, a.Shape[1], bd, b.Shape[1], cb, od, n)
-		}
+		kernel.Sgemm(ta, tb, m, n, k, float32(alpha), ad, a.Shape[1], bd, b.Shape[1], cb, od, n)
 		return []*tensor.Tensor{out}, nil
 	}, nil
 }

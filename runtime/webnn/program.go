@@ -33,7 +33,6 @@ type step struct {
 	floatF16 bool // float16 operands are computed in float32 and rounded back per result
 
 	release []int // slots whose last reader is this step (or never read): their buffers go back to the pool after it
-	packedB bool  // the kernel packed its constant operand 1 at Compile and never reads that operand's data
 }
 
 // Program is a compiled WebNN graph. Run is serialised by a mutex: buffers
@@ -71,13 +70,8 @@ type compiler struct {
 	// rustnn's operand numbering (inputs by name, consts by name, then node
 	// outputs in order), for operand-valued options written as indices.
 	rustnnIndex []int
-	// ws is the weight source, kept for constants whose decoding is deferred.
+	// ws is the weight source.
 	ws graph.WeightSource
-	// deferred are float32 matrices read only as the packed B of
-	// matmul/gemm: they are never decoded into a Go copy (their slot holds a
-	// data-less stand-in), only packed, from a view of the weight bytes when
-	// those are aligned. Saves one decoded copy of every weight matrix.
-	deferred map[int]*graph.Const
 }
 
 func (c *compiler) newSlot(name string) (int, error) {
@@ -121,7 +115,7 @@ func Compile(g *graph.Graph, ws graph.WeightSource) (*Program, error) {
 
 // CompileWith is Compile with options.
 func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program, error) {
-	c := &compiler{g: g, slotOf: map[string]int{}, consts: map[int]*tensor.Tensor{}, opts: opts, ws: ws, deferred: map[int]*graph.Const{}}
+	c := &compiler{g: g, slotOf: map[string]int{}, consts: map[int]*tensor.Tensor{}, opts: opts, ws: ws}
 	p := &Program{g: g, observe: opts.Observe}
 	inputNames := make([]string, 0, len(g.Inputs))
 	for _, in := range g.Inputs {
@@ -136,27 +130,17 @@ func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program,
 		inputNames = append(inputNames, in.Name)
 	}
 	constNames := make([]string, 0, len(g.Consts))
-	packOnly := packOnlyConsts(g)
 	for i := range g.Consts {
 		k := &g.Consts[i]
-		var t *tensor.Tensor
-		if packOnly[k.Name] {
-			shape, _ := k.Desc.StaticShape()
-			t = &tensor.Tensor{DType: tensor.Float32, Shape: shape, Data: []float32{}}
-		} else {
-			var err error
-			if t, err = decodeConst(k, ws); err != nil {
-				return nil, fmt.Errorf("webnn: const %q: %w", k.Name, err)
-			}
+		t, err := decodeConst(k, ws)
+		if err != nil {
+			return nil, fmt.Errorf("webnn: const %q: %w", k.Name, err)
 		}
 		s, err := c.newSlot(k.Name)
 		if err != nil {
 			return nil, fmt.Errorf("webnn: const: %w", err)
 		}
 		c.consts[s] = t
-		if packOnly[k.Name] {
-			c.deferred[s] = k
-		}
 		constNames = append(constNames, k.Name)
 	}
 	sort.Strings(inputNames)
@@ -174,9 +158,6 @@ func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program,
 			return nil, fmt.Errorf("webnn: node %q (%s): %w", n.ID, n.Op, err)
 		}
 		p.steps = append(p.steps, st)
-	}
-	if err := c.settleDeferred(p.steps); err != nil {
-		return nil, err
 	}
 	for _, o := range g.Outputs {
 		s, ok := c.slotOf[o.Operand]
@@ -460,36 +441,4 @@ func (p *Program) bindInputs(inputs map[string]*tensor.Tensor) (map[string]int64
 		}
 	}
 	return env, nil
-}
-
-// decodeConst turns a graph constant into a tensor.
-func decodeConst(k *graph.Const, ws graph.WeightSource) (*tensor.Tensor, error) {
-	shape, ok := k.Desc.StaticShape()
-	if !ok {
-		return nil, fmt.Errorf("constant with dynamic shape %v", k.Desc)
-	}
-	dt := k.Desc.DType
-	if !dt.IsWebNN() {
-		return nil, fmt.Errorf("unsupported data type %v", dt)
-	}
-	switch k.Kind {
-	case graph.ConstWeights:
-		if ws == nil {
-			return nil, fmt.Errorf("@weights(%q) but no weights were given", k.Ref)
-		}
-		b, err := ws.WeightBytes(k.Ref)
-		if err != nil {
-			return nil, fmt.Errorf("@weights(%q): %w", k.Ref, err)
-		}
-		return tensor.FromBytes(dt, shape, b, false)
-	case graph.ConstBytes:
-		return tensor.FromBytes(dt, shape, k.Bytes, false)
-	case graph.ConstScalar:
-		t := tensor.New(dt, shape)
-		if err := fillNumber(t, string(k.Scalar)); err != nil {
-			return nil, fmt.Errorf("@scalar(%s): %w", k.Scalar, err)
-		}
-		return t, nil
-	}
-	return nil, fmt.Errorf("unknown const kind %d", k.Kind)
 }

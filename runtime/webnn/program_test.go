@@ -199,7 +199,7 @@ func TestOperandIndexOption(t *testing.T) {
 	}
 }
 
-// A decode-shaped matmul against a constant weight takes the packed path
+// A decode-shaped matmul against a constant weight (read in place)
 // and must agree with the plain product.
 func TestMatmulConstWeightPacked(t *testing.T) {
 	const k, n = 37, 53
@@ -313,7 +313,7 @@ func BenchmarkRunDecodeBlock(b *testing.B) {
 	}
 }
 
-// gemm with a constant B takes the packed path; both transposes, alpha,
+// gemm with a constant B (read in place); both transposes, alpha,
 // beta and c must still hold.
 func TestGemmConstPacked(t *testing.T) {
 	b := ft([]int{2, 3}, 1, 2, 3, 4, 5, 6) // bTranspose: op(B) = 3×2

@@ -34,25 +34,26 @@ func matmulWeightShapes(g *graph.Graph) [][2]int {
 	return shapes
 }
 
-// gemvFloor is one token's weight matmuls alone: kernel.SgemmPacked with
-// M = 1 over packed weights of the given shapes (each its own buffer, so
-// they stream from memory as in a decode step). It separates the kernel's
+// gemvFloor is one token's weight matmuls alone: kernel.Sgemm with M = 1
+// over [K, N] weights of the given shapes read in place, as runtime/webnn
+// reads them (each its own buffer, so they stream from memory as in a
+// decode step). It separates the kernel's
 // share of a step from the runtime's. Its repetitions run between our
 // decodes, so they see the same load.
 type gemvFloor struct {
-	shapes [][2]int
-	packed []*kernel.PackedB
-	x, c   []float32
-	best   []time.Duration // each call's fastest time so far
-	reps   int
-	bytes  int64
+	shapes  [][2]int
+	weights [][]float32
+	x, c    []float32
+	best    []time.Duration // each call's fastest time so far
+	reps    int
+	bytes   int64
 }
 
 func newGemvFloor(shapes [][2]int) (*gemvFloor, error) {
 	if len(shapes) == 0 {
 		return nil, fmt.Errorf("the graph has no matmul with a 2-D float32 weight")
 	}
-	f := &gemvFloor{shapes: shapes, packed: make([]*kernel.PackedB, len(shapes)), best: make([]time.Duration, len(shapes))}
+	f := &gemvFloor{shapes: shapes, weights: make([][]float32, len(shapes)), best: make([]time.Duration, len(shapes))}
 	maxK, maxN := 0, 0
 	for i, s := range shapes {
 		k, n := s[0], s[1]
@@ -60,11 +61,7 @@ func newGemvFloor(shapes [][2]int) (*gemvFloor, error) {
 		for j := range b {
 			b[j] = float32(j%17-8) / 64
 		}
-		pb, err := kernel.PackB(false, k, n, b, n)
-		if err != nil {
-			return nil, fmt.Errorf("pack %dx%d: %w", k, n, err)
-		}
-		f.packed[i] = pb
+		f.weights[i] = b
 		f.bytes += int64(k) * int64(n) * 4
 		maxK, maxN = max(maxK, k), max(maxN, n)
 	}
@@ -86,7 +83,7 @@ func (f *gemvFloor) measure(reps int) {
 	for r := 0; r < reps; r++ {
 		for i, s := range f.shapes {
 			t0 := time.Now()
-			kernel.SgemmPacked(false, 1, 1, f.x[:s[0]], s[0], f.packed[i], 0, f.c[:s[1]], s[1])
+			kernel.Sgemm(false, false, 1, s[1], s[0], 1, f.x[:s[0]], s[0], f.weights[i], s[1], 0, f.c[:s[1]], s[1])
 			if d := time.Since(t0); f.reps == 0 || d < f.best[i] {
 				f.best[i] = d
 			}

@@ -225,7 +225,7 @@ func run(o options) error {
 	if floorErr != nil {
 		fmt.Printf("weight matmuls alone: not measured: %v\n", floorErr)
 	} else {
-		fmt.Printf("our weight matmuls alone (kernel.SgemmPacked M=1 on the graph's %d weight shapes, %.1f MB; each call's fastest of %d, run between our decodes): %.1f ms per token = %.1f GB/s sustained\n",
+		fmt.Printf("our weight matmuls alone (kernel.Sgemm M=1, weights in place, on the graph's %d weight shapes, %.1f MB; each call's fastest of %d, run between our decodes): %.1f ms per token = %.1f GB/s sustained\n",
 			len(ld.matmulShapes), float64(floorBytes)/1e6, floorReps, floorMs, float64(floorBytes)/floorMs/1e6)
 		fmt.Println("  (the limit above is the fastest 4 MiB burst: an idle-machine ceiling; streaming the whole weight set sustains less)")
 		if outside := ours.fastestMs - floorMs; outside > 0 {
