@@ -623,7 +623,7 @@ of the lowering, of runtime/webnn or of runtime/onnx (see the report).
 Regenerate: CONFORMANCE_UPDATE=1 go test ./conformance -run TestLoweredVsONNXRuntime`
 
 func allDiffCases() []*diffCase {
-	cs := append(append(append(diffCases(), diffCases2()...), diffCases3()...), append(diffCases4(), diffCases5()...)...)
+	cs := append(append(append(diffCases(), diffCases2()...), diffCases3()...), append(append(diffCases4(), diffCases5()...), diffCases6()...)...)
 	return append(cs, float16Cases(cs)...)
 }
 

@@ -378,3 +378,36 @@ func lowerHardmax(c *ctx, n *srcNode) error {
 	c.bind(n, 0, c.op(n, "cast", []string{c.op(n, "equal", []string{idx, it}, nil)}, map[string]any{"to": dt.String()}))
 	return nil
 }
+
+// lowerSwish: x·sigmoid(αx) (ai.onnx Swish, opset 24; com.microsoft
+// QuickGelu with α = 1.702 by default).
+func lowerSwish(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	def := float32(1)
+	if n.GetOpType() == "QuickGelu" {
+		def = 1.702
+	}
+	arg := x
+	if a := float64(attrFloat(n, "alpha", def)); a != 1 {
+		s, err := c.scalar(c.dtypeOf(n, 0), a)
+		if err != nil {
+			return err
+		}
+		arg = c.op(n, "mul", []string{x, s}, nil)
+	}
+	c.bind(n, 0, c.op(n, "mul", []string{x, c.op(n, "sigmoid", []string{arg}, nil)}, nil))
+	return nil
+}
+
+// lowerMSGelu: com.microsoft.Gelu is the exact (erf) GELU.
+func lowerMSGelu(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.op(n, "gelu", []string{x}, nil))
+	return nil
+}

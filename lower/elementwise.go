@@ -278,3 +278,13 @@ func lowerConstantNode(c *ctx, n *srcNode) error {
 func lowerFromValue(c *ctx, n *srcNode) error {
 	return fmt.Errorf("%w: output value is not known from shape inference", ErrUnsupported)
 }
+
+// lowerBiasAdd (com.microsoft): X + bias + skip.
+func lowerBiasAdd(c *ctx, n *srcNode) error {
+	xs, err := c.ins(n, 0, 1, 2)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.op(n, "add", []string{c.op(n, "add", xs[:2], nil), xs[2]}, nil))
+	return nil
+}

@@ -285,3 +285,43 @@ func attrNum(n *srcNode, name string, def float32) graph.Number {
 func attrFloats(n *srcNode, name string) []float32 { return onnxpb.AttrFloats(n.NodeProto, name) }
 
 func attrStrings(n *srcNode, name string) []string { return onnxpb.AttrStrings(n.NodeProto, name) }
+
+// iota returns [0, 1, …, e−1] as int64: a constant of e's upper bound,
+// sliced to e when e is a dynamic dim.
+func (c *ctx) iota(n *srcNode, e shapeinfer.Expr) (string, error) {
+	mx := e.MaxValue(c.bounds)
+	if mx < 1 || mx > 1<<24 {
+		return "", fmt.Errorf("%w: size %q bounded by %d", ErrUnsupported, e.String(), mx)
+	}
+	idx := make([]int64, mx)
+	for i := range idx {
+		idx[i] = int64(i)
+	}
+	full, err := c.constTensor("iota", &tensor.Tensor{DType: tensor.Int64, Shape: []int{int(mx)}, Data: idx}, "")
+	if err != nil {
+		return "", err
+	}
+	if v, ok := e.Value(); ok && v == mx {
+		return full, nil
+	}
+	sz, err := c.dimOption(e)
+	if err != nil {
+		return "", err
+	}
+	return c.op(n, "slice", []string{full}, map[string]any{"starts": []any{int64(0)}, "sizes": []any{sz}}), nil
+}
+
+// alongAxis returns the shape of rank r that is 1 everywhere but d at axis
+// (and, when batch is set, b at axis 0): the broadcastable form of a
+// per-position (or per-batch-row, per-position) index.
+func alongAxis(r int, axis int, d shapeinfer.Expr, batch bool, b shapeinfer.Expr) []shapeinfer.Expr {
+	out := make([]shapeinfer.Expr, r)
+	for i := range out {
+		out[i] = shapeinfer.Const(1)
+	}
+	if batch {
+		out[0] = b
+	}
+	out[axis] = d
+	return out
+}

@@ -4,6 +4,7 @@ package lower
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 )
@@ -162,4 +163,54 @@ func (c *ctx) flattenedGemm(n *srcNode) (bool, error) {
 	}
 	c.bind(n, 0, y)
 	return true, nil
+}
+
+// lowerFusedMatMul (com.microsoft): alpha · op(A) · op(B), where op moves
+// the first dim behind the batch dims (transBatch) and then swaps the last
+// two (trans), as ORT's MatMulComputeHelper reads its operands.
+func lowerFusedMatMul(c *ctx, n *srcNode) error {
+	xs, err := c.ins(n, 0, 1)
+	if err != nil {
+		return err
+	}
+	for k, pre := range []string{"A", "B"} {
+		s, err := c.inShape(n, k)
+		if err != nil {
+			return err
+		}
+		r := len(s)
+		batch, trans := attrInt(n, "transBatch"+pre, 0) != 0, attrInt(n, "trans"+pre, 0) != 0
+		if r < 2 && (batch || trans) {
+			return fmt.Errorf("%w: trans%s on a rank-%d operand", ErrUnsupported, pre, r)
+		}
+		if r < 2 {
+			return fmt.Errorf("%w: rank-%d operand (1-D FusedMatMul)", ErrUnsupported, r)
+		}
+		perm := make([]int64, r)
+		for i := range perm {
+			perm[i] = int64(i)
+		}
+		if batch && r > 2 {
+			for i := 0; i < r-2; i++ {
+				perm[i] = int64(i + 1)
+			}
+			perm[r-2] = 0
+		}
+		if trans {
+			perm[r-2], perm[r-1] = perm[r-1], perm[r-2]
+		}
+		if !slices.IsSorted(perm) {
+			xs[k] = c.op(n, "transpose", []string{xs[k]}, map[string]any{"permutation": intsAny(perm)})
+		}
+	}
+	out := c.op(n, "matmul", xs, nil)
+	if a := float64(attrFloat(n, "alpha", 1)); a != 1 {
+		s, err := c.scalar(c.dtypeOf(n, 0), a)
+		if err != nil {
+			return err
+		}
+		out = c.op(n, "mul", []string{out, s}, nil)
+	}
+	c.bind(n, 0, out)
+	return nil
 }

@@ -111,8 +111,8 @@ func checkGlobalPool(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	if r != 4 {
-		return fmt.Errorf("%w: %d-D global pooling (WebNN pools are 2-D)", ErrUnsupported, r-2)
+	if r < 3 {
+		return fmt.Errorf("%w: global pooling of a rank-%d input (needs batch, channel and spatial dims)", ErrUnsupported, r)
 	}
 	if n.GetOpType() == "GlobalLpPool" {
 		if p := attrInt(n, "p", 2); p != 2 {
@@ -124,6 +124,9 @@ func checkGlobalPool(c *ctx, n *srcNode) error {
 
 // lowerGlobalPool: a pool whose window is the whole spatial extent (the
 // WebNN default when windowDimensions is absent; written when static).
+// Other spatial ranks than 2 pool the same elements once reshaped to 2-D:
+// [N, C, L] as [N, C, 1, L], [N, C, D, H, W] as [N, C, D·H, W] (max, mean
+// and the L2 norm depend only on the set of elements in the window).
 func lowerGlobalPool(c *ctx, n *srcNode) error {
 	if err := checkGlobalPool(c, n); err != nil {
 		return err
@@ -133,11 +136,32 @@ func lowerGlobalPool(c *ctx, n *srcNode) error {
 		return err
 	}
 	xShape, _ := c.inShape(n, 0)
+	spatial := xShape[2:]
+	if len(spatial) != 2 {
+		rows := shapeinfer.Const(1)
+		for _, d := range spatial[:len(spatial)-1] {
+			rows = rows.Mul(d)
+		}
+		spatial = []shapeinfer.Expr{rows, spatial[len(spatial)-1]}
+		if x, err = c.reshapeTo(n, x, append([]shapeinfer.Expr{xShape[0], xShape[1]}, spatial...)); err != nil {
+			return err
+		}
+	}
 	opts := map[string]any{}
-	if hw, ok := staticInts(xShape[2:]); ok {
+	if hw, ok := staticInts(spatial); ok {
 		opts["windowDimensions"] = intsAny(hw)
 	}
-	c.bind(n, 0, c.op(n, poolOps[n.GetOpType()], []string{x}, opts))
+	out := c.op(n, poolOps[n.GetOpType()], []string{x}, opts)
+	if len(xShape) != 4 {
+		os, err := c.outShape(n, 0)
+		if err != nil {
+			return err
+		}
+		if out, err = c.reshapeTo(n, out, os); err != nil {
+			return err
+		}
+	}
+	c.bind(n, 0, out)
 	return nil
 }
 

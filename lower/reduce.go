@@ -146,3 +146,71 @@ func lowerLpNormalization(c *ctx, n *srcNode) error {
 	c.bind(n, 0, c.op(n, "div", []string{x, norm}, nil))
 	return nil
 }
+
+// lowerCumProd: WebNN has no cumulative product, so the scan is the
+// log-step (Hillis–Steele) form: after step k every element holds the
+// product of the 2ᵏ elements ending at it, each step one shifted copy
+// (pad with ones, slice) and a mul; ⌈log₂ L⌉ steps for the axis bound L.
+// The products are grouped differently from a sequential loop, so float
+// results can differ from ONNX Runtime's in the last bits (integers are
+// exact). exclusive shifts once more; reverse runs on the reversed axis.
+func lowerCumProd(c *ctx, n *srcNode) error {
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	xs, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	a, ok := c.constInts(n, 1)
+	if !ok || len(a) != 1 {
+		return fmt.Errorf("%w: axis input is not constant", ErrUnsupported)
+	}
+	axis, err := normAxis(a[0], len(xs))
+	if err != nil {
+		return err
+	}
+	L := xs[axis]
+	mx := L.MaxValue(c.bounds)
+	if mx > 1<<16 {
+		return fmt.Errorf("%w: CumProd along %q, bounded by %d (the log-step scan is emitted for the bound)", ErrUnsupported, L.String(), mx)
+	}
+	reverse := attrInt(n, "reverse", 0) != 0
+	rev := func(v string) string {
+		return c.op(n, "reverse", []string{v}, map[string]any{"axes": []any{axis}})
+	}
+	if reverse {
+		x = rev(x)
+	}
+	sizes, err := c.dimsOption(xs)
+	if err != nil {
+		return err
+	}
+	starts := make([]any, len(xs))
+	for i := range starts {
+		starts[i] = int64(0)
+	}
+	// shift moves v k places along the axis, filling with ones.
+	shift := func(v string, k int64) string {
+		begin := make([]any, len(xs))
+		end := make([]any, len(xs))
+		for i := range begin {
+			begin[i], end[i] = int64(0), int64(0)
+		}
+		begin[axis] = k
+		p := c.op(n, "pad", []string{v}, map[string]any{"beginningPadding": begin, "endingPadding": end, "value": float64(1)})
+		return c.op(n, "slice", []string{p}, map[string]any{"starts": starts, "sizes": sizes})
+	}
+	for k := int64(1); k < mx; k *= 2 {
+		x = c.op(n, "mul", []string{x, shift(x, k)}, nil)
+	}
+	if attrInt(n, "exclusive", 0) != 0 {
+		x = shift(x, 1)
+	}
+	if reverse {
+		x = rev(x)
+	}
+	c.bind(n, 0, x)
+	return nil
+}

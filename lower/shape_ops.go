@@ -440,11 +440,76 @@ func lowerTile(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	reps, ok := c.constInts(n, 1)
-	if !ok {
-		return fmt.Errorf("%w: repeats input is not constant", ErrUnsupported)
+	if reps, ok := c.constInts(n, 1); ok {
+		c.bind(n, 0, c.op(n, "tile", []string{x}, map[string]any{"repetitions": intsAny(reps)}))
+		return nil
 	}
-	c.bind(n, 0, c.op(n, "tile", []string{x}, map[string]any{"repetitions": intsAny(reps)}))
+	// Repeats known symbolically (Shape-derived: Whisper decoders tile by
+	// the batch size): tile the static repeats, then repeat each axis
+	// whose count is a dim by expanding a new axis in front of it and
+	// merging the two, which keeps every size an expression of input dims.
+	in := c.info(n.Input[1])
+	if in == nil || in.Value == nil {
+		return fmt.Errorf("%w: repeats input is not known from constants or input dims", ErrUnsupported)
+	}
+	xs, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(in.Value) != len(xs) {
+		return fmt.Errorf("%d repeats for rank %d", len(in.Value), len(xs))
+	}
+	static := make([]int64, len(xs))
+	cur := append([]shapeinfer.Expr(nil), xs...)
+	var dyn []int
+	for i, r := range in.Value {
+		if v, ok := r.Value(); ok {
+			static[i] = v
+			cur[i] = cur[i].Mul(r)
+			continue
+		}
+		if r.MinValue(c.bounds) < 0 {
+			return fmt.Errorf("%w: repeat %q may be negative", ErrUnsupported, r.String())
+		}
+		static[i] = 1
+		dyn = append(dyn, i)
+	}
+	if slices.ContainsFunc(static, func(v int64) bool { return v != 1 }) {
+		x = c.op(n, "tile", []string{x}, map[string]any{"repetitions": intsAny(static)})
+	}
+	// [.., d_i, ..] → [.., 1, d_i, ..] → expand [.., r_i, d_i, ..] → [.., r_i·d_i, ..]
+	var split, wide, out []shapeinfer.Expr
+	for i, d := range cur {
+		if slices.Contains(dyn, i) {
+			r := in.Value[i]
+			if d.Equal(shapeinfer.Const(1)) {
+				split, wide = append(split, d), append(wide, r)
+				out = append(out, r)
+				continue
+			}
+			split = append(split, shapeinfer.Const(1), d)
+			wide = append(wide, r, d)
+			out = append(out, r.Mul(d))
+			continue
+		}
+		split, wide, out = append(split, d), append(wide, d), append(out, d)
+	}
+	if len(split) != len(cur) {
+		if x, err = c.reshapeTo(n, x, split); err != nil {
+			return err
+		}
+	}
+	sz, err := c.dimsOption(wide)
+	if err != nil {
+		return err
+	}
+	x = c.op(n, "expand", []string{x}, map[string]any{"newShape": sz})
+	if len(wide) != len(out) {
+		if x, err = c.reshapeTo(n, x, out); err != nil {
+			return err
+		}
+	}
+	c.bind(n, 0, x)
 	return nil
 }
 

@@ -511,6 +511,20 @@ func cast(c *nodeCtx) ([]*Info, error) {
 		}
 	case x.Const != nil:
 		out.Const = castTensor(x.Const, to)
+	case x.Value != nil && isFloat(to) && len(c.n.GetOutput()) > 0:
+		// Integers below 2²⁴ are exact in every float type Range accepts
+		// (float16 only to 2¹¹).
+		limit := int64(1) << 24
+		if to == tensor.Float16 || to == tensor.BFloat16 {
+			limit = 1 << 8
+		}
+		for _, v := range x.Value {
+			lo, hi := v.interval(c.s.bounds)
+			if lo < -limit || hi > limit {
+				return []*Info{out}, nil
+			}
+		}
+		c.s.castInts[c.n.GetOutput()[0]] = x.Value
 	}
 	return []*Info{out}, nil
 }

@@ -181,6 +181,10 @@ type state struct {
 	opsets      map[string]int64
 	nUnknown    int
 	unknownDims []string
+	// castInts holds the integer elements of float values that are exact
+	// casts of known integers (Cast(Shape(x)[1], to=float)), so that a
+	// float Range whose bounds come from dims still gets a symbolic length.
+	castInts map[string][]Expr
 }
 
 // Infer computes the Info of every value of m's main graph. It returns an
@@ -211,6 +215,7 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 		defaulted: map[string]bool{},
 		seenCons:  map[string]bool{},
 		opsets:    m.Opsets,
+		castInts:  map[string][]Expr{},
 	}
 	if s.opsets == nil {
 		s.opsets = map[string]int64{}

@@ -281,3 +281,41 @@ func groupQueryAttention(c *nodeCtx) ([]*Info, error) {
 		{DType: q.DType, Shape: append([]Expr{}, present...)},
 	}, nil
 }
+
+// fusedMatMul (com.microsoft.FusedMatMul) is MatMul of its operands read
+// through transBatch (first dim moved behind the batch dims) and trans
+// (last two swapped).
+func fusedMatMul(c *nodeCtx) ([]*Info, error) {
+	a, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.need(1)
+	if err != nil {
+		return nil, err
+	}
+	if a.Shape == nil || b.Shape == nil {
+		return []*Info{{DType: a.DType}}, nil
+	}
+	logical := func(s []Expr, batch, trans bool) []Expr {
+		r := len(s)
+		if r < 2 {
+			return s
+		}
+		out := append([]Expr{}, s...)
+		if batch && r > 2 {
+			out = append(append(append([]Expr{}, s[1:r-1]...), s[0]), s[r-1])
+		}
+		if trans {
+			out[r-2], out[r-1] = out[r-1], out[r-2]
+		}
+		return out
+	}
+	as := logical(a.Shape, c.attrInt("transBatchA", 0) != 0, c.attrInt("transA", 0) != 0)
+	bs := logical(b.Shape, c.attrInt("transBatchB", 0) != 0, c.attrInt("transB", 0) != 0)
+	shape, err := c.matmulShape(as, bs)
+	if err != nil {
+		return nil, err
+	}
+	return []*Info{{DType: a.DType, Shape: shape}}, nil
+}

@@ -88,6 +88,10 @@ var onnxRules = map[string]rule{
 	"Gemm":          gemm,
 	"Einsum":        einsum,
 
+	// opsets 23–26
+	"RMSNormalization": layerNorm,
+	"TensorScatter":    unary,
+
 	// conv.go
 	"Conv":              conv,
 	"ConvInteger":       conv,
@@ -146,7 +150,7 @@ var unaryOps = []string{
 	"HardSigmoid", "HardSwish", "Mish", "Gelu", "Shrink", "BitwiseNot",
 	"Softmax", "LogSoftmax", "Hardmax", "LpNormalization", "MeanVarianceNormalization",
 	"Trilu", "CumSum", "ScatterND", "ScatterElements", "Scatter", "ReverseSequence",
-	"LRN", "InstanceNormalization", "Binarizer",
+	"LRN", "InstanceNormalization", "Binarizer", "Swish", "CumProd",
 }
 
 func init() {
@@ -163,6 +167,7 @@ var msRules = map[string]rule{
 	"FastGelu":                         biasAdd,
 	"BiasGelu":                         biasAdd,
 	"BiasAdd":                          biasAdd,
+	"FusedMatMul":                      fusedMatMul,
 	"Gelu":                             unary,
 	"QuickGelu":                        unary,
 	"RotaryEmbedding":                  unary,

@@ -1011,6 +1011,15 @@ func rangeOp(c *nodeCtx) ([]*Info, error) {
 		dt = in.DType
 		if in.Value != nil && len(in.Value) == 1 {
 			v[i] = in.Value[0]
+		} else if iv := c.s.castInts[c.n.GetInput()[i]]; isFloat(in.DType) && len(iv) == 1 {
+			v[i] = iv[0]
+		} else if in.Const != nil && in.Const.Len() == 1 && isFloat(in.DType) {
+			f, _ := float64s(in.Const)
+			if f[0] == math.Trunc(f[0]) && math.Abs(f[0]) <= 1<<24 {
+				v[i] = Const(int64(f[0]))
+			} else {
+				allV = false
+			}
 		} else {
 			allV = false
 		}
@@ -1021,7 +1030,11 @@ func rangeOp(c *nodeCtx) ([]*Info, error) {
 			allF = false
 		}
 	}
-	if isFloat(dt) || !allV {
+	if !allF && allV && isFloat(dt) {
+		// A float Range over integer values known symbolically (bounds
+		// cast from dims): its elements are exact integers, its length
+		// the integer formula below.
+	} else if isFloat(dt) || !allV {
 		if !allF {
 			return []*Info{{DType: dt, Shape: []Expr{c.s.fresh(c, "range")}}}, nil
 		}
@@ -1052,7 +1065,7 @@ func rangeOp(c *nodeCtx) ([]*Info, error) {
 	}
 	n = n.MaxB(Const(0), c.s.bounds)
 	out := &Info{DType: dt, Shape: []Expr{n}}
-	if nv, ok := n.Value(); ok && nv <= valueLimit {
+	if nv, ok := n.Value(); ok && nv <= valueLimit && !isFloat(dt) {
 		out.Value = make([]Expr, nv)
 		for i := range out.Value {
 			out.Value[i] = v[0].Add(Const(int64(i) * delta))

@@ -22,7 +22,7 @@ func init() {
 	register("", "OneHot", 9, buildOneHot)
 	register("", "NonZero", 9, buildNonZero)
 	register("", "TopK", 1, buildTopK)
-	register("", "CumSum", 11, buildCumSum)
+	register("", "CumSum", 11, buildCumulative(false))
 	register("", "Unique", 11, buildUnique)
 }
 
@@ -416,48 +416,59 @@ func buildTopK(n *node) (kernelFn, error) {
 	}, nil
 }
 
-func buildCumSum(n *node) (kernelFn, error) {
-	exclusive := n.i("exclusive", 0) == 1
-	reverse := n.i("reverse", 0) == 1
-	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := in[0]
-		a, err := scalarInt(in[1])
-		if err != nil {
-			return nil, fmt.Errorf("axis: %w", err)
+// buildCumulative is CumSum, or CumProd when prod.
+func buildCumulative(prod bool) builder {
+	return func(n *node) (kernelFn, error) {
+		exclusive := n.i("exclusive", 0) == 1
+		reverse := n.i("reverse", 0) == 1
+		id := 0.0
+		if prod {
+			id = 1
 		}
-		ax, err := normAxis(a, len(x.Shape))
-		if err != nil {
-			return nil, err
-		}
-		v, err := floats(x)
-		if err != nil {
-			return nil, err
-		}
-		outer := tensor.NumElements(x.Shape[:ax])
-		dim := x.Shape[ax]
-		inner := tensor.NumElements(x.Shape[ax+1:])
-		out := make([]float64, len(v))
-		for o := 0; o < outer; o++ {
-			for i := 0; i < inner; i++ {
-				s := 0.0
-				for j := 0; j < dim; j++ {
-					k := j
-					if reverse {
-						k = dim - 1 - j
-					}
-					p := (o*dim+k)*inner + i
-					if exclusive {
-						out[p] = s
-						s += v[p]
-					} else {
-						s += v[p]
-						out[p] = s
+		return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+			x := in[0]
+			a, err := scalarInt(in[1])
+			if err != nil {
+				return nil, fmt.Errorf("axis: %w", err)
+			}
+			ax, err := normAxis(a, len(x.Shape))
+			if err != nil {
+				return nil, err
+			}
+			v, err := floats(x)
+			if err != nil {
+				return nil, err
+			}
+			outer := tensor.NumElements(x.Shape[:ax])
+			dim := x.Shape[ax]
+			inner := tensor.NumElements(x.Shape[ax+1:])
+			out := make([]float64, len(v))
+			for o := 0; o < outer; o++ {
+				for i := 0; i < inner; i++ {
+					s := id
+					for j := 0; j < dim; j++ {
+						k := j
+						if reverse {
+							k = dim - 1 - j
+						}
+						p := (o*dim+k)*inner + i
+						if exclusive {
+							out[p] = s
+						}
+						if prod {
+							s *= v[p]
+						} else {
+							s += v[p]
+						}
+						if !exclusive {
+							out[p] = s
+						}
 					}
 				}
 			}
-		}
-		return []*tensor.Tensor{fromFloat64(x.DType, x.Shape, out)}, nil
-	}, nil
+			return []*tensor.Tensor{fromFloat64(x.DType, x.Shape, out)}, nil
+		}, nil
+	}
 }
 
 func buildUnique(n *node) (kernelFn, error) {

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Fixtures of ops checked against ONNX Runtime.
+
+Each case is a small ONNX model (<case>.onnx) and the outputs ONNX Runtime
+(CPU EP, graph optimizations off) computes for one or more input sets
+(<case>.npz: keys "in<k>.<input>" and "out<k>.<output>" for set k).
+cases.json lists, per case, the ops it exercises and the tolerance the
+Go test (conformance/ort_fixtures_test.go) applies, relative to
+max(1, |ORT|): runtime/onnx against ORT, and the converted WebNN graph on
+runtime/webnn against both.
+
+Regenerate (deterministic; needs onnx, onnxruntime, numpy):
+    /work/venv/bin/python conformance/testdata/ort/gen.py
+Run one case only: gen.py NAME...
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto as TP
+from onnx import helper as h
+from onnx import numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MS = "com.microsoft"
+CASES = {}
+
+
+def vi(name, dtype, shape):
+    return h.make_tensor_value_info(name, dtype, shape)
+
+
+def init(name, arr):
+    return numpy_helper.from_array(np.asarray(arr), name)
+
+
+def case(name, nodes, inputs, outputs, feeds, inits=(), opset=17, ms=False, tol=1e-5, ops=None, ir=None, check=True):
+    """Register a case. feeds: list of dicts (one per input set)."""
+    imports = [h.make_opsetid("", opset)]
+    if ms:
+        imports.append(h.make_opsetid(MS, 1))
+    g = h.make_graph(nodes, name, inputs, outputs, initializer=list(inits))
+    m = h.make_model(g, opset_imports=imports, producer_name="webnn-graph ort fixtures")
+    m.ir_version = ir or (10 if opset >= 21 else 8)
+    if ops is None:
+        ops = sorted({(n.domain + "." if n.domain else "") + n.op_type for n in nodes})
+    CASES[name] = dict(model=m, feeds=feeds, tol=tol, ops=ops, check=check and not ms)
+
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+def f32(r, *shape):
+    return r.standard_normal(shape).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------
+# opsets 23–26 and small gaps
+
+def gen_small():
+    r = rng(1)
+    for alpha in (1.0, 0.5):
+        case(f"swish_a{alpha}", [h.make_node("Swish", ["x"], ["y"], alpha=alpha)],
+             [vi("x", TP.FLOAT, ["n", 5])], [vi("y", TP.FLOAT, ["n", 5])],
+             [{"x": f32(r, 3, 5)}, {"x": f32(r, 1, 5)}], opset=24)
+    for ex in (0, 1):
+        for rev in (0, 1):
+            case(f"cumprod_ex{ex}_rev{rev}", [h.make_node("CumProd", ["x", "axis"], ["y"], exclusive=ex, reverse=rev)],
+                 [vi("x", TP.FLOAT, [2, "n", 3])], [vi("y", TP.FLOAT, [2, "n", 3])],
+                 [{"x": (1 + 0.3 * f32(r, 2, 4, 3))}], inits=[init("axis", np.array(1, np.int64))], opset=26)
+    case("rmsnorm_axis_m1", [h.make_node("RMSNormalization", ["x", "s"], ["y"], epsilon=1e-5)],
+         [vi("x", TP.FLOAT, ["b", "s", 8])], [vi("y", TP.FLOAT, ["b", "s", 8])],
+         [{"x": f32(r, 2, 3, 8)}], inits=[init("s", f32(r, 8))], opset=23)
+    case("rmsnorm_axis_1", [h.make_node("RMSNormalization", ["x", "s"], ["y"], axis=1, epsilon=1e-3)],
+         [vi("x", TP.FLOAT, [2, 3, 4])], [vi("y", TP.FLOAT, [2, 3, 4])],
+         [{"x": f32(r, 2, 3, 4)}], inits=[init("s", f32(r, 3, 4))], opset=23)
+    for ba, ta in ((0, 1), (1, 0)):
+        shape = [4, 3, 2] if ba == 1 else [3, 4, 2]
+        lens = np.array([4, 1, 3], np.int64) if ba == 0 else np.array([1, 4, 3], np.int64)
+        case(f"reversesequence_b{ba}_t{ta}", [h.make_node("ReverseSequence", ["x", "lens"], ["y"], batch_axis=ba, time_axis=ta)],
+             [vi("x", TP.FLOAT, shape), vi("lens", TP.INT64, [3])], [vi("y", TP.FLOAT, shape)],
+             [{"x": f32(r, *shape), "lens": lens}], opset=10)
+    # TensorScatter: linear/circular, with and without write indices
+    for mode in ("linear", "circular"):
+        for with_idx in (False, True):
+            ins = ["past", "upd"] + (["idx"] if with_idx else [])
+            inputs = [vi("past", TP.FLOAT, ["b", 2, 6, 4]), vi("upd", TP.FLOAT, ["b", 2, "s", 4])]
+            feed = {"past": f32(r, 2, 2, 6, 4), "upd": f32(r, 2, 2, 2, 4)}
+            if with_idx:
+                inputs.append(vi("idx", TP.INT64, ["b"]))
+                feed["idx"] = np.array([1, 5 if mode == "circular" else 4], np.int64)
+            case(f"tensorscatter_{mode}_idx{int(with_idx)}", [h.make_node("TensorScatter", ins, ["y"], mode=mode)],
+                 inputs, [vi("y", TP.FLOAT, ["b", 2, 6, 4])], [feed], opset=24)
+    # Tile whose repeats come from Shape (Whisper decoders: the batch size)
+    nodes = [h.make_node("Shape", ["x"], ["sx"]),
+             h.make_node("Gather", ["sx", "zero"], ["b"], axis=0),
+             h.make_node("Concat", ["b", "one", "one"], ["reps"], axis=0),
+             h.make_node("Tile", ["t", "reps"], ["y"])]
+    case("tile_repeats_from_shape", nodes, [vi("x", TP.FLOAT, ["batch", "seq", 4]), vi("t", TP.FLOAT, [1, "seq", 4])],
+         [vi("y", TP.FLOAT, ["batch", "seq", 4])],
+         [{"x": f32(r, 3, 2, 4), "t": f32(r, 1, 2, 4)}, {"x": f32(r, 1, 5, 4), "t": f32(r, 1, 5, 4)}],
+         inits=[init("zero", np.array([0], np.int64)), init("one", np.array([1], np.int64))])
+    nodes = [h.make_node("Shape", ["x"], ["sx"]),
+             h.make_node("Gather", ["sx", "zero"], ["b"], axis=0),
+             h.make_node("Concat", ["two", "b", "one"], ["reps"], axis=0),
+             h.make_node("Tile", ["t", "reps"], ["y"])]
+    case("tile_repeats_mixed", nodes, [vi("x", TP.FLOAT, ["batch", 3]), vi("t", TP.FLOAT, [2, 3, 4])],
+         [vi("y", TP.FLOAT, [4, None, 4])],
+         [{"x": f32(r, 2, 3), "t": f32(r, 2, 3, 4)}],
+         inits=[init("zero", np.array([0], np.int64)), init("one", np.array([1], np.int64)), init("two", np.array([2], np.int64))])
+    # Range whose bounds come from shapes through Cast (float positions)
+    nodes = [h.make_node("Shape", ["x"], ["sx"]),
+             h.make_node("Gather", ["sx", "one_s"], ["len"], axis=0),
+             h.make_node("Cast", ["len"], ["lenf"], to=TP.FLOAT),
+             h.make_node("Range", ["zf", "lenf", "onef"], ["pos"]),
+             h.make_node("Unsqueeze", ["pos", "ax0"], ["pos2"]),
+             h.make_node("Add", ["x", "pos2"], ["y"])]
+    case("range_float_from_shape", nodes, [vi("x", TP.FLOAT, ["b", "l"])], [vi("y", TP.FLOAT, ["b", "l"])],
+         [{"x": f32(r, 2, 5)}, {"x": f32(r, 1, 9)}],
+         inits=[init("one_s", np.array(1, np.int64)), init("zf", np.array(0, np.float32)), init("onef", np.array(1, np.float32)),
+                init("ax0", np.array([0], np.int64))], opset=13)
+    nodes = [h.make_node("Shape", ["x"], ["sx"]),
+             h.make_node("Gather", ["sx", "one_s"], ["len"], axis=0),
+             h.make_node("Cast", ["len"], ["lenf"], to=TP.FLOAT),
+             h.make_node("Range", ["startf", "lenf", "twof"], ["pos"]),
+             h.make_node("Cast", ["pos"], ["y"], to=TP.INT64)]
+    case("range_float_step2", nodes, [vi("x", TP.FLOAT, ["b", "l"])], [vi("y", TP.INT64, [None])],
+         [{"x": f32(r, 2, 5)}, {"x": f32(r, 1, 8)}],
+         inits=[init("one_s", np.array(1, np.int64)), init("startf", np.array(1, np.float32)), init("twof", np.array(2, np.float32))], opset=13)
+    # 1-D and 3-D pooling
+    for op in ("GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool"):
+        case(f"{op.lower()}_1d", [h.make_node(op, ["x"], ["y"])], [vi("x", TP.FLOAT, ["n", 3, "l"])], [vi("y", TP.FLOAT, ["n", 3, 1])],
+             [{"x": f32(r, 2, 3, 7)}, {"x": f32(r, 1, 3, 4)}])
+        case(f"{op.lower()}_3d", [h.make_node(op, ["x"], ["y"])], [vi("x", TP.FLOAT, [2, 3, 2, 3, 4])], [vi("y", TP.FLOAT, [2, 3, 1, 1, 1])],
+             [{"x": f32(r, 2, 3, 2, 3, 4)}])
+    case("maxpool_1d_k3s2", [h.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3], strides=[2], pads=[1, 1])],
+         [vi("x", TP.FLOAT, [1, 2, 9])], [vi("y", TP.FLOAT, [1, 2, 5])], [{"x": f32(r, 1, 2, 9)}])
+    case("averagepool_1d_k2", [h.make_node("AveragePool", ["x"], ["y"], kernel_shape=[2], strides=[2])],
+         [vi("x", TP.FLOAT, [1, 2, 8])], [vi("y", TP.FLOAT, [1, 2, 4])], [{"x": f32(r, 1, 2, 8)}])
+
+
+# ---------------------------------------------------------------------------
+# com.microsoft ops of ORT's transformer optimizer
+
+def gen_contrib_small():
+    r = rng(2)
+    case("ms_gelu", [h.make_node("Gelu", ["x"], ["y"], domain=MS)], [vi("x", TP.FLOAT, ["n", 6])], [vi("y", TP.FLOAT, ["n", 6])],
+         [{"x": 2 * f32(r, 3, 6)}], ms=True)
+    for a in (1.702, 1.0):
+        case(f"ms_quickgelu_{a}", [h.make_node("QuickGelu", ["x"], ["y"], domain=MS, alpha=a)],
+             [vi("x", TP.FLOAT, ["n", 6])], [vi("y", TP.FLOAT, ["n", 6])], [{"x": 2 * f32(r, 3, 6)}], ms=True)
+    # BiasAdd has only a CUDA kernel in ORT: checked in the Go differential sweep.
+    case("simplified_layernorm", [h.make_node("SimplifiedLayerNormalization", ["x", "g"], ["y"], epsilon=1e-6, axis=-1)],
+         [vi("x", TP.FLOAT, ["b", "s", 8])], [vi("y", TP.FLOAT, ["b", "s", 8])],
+         [{"x": f32(r, 2, 3, 8)}], inits=[init("g", f32(r, 8))], check=False)
+    for ta, tb, alpha in ((0, 0, 1.0), (1, 0, 0.5), (0, 1, 0.125), (1, 1, 2.0)):
+        sa = [2, 3, 5, 4] if ta else [2, 3, 4, 5]
+        sb = [2, 3, 6, 5] if tb else [2, 3, 5, 6]
+        case(f"ms_fusedmatmul_ta{ta}_tb{tb}", [h.make_node("FusedMatMul", ["a", "b"], ["y"], domain=MS, transA=ta, transB=tb, alpha=alpha)],
+             [vi("a", TP.FLOAT, sa), vi("b", TP.FLOAT, sb)], [vi("y", TP.FLOAT, [2, 3, 4, 6])],
+             [{"a": f32(r, *sa), "b": f32(r, *sb)}], ms=True)
+    case("ms_fusedmatmul_2d_weight", [h.make_node("FusedMatMul", ["a", "w"], ["y"], domain=MS, transB=1, alpha=0.5)],
+         [vi("a", TP.FLOAT, ["b", "s", 5])], [vi("y", TP.FLOAT, ["b", "s", 6])],
+         [{"a": f32(r, 2, 3, 5)}], inits=[init("w", f32(r, 6, 5))], ms=True)
+    case("ms_fusedmatmul_transbatch", [h.make_node("FusedMatMul", ["a", "b"], ["y"], domain=MS, transBatchA=1, transBatchB=1, transB=1)],
+         [vi("a", TP.FLOAT, [4, 3, 2, 5]), vi("b", TP.FLOAT, [6, 3, 2, 5])], [vi("y", TP.FLOAT, None)],
+         [{"a": f32(r, 4, 3, 2, 5), "b": f32(r, 6, 3, 2, 5)}], ms=True)
+
+
+GENERATORS = [gen_small, gen_contrib_small]
+
+
+def main(only):
+    for g in GENERATORS:
+        g()
+    manifest_path = os.path.join(HERE, "cases.json")
+    cases = {}
+    if only and os.path.exists(manifest_path):
+        cases = json.load(open(manifest_path))["cases"]
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.log_severity_level = 3
+    for name, c in sorted(CASES.items()):
+        if only and name not in only:
+            continue
+        m = c["model"]
+        if c["check"]:
+            onnx.checker.check_model(m)
+        data = m.SerializeToString()
+        sess = ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
+        arrays = {}
+        for k, feed in enumerate(c["feeds"]):
+            outs = sess.run(None, feed)
+            for n, v in feed.items():
+                arrays[f"in{k}.{n}"] = v
+            for o, v in zip(sess.get_outputs(), outs):
+                arrays[f"out{k}.{o.name}"] = v
+        with open(os.path.join(HERE, name + ".onnx"), "wb") as f:
+            f.write(data)
+        np.savez(os.path.join(HERE, name + ".npz"), **arrays)
+        cases[name] = {"ops": c["ops"], "tol": c["tol"], "sets": len(c["feeds"])}
+    with open(manifest_path, "w") as f:
+        json.dump({"onnxruntime": ort.__version__, "onnx": onnx.__version__, "cases": cases}, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(f"{len(cases)} cases (onnxruntime {ort.__version__})")
+
+
+if __name__ == "__main__":
+    main(set(sys.argv[1:]))
