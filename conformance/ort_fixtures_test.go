@@ -16,6 +16,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	onnxrt "github.com/webnn-graph/webnn-graph/runtime/onnx"
 	"github.com/webnn-graph/webnn-graph/runtime/webnn"
+	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -24,8 +25,9 @@ const (
 	ortExpectedFile    = "testdata/ort-fixtures-expected.txt"
 	ortExpectedHeading = `Fixtures of testdata/ort (outputs computed by ONNX Runtime, see gen.py)
 that do not pass: "<case>/onnxrt" when runtime/onnx disagrees with ONNX
-Runtime, "<case>/lowered" when the conversion is refused or the WebNN graph
-disagrees. A refusal must say why; a disagreement is a bug.
+Runtime, "<case>/lowered" (target rustnn-0.5) or "<case>/lowered-webnn"
+(target webnn) when the conversion is refused or the WebNN graph disagrees.
+A refusal must say why; a disagreement is a bug.
 Regenerate: CONFORMANCE_UPDATE=1 go test ./conformance -run TestORTFixtures`
 )
 
@@ -103,30 +105,21 @@ func maxAbsDiff(got, want *tensor.Tensor) float64 {
 
 // ortFixtureResult is what one fixture gave.
 type ortFixtureResult struct {
-	refDiff, lowDiff float64 // max abs: runtime/onnx vs ORT, webnn vs ORT
-	refErr           string  // runtime/onnx failed or disagreed with ORT
-	low              outcome
-	lowWhy           string
+	refDiff float64 // max abs: runtime/onnx vs ORT
+	refErr  string  // runtime/onnx failed or disagreed with ORT
 }
 
-func runORTFixture(name string, tol float64) (r ortFixtureResult) {
-	defer func() {
-		if p := recover(); p != nil {
-			r.low, r.lowWhy = failed, fmt.Sprintf("panic: %v", p)
-		}
-	}()
-	data, err := os.ReadFile(filepath.Join(ortFixtureDir, name+".onnx"))
-	if err != nil {
-		return ortFixtureResult{refErr: err.Error(), low: skipped, lowWhy: err.Error()}
-	}
-	sets, err := loadORTSets(filepath.Join(ortFixtureDir, name+".npz"))
-	if err != nil {
-		return ortFixtureResult{refErr: err.Error(), low: skipped, lowWhy: err.Error()}
-	}
-	tl := tolerance{rtol: tol, atol: tol}
+// ortLowered is one target's conversion of a fixture.
+type ortLowered struct {
+	diff float64 // max abs: runtime/webnn vs ORT
+	out  outcome
+	why  string
+}
+
+func runORTReference(data []byte, sets []ortSet, tl tolerance) (r ortFixtureResult) {
 	m, err := onnxpb.Parse(data, "")
 	if err != nil {
-		return ortFixtureResult{refErr: err.Error(), low: skipped, lowWhy: err.Error()}
+		return ortFixtureResult{refErr: err.Error()}
 	}
 	ref, err := onnxrt.Compile(m)
 	if err != nil {
@@ -153,60 +146,95 @@ func runORTFixture(name string, tol float64) (r ortFixtureResult) {
 			}
 		}
 	}
-	m2, _ := onnxpb.Parse(data, "")
-	lr, err, panicked := convert(m2, lower.Options{})
+	return r
+}
+
+func runORTLowered(data []byte, sets []ortSet, tl tolerance, tgt *target.Target) (r ortLowered) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.out, r.why = failed, fmt.Sprintf("panic: %v", p)
+		}
+	}()
+	m, err := onnxpb.Parse(data, "")
+	if err != nil {
+		return ortLowered{out: skipped, why: err.Error()}
+	}
+	lr, err, panicked := convert(m, lower.Options{Target: tgt})
 	if err != nil {
 		if panicked || !isRefusal(err) {
-			return ortFixtureResult{refDiff: r.refDiff, refErr: r.refErr, low: failed, lowWhy: "convert: " + firstLine(err.Error(), 300)}
+			return ortLowered{out: failed, why: "convert: " + firstLine(err.Error(), 300)}
 		}
-		r.low, r.lowWhy = refused, firstLine(err.Error(), 300)
-		return r
+		return ortLowered{out: refused, why: firstLine(err.Error(), 300)}
 	}
 	text, err := emit.PrintText(lr.Graph)
 	if err != nil {
-		r.low, r.lowWhy = failed, "print: "+err.Error()
-		return r
+		return ortLowered{out: failed, why: "print: " + err.Error()}
 	}
 	parsed, err := emit.ParseText(text)
 	if err != nil {
-		r.low, r.lowWhy = failed, "parse: "+firstLine(err.Error(), 300)
-		return r
+		return ortLowered{out: failed, why: "parse: " + firstLine(err.Error(), 300)}
 	}
 	prog, err := webnn.Compile(parsed, newResultWeights(lr.Weights))
 	if err != nil {
-		r.low, r.lowWhy = failed, "compile: "+firstLine(err.Error(), 300)
-		return r
+		return ortLowered{out: failed, why: "compile: " + firstLine(err.Error(), 300)}
 	}
 	byONNX := map[string]string{}
 	for id, n := range lr.Names {
 		byONNX[n] = id
 	}
-	r.low = passed
+	declared := map[string]tensor.DType{}
+	for _, in := range lr.Graph.Inputs {
+		declared[in.Name] = in.Desc.DType
+	}
+	r.out = passed
 	for k, s := range sets {
 		feeds := map[string]*tensor.Tensor{}
 		for n, t := range s.in {
 			if id, ok := byONNX[n]; ok {
-				feeds[id] = boolToUint8(t)
+				t = boolToUint8(t)
+				if declared[id] == tensor.Int32 && t.DType == tensor.Int64 {
+					t = int64ToInt32(t)
+				}
+				feeds[id] = t
 			}
 		}
 		got, err := prog.Run(feeds)
 		if err != nil {
-			r.low, r.lowWhy = failed, fmt.Sprintf("set %d: run: %s", k, firstLine(err.Error(), 300))
-			return r
+			return ortLowered{out: failed, why: fmt.Sprintf("set %d: run: %s", k, firstLine(err.Error(), 300))}
 		}
 		for o, want := range s.out {
 			g := got[byONNX[o]]
 			if g == nil {
-				r.low, r.lowWhy = failed, fmt.Sprintf("set %d: no output %s", k, o)
-				return r
+				return ortLowered{out: failed, why: fmt.Sprintf("set %d: no output %s", k, o)}
 			}
-			r.lowDiff = math.Max(r.lowDiff, maxAbsDiff(g, want))
-			if d := compareTensors(g, want, tl); d != "" && r.low == passed {
-				r.low, r.lowWhy = failed, fmt.Sprintf("set %d output %s: %s (webnn vs ONNX Runtime)", k, o, d)
+			if tgt.Int64 == target.Int64ToInt32 && want.DType == tensor.Int64 && g.DType == tensor.Int32 {
+				g = int32ToInt64(g) // the target's documented int64 rule
+			}
+			r.diff = math.Max(r.diff, maxAbsDiff(g, want))
+			if d := compareTensors(g, want, tl); d != "" && r.out == passed {
+				r.out, r.why = failed, fmt.Sprintf("set %d output %s: %s (webnn vs ONNX Runtime)", k, o, d)
 			}
 		}
 	}
 	return r
+}
+
+func int32ToInt64(t *tensor.Tensor) *tensor.Tensor {
+	src := t.Data.([]int32)
+	dst := make([]int64, len(src))
+	for i, v := range src {
+		dst[i] = int64(v)
+	}
+	return &tensor.Tensor{DType: tensor.Int64, Shape: t.Shape, Data: dst}
+}
+
+func int64ToInt32(t *tensor.Tensor) *tensor.Tensor {
+	src := t.Data.([]int64)
+	dst := make([]int32, len(src))
+	for i, v := range src {
+		dst[i] = int32(v)
+	}
+	return &tensor.Tensor{DType: tensor.Int32, Shape: t.Shape, Data: dst}
 }
 
 // TestORTFixtures runs every fixture of testdata/ort twice: runtime/onnx
@@ -233,42 +261,61 @@ func TestORTFixtures(t *testing.T) {
 	}
 	sort.Strings(names)
 	var refOK, refBad int
-	var counts [4]int
+	var counts [2][4]int
 	for _, name := range names {
 		c := man.Cases[name]
 		tol := c.Tol
 		if tol == 0 {
 			tol = 1e-5
 		}
-		r := runORTFixture(name, tol)
+		data, err := os.ReadFile(filepath.Join(ortFixtureDir, name+".onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets, err := loadORTSets(filepath.Join(ortFixtureDir, name+".npz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tl := tolerance{rtol: tol, atol: tol}
 		check := func(key, why string) {
 			current[key] = why
 			if _, ok := expected[key]; !ok {
 				t.Errorf("%s: %s", key, why)
 			}
 		}
+		passes := func(key string) {
+			if _, ok := expected[key]; ok {
+				t.Logf("%s passes now; remove it from %s", key, ortExpectedFile)
+			}
+		}
+		r := runORTReference(data, sets, tl)
 		if r.refErr != "" {
 			refBad++
 			check(name+"/onnxrt", r.refErr)
 		} else {
 			refOK++
-			if _, ok := expected[name+"/onnxrt"]; ok {
-				t.Logf("%s/onnxrt passes now; remove it from %s", name, ortExpectedFile)
-			}
+			passes(name + "/onnxrt")
 		}
-		counts[r.low]++
-		switch r.low {
-		case refused, failed:
-			check(name+"/lowered", r.low.String()+": "+strings.ReplaceAll(r.lowWhy, "\n", " "))
-		case passed:
-			if _, ok := expected[name+"/lowered"]; ok {
-				t.Logf("%s/lowered passes now; remove it from %s", name, ortExpectedFile)
+		line := fmt.Sprintf("%-36s %-30s onnxrt-vs-ORT %-9.3g", name, strings.Join(c.Ops, ","), r.refDiff)
+		for i, tgt := range []*target.Target{target.RustnnV05, target.WebNN} {
+			key := name + "/lowered"
+			if tgt != target.RustnnV05 {
+				key += "-" + tgt.Name
 			}
+			l := runORTLowered(data, sets, tl, tgt)
+			counts[i][l.out]++
+			switch l.out {
+			case refused, failed:
+				check(key, l.out.String()+": "+strings.ReplaceAll(l.why, "\n", " "))
+			case passed:
+				passes(key)
+			}
+			line += fmt.Sprintf(" | %s: webnn-vs-ORT %-9.3g %s", tgt.Name, l.diff, l.out)
 		}
-		t.Logf("%-40s %-34s onnxrt-vs-ORT %-9.3g webnn-vs-ORT %-9.3g %s", name, strings.Join(c.Ops, ","), r.refDiff, r.lowDiff, r.low)
+		t.Log(line)
 	}
-	testenv.Report("ort-fixtures (onnxruntime %s): %d cases; runtime/onnx vs ORT %d matched, %d differ; lowered %d passed, %d failed, %d refused",
-		man.ORT, len(names), refOK, refBad, counts[passed], counts[failed], counts[refused])
+	testenv.Report("ort-fixtures (onnxruntime %s): %d cases; runtime/onnx vs ORT %d matched, %d differ; lowered rustnn-0.5 %d passed, %d failed, %d refused; webnn %d passed, %d failed, %d refused",
+		man.ORT, len(names), refOK, refBad, counts[0][passed], counts[0][failed], counts[0][refused], counts[1][passed], counts[1][failed], counts[1][refused])
 	if updating() {
 		if err := writeExpectations(ortExpectedFile, ortExpectedHeading, current); err != nil {
 			t.Fatal(err)
