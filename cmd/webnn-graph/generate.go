@@ -157,6 +157,63 @@ func findDecoderIO(r runner) (*decoderIO, error) {
 	return d, nil
 }
 
+// emptyPast is the past key/values of the first step: past length 0,
+// batch 1.
+func (io *decoderIO) emptyPast() map[string]*tensor.Tensor {
+	past := map[string]*tensor.Tensor{}
+	for _, p := range io.past {
+		for _, name := range []string{p.key, p.value} {
+			s := io.kv[name]
+			shape := make([]int, len(s.Dims))
+			for i, dm := range s.Dims {
+				switch {
+				case dm.Name != "" && strings.Contains(strings.ToLower(dm.Name), "past"):
+					shape[i] = 0
+				case dm.Name != "":
+					shape[i] = 1 // batch
+				default:
+					shape[i] = int(dm.Size)
+				}
+			}
+			past[name] = tensor.New(s.DType, shape)
+		}
+	}
+	return past
+}
+
+// stepInputs feeds tokens after pastLen earlier ones: the past, the ids,
+// a mask of ones over past and new tokens, positions counting on.
+func (io *decoderIO) stepInputs(past map[string]*tensor.Tensor, feed []int64, pastLen int) map[string]*tensor.Tensor {
+	in := map[string]*tensor.Tensor{}
+	for k, v := range past {
+		in[k] = v
+	}
+	in[io.inputIDs] = int64Tensor([]int{1, len(feed)}, feed)
+	if io.mask != "" {
+		ones := make([]int64, pastLen+len(feed))
+		for i := range ones {
+			ones[i] = 1
+		}
+		in[io.mask] = int64Tensor([]int{1, len(ones)}, ones)
+	}
+	if io.positions != "" {
+		pos := make([]int64, len(feed))
+		for i := range pos {
+			pos[i] = int64(pastLen + i)
+		}
+		in[io.positions] = int64Tensor([]int{1, len(pos)}, pos)
+	}
+	return in
+}
+
+// advance makes a step's presents the next step's past.
+func (io *decoderIO) advance(past, out map[string]*tensor.Tensor) {
+	for _, p := range io.past {
+		past[p.key] = out[io.present[fmt.Sprintf("%d_key", p.layer)]]
+		past[p.value] = out[io.present[fmt.Sprintf("%d_value", p.layer)]]
+	}
+}
+
 type generateReport struct {
 	Prompt          []int64   `json:"prompt"`
 	Tokens          []int64   `json:"tokens"`
@@ -210,46 +267,11 @@ func (a *app) generate(path string, f *generateFlags) error {
 	}
 	rep := generateReport{Prompt: prompt}
 	// State: the past key/values (empty at first) and every token so far.
-	past := map[string]*tensor.Tensor{}
-	for _, p := range io.past {
-		for _, name := range []string{p.key, p.value} {
-			s := io.kv[name]
-			shape := make([]int, len(s.Dims))
-			for i, dm := range s.Dims {
-				switch {
-				case dm.Name != "" && strings.Contains(strings.ToLower(dm.Name), "past"):
-					shape[i] = 0
-				case dm.Name != "":
-					shape[i] = 1 // batch
-				default:
-					shape[i] = int(dm.Size)
-				}
-			}
-			past[name] = tensor.New(s.DType, shape)
-		}
-	}
+	past := io.emptyPast()
 	feed := prompt
 	pastLen := 0
 	for step := 0; step < f.steps; step++ {
-		in := map[string]*tensor.Tensor{}
-		for k, v := range past {
-			in[k] = v
-		}
-		in[io.inputIDs] = int64Tensor([]int{1, len(feed)}, feed)
-		if io.mask != "" {
-			ones := make([]int64, pastLen+len(feed))
-			for i := range ones {
-				ones[i] = 1
-			}
-			in[io.mask] = int64Tensor([]int{1, len(ones)}, ones)
-		}
-		if io.positions != "" {
-			pos := make([]int64, len(feed))
-			for i := range pos {
-				pos[i] = int64(pastLen + i)
-			}
-			in[io.positions] = int64Tensor([]int{1, len(pos)}, pos)
-		}
+		in := io.stepInputs(past, feed, pastLen)
 		t0 := time.Now()
 		out, err := r.Run(in)
 		if err != nil {
@@ -272,10 +294,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 			return fmt.Errorf("generate: step %d diverges from the reference: expected token %d (logit %.6g), produced %d (logit %.6g)",
 				step, ref[step], last[ref[step]], tok, last[tok])
 		}
-		for _, p := range io.past {
-			past[p.key] = out[io.present[fmt.Sprintf("%d_key", p.layer)]]
-			past[p.value] = out[io.present[fmt.Sprintf("%d_value", p.layer)]]
-		}
+		io.advance(past, out)
 		pastLen += len(feed)
 		feed = []int64{tok}
 	}

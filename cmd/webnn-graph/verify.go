@@ -41,6 +41,9 @@ type verifyFlags struct {
 	precision string
 	jsonOut   bool
 	localize  bool
+	reportDir string
+	junit     string
+	steps     int
 }
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -80,6 +83,9 @@ Exit status 0 when every comparison passes, 1 otherwise (the worst output is nam
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed for generated inputs")
 	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: convert to a float16 graph (tolerances default to 1e-2)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print JSON")
+	cmd.Flags().StringVar(&f.reportDir, "report", "", "write DIR/report.md (for a pull-request comment) and DIR/report.html (charts, self-contained)")
+	cmd.Flags().StringVar(&f.junit, "junit", "", "write JUnit XML to FILE (one test case per output and per decode step)")
+	cmd.Flags().IntVar(&f.steps, "steps", -1, "greedy decode steps compared on both runtimes for decoder models (default 8 with --report or --junit, else 0)")
 	cmd.Flags().BoolVar(&f.localize, "localize", false, "when the runtimes disagree, name the first ONNX node whose value differs (runs both again, comparing every intermediate)")
 	return cmd
 }
@@ -111,9 +117,13 @@ type verifyReport struct {
 
 	// Localization names the first diverging node (--localize).
 	Localization *parity.Localization `json:"localization,omitempty"`
+	// Decode compares a greedy decode step by step (decoders, --steps).
+	Decode *report.Decode `json:"decode,omitempty"`
 }
 
-func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) error {
+func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (err error) {
+	sink := newReportSink(a, f, modelPath)
+	defer func() { err = sink.finish(err) }()
 	dimValues, err := parseAssignments("--dim", f.dims)
 	if err != nil {
 		return err
@@ -160,12 +170,16 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) er
 			return err
 		}
 		graphDesc = gp
+		if w, ok := wr.(*webnnRunner); ok {
+			sink.v.Conversion = graphSummary(w.g)
+		}
 	} else {
 		res, err := lowerModel(m, bounds, modelPath, f.precision)
 		if err != nil {
 			return err
 		}
 		lowered = res
+		sink.setConversion(res, bounds)
 		if wr, err = loweredRunner(res); err != nil {
 			return err
 		}
@@ -252,6 +266,27 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) er
 	if worst != nil {
 		rep.Worst = describeFailure(worst)
 	}
+	steps := f.steps
+	if steps < 0 && sink.enabled() {
+		steps = 8
+	}
+	if prompt := promptOf(in); steps > 0 && prompt != nil {
+		if _, err := findDecoderIO(wr); err == nil {
+			t5 := time.Now()
+			d, err := decodeCompare(onnxR, wr, prompt, steps, parity.Tolerance{Atol: f.atol, Rtol: f.rtol})
+			if err != nil {
+				return fmt.Errorf("verify: %w", err)
+			}
+			rep.Decode = d
+			if !d.Pass() {
+				rep.Pass = false
+				if rep.Worst == "" {
+					rep.Worst = describeDecode(d)
+				}
+			}
+			secs["decode"] = time.Since(t5).Seconds()
+		}
+	}
 	if f.localize && runtimesDisagree(rep.Comparisons) {
 		t4 := time.Now()
 		loc, err := localize(m, modelPath, ort, wr, lowered, f, in, win)
@@ -261,6 +296,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) er
 		rep.Localization = loc
 		secs["localize"] = time.Since(t4).Seconds()
 	}
+	sink.setResult(&rep, in, kind, parity.Tolerance{Atol: f.atol, Rtol: f.rtol})
 	if f.jsonOut {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
@@ -277,13 +313,31 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) er
 				failed++
 			}
 		}
-		msg := fmt.Sprintf("verify failed: %d of %d comparisons out of tolerance; worst: %s", failed, len(rep.Comparisons), rep.Worst)
+		total := len(rep.Comparisons)
+		if rep.Decode != nil {
+			total += len(rep.Decode.Steps)
+			for _, st := range rep.Decode.Steps {
+				if !st.Pass || !st.ArgmaxAgrees {
+					failed++
+				}
+			}
+		}
+		msg := fmt.Sprintf("verify failed: %d of %d comparisons out of tolerance; worst: %s", failed, total, rep.Worst)
 		if l := rep.Localization; l != nil && l.Found {
 			msg += fmt.Sprintf("; first diverging node: %q (%s)", l.Node.Name, l.Node.OpType)
 		}
 		return verifyFailed{msg}
 	}
 	return nil
+}
+
+func describeDecode(d *report.Decode) string {
+	for _, st := range d.Steps {
+		if !st.Pass || !st.ArgmaxAgrees {
+			return fmt.Sprintf("greedy decode step %d: logits max abs %.3g, onnx token %d, webnn token %d", st.Step, st.MaxAbs, st.ONNXToken, st.WebNNToken)
+		}
+	}
+	return ""
 }
 
 func describeFailure(c *comparison) string {
@@ -323,15 +377,31 @@ func (a *app) printVerify(r verifyReport) {
 		fmt.Fprintf(w, "%s\t%s\t%v\t%.3g\t%.3g\t%v\t%.0f\t%s\t%s\n", c.Output, c.Pair, c.Shape, c.MaxAbs, c.MaxRel, c.WorstIndex, c.ULPp99, am, status)
 	}
 	w.Flush()
+	if d := r.Decode; d != nil {
+		agree := 0
+		for _, st := range d.Steps {
+			if st.ArgmaxAgrees && st.Pass {
+				agree++
+			}
+		}
+		fmt.Fprintf(a.stdout, "greedy decode: %d steps from a %d-token prompt, logits within tolerance with the same argmax at %d\n", len(d.Steps), len(d.Prompt), agree)
+	}
 	report.LocalizationText(a.stdout, r.Localization)
 	s := r.Seconds
 	fmt.Fprintf(a.stdout, "time: load %.2fs, convert %.2fs, onnx run %.2fs, webnn run %.2fs", s["load"], s["convert"], s["onnx"], s["webnn"])
+	if t, ok := s["decode"]; ok {
+		fmt.Fprintf(a.stdout, ", decode %.2fs", t)
+	}
 	if t, ok := s["localize"]; ok {
 		fmt.Fprintf(a.stdout, ", localize %.2fs", t)
 	}
 	fmt.Fprintln(a.stdout)
 	if r.Pass {
-		fmt.Fprintf(a.stdout, "PASS: %d comparisons within tolerance\n", len(r.Comparisons))
+		fmt.Fprintf(a.stdout, "PASS: %d comparisons within tolerance", len(r.Comparisons))
+		if r.Decode != nil {
+			fmt.Fprintf(a.stdout, ", %d greedy decode steps agree", len(r.Decode.Steps))
+		}
+		fmt.Fprintln(a.stdout)
 	}
 }
 

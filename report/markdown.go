@@ -1,0 +1,217 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/webnn-graph/webnn-graph/parity"
+)
+
+// Markdown writes report.md: the verdict, a table per case, the
+// localisation if any, and the conversion summary folded in <details>, so
+// it fits a pull-request comment.
+func Markdown(w io.Writer, v *Verify) {
+	icon := map[string]string{VerdictPass: "✅", VerdictFail: "❌", VerdictRefused: "⛔", VerdictError: "⚠️"}[v.Verdict]
+	fmt.Fprintf(w, "## %s webnn-graph verify: **%s** — %s\n\n", icon, v.Verdict, mdCode(displayName(v.Model)))
+	failed, total := v.Failed()
+	switch v.Verdict {
+	case VerdictPass:
+		fmt.Fprintf(w, "%d comparisons within tolerance", total)
+	case VerdictFail:
+		fmt.Fprintf(w, "%d of %d comparisons out of tolerance", failed, total)
+	case VerdictRefused:
+		fmt.Fprintf(w, "the conversion refused %d node(s); nothing was run", len(v.Refusals))
+	case VerdictError:
+		fmt.Fprintf(w, "error: %s", mdEscape(v.Error))
+	}
+	fmt.Fprintf(w, " · model %s · graph %s · %s, atol %g, rtol %g\n\n", mdCode(v.Model), mdCode(v.Graph), v.Precision, v.Tolerance.Atol, v.Tolerance.Rtol)
+
+	if len(v.Refusals) > 0 {
+		fmt.Fprintf(w, "### Refused nodes\n\n")
+		for _, r := range v.Refusals {
+			fmt.Fprintf(w, "- %s\n", mdCode(r))
+		}
+		fmt.Fprintln(w)
+	}
+	for i := range v.Cases {
+		c := &v.Cases[i]
+		if len(v.Cases) > 1 || c.Name != "" {
+			fmt.Fprintf(w, "### Case %s\n\n", mdCode(c.Name))
+		}
+		if len(c.Inputs) > 0 {
+			parts := make([]string, len(c.Inputs))
+			for j, in := range c.Inputs {
+				parts[j] = fmt.Sprintf("%s %s%v", mdCode(in.Name), in.DType, in.Shape)
+			}
+			fmt.Fprintf(w, "Inputs: %s\n\n", strings.Join(parts, ", "))
+		}
+		if len(c.Comparisons) > 0 {
+			fmt.Fprintf(w, "| output | compared | shape | max abs | max rel | worst at (got / want) | ULP p99 | argmax | result |\n")
+			fmt.Fprintf(w, "|---|---|---|---:|---:|---|---:|---:|---|\n")
+			for j := range c.Comparisons {
+				x := &c.Comparisons[j]
+				res := "ok"
+				if !x.Pass {
+					res = "**" + mdEscape(status(x)) + "**"
+				}
+				worst := "–"
+				if x.WorstIndex != nil {
+					worst = fmt.Sprintf("%v (%.7g / %.7g)", x.WorstIndex, x.Got, x.Want)
+				}
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %.0f | %s | %s |\n",
+					mdCode(x.Output), x.Pair, fmtShape(x.Shape), fmtErr(x.MaxAbs), fmtErr(x.MaxRel), worst, x.ULPp99, argmaxText(x), res)
+			}
+			fmt.Fprintln(w)
+		}
+		if c.Worst != "" {
+			fmt.Fprintf(w, "Worst: %s\n\n", mdEscape(c.Worst))
+		}
+		if c.Localization != nil {
+			markdownLocalization(w, c.Localization)
+		}
+		if d := c.Decode; d != nil && len(d.Steps) > 0 {
+			agree, pass := 0, 0
+			worst := 0.0
+			for _, s := range d.Steps {
+				if s.ArgmaxAgrees {
+					agree++
+				}
+				if s.Pass {
+					pass++
+				}
+				worst = max(worst, s.MaxAbs)
+			}
+			fmt.Fprintf(w, "Greedy decode, %d steps from a %d-token prompt: argmax agrees at %d, logits within tolerance at %d, worst logits max abs %s.\n\n",
+				len(d.Steps), len(d.Prompt), agree, pass, fmtErr(worst))
+			fmt.Fprintf(w, "<details><summary>Per step</summary>\n\n| step | tokens fed | onnx token | webnn token | logits max abs | result |\n|---:|---:|---:|---:|---:|---|\n")
+			for _, s := range d.Steps {
+				res := "ok"
+				if !s.ArgmaxAgrees {
+					res = "**argmax differs**"
+				} else if !s.Pass {
+					res = "**FAIL**"
+				}
+				fmt.Fprintf(w, "| %d | %d | %d | %d | %s | %s |\n", s.Step, s.Tokens, s.ONNXToken, s.WebNNToken, fmtErr(s.MaxAbs), res)
+			}
+			fmt.Fprintf(w, "\n</details>\n\n")
+		}
+	}
+	if cv := v.Conversion; cv != nil {
+		markdownConversion(w, cv)
+	}
+}
+
+func markdownLocalization(w io.Writer, loc *parity.Localization) {
+	fmt.Fprintf(w, "### First diverging node\n\n")
+	if !loc.Found {
+		fmt.Fprintf(w, "%s\n\n", mdEscape(loc.Summary))
+		return
+	}
+	n := loc.Node
+	fmt.Fprintf(w, "%s (**%s**), #%d of %d in topological order", mdCode(n.Name), opName(n), loc.Position, loc.Nodes)
+	if len(n.Attributes) > 0 {
+		parts := make([]string, len(n.Attributes))
+		for i, a := range n.Attributes {
+			parts[i] = a.Name + "=" + a.Value
+		}
+		fmt.Fprintf(w, " · attributes %s", mdCode(strings.Join(parts, ", ")))
+	}
+	fmt.Fprintf(w, "\n\n")
+	if len(n.FusedFrom) > 0 {
+		fmt.Fprintf(w, "Lowered together with (one pattern): %s\n\n", mdEscape(strings.Join(n.FusedFrom, ", ")))
+	}
+	fmt.Fprintf(w, "| | value | kind | WebNN operand | result |\n|---|---|---|---|---|\n")
+	for _, o := range n.Outputs {
+		fmt.Fprintf(w, "| output | %s | %s | %s | %s |\n", mdCode(o.Name), kindText(o), mdCode(o.Operand), mdEscape(verdictMD(o)))
+	}
+	for _, in := range n.Inputs {
+		fmt.Fprintf(w, "| input | %s | %s | %s | %s |\n", mdCode(in.Name), kindText(in), mdCode(in.Operand), mdEscape(verdictMD(in)))
+	}
+	fmt.Fprintln(w)
+	if len(n.WebNNOps) > 0 {
+		fmt.Fprintf(w, "WebNN ops lowered from it:\n\n```\n")
+		for _, op := range n.WebNNOps {
+			fmt.Fprintln(w, op)
+		}
+		fmt.Fprintf(w, "```\n\n")
+	}
+	fmt.Fprintf(w, "Compared %d ONNX values (%d agree); %d folded, %d fused, %d unmatched.", loc.Compared, loc.Agree, loc.Folded, loc.Fused, loc.Unmatched)
+	if len(loc.Later) > 0 {
+		fmt.Fprintf(w, " Next diverging: %s.", mdEscape(strings.Join(loc.Later, ", ")))
+	}
+	fmt.Fprintf(w, "\n\n")
+}
+
+func kindText(v parity.ValueReport) string {
+	if v.Via != "" {
+		return v.Kind + " of " + mdEscape(v.Via)
+	}
+	return v.Kind
+}
+
+// verdictMD is the value's verdict, with the note when it explains a difference.
+func verdictMD(v parity.ValueReport) string {
+	s := verdict(v)
+	if v.Cmp != nil && v.Note != "" {
+		s += " — " + v.Note
+	}
+	return s
+}
+
+func markdownConversion(w io.Writer, cv *Conversion) {
+	fmt.Fprintf(w, "<details><summary>Conversion: %d nodes, %d consts, %s of weights, %d warning(s)</summary>\n\n", cv.Nodes, cv.Consts, HumanBytes(cv.WeightBytes), len(cv.Warnings))
+	if len(cv.Inputs) > 0 {
+		fmt.Fprintf(w, "| input | ONNX name | type |\n|---|---|---|\n")
+		for _, in := range cv.Inputs {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", mdCode(in.Name), mdCode(in.ONNX), mdCode(in.Type))
+		}
+		fmt.Fprintln(w)
+	}
+	if len(cv.Dims) > 0 {
+		fmt.Fprintf(w, "| dynamic dim | bound | from |\n|---|---|---|\n")
+		for _, d := range cv.Dims {
+			from := d.Source
+			if d.Reason != "" {
+				from += ": " + d.Reason
+			}
+			fmt.Fprintf(w, "| %s | %d..%d | %s |\n", mdCode(d.Name), d.Min, d.Max, mdEscape(from))
+		}
+		fmt.Fprintln(w)
+	}
+	if len(cv.Ops) > 0 {
+		parts := []string{}
+		for _, oc := range sortedOps(cv.Ops) {
+			parts = append(parts, fmt.Sprintf("%s×%d", oc.op, oc.n))
+		}
+		fmt.Fprintf(w, "Ops: %s\n\n", strings.Join(parts, " "))
+	}
+	if len(cv.Outputs) > 0 {
+		outs := make([]string, len(cv.Outputs))
+		for i, o := range cv.Outputs {
+			outs[i] = mdCode(o)
+		}
+		fmt.Fprintf(w, "Outputs: %s\n\n", strings.Join(outs, ", "))
+	}
+	for _, warn := range cv.Warnings {
+		fmt.Fprintf(w, "- ⚠️ %s\n", mdEscape(warn))
+	}
+	if len(cv.Warnings) > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "</details>\n")
+}
+
+// mdEscape keeps text from breaking a table row or starting markup.
+func mdEscape(s string) string {
+	r := strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'")
+	return r.Replace(s)
+}
+
+// mdCode is s as inline code, or "–" when empty.
+func mdCode(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return "`" + strings.ReplaceAll(strings.ReplaceAll(s, "`", "'"), "|", `\|`) + "`"
+}

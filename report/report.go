@@ -1,0 +1,246 @@
+// Package report renders what verify found for people and CI systems:
+// report.md (short enough for a pull-request comment), report.html (one
+// self-contained page with inline SVG charts, no network) and JUnit XML.
+// It only renders; verify (cmd/webnn-graph) runs the comparisons and fills
+// a Verify.
+package report
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/webnn-graph/webnn-graph/parity"
+)
+
+// Verdicts of a verify run.
+const (
+	VerdictPass    = "PASS"
+	VerdictFail    = "FAIL"
+	VerdictRefused = "REFUSED" // the conversion refused nodes; nothing was run
+	VerdictError   = "ERROR"   // a runtime failed
+)
+
+// Verify is everything a report shows about one verify run.
+type Verify struct {
+	Model     string           `json:"model"`
+	Graph     string           `json:"graph"` // "converted in memory" or the graph file
+	Verdict   string           `json:"verdict"`
+	Tolerance parity.Tolerance `json:"tolerance"`
+	Precision string           `json:"precision"` // float32, float16, quantized
+	Cases     []Case           `json:"cases"`
+	// Conversion describes the graph under test; nil when there is none.
+	Conversion *Conversion        `json:"conversion,omitempty"`
+	Refusals   []string           `json:"refusals,omitempty"`
+	Error      string             `json:"error,omitempty"`
+	Seconds    map[string]float64 `json:"seconds,omitempty"`
+	Generated  string             `json:"generated,omitempty"` // timestamp, for the page footer
+	Tool       string             `json:"tool,omitempty"`      // "webnn-graph <version>"
+}
+
+// Case is one set of inputs run through both runtimes.
+type Case struct {
+	Name         string               `json:"name"`
+	Inputs       []Input              `json:"inputs"`
+	Comparisons  []parity.Comparison  `json:"comparisons"`
+	Worst        string               `json:"worst,omitempty"`
+	Localization *parity.Localization `json:"localization,omitempty"`
+	Decode       *Decode              `json:"decode,omitempty"`
+}
+
+// Pass reports whether every comparison and decode step of the case passed.
+func (c *Case) Pass() bool {
+	for _, x := range c.Comparisons {
+		if !x.Pass {
+			return false
+		}
+	}
+	return c.Decode == nil || c.Decode.Pass()
+}
+
+// Input is one input tensor of a case.
+type Input struct {
+	Name  string `json:"name"`
+	DType string `json:"dtype"`
+	Shape []int  `json:"shape"`
+}
+
+// Decode is a greedy generate run of a decoder on both runtimes, the
+// ONNX interpreter's token fed to both at every step so their logits stay
+// comparable.
+type Decode struct {
+	Prompt []int64 `json:"prompt"`
+	Steps  []Step  `json:"steps"`
+}
+
+// Pass reports whether every step's logits were within tolerance with
+// the same argmax.
+func (d *Decode) Pass() bool {
+	for _, s := range d.Steps {
+		if !s.Pass || !s.ArgmaxAgrees {
+			return false
+		}
+	}
+	return true
+}
+
+// Step is one decode step.
+type Step struct {
+	Step         int     `json:"step"`
+	Tokens       int     `json:"tokens"` // tokens fed (the prompt at step 0, then 1)
+	ONNXToken    int64   `json:"onnxToken"`
+	WebNNToken   int64   `json:"webnnToken"`
+	ArgmaxAgrees bool    `json:"argmaxAgrees"`
+	MaxAbs       float64 `json:"maxAbs"` // logits of the last position
+	MaxRel       float64 `json:"maxRel"`
+	Pass         bool    `json:"pass"` // logits within tolerance
+}
+
+// Conversion summarises the graph under test.
+type Conversion struct {
+	Inputs      []GraphInput   `json:"inputs"`
+	Outputs     []string       `json:"outputs"`
+	Dims        []Dim          `json:"dims"`
+	Ops         map[string]int `json:"ops"`
+	Nodes       int            `json:"nodes"`
+	Consts      int            `json:"consts"`
+	WeightBytes int64          `json:"weightBytes"`
+	Warnings    []string       `json:"warnings,omitempty"`
+}
+
+// GraphInput is one graph input: identifier, ONNX name and type.
+type GraphInput struct {
+	Name string `json:"name"`
+	ONNX string `json:"onnxName,omitempty"`
+	Type string `json:"type"`
+}
+
+// Dim is one dynamic dimension with its bound and where the bound came from.
+type Dim struct {
+	Name   string `json:"name"`
+	Min    int64  `json:"min"`
+	Max    int64  `json:"max"`
+	Source string `json:"source"`           // "--dim", "default", "model limit", "graph file"
+	Reason string `json:"reason,omitempty"` // why a default was lowered to a model limit
+}
+
+// Failed counts the failing comparisons and decode steps.
+func (v *Verify) Failed() (failed, total int) {
+	for _, c := range v.Cases {
+		for _, x := range c.Comparisons {
+			total++
+			if !x.Pass {
+				failed++
+			}
+		}
+		if c.Decode != nil {
+			for _, s := range c.Decode.Steps {
+				total++
+				if !s.Pass || !s.ArgmaxAgrees {
+					failed++
+				}
+			}
+		}
+	}
+	return failed, total
+}
+
+// WriteFiles writes report.md and report.html into dir (created if
+// needed), each under a temporary name renamed into place, so a reader
+// never sees a half-written report.
+func WriteFiles(dir string, v *Verify) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var md, html strings.Builder
+	Markdown(&md, v)
+	HTML(&html, v)
+	var written []string
+	for _, f := range []struct{ name, data string }{{"report.md", md.String()}, {"report.html", html.String()}} {
+		p := filepath.Join(dir, f.name)
+		if err := writeAtomic(p, []byte(f.data)); err != nil {
+			return written, err
+		}
+		written = append(written, p)
+	}
+	return written, nil
+}
+
+// WriteJUnitFile writes JUnit XML to path (temporary name, then rename).
+func WriteJUnitFile(path string, v *Verify) error {
+	var b strings.Builder
+	if err := JUnit(&b, v); err != nil {
+		return err
+	}
+	return writeAtomic(path, []byte(b.String()))
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// sortedOps returns the op histogram, most frequent first.
+func sortedOps(h map[string]int) []opCount {
+	out := make([]opCount, 0, len(h))
+	for k, v := range h {
+		out = append(out, opCount{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].n != out[j].n {
+			return out[i].n > out[j].n
+		}
+		return out[i].op < out[j].op
+	})
+	return out
+}
+
+type opCount struct {
+	op string
+	n  int
+}
+
+// fmtShape prints a shape as [1 7 4096].
+func fmtShape(s []int) string { return fmt.Sprint(s) }
+
+// fmtErr prints an error magnitude compactly.
+func fmtErr(x float64) string { return fmt.Sprintf("%.3g", x) }
+
+// argmaxText is a comparison's argmax agreement, or "–".
+func argmaxText(c *parity.Comparison) string {
+	if c.Argmax == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f%%", 100**c.Argmax)
+}
+
+// status is "ok", or "FAIL" with the problem.
+func status(c *parity.Comparison) string {
+	if c.Pass {
+		return "ok"
+	}
+	if c.Problem != "" {
+		return "FAIL: " + c.Problem
+	}
+	return "FAIL"
+}
+
+// displayName is the model file with its directory when the file name
+// alone says little (exports are often all called model.onnx).
+func displayName(model string) string {
+	base := filepath.Base(model)
+	if dir := filepath.Base(filepath.Dir(model)); dir != "." && dir != "/" && dir != "" {
+		return dir + "/" + base
+	}
+	return base
+}

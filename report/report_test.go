@@ -1,0 +1,203 @@
+package report
+
+import (
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/webnn-graph/webnn-graph/parity"
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+var update = flag.Bool("update", false, "rewrite report/testdata/*.md from the renderer")
+
+// sample builds a Verify from real comparisons: a failing logits output,
+// a passing one, a decode run with one differing step and a localisation.
+func sample() *Verify {
+	want := &tensor.Tensor{DType: tensor.Float32, Shape: []int{2, 4}, Data: []float32{0.5, -1, 2, 0.25, 1, 2, 3, 4}}
+	close := &tensor.Tensor{DType: tensor.Float32, Shape: []int{2, 4}, Data: []float32{0.50001, -1, 2, 0.25, 1, 2, 3, 4.00002}}
+	far := &tensor.Tensor{DType: tensor.Float32, Shape: []int{2, 4}, Data: []float32{0.5, -1, 2, 0.25, 1, 2, 5, 4}}
+	tol := parity.Tolerance{Atol: 1e-4, Rtol: 1e-4}
+	opts := parity.Options{Detail: true, Logits: true}
+	cmpFail := parity.Compare("logits", "webnn vs onnx", far, want, tol, opts)
+	cmpOK := parity.Compare("hidden|state <b>", "webnn vs onnx", close, want, tol, parity.Options{Detail: true})
+	in := parity.Compare("x", "webnn vs onnx", want, want, tol, parity.Options{})
+	bad := parity.Compare("/layer.1/Softmax_output_0", "webnn vs onnx", far, want, tol, parity.Options{})
+	return &Verify{
+		Model: "/models/tiny-lm/model.onnx", Graph: "converted in memory", Precision: "float32", Tolerance: tol,
+		Cases: []Case{{
+			Inputs:      []Input{{Name: "input_ids", DType: "int64", Shape: []int{1, 4}}},
+			Comparisons: []parity.Comparison{cmpFail, cmpOK},
+			Worst:       "logits (webnn vs onnx): max abs 2 at [1 2] (got 5, want 3)",
+			Localization: &parity.Localization{
+				Found: true, Position: 42, Nodes: 100, Compared: 30, Agree: 27, Folded: 60, Fused: 4,
+				Node: &parity.NodeReport{
+					Name: "/layer.1/Softmax", OpType: "Softmax", Attributes: []parity.Attr{{Name: "axis", Value: "-1"}},
+					Outputs:  []parity.ValueReport{{Name: "/layer.1/Softmax_output_0", Kind: parity.KindNode, Operand: "layer_1_Softmax", Cmp: &bad}},
+					Inputs:   []parity.ValueReport{{Name: "/layer.1/Add_output_0", Kind: parity.KindNode, Operand: "layer_1_Add", Cmp: &in}, {Name: "/Constant_output_0", Kind: parity.KindFolded, Note: "known at conversion time"}},
+					WebNNOps: []string{"layer_1_Softmax = softmax(layer_1_Add, axis=2)"},
+				},
+				Later:   []string{"/layer.1/MatMul (MatMul)"},
+				Summary: "first diverging node: \"/layer.1/Softmax\" (Softmax)",
+			},
+			Decode: &Decode{Prompt: []int64{1, 2, 3, 4}, Steps: []Step{
+				{Step: 0, Tokens: 4, ONNXToken: 7, WebNNToken: 7, ArgmaxAgrees: true, MaxAbs: 2e-6, Pass: true},
+				{Step: 1, Tokens: 1, ONNXToken: 9, WebNNToken: 9, ArgmaxAgrees: true, MaxAbs: 3e-6, Pass: true},
+				{Step: 2, Tokens: 1, ONNXToken: 11, WebNNToken: 12, ArgmaxAgrees: false, MaxAbs: 0.3, Pass: false},
+			}},
+		}},
+		Conversion: &Conversion{
+			Inputs:  []GraphInput{{Name: "input_ids", Type: `i64[dyn("batch_size", 8), dyn("sequence_length", 2048)]`}, {Name: "past_0", ONNX: "past.0", Type: "f32[1, 2]"}},
+			Outputs: []string{"logits"},
+			Dims: []Dim{{Name: "batch_size", Min: 1, Max: 8, Source: "default"},
+				{Name: "sequence_length", Min: 1, Max: 2048, Source: "model limit", Reason: "default 4096 lowered to it: position table of 2048 rows"}},
+			Ops: map[string]int{"matmul": 4, "add": 7, "softmax": 1}, Nodes: 12, Consts: 5, WeightBytes: 3 << 20,
+			Warnings: []string{"a dynamic size rustnn ≤ 0.5.12 cannot evaluate"},
+		},
+		Verdict: VerdictFail, Seconds: map[string]float64{"total": 1.5},
+	}
+}
+
+// TestMarkdownGolden pins report.md's layout (go test ./report -update
+// rewrites the golden file; check its diff).
+func TestMarkdownGolden(t *testing.T) {
+	var b strings.Builder
+	Markdown(&b, sample())
+	golden := filepath.Join("testdata", "sample.md")
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update)", err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("report.md differs from %s (go test ./report -update, then check the diff):\n%s", golden, b.String())
+	}
+	for _, s := range []string{"❌", "**FAIL**", `hidden\|state`, "First diverging node", "/layer.1/Softmax", "argmax differs", "model limit"} {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("report.md lacks %q", s)
+		}
+	}
+}
+
+// TestHTMLSelfContained checks that the page needs nothing from outside
+// (no scripts, links or remote resources), escapes the model's names,
+// and draws every chart.
+func TestHTMLSelfContained(t *testing.T) {
+	var b strings.Builder
+	HTML(&b, sample())
+	page := b.String()
+	for _, bad := range []string{"<script", "http://", "https://", "src=", "href=", "@import", "url(", "state <b>"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("report.html contains %q", bad)
+		}
+	}
+	for _, want := range []string{"hidden|state &lt;b&gt;", "absolute error", "ULP distance", "logits max abs error per step", "WebNN op histogram", "First diverging node", "11≠12"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if n := strings.Count(page, "<svg"); n != 6 { // 2 outputs × 2 histograms, decode, ops
+		t.Errorf("%d charts, want 6", n)
+	}
+}
+
+// junitDoc is the part of JUnit XML CI systems read.
+type junitDoc struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Suites   []struct {
+		Name     string `xml:"name,attr"`
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Cases    []struct {
+			Name    string `xml:"name,attr"`
+			Class   string `xml:"classname,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Error *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"error"`
+		} `xml:"testcase"`
+		Out string `xml:"system-out"`
+	} `xml:"testsuite"`
+}
+
+func TestJUnit(t *testing.T) {
+	cases := []struct {
+		name           string
+		v              *Verify
+		tests, failing int
+		errors         int
+		hasCase        string
+	}{
+		{"fail with decode", sample(), 5, 2, 0, "generate step 02"},
+		{"refused", &Verify{Model: "m.onnx", Verdict: VerdictRefused, Refusals: []string{`lower: node "n" (NonZero, opset 13): no lowering`}}, 1, 1, 0, "convert"},
+		{"error", &Verify{Model: "m.onnx", Verdict: VerdictError, Error: "onnxrt: boom\x00\x01 <&>"}, 1, 0, 1, "convert"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := JUnit(&b, c.v); err != nil {
+				t.Fatal(err)
+			}
+			var doc junitDoc
+			if err := xml.Unmarshal([]byte(b.String()), &doc); err != nil {
+				t.Fatalf("not XML: %v\n%s", err, b.String())
+			}
+			if doc.Tests != c.tests || doc.Failures != c.failing || doc.Errors != c.errors {
+				t.Errorf("tests %d failures %d errors %d, want %d %d %d", doc.Tests, doc.Failures, doc.Errors, c.tests, c.failing, c.errors)
+			}
+			found, failures := false, 0
+			for _, s := range doc.Suites {
+				for _, tc := range s.Cases {
+					found = found || tc.Name == c.hasCase
+					if tc.Failure != nil {
+						failures++
+						if tc.Failure.Message == "" {
+							t.Errorf("failure of %q has no message", tc.Name)
+						}
+					}
+				}
+			}
+			if !found || failures != c.failing {
+				t.Errorf("case %q found %v, %d failing test cases\n%s", c.hasCase, found, failures, b.String())
+			}
+		})
+	}
+	// The localisation goes to the suite's system-out.
+	var b strings.Builder
+	JUnit(&b, sample())
+	var doc junitDoc
+	xml.Unmarshal([]byte(b.String()), &doc)
+	if !strings.Contains(doc.Suites[0].Out, `first diverging node "/layer.1/Softmax"`) {
+		t.Errorf("system-out lacks the localisation:\n%s", doc.Suites[0].Out)
+	}
+}
+
+// TestHistogramBins checks the decade bins the charts label.
+func TestHistogramBins(t *testing.T) {
+	want := &tensor.Tensor{DType: tensor.Float32, Shape: []int{5}, Data: []float32{1, 1, 1, 1, 1}}
+	got := &tensor.Tensor{DType: tensor.Float32, Shape: []int{5}, Data: []float32{1, 1 + 2e-7, 1 + 3e-5, 1.5, 200}}
+	c := parity.Compare("y", "p", got, want, parity.Tolerance{Atol: 1e-4, Rtol: 1e-4}, parity.Options{Detail: true})
+	// bins: 0 exact, 1 <1e-12, k ≥ 2 [1e(k-14), 1e(k-13))
+	wantBins := map[int]int{0: 1, 7: 1, 9: 1, 13: 1, 16: 1}
+	for i, n := range c.AbsHist {
+		if n != wantBins[i] {
+			t.Errorf("bin %d has %d, want %d (%v)", i, n, wantBins[i], c.AbsHist)
+		}
+	}
+	if c.ULPHist[0] != 1 || c.Failing != 2 || c.Elements != 5 {
+		t.Errorf("ULP bin 0 %d, failing %d, elements %d", c.ULPHist[0], c.Failing, c.Elements)
+	}
+}
