@@ -143,6 +143,7 @@ source model and the converted graph in its own CPU runtime.`,
 		a.runCommand(),
 		a.verifyCommand(),
 		a.generateCommand(),
+		a.emitJSCommand(),
 		a.opsCommand(),
 		a.versionCommand(),
 	)
