@@ -15,7 +15,6 @@ import (
 
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/runtime/kernel"
-	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -128,12 +127,12 @@ func (e *emitter) declareDims() {
 // size returns the JavaScript for one dynamic size: d[i], where the module
 // evaluates expression expr at the build's sizes and checks it against max.
 func (e *emitter) size(expr string, max int64, where string) string {
-	x, err := shapeinfer.ParseExpr(expr)
+	x, err := graph.ParseSizeExpr(expr)
 	if err != nil {
 		e.errorf("%s: size %q: %v", where, expr, err)
 		return "0"
 	}
-	if v, ok := x.Value(); ok {
+	if v, ok := x.Constant(); ok {
 		return strconv.FormatInt(v, 10)
 	}
 	for _, s := range x.Symbols() {

@@ -604,6 +604,9 @@ function inputArray(i, v) {
       }
       return i.carried === "int32" ? narrowInt64(big, what) : big;
     }
+    case "int32":
+      // An int64 input declared int32 by the webnn target: ids given as BigInt64Array.
+      if (v instanceof BigInt64Array) return narrowInt64(v, what);
   }
   if (v instanceof A) return v;
   if (ArrayBuffer.isView(v) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)) return A.from(v);

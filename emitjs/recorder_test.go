@@ -23,6 +23,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/runtime/kernel"
 	webnnrt "github.com/webnn-graph/webnn-graph/runtime/webnn"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/tensor"
 	"github.com/webnn-graph/webnn-graph/weights"
 )
@@ -51,6 +52,7 @@ type recorderCase struct {
 	name   string
 	sizes  map[string]int64
 	limits string // opSupportLimits of the mock context: "all" or "no-int64"
+	feed   string // compute()'s inputs: "" (zeros of each type), "bigint", "bigint-overflow"
 	// wantErr: build must fail with a message containing it.
 	wantErr string
 }
@@ -63,14 +65,14 @@ type graphDir struct {
 
 // convertInto converts an ONNX model into dir (graph, weights, manifest),
 // as `webnn-graph convert` does.
-func convertInto(t *testing.T, onnxPath, dir string) *graph.Graph {
+func convertInto(t *testing.T, onnxPath, dir string, tgt *target.Target) *graph.Graph {
 	t.Helper()
 	m, err := onnxpb.Load(onnxPath)
 	if err != nil {
 		t.Fatalf("load %s: %v", onnxPath, err)
 	}
 	defer m.Close()
-	res, err := lower.Convert(m, lower.Options{Name: filepath.Base(filepath.Dir(onnxPath))})
+	res, err := lower.Convert(m, lower.Options{Name: filepath.Base(filepath.Dir(onnxPath)), Target: tgt})
 	if err != nil {
 		t.Fatalf("convert %s: %v", onnxPath, err)
 	}
@@ -164,7 +166,11 @@ func runRecorder(t *testing.T, node string, gd graphDir, c recorderCase) *record
 	sizes, _ := json.Marshal(c.sizes)
 	out := filepath.Join(t.TempDir(), "record.json")
 	abs, _ := filepath.Abs(filepath.Join("testdata", "recorder.mjs"))
-	cmd := exec.Command(node, abs, mod, dir, string(sizes), c.limits, out)
+	feed := c.feed
+	if feed == "" {
+		feed = "zeros"
+	}
+	cmd := exec.Command(node, abs, mod, dir, string(sizes), c.limits, feed, out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("recorder.mjs: %v\n%s", err, b)
 	}
@@ -264,7 +270,7 @@ func TestRecordingBuilder(t *testing.T) {
 		wantErr: `constant "big" holds 9223372036854775807 at element 0, outside int32`}, false)
 
 	example := t.TempDir()
-	cnn := graphDir{g: convertInto(t, filepath.Join(testenv.RepoRoot(), "testdata", "example", "tiny_cnn.onnx"), example), dir: example}
+	cnn := graphDir{g: convertInto(t, filepath.Join(testenv.RepoRoot(), "testdata", "example", "tiny_cnn.onnx"), example, nil), dir: example}
 	check("tiny_cnn/b1", cnn, recorderCase{sizes: map[string]int64{"batch_size": 1}, limits: "all"}, true)
 	check("tiny_cnn/b4", cnn, recorderCase{sizes: map[string]int64{"batch_size": 4}, limits: "all"}, true)
 
@@ -280,12 +286,23 @@ func TestRecordingBuilder(t *testing.T) {
 			continue
 		}
 		dir := t.TempDir()
-		gd := graphDir{g: convertInto(t, filepath.Join(testenv.ZooModel(t, z.model), "model.onnx"), dir), dir: dir}
+		onnx := filepath.Join(testenv.ZooModel(t, z.model), "model.onnx")
+		gd := graphDir{g: convertInto(t, onnx, dir, nil), dir: dir}
+		if z.model != "smollm-135m" {
+			// The webnn target's graph (native normalisations, int32 for int64).
+			wdir := t.TempDir()
+			check(z.model+"/target-webnn/"+sizeLabel(z.sizes[0]), graphDir{g: convertInto(t, onnx, wdir, target.WebNN), dir: wdir},
+				recorderCase{sizes: z.sizes[0], limits: "all", feed: "bigint"}, true)
+		}
 		for i, s := range z.sizes {
 			c := recorderCase{sizes: s, limits: "all"}
 			// The decoders once more on a context without int64.
 			if i == 0 && (z.model == "gpt2-tiny" || z.model == "bert-tiny") {
-				check(fmt.Sprintf("%s/%s/no-int64", z.model, sizeLabel(s)), gd, recorderCase{sizes: s, limits: "no-int64"}, false)
+				check(fmt.Sprintf("%s/%s/no-int64", z.model, sizeLabel(s)), gd, recorderCase{sizes: s, limits: "no-int64", feed: "bigint"}, false)
+			}
+			if i == 0 && z.model == "bert-tiny" {
+				check(fmt.Sprintf("%s/%s/no-int64/overflow", z.model, sizeLabel(s)), gd, recorderCase{sizes: s, limits: "no-int64", feed: "bigint-overflow",
+					wantErr: `input "input_ids" (int64[1,7]) holds 1099511627776 at element 0, outside int32`}, false)
 			}
 			check(z.model+"/"+sizeLabel(s), gd, c, z.model != "smollm-135m") // 135M: smollm-tiny covers its shapes
 		}

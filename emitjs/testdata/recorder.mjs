@@ -6,11 +6,14 @@
 // is the graph rebuilt from the calls, which emitjs's Go test compares with
 // the source graph at the same sizes.
 //
-//   node recorder.mjs MODULE.js DIR SIZES_JSON LIMITS OUT.json
+//   node recorder.mjs MODULE.js DIR SIZES_JSON LIMITS FEED OUT.json
 //
 // MODULE.js is an emitted module, DIR holds its weights and manifest
 // (served through a mocked, streaming fetch), SIZES_JSON the dims to build
-// at, LIMITS "all" or "no-TYPE[,no-TYPE…]" (types opSupportLimits leaves out).
+// at, LIMITS "all" or "no-TYPE[,no-TYPE…]" (types opSupportLimits leaves out),
+// FEED how compute() gets its inputs: "zeros" (typed arrays of each input's
+// type), "bigint" (int32 and int64 inputs as BigInt64Array zeros) or
+// "bigint-overflow" (those filled with 2^40).
 
 import { readFileSync, writeFileSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { pathToFileURL, fileURLToPath } from "node:url";
@@ -643,8 +646,11 @@ function mockFetch(dir, log) {
 
 // inputData makes zeros of an input's declared type (compute only moves
 // bytes here; our runtime's parity covers the numbers).
-function inputData(i) {
+function inputData(i, feed) {
   const n = numel(i.shape);
+  if (feed !== "zeros" && (i.dataType === "int32" || i.dataType === "int64")) {
+    return new BigInt64Array(n).fill(feed === "bigint-overflow" ? 1n << 40n : 0n);
+  }
   switch (i.dataType) {
     case "int64": return new BigInt64Array(n);
     case "uint64": return new BigUint64Array(n);
@@ -654,7 +660,7 @@ function inputData(i) {
 }
 
 async function main() {
-  const [modulePath, dir, sizesJSON, limitsSpec, outPath] = process.argv.slice(2);
+  const [modulePath, dir, sizesJSON, limitsSpec, feed, outPath] = process.argv.slice(2);
   const sizes = JSON.parse(sizesJSON);
   const fetched = [];
   const contexts = [];
@@ -685,7 +691,7 @@ async function main() {
     result.int64AsInt32 = run.int64AsInt32;
     result.runInputs = run.inputs.map(({ name, dataType, shape }) => ({ name, dataType, shape }));
     result.runOutputs = run.outputs.map(({ name, dataType, shape }) => ({ name, dataType, shape }));
-    const inputs = Object.fromEntries(run.inputs.map((i) => [i.name, inputData(i)]));
+    const inputs = Object.fromEntries(run.inputs.map((i) => [i.name, inputData(i, feed)]));
     const outs = await run.compute(inputs);
     result.computed = Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, { type: v.constructor.name, length: v.length }]));
     result.dispatches = ctx._dispatches.length;
