@@ -19,7 +19,14 @@ func LoadGraphFile(path string) (*graph.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseGraphFile(path, src)
+}
+
+// ParseGraphFile parses src, the content of the graph file at path, as
+// LoadGraphFile does.
+func ParseGraphFile(path string, src []byte) (*graph.Graph, error) {
 	var g *graph.Graph
+	var err error
 	if t := bytes.TrimLeft(src, " \t\r\n"); len(t) > 0 && t[0] == '{' {
 		g, err = parseJSON(src)
 	} else {

@@ -12,9 +12,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/webnn-graph/webnn-graph/internal/confine"
@@ -31,6 +33,28 @@ type Manifest struct {
 	Version    int              `json:"version"`
 	Endianness string           `json:"endianness"`
 	Tensors    map[string]Entry `json:"tensors"`
+
+	// Files pins the output set this manifest belongs to (written by
+	// convert): each file's size and SHA-256, so a reader can tell a
+	// weights file or graph from another conversion. Nil when absent.
+	Files map[string]FilePin `json:"files,omitempty"`
+	// ONNXNames maps the graph's input and output identifiers to the ONNX
+	// names they were converted from. Nil when absent.
+	ONNXNames *NameMap `json:"onnxNames,omitempty"`
+}
+
+// FilePin identifies one file of an output set. For a weights file with a
+// WGWT header, SHA256 covers the bytes after the 64-byte header, and the
+// header repeats it (see package weights).
+type FilePin struct {
+	ByteLength int64  `json:"byteLength"`
+	SHA256     string `json:"sha256"`
+}
+
+// NameMap maps graph identifiers to ONNX names, for inputs and outputs.
+type NameMap struct {
+	Inputs  map[string]string `json:"inputs"`
+	Outputs map[string]string `json:"outputs"`
 }
 
 // Entry is one tensor's byte range and descriptor.
@@ -50,7 +74,7 @@ func New() *Manifest {
 // Read reads and validates a manifest file (a regular file; a FIFO is
 // refused without blocking).
 func Read(path string) (*Manifest, error) {
-	data, err := confine.ReadRegular(path, 256<<20)
+	data, err := confine.ReadRegular(path, MaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
@@ -61,102 +85,261 @@ func Read(path string) (*Manifest, error) {
 	return m, nil
 }
 
+// MaxBytes bounds a manifest read whole: 256 MiB is millions of entries,
+// far beyond any model.
+const MaxBytes = 256 << 20
+
+const maxInt = 1<<63 - 1
+
 // Parse decodes and validates manifest JSON: format, version 1, little
 // endianness, known data types, non-negative offsets and byteLength equal
-// to numel × element size (int4/uint4: one byte per element).
+// to numel × element size (int4/uint4: one byte per element). A value of
+// the wrong JSON type is named in words ("entry "w": dataType must be a
+// string"), never as a Go type.
 func Parse(data []byte) (*Manifest, error) {
-	var raw struct {
-		Format     *string                    `json:"format"`
-		Version    *json.Number               `json:"version"`
-		Endianness *string                    `json:"endianness"`
-		Tensors    map[string]json.RawMessage `json:"tensors"`
-	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil {
+	var top any
+	if err := dec.Decode(&top); err != nil {
 		return nil, fmt.Errorf("manifest: invalid JSON: %v", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("manifest: trailing data after the JSON object")
 	}
+	raw, ok := top.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("manifest: the top level must be an object, not %s", jsonKind(top))
+	}
 	m := &Manifest{Version: 1, Endianness: "little", Tensors: map[string]Entry{}}
-	if raw.Format != nil {
-		m.Format = *raw.Format
+	if v, ok := raw["format"]; ok {
+		f, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("manifest: format must be a string, not %s", jsonKind(v))
+		}
+		m.Format = f
 		if m.Format != Format && m.Format != "webnn-weights-manifest" {
 			return nil, fmt.Errorf("manifest: format %q is not %q", m.Format, Format)
 		}
 	}
-	if raw.Version != nil {
-		if string(*raw.Version) != "1" {
-			return nil, fmt.Errorf("manifest: version %s is not supported (want 1)", *raw.Version)
+	if v, ok := raw["version"]; ok {
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, fmt.Errorf("manifest: version must be a number, not %s", jsonKind(v))
+		}
+		if string(n) != "1" {
+			return nil, fmt.Errorf("manifest: version %s is not supported (want 1)", n)
 		}
 	}
-	if raw.Endianness != nil {
-		m.Endianness = *raw.Endianness
+	if v, ok := raw["endianness"]; ok {
+		e, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("manifest: endianness must be a string, not %s", jsonKind(v))
+		}
+		m.Endianness = e
 		if m.Endianness != "little" {
 			return nil, fmt.Errorf("manifest: endianness %q is not supported (want \"little\")", m.Endianness)
 		}
 	}
-	if raw.Tensors == nil {
+	tv, ok := raw["tensors"]
+	if !ok || tv == nil {
 		return nil, errors.New("manifest: missing \"tensors\" object")
 	}
-	for _, name := range sortedKeys(raw.Tensors) {
-		var e struct {
-			DataType   *string   `json:"dataType"`
-			Shape      *[]uint64 `json:"shape"`
-			ByteOffset *uint64   `json:"byteOffset"`
-			ByteLength *uint64   `json:"byteLength"`
-			Layout     *string   `json:"layout"`
-		}
-		if err := json.Unmarshal(raw.Tensors[name], &e); err != nil {
-			return nil, fmt.Errorf("manifest: tensor %q: %v", name, err)
-		}
-		if e.ByteOffset == nil || e.ByteLength == nil {
-			return nil, fmt.Errorf("manifest: tensor %q: missing byteOffset or byteLength", name)
-		}
-		const maxInt = 1<<63 - 1
-		if *e.ByteOffset > maxInt || *e.ByteLength > maxInt || *e.ByteOffset+*e.ByteLength > maxInt || *e.ByteOffset+*e.ByteLength < *e.ByteOffset {
-			return nil, fmt.Errorf("manifest: tensor %q: byte range %d+%d overflows", name, *e.ByteOffset, *e.ByteLength)
-		}
-		ent := Entry{ByteOffset: int64(*e.ByteOffset), ByteLength: int64(*e.ByteLength)}
-		if e.Layout != nil {
-			ent.Layout = *e.Layout
-			if ent.Layout != "row-major" && ent.Layout != "" {
-				return nil, fmt.Errorf("manifest: tensor %q: layout %q is not supported (want \"row-major\")", name, ent.Layout)
-			}
-		}
-		if e.DataType != nil || e.Shape != nil {
-			if e.DataType == nil || e.Shape == nil {
-				return nil, fmt.Errorf("manifest: tensor %q: dataType and shape must be given together", name)
-			}
-			dt, err := tensor.ParseWebNN(*e.DataType)
-			if err != nil {
-				return nil, fmt.Errorf("manifest: tensor %q: %v", name, err)
-			}
-			ent.DataType = dt.String()
-			ent.Shape = make([]int64, len(*e.Shape))
-			n := uint64(1)
-			overflow := false
-			for i, d := range *e.Shape {
-				if d > maxInt {
-					overflow = true
-				}
-				ent.Shape[i] = int64(d)
-				if d != 0 && n > maxInt/d {
-					overflow = true
-				}
-				n *= d
-			}
-			if overflow || n > maxInt/uint64(dt.Size()) {
-				return nil, fmt.Errorf("manifest: tensor %q: shape %v is too large", name, *e.Shape)
-			}
-			if want := int64(n) * int64(dt.Size()); want != ent.ByteLength {
-				return nil, fmt.Errorf("manifest: tensor %q: byteLength %d does not match %s%v (%d bytes)", name, ent.ByteLength, ent.DataType, ent.Shape, want)
-			}
+	tensors, ok := tv.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("manifest: tensors must be an object, not %s", jsonKind(tv))
+	}
+	for _, name := range sortedKeys(tensors) {
+		ent, err := parseEntry(tensors[name])
+		if err != nil {
+			return nil, fmt.Errorf("manifest: entry %q: %v", name, err)
 		}
 		m.Tensors[name] = ent
 	}
+	if v, ok := raw["files"]; ok && v != nil {
+		files, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("manifest: files must be an object, not %s", jsonKind(v))
+		}
+		m.Files = map[string]FilePin{}
+		for _, name := range sortedKeys(files) {
+			obj, ok := files[name].(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("manifest: files: %q must be an object, not %s", name, jsonKind(files[name]))
+			}
+			n, err := uintField(obj, "byteLength")
+			if err != nil {
+				return nil, fmt.Errorf("manifest: files: %q: %v", name, err)
+			}
+			sum, ok := obj["sha256"].(string)
+			if !ok || len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
+				return nil, fmt.Errorf("manifest: files: %q: sha256 must be 64 lowercase hex digits", name)
+			}
+			m.Files[name] = FilePin{ByteLength: int64(n), SHA256: sum}
+		}
+	}
+	if v, ok := raw["onnxNames"]; ok && v != nil {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("manifest: onnxNames must be an object, not %s", jsonKind(v))
+		}
+		m.ONNXNames = &NameMap{}
+		for _, side := range []struct {
+			key string
+			dst *map[string]string
+		}{{"inputs", &m.ONNXNames.Inputs}, {"outputs", &m.ONNXNames.Outputs}} {
+			sv, ok := obj[side.key]
+			if !ok || sv == nil {
+				continue
+			}
+			sm, ok := sv.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("manifest: onnxNames.%s must be an object, not %s", side.key, jsonKind(sv))
+			}
+			*side.dst = map[string]string{}
+			for _, id := range sortedKeys(sm) {
+				s, ok := sm[id].(string)
+				if !ok {
+					return nil, fmt.Errorf("manifest: onnxNames.%s: %q must be a string, not %s", side.key, id, jsonKind(sm[id]))
+				}
+				(*side.dst)[id] = s
+			}
+		}
+	}
 	return m, nil
+}
+
+// parseEntry checks one tensors entry.
+func parseEntry(v any) (Entry, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return Entry{}, fmt.Errorf("must be an object, not %s", jsonKind(v))
+	}
+	if _, ok := obj["byteOffset"]; !ok {
+		return Entry{}, errors.New("missing byteOffset or byteLength")
+	}
+	if _, ok := obj["byteLength"]; !ok {
+		return Entry{}, errors.New("missing byteOffset or byteLength")
+	}
+	off, err := uintField(obj, "byteOffset")
+	if err != nil {
+		return Entry{}, err
+	}
+	n, err := uintField(obj, "byteLength")
+	if err != nil {
+		return Entry{}, err
+	}
+	if off+n > maxInt || off+n < off {
+		return Entry{}, fmt.Errorf("byte range %d+%d overflows", off, n)
+	}
+	ent := Entry{ByteOffset: int64(off), ByteLength: int64(n)}
+	if lv, ok := obj["layout"]; ok && lv != nil {
+		l, ok := lv.(string)
+		if !ok {
+			return Entry{}, fmt.Errorf("layout must be a string, not %s", jsonKind(lv))
+		}
+		ent.Layout = l
+		if l != "row-major" && l != "" {
+			return Entry{}, fmt.Errorf("layout %q is not supported (want \"row-major\")", l)
+		}
+	}
+	dv, hasDT := obj["dataType"]
+	sv, hasShape := obj["shape"]
+	if hasDT && dv == nil {
+		hasDT = false
+	}
+	if hasShape && sv == nil {
+		hasShape = false
+	}
+	if !hasDT && !hasShape {
+		return ent, nil
+	}
+	if !hasDT || !hasShape {
+		return Entry{}, errors.New("dataType and shape must be given together")
+	}
+	ds, ok := dv.(string)
+	if !ok {
+		return Entry{}, fmt.Errorf("dataType must be a string, not %s", jsonKind(dv))
+	}
+	dt, err := tensor.ParseWebNN(ds)
+	if err != nil {
+		return Entry{}, err
+	}
+	arr, ok := sv.([]any)
+	if !ok {
+		return Entry{}, fmt.Errorf("shape must be an array of non-negative integers, not %s", jsonKind(sv))
+	}
+	ent.DataType = dt.String()
+	ent.Shape = make([]int64, len(arr))
+	shape := make([]uint64, len(arr))
+	count := uint64(1)
+	overflow := false
+	for i, x := range arr {
+		d, ok := nonNegInt(x)
+		if !ok {
+			return Entry{}, fmt.Errorf("shape must be an array of non-negative integers; element %d is %s", i, describe(x))
+		}
+		shape[i] = d
+		if d > maxInt {
+			overflow = true
+		}
+		ent.Shape[i] = int64(d)
+		if d != 0 && count > maxInt/d {
+			overflow = true
+		}
+		count *= d
+	}
+	if overflow || count > maxInt/uint64(dt.Size()) {
+		return Entry{}, fmt.Errorf("shape %v is too large", shape)
+	}
+	if want := int64(count) * int64(dt.Size()); want != ent.ByteLength {
+		return Entry{}, fmt.Errorf("byteLength %d does not match %s%v (%d bytes)", ent.ByteLength, ent.DataType, ent.Shape, want)
+	}
+	return ent, nil
+}
+
+// uintField reads obj[key] as a non-negative integer below 2^63.
+func uintField(obj map[string]any, key string) (uint64, error) {
+	v := obj[key]
+	n, ok := nonNegInt(v)
+	if !ok || n > maxInt {
+		return 0, fmt.Errorf("%s must be a non-negative integer, not %s", key, describe(v))
+	}
+	return n, nil
+}
+
+func nonNegInt(v any) (uint64, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	u, err := strconv.ParseUint(string(n), 10, 64)
+	return u, err == nil
+}
+
+// describe names a JSON value for an error: its kind, and a number's text.
+func describe(v any) string {
+	if n, ok := v.(json.Number); ok {
+		return string(n)
+	}
+	return jsonKind(v)
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // Check reports the first tensor whose byte range lies beyond a weights
@@ -229,11 +412,13 @@ func (m *Manifest) Marshal() ([]byte, error) {
 		Layout     string   `json:"layout"`
 	}
 	out := struct {
-		Format     string           `json:"format"`
-		Version    int              `json:"version"`
-		Endianness string           `json:"endianness"`
-		Tensors    map[string]entry `json:"tensors"`
-	}{Format, 1, "little", map[string]entry{}}
+		Format     string             `json:"format"`
+		Version    int                `json:"version"`
+		Endianness string             `json:"endianness"`
+		Tensors    map[string]entry   `json:"tensors"`
+		Files      map[string]FilePin `json:"files,omitempty"`
+		ONNXNames  *NameMap           `json:"onnxNames,omitempty"`
+	}{Format, 1, "little", map[string]entry{}, m.Files, m.ONNXNames}
 	for k, e := range m.Tensors {
 		var shape *[]int64
 		if e.DataType != "" {

@@ -39,14 +39,24 @@ func TestParseErrors(t *testing.T) {
 		{`{"version": 2, "tensors": {}}`, `manifest: version 2 is not supported (want 1)`},
 		{`{"endianness": "big", "tensors": {}}`, `manifest: endianness "big" is not supported (want "little")`},
 		{`{"format": "wg-weights-manifest"}`, `manifest: missing "tensors" object`},
-		{h + `{"w": {"byteOffset": 0}}}`, `manifest: tensor "w": missing byteOffset or byteLength`},
-		{h + `{"w": {"byteOffset": -1, "byteLength": 4}}}`, `manifest: tensor "w": json: cannot unmarshal number -1 into Go struct field .byteOffset of type uint64`},
-		{h + `{"w": {"byteOffset": 9223372036854775807, "byteLength": 4}}}`, `manifest: tensor "w": byte range 9223372036854775807+4 overflows`},
-		{h + `{"w": {"dataType": "float64", "shape": [1], "byteOffset": 0, "byteLength": 8}}}`, `manifest: tensor "w": unknown data type "float64"`},
-		{h + `{"w": {"dataType": "float32", "byteOffset": 0, "byteLength": 8}}}`, `manifest: tensor "w": dataType and shape must be given together`},
-		{h + `{"w": {"dataType": "float32", "shape": [3], "byteOffset": 0, "byteLength": 8}}}`, `manifest: tensor "w": byteLength 8 does not match float32[3] (12 bytes)`},
-		{h + `{"w": {"dataType": "float32", "shape": [4294967296, 4294967296], "byteOffset": 0, "byteLength": 8}}}`, `manifest: tensor "w": shape [4294967296 4294967296] is too large`},
-		{h + `{"w": {"dataType": "float32", "shape": [1], "byteOffset": 0, "byteLength": 4, "layout": "col-major"}}}`, `manifest: tensor "w": layout "col-major" is not supported (want "row-major")`},
+		{h + `{"w": {"byteOffset": 0}}}`, `manifest: entry "w": missing byteOffset or byteLength`},
+		{h + `{"w": {"byteOffset": -1, "byteLength": 4}}}`, `manifest: entry "w": byteOffset must be a non-negative integer, not -1`},
+		{h + `{"w": {"byteOffset": 9223372036854775807, "byteLength": 4}}}`, `manifest: entry "w": byte range 9223372036854775807+4 overflows`},
+		{h + `{"w": {"dataType": "float64", "shape": [1], "byteOffset": 0, "byteLength": 8}}}`, `manifest: entry "w": unknown data type "float64"`},
+		{h + `{"w": {"dataType": "float32", "byteOffset": 0, "byteLength": 8}}}`, `manifest: entry "w": dataType and shape must be given together`},
+		{h + `{"w": {"dataType": "float32", "shape": [3], "byteOffset": 0, "byteLength": 8}}}`, `manifest: entry "w": byteLength 8 does not match float32[3] (12 bytes)`},
+		{h + `{"w": {"dataType": "float32", "shape": [4294967296, 4294967296], "byteOffset": 0, "byteLength": 8}}}`, `manifest: entry "w": shape [4294967296 4294967296] is too large`},
+		{h + `{"w": {"dataType": "float32", "shape": [1], "byteOffset": 0, "byteLength": 4, "layout": "col-major"}}}`, `manifest: entry "w": layout "col-major" is not supported (want "row-major")`},
+		{h + `{"w": {"dataType": 1, "shape": [1], "byteOffset": 0, "byteLength": 4}}}`, `manifest: entry "w": dataType must be a string, not a number`},
+		{h + `{"w": {"dataType": "float32", "shape": "1", "byteOffset": 0, "byteLength": 4}}}`, `manifest: entry "w": shape must be an array of non-negative integers, not a string`},
+		{h + `{"w": {"dataType": "float32", "shape": [1.5], "byteOffset": 0, "byteLength": 4}}}`, `manifest: entry "w": shape must be an array of non-negative integers; element 0 is 1.5`},
+		{h + `{"w": {"byteOffset": "0", "byteLength": 4}}}`, `manifest: entry "w": byteOffset must be a non-negative integer, not a string`},
+		{h + `{"w": [1]}}`, `manifest: entry "w": must be an object, not an array`},
+		{h + `[]}`, `manifest: tensors must be an object, not an array`},
+		{`[]`, `manifest: the top level must be an object, not an array`},
+		{`{"format": 3, "tensors": {}}`, `manifest: format must be a string, not a number`},
+		{h + `{}, "files": {"model.weights": {"byteLength": 1, "sha256": "x"}}}`, `manifest: files: "model.weights": sha256 must be 64 lowercase hex digits`},
+		{h + `{}, "onnxNames": {"inputs": {"a": 1}}}`, `manifest: onnxNames.inputs: "a" must be a string, not a number`},
 	}
 	for _, tc := range tests {
 		_, err := Parse([]byte(tc.src))
@@ -193,7 +203,7 @@ func TestCompatManifests(t *testing.T) {
 	}
 	// byteLength 100 for float32[2]: rustnn (Apr 2026) refuses the load too.
 	_, err := Read(filepath.Join(root, "rustnn-rustnn/embedded/src-loader/test_load_with_weights_out_of_bounds.manifest.json"))
-	if err == nil || !strings.HasSuffix(err.Error(), `manifest: tensor "weight": byteLength 100 does not match float32[2] (8 bytes)`) {
+	if err == nil || !strings.HasSuffix(err.Error(), `manifest: entry "weight": byteLength 100 does not match float32[2] (8 bytes)`) {
 		t.Errorf("out-of-bounds manifest: %v", err)
 	}
 }

@@ -56,8 +56,13 @@ func ReadNPZ(path string) (map[string]*Tensor, []string, error) {
 
 // WriteNPZ writes the tensors named in names, in that order, as an
 // uncompressed .npz archive (what numpy.savez writes). The file is
-// written under a temporary name and renamed into place.
+// written under a temporary name (unpredictable, created O_EXCL) and
+// renamed into place, so a failure leaves no partial file and a link at
+// path is replaced, never written through.
 func WriteNPZ(path string, names []string, ts map[string]*Tensor) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("npz: %s is a directory", path)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("npz: %v", err)
@@ -95,9 +100,14 @@ func WriteNPZ(path string, names []string, ts map[string]*Tensor) error {
 		tmp.Close()
 		return fmt.Errorf("npz: %s: %v", path, err)
 	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("npz: %s: %v", path, err)
+	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("npz: %s: %v", path, err)
 	}
+	os.Chmod(tmp.Name(), 0o644) // CreateTemp makes it 0600
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("npz: %v", err)
 	}

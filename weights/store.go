@@ -1,12 +1,17 @@
 package weights
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/internal/confine"
 	"github.com/webnn-graph/webnn-graph/manifest"
 )
@@ -67,12 +72,93 @@ func openFiles(wf *os.File, weightsPath string, mf *os.File, manifestPath string
 		}
 		s.data, s.mapped = b, mapped
 	}
+	if err := s.checkHeader(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkHeader refuses a file that starts with the WGWT magic but whose
+// header is not one this package writes (a headerless blob, as Rust
+// webnn-graph's convert-onnx writes, has no magic and is read as is).
+func (s *Store) checkHeader() error {
+	if len(s.data) < len(Magic) || string(s.data[:len(Magic)]) != Magic {
+		if s.Manifest != nil && s.Manifest.Files != nil {
+			if _, pinned := s.Manifest.Files[filepath.Base(s.WeightsPath)]; pinned {
+				return fmt.Errorf("weights: %s: no WGWT header, but %s pins a file written with one", s.WeightsPath, s.ManifestPath)
+			}
+		}
+		return nil
+	}
+	if len(s.data) < HeaderSize {
+		return fmt.Errorf("weights: %s: corrupt WGWT header: %d bytes, want at least %d", s.WeightsPath, len(s.data), HeaderSize)
+	}
+	if v := binary.LittleEndian.Uint32(s.data[len(Magic):HeaderSize]); v != Version {
+		return fmt.Errorf("weights: %s: corrupt WGWT header: version %d (want %d)", s.WeightsPath, v, Version)
+	}
+	for _, e := range s.Manifest.Tensors {
+		if e.ByteLength > 0 && e.ByteOffset < HeaderSize {
+			return fmt.Errorf("weights: %s: manifest entry at byte %d overlaps the WGWT header", s.WeightsPath, e.ByteOffset)
+		}
+	}
+	return nil
+}
+
+// HeaderDigest is the SHA-256 a WGWT header records for the bytes from
+// DataStart on (hex), or "" when the file has none.
+func (s *Store) HeaderDigest() string {
+	if len(s.data) < DataStart || string(s.data[:len(Magic)]) != Magic {
+		return ""
+	}
+	d := s.data[DigestOffset : DigestOffset+sha256.Size]
+	if bytes.Equal(d, make([]byte, sha256.Size)) {
+		return ""
+	}
+	return hex.EncodeToString(d)
+}
+
+// CheckPin reports whether the file is the one pin describes: its size,
+// and the digest its header records (a file from another conversion, or
+// one a crash left half-replaced, differs in one or the other).
+func (s *Store) CheckPin(pin manifest.FilePin) error {
+	if int64(len(s.data)) != pin.ByteLength {
+		return fmt.Errorf("%s is %d bytes, %s describes one of %d", s.WeightsPath, len(s.data), s.ManifestPath, pin.ByteLength)
+	}
+	if d := s.HeaderDigest(); d != pin.SHA256 {
+		return fmt.Errorf("%s is not the weights file %s describes (SHA-256 %s in its header, %s pinned)", s.WeightsPath, s.ManifestPath, short(d), short(pin.SHA256))
+	}
+	return nil
+}
+
+// VerifyDigest hashes the data and checks it against the header's digest
+// (a file without one passes).
+func (s *Store) VerifyDigest() error {
+	d := s.HeaderDigest()
+	if d == "" {
+		return nil
+	}
+	sum := sha256.Sum256(s.data[DataStart:])
+	if got := hex.EncodeToString(sum[:]); got != d {
+		return fmt.Errorf("weights: %s: content SHA-256 %s does not match its header's %s (corrupt file)", s.WeightsPath, short(got), short(d))
+	}
+	return nil
+}
+
+func short(hexDigest string) string {
+	if hexDigest == "" {
+		return "(none)"
+	}
+	return hexDigest[:min(12, len(hexDigest))]
 }
 
 // maxManifestBytes bounds a manifest.json read whole: 256 MiB is millions
 // of entries, far beyond any model.
 const maxManifestBytes = 256 << 20
+
+// ErrNoneBeside is OpenBeside's error when no weights file lies beside the
+// graph (a graph without @weights constants needs none).
+var ErrNoneBeside = errors.New("no weights file beside")
 
 // OpenBeside finds the weights file and manifest next to a graph file the
 // way rustnn/pywebnn do (webnn-graph external_weights): weights
@@ -103,7 +189,7 @@ func OpenBeside(graphPath string, allow ...string) (*Store, error) {
 	}
 	wn := first(stem+".weights", "model.weights")
 	if wn == "" {
-		return nil, fmt.Errorf("weights: no weights file beside %s (looked for %s.weights, model.weights)", graphPath, stem)
+		return nil, fmt.Errorf("weights: %w %s (looked for %s.weights, model.weights)", ErrNoneBeside, graphPath, stem)
 	}
 	mn := first(stem+".manifest.json", "manifest.json")
 	if mn == "" {
@@ -120,6 +206,33 @@ func OpenBeside(graphPath string, allow ...string) (*Store, error) {
 	}
 	defer wf.Close()
 	return openFiles(wf, filepath.Join(dir, wn), mf, filepath.Join(dir, mn))
+}
+
+// CheckConsts checks that every @weights constant of g agrees with its
+// manifest entry: data type and shape, not only the byte size (float32[8]
+// and float16[16] have the same size, but not the same meaning).
+func (s *Store) CheckConsts(g *graph.Graph) error {
+	for _, c := range g.Consts {
+		if c.Kind != graph.ConstWeights {
+			continue
+		}
+		key, e, err := s.Manifest.Lookup(c.Ref)
+		if err != nil {
+			return fmt.Errorf("weights: %s: const %q: %w", s.ManifestPath, c.Name, err)
+		}
+		if e.DataType == "" {
+			continue // an entry without a descriptor: only its size is known
+		}
+		shape, _ := c.Desc.StaticShape()
+		same := e.DataType == c.Desc.DType.String() && len(e.Shape) == len(shape)
+		for i := 0; same && i < len(shape); i++ {
+			same = e.Shape[i] == int64(shape[i])
+		}
+		if !same {
+			return fmt.Errorf("weights: %s: entry %q is %s%v, but const %q is declared %s", s.ManifestPath, key, e.DataType, e.Shape, c.Name, c.Desc)
+		}
+	}
+	return nil
 }
 
 // WeightBytes returns the bytes of a @weights ref without copying: exact

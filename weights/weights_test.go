@@ -2,7 +2,9 @@ package weights
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"math"
 	"os"
 	"path/filepath"
@@ -97,7 +99,10 @@ func TestWriterStoreRoundTrip(t *testing.T) {
 	if want := int64(64 + 64 + 64 + 64 + 3<<20 + 2); int64(len(raw)) != want {
 		t.Errorf("file size %d, want %d", len(raw), want)
 	}
-	for i := 8; i < 64; i++ {
+	if sum := sha256.Sum256(raw[DataStart:]); !bytes.Equal(raw[DigestOffset:DigestOffset+32], sum[:]) || hex.EncodeToString(sum[:]) != w.Digest() {
+		t.Errorf("header digest %x, Digest() %s, content digest %x", raw[DigestOffset:DigestOffset+32], w.Digest(), sum)
+	}
+	for i := DigestOffset + 32; i < 64; i++ {
 		if raw[i] != 0 {
 			t.Fatalf("padding byte %d = %d", i, raw[i])
 		}
@@ -296,7 +301,7 @@ func TestCompatWeights(t *testing.T) {
 		s.Close()
 	}
 	_, err := OpenBeside(filepath.Join(root, "test_load_with_weights_out_of_bounds.json"))
-	if err == nil || !strings.Contains(err.Error(), `tensor "weight"`) {
+	if err == nil || !strings.Contains(err.Error(), `"weight"`) {
 		t.Errorf("out of bounds: %v", err)
 	}
 }

@@ -2,9 +2,14 @@
 // little-endian tensor bytes at absolute offsets named by manifest.json.
 //
 // Layout written: an 8-byte header "WGWT" + u32 LE 1 (so webnn-graph's own
-// unpack/inline tools and its JS loader read it), then each tensor at an
-// offset aligned to 64 bytes (zero padding), so a reader can map float
-// views zero-copy. Offsets are absolute, as rustnn/pywebnn read them.
+// unpack/inline tools and its JS loader read it), then, in what used to be
+// the first tensor's alignment padding, the SHA-256 of every byte from
+// offset 64 to the end (bytes 8..40; zero bytes 40..64), then each tensor
+// at an offset aligned to 64 bytes (zero padding), so a reader can map
+// float views zero-copy. Offsets are absolute, as rustnn/pywebnn read them;
+// readers that do not know the digest see padding. The manifest pins the
+// same digest, so a weights file from another conversion is recognised
+// without reading it whole.
 // Reading accepts any layout whose manifest ranges lie inside the file
 // (headerless convert-onnx blobs included).
 package weights
@@ -12,9 +17,12 @@ package weights
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/maphash"
 	"io"
 	"os"
@@ -29,6 +37,10 @@ const (
 	Version    = 1
 	HeaderSize = 8
 	Alignment  = 64
+	// DigestOffset is where the SHA-256 of bytes [DataStart, end) lies.
+	DigestOffset = HeaderSize
+	// DataStart is where tensor data begins in a file Writer writes.
+	DataStart = Alignment
 )
 
 // Writer streams tensors into a weights file. Identical tensors (same
@@ -36,6 +48,7 @@ const (
 type Writer struct {
 	path   string
 	f      *os.File
+	digest hash.Hash // of every byte from DataStart on
 	buf    *bufio.Writer
 	off    int64 // bytes written so far (file size once flushed)
 	seed   maphash.Seed
@@ -43,6 +56,9 @@ type Writer struct {
 	man    *manifest.Manifest
 	err    error // sticky
 	done   bool
+	sum    []byte // the digest, set by Finish
+	// ownsPath: Abort removes path (NewWriter created it).
+	ownsPath bool
 }
 
 type stored struct{ off, n int64 }
@@ -53,9 +69,20 @@ func NewWriter(path string) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
-	w := &Writer{path: path, f: f, buf: bufio.NewWriterSize(f, 1<<20), seed: maphash.MakeSeed(),
-		byHash: map[uint64][]stored{}, man: manifest.New()}
-	var hdr [HeaderSize]byte
+	w, err := NewFileWriter(f, path)
+	if w != nil {
+		w.ownsPath = true
+	}
+	return w, err
+}
+
+// NewFileWriter writes the weights file into f, a new empty file opened
+// for reading and writing (name is how errors call it). Finish and Abort
+// close f; removing it after Abort is the caller's business.
+func NewFileWriter(f *os.File, name string) (*Writer, error) {
+	w := &Writer{path: name, f: f, buf: bufio.NewWriterSize(f, 1<<20), seed: maphash.MakeSeed(),
+		byHash: map[uint64][]stored{}, man: manifest.New(), digest: sha256.New()}
+	var hdr [DataStart]byte
 	copy(hdr[:], Magic)
 	binary.LittleEndian.PutUint32(hdr[4:], Version)
 	w.write(hdr[:])
@@ -69,6 +96,9 @@ func NewWriter(path string) (*Writer, error) {
 func (w *Writer) write(p []byte) {
 	if w.err != nil {
 		return
+	}
+	if w.off >= DataStart {
+		w.digest.Write(p)
 	}
 	n, err := w.buf.Write(p)
 	w.off += int64(n)
@@ -157,6 +187,10 @@ func (w *Writer) sameAs(s stored, data []byte) (bool, error) {
 	return true, nil
 }
 
+// Digest is the hex SHA-256 of the bytes from DataStart to the end, once
+// Finish has succeeded (what the header holds and a manifest pins).
+func (w *Writer) Digest() string { return hex.EncodeToString(w.sum) }
+
 // Size is the number of bytes written so far.
 func (w *Writer) Size() int64 { return w.off }
 
@@ -169,7 +203,10 @@ func (w *Writer) Finish() (*manifest.Manifest, error) {
 	err := w.err
 	if err == nil {
 		if err = w.buf.Flush(); err == nil {
-			err = w.f.Sync()
+			w.sum = w.digest.Sum(nil)
+			if _, err = w.f.WriteAt(w.sum, DigestOffset); err == nil {
+				err = w.f.Sync()
+			}
 		}
 	}
 	if cerr := w.f.Close(); err == nil {
@@ -181,11 +218,15 @@ func (w *Writer) Finish() (*manifest.Manifest, error) {
 	return w.man, nil
 }
 
-// Abort closes and removes the partly written file.
+// Abort closes the partly written file and, when NewWriter created it,
+// removes it.
 func (w *Writer) Abort() error {
 	if !w.done {
 		w.done = true
 		w.f.Close()
+	}
+	if !w.ownsPath {
+		return nil
 	}
 	return os.Remove(w.path)
 }

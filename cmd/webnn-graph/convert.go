@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/webnn-graph/webnn-graph/emit"
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/crashpoint"
 	"github.com/webnn-graph/webnn-graph/lower"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
@@ -226,31 +226,24 @@ func (a *app) convert(path string, f *convertFlags) error {
 	if f.withJSON {
 		files = append(files, outFile{name: "model.json", data: jsonText})
 	}
-	written, err := writeGraphDir(outDir, files, func(weightsPath, manifestPath string) error {
-		w, err := weights.NewWriter(weightsPath)
-		if err != nil {
-			return err
-		}
+	written, err := writeGraphDir(outDir, files, res.Names, res.Graph, func(w *weights.Writer) error {
 		var done int64
-		for _, wt := range res.Weights {
+		for i, wt := range res.Weights {
+			if i == len(res.Weights)/2 {
+				crashpoint.At("weights-half")
+			}
 			data, err := wt.Data()
 			if err != nil {
-				w.Abort()
 				return fmt.Errorf("convert: reading weight %q: %w", wt.Key, err)
 			}
 			if err := w.Add(wt.Key, wt.Desc, data); err != nil {
-				w.Abort()
 				return fmt.Errorf("convert: writing weight %q: %w", wt.Key, err)
 			}
 			m.ReleasePages(data)
 			done += int64(len(data))
 			prog.bytes("writing weights", done, total)
 		}
-		man, err := w.Finish()
-		if err != nil {
-			return err
-		}
-		return man.WriteFile(manifestPath)
+		return nil
 	})
 	prog.done()
 	if err != nil {
@@ -386,68 +379,4 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
-}
-
-// outFile is a small file written beside the weights.
-type outFile struct {
-	name string
-	data []byte
-}
-
-// writeGraphDir writes the files and the weights/manifest pair into dir
-// under temporary names, then renames them all. On any failure every
-// temporary file is removed, and so is dir if this call created it.
-func writeGraphDir(dir string, files []outFile, writeWeights func(weightsPath, manifestPath string) error) ([]string, error) {
-	created := false
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("convert: %w", err)
-		}
-		created = true
-	} else if err != nil {
-		return nil, fmt.Errorf("convert: %w", err)
-	}
-	suffix := fmt.Sprintf(".tmp-%d", os.Getpid())
-	var temps []string
-	cleanup := func() {
-		for _, t := range temps {
-			os.Remove(t)
-		}
-		if created {
-			os.RemoveAll(dir)
-		}
-	}
-	tmp := func(name string) string {
-		p := filepath.Join(dir, name+suffix)
-		temps = append(temps, p)
-		return p
-	}
-	type pair struct{ tmp, final string }
-	var renames []pair
-	for _, f := range files {
-		p := tmp(f.name)
-		if err := os.WriteFile(p, f.data, 0o644); err != nil {
-			cleanup()
-			return nil, fmt.Errorf("convert: %w", err)
-		}
-		renames = append(renames, pair{p, filepath.Join(dir, f.name)})
-	}
-	wp, mp := tmp("model.weights"), tmp("manifest.json")
-	if err := writeWeights(wp, mp); err != nil {
-		cleanup()
-		return nil, err
-	}
-	renames = append(renames, pair{wp, filepath.Join(dir, "model.weights")}, pair{mp, filepath.Join(dir, "manifest.json")})
-	var written []string
-	for _, r := range renames {
-		if err := os.Rename(r.tmp, r.final); err != nil {
-			cleanup()
-			for _, w := range written {
-				os.Remove(w)
-			}
-			return nil, fmt.Errorf("convert: %w", err)
-		}
-		written = append(written, r.final)
-	}
-	return written, nil
 }

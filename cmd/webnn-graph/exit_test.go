@@ -8,8 +8,8 @@ import (
 
 	"github.com/webnn-graph/webnn-graph/internal/testenv"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
-	"github.com/webnn-graph/webnn-graph/testdata/hostile"
 	"github.com/webnn-graph/webnn-graph/tensor"
+	"github.com/webnn-graph/webnn-graph/testdata/hostile"
 )
 
 // TestUsageErrors checks that exit status 2 comes from the command line

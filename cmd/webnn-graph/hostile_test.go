@@ -59,33 +59,15 @@ func TestHostile(t *testing.T) {
 	testenv.Report("hostile: %d passed, %d failed, %d skipped", passed, failed, skipped)
 }
 
-var (
-	cliOnce sync.Once
-	cliPath string
-	cliErr  error
-)
-
-// buildCLI builds the command once per test binary into a private
-// directory removed when the process's tests end.
+// buildCLI builds the command into the test's temporary directory (the
+// build cache makes every build after the first a link).
 func buildCLI(t *testing.T) string {
 	t.Helper()
-	cliOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "webnn-graph-hostile-bin-")
-		if err != nil {
-			cliErr = err
-			return
-		}
-		cliPath = filepath.Join(dir, "webnn-graph")
-		cmd := exec.Command("go", "build", "-o", cliPath, ".")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			cliErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if cliErr != nil {
-		t.Fatal(cliErr)
+	bin := filepath.Join(t.TempDir(), "webnn-graph")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { os.RemoveAll(filepath.Dir(cliPath)) })
-	return cliPath
+	return bin
 }
 
 func knownFailures(t *testing.T) map[string]bool {

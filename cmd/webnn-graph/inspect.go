@@ -15,7 +15,6 @@ import (
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/tensor"
-	"github.com/webnn-graph/webnn-graph/weights"
 )
 
 func (a *app) validateCommand() *cobra.Command {
@@ -34,17 +33,14 @@ what that loader reads (` + strings.Join(target.Names(), ", ") + `): its op set,
 expressions it evaluates (rustnn-0.5: NAME, NAME + K, NAME - K), its data types.`,
 		Args: exactArgs(1, "one graph path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := emit.LoadGraphFile(args[0])
+			l, err := a.loadGraph(args[0], weightsPath, manifestPath, true)
 			if err != nil {
 				return err
 			}
+			defer l.Close()
+			g, store := l.g, l.store
 			var sizes graph.WeightSizes
-			store, err := a.openWeights(args[0], weightsPath, manifestPath, hasWeightRefs(g))
-			if err != nil {
-				return err
-			}
 			if store != nil {
-				defer store.Close()
 				sizes = store
 			}
 			var tg *target.Target
@@ -101,21 +97,6 @@ func hasWeightRefs(g *graph.Graph) bool {
 		}
 	}
 	return false
-}
-
-// openWeights opens the weights of a graph: explicit paths, else the
-// files beside it. It returns nil, nil when the graph needs no weights.
-func (a *app) openWeights(graphPath, weightsPath, manifestPath string, needed bool) (*weights.Store, error) {
-	if weightsPath != "" || manifestPath != "" {
-		if weightsPath == "" || manifestPath == "" {
-			return nil, usagef("--weights and --manifest go together")
-		}
-		return weights.Open(weightsPath, manifestPath)
-	}
-	if !needed {
-		return nil, nil
-	}
-	return weights.OpenBeside(graphPath, a.allowExternal...)
 }
 
 type inspectReport struct {

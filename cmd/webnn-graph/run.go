@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/internal/confine"
 	"github.com/webnn-graph/webnn-graph/lower"
+	"github.com/webnn-graph/webnn-graph/manifest"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	onnxrt "github.com/webnn-graph/webnn-graph/runtime/onnx"
 	"github.com/webnn-graph/webnn-graph/runtime/webnn"
@@ -51,6 +51,7 @@ type webnnRunner struct {
 	prog  *webnn.Program
 	store *weights.Store
 	ws    graph.WeightSource // the weights prog was compiled with (verify --localize compiles again)
+	names *manifest.NameMap  // identifier → ONNX name of inputs and outputs, when known
 }
 
 func (r *webnnRunner) Kind() string { return "webnn" }
@@ -125,26 +126,20 @@ func (a *app) openRunner(path string) (runner, error) {
 		}
 		return &onnxRunner{m: m, prog: p}, nil
 	}
-	g, err := emit.LoadGraphFile(path)
-	if err != nil {
-		return nil, err
-	}
-	store, err := a.openWeights(path, "", "", hasWeightRefs(g))
+	l, err := a.loadGraph(path, "", "", false)
 	if err != nil {
 		return nil, err
 	}
 	var ws graph.WeightSource
-	if store != nil {
-		ws = store
+	if l.store != nil {
+		ws = l.store
 	}
-	p, err := webnn.Compile(g, ws)
+	p, err := webnn.Compile(l.g, ws)
 	if err != nil {
-		if store != nil {
-			store.Close()
-		}
+		l.Close()
 		return nil, err
 	}
-	return &webnnRunner{g: g, prog: p, store: store, ws: ws}, nil
+	return &webnnRunner{g: l.g, prog: p, store: l.store, ws: ws, names: l.names}, nil
 }
 
 // loweredRunner runs an in-memory conversion on the WebNN runtime, its
@@ -393,7 +388,7 @@ func (a *app) run(path string, f *runFlags) error {
 	median := times[len(times)/2]
 	names := r.Outputs()
 	if f.out != "" {
-		if err := writeNPZAtomic(f.out, names, out); err != nil {
+		if err := tensor.WriteNPZ(f.out, names, out); err != nil {
 			return err
 		}
 	}
@@ -416,16 +411,6 @@ func (a *app) run(path string, f *runFlags) error {
 		fmt.Fprintf(a.stdout, "wrote %s\n", f.out)
 	}
 	return nil
-}
-
-// writeNPZAtomic writes an npz under a temporary name and renames it.
-func writeNPZAtomic(path string, names []string, ts map[string]*tensor.Tensor) error {
-	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
-	if err := tensor.WriteNPZ(tmp, names, ts); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 func summarize(name string, t *tensor.Tensor) outputSummary {

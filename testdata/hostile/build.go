@@ -1,7 +1,9 @@
 package hostile
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/manifest"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/tensor"
 	"github.com/webnn-graph/webnn-graph/weights"
@@ -204,3 +207,35 @@ func Symlink(target, link string) error {
 // WriteSecretCopy is a helper for rows that need the secret at another
 // place beside the model directory (never inside it).
 func WriteSecretCopy(path string) error { return os.WriteFile(path, Secret, 0o644) }
+
+// PinGraph makes dir's manifest.json pin dir/model.webnn and
+// dir/model.weights as convert does (size and SHA-256; for the weights
+// the digest its WGWT header records).
+func PinGraph(dir string) error {
+	mp := filepath.Join(dir, "manifest.json")
+	m, err := manifest.Read(mp)
+	if err != nil {
+		return err
+	}
+	text, err := os.ReadFile(filepath.Join(dir, "model.webnn"))
+	if err != nil {
+		return err
+	}
+	w, err := os.ReadFile(filepath.Join(dir, "model.weights"))
+	if err != nil {
+		return err
+	}
+	if len(w) < weights.DataStart {
+		return fmt.Errorf("PinGraph: model.weights has no header")
+	}
+	ts := sha256.Sum256(text)
+	m.Files = map[string]manifest.FilePin{
+		"model.webnn":   {ByteLength: int64(len(text)), SHA256: hex.EncodeToString(ts[:])},
+		"model.weights": {ByteLength: int64(len(w)), SHA256: hex.EncodeToString(w[weights.DigestOffset : weights.DigestOffset+32])},
+	}
+	b, err := m.Marshal()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(mp, b, 0o644)
+}

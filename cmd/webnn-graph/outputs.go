@@ -1,0 +1,99 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+
+	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/atomicdir"
+	"github.com/webnn-graph/webnn-graph/manifest"
+	"github.com/webnn-graph/webnn-graph/weights"
+)
+
+// setNames are the files of a converted graph directory, in publishing
+// order: the manifest, which pins the others, comes last.
+var setNames = []string{"model.webnn", "model.json", "model.weights", "manifest.json"}
+
+// outFile is a small file written beside the weights.
+type outFile struct {
+	name string
+	data []byte
+}
+
+// writeGraphDir builds the output set (files, the weights writeWeights
+// adds, and the manifest pinning them all with the ONNX name map) in a
+// private staging directory and publishes it into dir atomically (package
+// atomicdir): after a failure or a crash at any moment dir holds the old
+// set or the new one, and nothing this process made is left behind.
+func writeGraphDir(dir string, files []outFile, names map[string]string, g *graph.Graph, writeWeights func(*weights.Writer) error) ([]string, error) {
+	set, err := atomicdir.Begin(dir, setNames)
+	if err != nil {
+		return nil, fmt.Errorf("convert: %w", err)
+	}
+	defer set.Abort() // a no-op once published
+	wf, err := set.Create("model.weights")
+	if err != nil {
+		return nil, fmt.Errorf("convert: %w", err)
+	}
+	w, err := weights.NewFileWriter(wf, filepath.Join(dir, "model.weights"))
+	if err != nil {
+		return nil, err
+	}
+	if err := writeWeights(w); err != nil {
+		w.Abort()
+		return nil, err
+	}
+	man, err := w.Finish()
+	if err != nil {
+		return nil, err
+	}
+	man.Files = map[string]manifest.FilePin{"model.weights": {ByteLength: w.Size(), SHA256: w.Digest()}}
+	for _, f := range files {
+		if err := set.WriteFile(f.name, f.data); err != nil {
+			return nil, fmt.Errorf("convert: %w", err)
+		}
+		man.Files[f.name] = pinOf(f.data)
+	}
+	man.ONNXNames = nameMap(g, names)
+	mb, err := man.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := set.WriteFile("manifest.json", mb); err != nil {
+		return nil, fmt.Errorf("convert: %w", err)
+	}
+	if err := set.Commit(); err != nil {
+		return nil, fmt.Errorf("convert: publishing %s: %w", dir, err)
+	}
+	var written []string
+	for _, f := range files {
+		written = append(written, filepath.Join(dir, f.name))
+	}
+	return append(written, filepath.Join(dir, "model.weights"), filepath.Join(dir, "manifest.json")), nil
+}
+
+func pinOf(data []byte) manifest.FilePin {
+	sum := sha256.Sum256(data)
+	return manifest.FilePin{ByteLength: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+}
+
+// nameMap records, for every graph input and output, the ONNX name it was
+// converted from (identifiers with no ONNX name map to themselves).
+func nameMap(g *graph.Graph, names map[string]string) *manifest.NameMap {
+	nm := &manifest.NameMap{Inputs: map[string]string{}, Outputs: map[string]string{}}
+	onnx := func(id string) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		return id
+	}
+	for _, in := range g.Inputs {
+		nm.Inputs[in.Name] = onnx(in.Name)
+	}
+	for _, o := range g.Outputs {
+		nm.Outputs[o.Name] = onnx(o.Name)
+	}
+	return nm
+}
