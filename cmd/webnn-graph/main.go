@@ -144,6 +144,7 @@ source model and the converted graph in its own CPU runtime.`,
 		a.verifyCommand(),
 		a.generateCommand(),
 		a.emitJSCommand(),
+		a.diffCommand(),
 		a.opsCommand(),
 		a.versionCommand(),
 	)
