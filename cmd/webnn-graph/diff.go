@@ -8,8 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/webnn-graph/webnn-graph/emit"
-	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/graphdiff"
 )
 
@@ -38,7 +36,8 @@ CI gate ("this re-conversion changed nothing but the weights of layer 3").`,
 }
 
 // diffSide loads a graph file, or DIR/model.webnn (else DIR/model.json),
-// with its weights when they are beside it.
+// with the weights beside it (checked to belong to it, as every command
+// does).
 func (a *app) diffSide(path string) (graphdiff.Side, func(), error) {
 	gp := path
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
@@ -49,20 +48,15 @@ func (a *app) diffSide(path string) (graphdiff.Side, func(), error) {
 			}
 		}
 	}
-	g, err := emit.LoadGraphFile(gp)
+	l, err := a.loadGraph(gp, "", "", false)
 	if err != nil {
 		return graphdiff.Side{}, nil, err
 	}
-	side := graphdiff.Side{Path: gp, Graph: g}
-	closeFn := func() {}
-	store, err := a.openWeights(gp, "", "", hasWeightRefs(g))
-	if err != nil {
-		a.log.Warn("comparing constants by reference only", "graph", gp, "weights", err)
-	} else if store != nil {
-		var ws graph.WeightSource = store
-		side.Weights = ws
-		closeFn = func() { store.Close() }
+	side := graphdiff.Side{Path: gp, Graph: l.g}
+	if l.store != nil {
+		side.Weights = l.store
 	}
+	closeFn := l.Close
 	return side, closeFn, nil
 }
 
