@@ -95,7 +95,7 @@ func findDecoderIO(r runner) (*decoderIO, error) {
 	d := &decoderIO{present: map[string]string{}, kv: map[string]ioSpec{}}
 	layers := map[int]*kvPair{}
 	for _, s := range r.Inputs() {
-		k := identKey(s.Name)
+		k := identKey(s.Key)
 		switch {
 		case k == "input_ids":
 			d.inputIDs = s.Name
@@ -126,7 +126,7 @@ func findDecoderIO(r runner) (*decoderIO, error) {
 		return nil, fmt.Errorf("generate: the graph has no input_ids input")
 	}
 	for _, o := range r.Outputs() {
-		k := identKey(o)
+		k := identKey(r.Key(o))
 		if k == "logits" {
 			d.logits = o
 		}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/webnn-graph/webnn-graph/emit"
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/internal/confine"
 	"github.com/webnn-graph/webnn-graph/lower"
@@ -25,7 +24,9 @@ import (
 
 // ioSpec describes one input of a runnable model or graph.
 type ioSpec struct {
-	Name  string
+	Name  string // the identifier Run's input map is keyed by
+	Key   string // the name users know it by (the ONNX name, when known)
+	Exact bool   // Key is recorded (an ONNX model, a graph with a name map)
 	DType tensor.DType
 	Dims  []dimSpec
 }
@@ -41,7 +42,10 @@ type dimSpec struct {
 type runner interface {
 	Kind() string
 	Inputs() []ioSpec
-	Outputs() []string
+	Outputs() []string // identifiers, the keys of Run's result
+	// Key is the name users know an input or output identifier by: the
+	// ONNX name a converted graph records for it, else the identifier.
+	Key(id string) string
 	Run(map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error)
 	Close()
 }
@@ -51,14 +55,38 @@ type webnnRunner struct {
 	prog  *webnn.Program
 	store *weights.Store
 	ws    graph.WeightSource // the weights prog was compiled with (verify --localize compiles again)
-	names *manifest.NameMap  // identifier → ONNX name of inputs and outputs, when known
+	keys  map[string]string  // identifier → ONNX name of inputs and outputs, when known
+}
+
+// keysOf merges a name map's inputs and outputs (identifiers are unique
+// across both).
+func keysOf(nm *manifest.NameMap) map[string]string {
+	if nm == nil {
+		return nil
+	}
+	keys := map[string]string{}
+	for id, n := range nm.Inputs {
+		keys[id] = n
+	}
+	for id, n := range nm.Outputs {
+		keys[id] = n
+	}
+	return keys
+}
+
+func (r *webnnRunner) Key(id string) string {
+	if k, ok := r.keys[id]; ok {
+		return k
+	}
+	return id
 }
 
 func (r *webnnRunner) Kind() string { return "webnn" }
 func (r *webnnRunner) Inputs() []ioSpec {
 	var out []ioSpec
 	for _, in := range r.g.Inputs {
-		s := ioSpec{Name: in.Name, DType: in.Desc.DType}
+		_, named := r.keys[in.Name]
+		s := ioSpec{Name: in.Name, Key: r.Key(in.Name), Exact: named, DType: in.Desc.DType}
 		for _, d := range in.Desc.Shape {
 			s.Dims = append(s.Dims, dimSpec{Size: d.Size, Name: d.Name, Max: d.MaxSize})
 		}
@@ -87,11 +115,12 @@ type onnxRunner struct {
 	prog *onnxrt.Program
 }
 
-func (r *onnxRunner) Kind() string { return "onnx" }
+func (r *onnxRunner) Kind() string       { return "onnx" }
+func (r *onnxRunner) Key(id string) string { return id }
 func (r *onnxRunner) Inputs() []ioSpec {
 	var out []ioSpec
 	for _, in := range r.prog.Inputs() {
-		s := ioSpec{Name: in.Name, DType: in.DType}
+		s := ioSpec{Name: in.Name, Key: in.Name, Exact: true, DType: in.DType}
 		for _, d := range in.Dims {
 			s.Dims = append(s.Dims, dimSpec{Size: d.Value, Name: d.Param})
 		}
@@ -139,7 +168,7 @@ func (a *app) openRunner(path string) (runner, error) {
 		l.Close()
 		return nil, err
 	}
-	return &webnnRunner{g: l.g, prog: p, store: l.store, ws: ws, names: l.names}, nil
+	return &webnnRunner{g: l.g, prog: p, store: l.store, ws: ws, keys: keysOf(l.names)}, nil
 }
 
 // loweredRunner runs an in-memory conversion on the WebNN runtime, its
@@ -153,7 +182,7 @@ func loweredRunner(res *lower.Result) (runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &webnnRunner{g: res.Graph, prog: p, ws: ws}, nil
+	return &webnnRunner{g: res.Graph, prog: p, ws: ws, keys: res.Names}, nil
 }
 
 // lowerWeights serves lower.Result weights as a graph.WeightSource.
@@ -165,58 +194,6 @@ func (l lowerWeights) WeightBytes(ref string) ([]byte, error) {
 		return nil, fmt.Errorf("weight %q not found", ref)
 	}
 	return w.Data()
-}
-
-// identKey is the identifier the converter gives an ONNX name (graph
-// inputs and outputs), so npz keys written with ONNX names match
-// converted graphs.
-func identKey(s string) string { return emit.Sanitize(s) }
-
-// matchInputs picks, for every runner input, the tensor of the given set
-// whose key is the input name, "in.<name>", or the same after identKey.
-// Missing inputs and keys that match nothing are errors naming them.
-func matchInputs(specs []ioSpec, given map[string]*tensor.Tensor, source string) (map[string]*tensor.Tensor, error) {
-	byKey := map[string]string{}
-	for k := range given {
-		base := strings.TrimPrefix(k, "in.")
-		if strings.HasPrefix(k, "out.") {
-			continue
-		}
-		byKey[base] = k
-		byKey[identKey(base)] = k
-	}
-	out := map[string]*tensor.Tensor{}
-	var missing []string
-	for _, s := range specs {
-		k, ok := byKey[s.Name]
-		if !ok {
-			k, ok = byKey[identKey(s.Name)]
-		}
-		if !ok {
-			missing = append(missing, s.Name)
-			continue
-		}
-		t := given[k]
-		if t.DType == tensor.Int64 && s.DType == tensor.Int32 {
-			// A graph for a target that declares int64 as int32 (docs/
-			// formats.md, "Targets"): narrow, refusing values outside int32.
-			n, err := narrowInt64(t)
-			if err != nil {
-				return nil, fmt.Errorf("%s: input %q: %v (the graph takes int32)", source, s.Name, err)
-			}
-			t = n
-		}
-		out[s.Name] = t
-	}
-	if len(missing) > 0 {
-		var have []string
-		for k := range given {
-			have = append(have, k)
-		}
-		sort.Strings(have)
-		return nil, fmt.Errorf("%s: missing input(s) %s (have %s)", source, strings.Join(missing, ", "), strings.Join(have, ", "))
-	}
-	return out, nil
 }
 
 // narrowInt64 converts an int64 tensor to int32, refusing values that do
@@ -386,15 +363,22 @@ func (a *app) run(path string, f *runFlags) error {
 	}
 	sort.Float64s(times)
 	median := times[len(times)/2]
-	names := r.Outputs()
+	// Outputs are written and shown under their ONNX names.
+	ids := r.Outputs()
+	keys := make([]string, len(ids))
+	byKey := map[string]*tensor.Tensor{}
+	for i, id := range ids {
+		keys[i] = r.Key(id)
+		byKey[keys[i]] = out[id]
+	}
 	if f.out != "" {
-		if err := tensor.WriteNPZ(f.out, names, out); err != nil {
+		if err := tensor.WriteNPZ(f.out, keys, byKey); err != nil {
 			return err
 		}
 	}
 	var sums []outputSummary
-	for _, n := range names {
-		sums = append(sums, summarize(n, out[n]))
+	for _, k := range keys {
+		sums = append(sums, summarize(k, byKey[k]))
 	}
 	if f.jsonOut {
 		enc := json.NewEncoder(a.stdout)

@@ -228,10 +228,6 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 			return err
 		}
 	}
-	webnnByKey := map[string]*tensor.Tensor{}
-	for k, v := range webnnOut {
-		webnnByKey[identKey(k)] = v
-	}
 	rep := verifyReport{Model: modelPath, Graph: graphDesc, Inputs: map[string][]int{}, Pass: true, Seconds: secs}
 	for k, v := range in {
 		rep.Inputs[k] = v.Shape
@@ -239,7 +235,8 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	for _, name := range onnxR.Outputs() {
 		logits := strings.Contains(strings.ToLower(name), "logits")
 		want := onnxOut[name]
-		rep.Comparisons = append(rep.Comparisons, compareTensors(name, "webnn vs onnx", webnnByKey[identKey(name)], want, f.atol, f.rtol, logits))
+		got := findOutput(wr, webnnOut, name) // by the ONNX name the graph records
+		rep.Comparisons = append(rep.Comparisons, compareTensors(name, "webnn vs onnx", got, want, f.atol, f.rtol, logits))
 		if ref != nil {
 			r := ref["out."+name]
 			if r == nil {
@@ -250,7 +247,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 			}
 			rep.Comparisons = append(rep.Comparisons,
 				compareTensors(name, "onnx vs reference", want, r, f.atol, f.rtol, logits),
-				compareTensors(name, "webnn vs reference", webnnByKey[identKey(name)], r, f.atol, f.rtol, logits))
+				compareTensors(name, "webnn vs reference", got, r, f.atol, f.rtol, logits))
 		}
 	}
 	var worst *comparison
