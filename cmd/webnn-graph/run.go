@@ -115,7 +115,7 @@ type onnxRunner struct {
 	prog *onnxrt.Program
 }
 
-func (r *onnxRunner) Kind() string       { return "onnx" }
+func (r *onnxRunner) Kind() string         { return "onnx" }
 func (r *onnxRunner) Key(id string) string { return id }
 func (r *onnxRunner) Inputs() []ioSpec {
 	var out []ioSpec

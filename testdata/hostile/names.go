@@ -146,7 +146,6 @@ func oddNamesModel(dir string) error {
 	return tensor.WriteNPZ(filepath.Join(dir, "in.npz"), []string{"x"}, map[string]*tensor.Tensor{"x": x})
 }
 
-
 func init() {
 	minus9 := func(dir, out string) error { return npzHolds(out, map[string]float32{"y.out": -9}) }
 	register(
