@@ -206,6 +206,29 @@ func (io *decoderIO) stepInputs(past map[string]*tensor.Tensor, feed []int64, pa
 	return in
 }
 
+// cachedRun returns, for the WebNN runtime, a run function that keeps the
+// presents in place between steps (a webnn.Cache: each step appends its
+// new rows, the past is never copied or passed); nil for other runners,
+// which get the presents back as inputs (stepInputs, advance).
+func (io *decoderIO) cachedRun(r runner) func(map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+	wr, ok := r.(*webnnRunner)
+	if !ok {
+		return nil
+	}
+	presentOf := map[string]string{}
+	for _, p := range io.past {
+		presentOf[p.key] = io.present[fmt.Sprintf("%d_key", p.layer)]
+		presentOf[p.value] = io.present[fmt.Sprintf("%d_value", p.layer)]
+	}
+	cache, err := wr.prog.NewCache(presentOf)
+	if err != nil {
+		return nil
+	}
+	return func(in map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+		return wr.prog.RunCached(cache, in)
+	}
+}
+
 // advance makes a step's presents the next step's past.
 func (io *decoderIO) advance(past, out map[string]*tensor.Tensor) {
 	for _, p := range io.past {
@@ -268,12 +291,16 @@ func (a *app) generate(path string, f *generateFlags) error {
 	rep := generateReport{Prompt: prompt}
 	// State: the past key/values (empty at first) and every token so far.
 	past := io.emptyPast()
+	run := r.Run
+	if cached := io.cachedRun(r); cached != nil {
+		run, past = cached, map[string]*tensor.Tensor{}
+	}
 	feed := prompt
 	pastLen := 0
 	for step := 0; step < f.steps; step++ {
 		in := io.stepInputs(past, feed, pastLen)
 		t0 := time.Now()
-		out, err := r.Run(in)
+		out, err := run(in)
 		if err != nil {
 			return fmt.Errorf("generate: step %d: %w", step, err)
 		}
@@ -294,7 +321,9 @@ func (a *app) generate(path string, f *generateFlags) error {
 			return fmt.Errorf("generate: step %d diverges from the reference: expected token %d (logit %.6g), produced %d (logit %.6g)",
 				step, ref[step], last[ref[step]], tok, last[tok])
 		}
-		io.advance(past, out)
+		if len(past) > 0 {
+			io.advance(past, out)
+		}
 		pastLen += len(feed)
 		feed = []int64{tok}
 	}

@@ -168,3 +168,28 @@ func uniformOffsets(offA, offB []int) (strideA, strideB int, ok bool) {
 	}
 	return strideA, strideB, true
 }
+
+// SgemmOffsets runs len(offC) products C_i = op(A_i)·op(B_i) (alpha 1,
+// beta 0) with A_i = a[offA[i]:], B_i = b[offB[i]:] and C_i = c[offC[i]:]:
+// the batch of a matmul whose operands are strided views (a grouped-query
+// attention's key/value heads shared by several query heads, a KV cache
+// with spare capacity between heads). Small products run one per
+// goroutine; large ones one after another, each split over all cores.
+func SgemmOffsets(transA, transB bool, m, n, k int, a []float32, lda int, offA []int, b []float32, ldb int, offB []int, c []float32, ldc int, offC []int) {
+	batch := len(offC)
+	if batch == 0 || m <= 0 || n <= 0 {
+		return
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if batch == 1 || m*n*k >= 1<<18 {
+		for i := 0; i < batch; i++ {
+			sgemm(workers, transA, transB, m, n, k, 1, a[offA[i]:], lda, b[offB[i]:], ldb, 0, c[offC[i]:], ldc)
+		}
+		return
+	}
+	ParallelFor(batch, max(1, (1<<16)/max(1, m*n*k)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			sgemm(1, transA, transB, m, n, k, 1, a[offA[i]:], lda, b[offB[i]:], ldb, 0, c[offC[i]:], ldc)
+		}
+	})
+}

@@ -31,7 +31,22 @@ func f32(t *tensor.Tensor, what string) ([]float32, error) {
 }
 
 func compileMatmul(nc *nodeCompiler) (kernelFn, error) {
+	nc.st.takesViews = true
 	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(x.inViews) == 2 && (x.inViews[0] != nil || x.inViews[1] != nil) {
+			va, vb := x.inViews[0], x.inViews[1]
+			if va == nil {
+				va = denseView(in[0])
+			}
+			if vb == nil {
+				vb = denseView(in[1])
+			}
+			out, err := matmulViews(x, va, vb)
+			if err != nil {
+				return nil, err
+			}
+			return []*tensor.Tensor{out}, nil
+		}
 		a, b := in[0], in[1]
 		if a.DType != b.DType {
 			return nil, fmt.Errorf("a is %v, b is %v", a.DType, b.DType)

@@ -51,7 +51,7 @@ func compileReshape(nc *nodeCompiler) (kernelFn, error) {
 	if !ok {
 		return nil, fmt.Errorf("reshape needs newShape")
 	}
-	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	fn := func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		shape, err := evalDims(dims, x.env)
 		if err != nil {
 			return nil, err
@@ -60,7 +60,9 @@ func compileReshape(nc *nodeCompiler) (kernelFn, error) {
 			return nil, fmt.Errorf("cannot reshape %v (%d elements) to %v", in[0].Shape, in[0].Len(), shape)
 		}
 		return []*tensor.Tensor{view(in[0], shape)}, nil
-	}, nil
+	}
+	nc.st.viewFn = reshapeView(fn)
+	return fn, nil
 }
 
 func compileSqueeze(nc *nodeCompiler) (kernelFn, error) {
@@ -68,7 +70,7 @@ func compileSqueeze(nc *nodeCompiler) (kernelFn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	fn := func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		s := in[0].Shape
 		drop := make([]bool, len(s))
 		if hasAxes {
@@ -93,7 +95,9 @@ func compileSqueeze(nc *nodeCompiler) (kernelFn, error) {
 			}
 		}
 		return []*tensor.Tensor{view(in[0], shape)}, nil
-	}, nil
+	}
+	nc.st.viewFn = reshapeView(fn)
+	return fn, nil
 }
 
 func compileUnsqueeze(nc *nodeCompiler) (kernelFn, error) {
@@ -104,7 +108,7 @@ func compileUnsqueeze(nc *nodeCompiler) (kernelFn, error) {
 	if !ok {
 		return nil, fmt.Errorf("unsqueeze needs axes")
 	}
-	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	fn := func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		r := len(in[0].Shape) + len(axes)
 		ins := make([]bool, r)
 		for _, a := range axes {
@@ -124,7 +128,9 @@ func compileUnsqueeze(nc *nodeCompiler) (kernelFn, error) {
 			}
 		}
 		return []*tensor.Tensor{view(in[0], shape)}, nil
-	}, nil
+	}
+	nc.st.viewFn = reshapeView(fn)
+	return fn, nil
 }
 
 // stridedCopy writes out (shape oshape, contiguous) from src read at
@@ -203,6 +209,18 @@ func compileExpand(nc *nodeCompiler) (kernelFn, error) {
 	if !ok {
 		return nil, fmt.Errorf("expand needs newShape")
 	}
+	nc.st.viewFn = func(x *execCtx, v *stridedView) (*stridedView, bool, error) {
+		shape, err := evalDims(dims, x.env)
+		if err != nil {
+			return nil, false, err
+		}
+		oshape, err := broadcastShapes(v.shape, shape)
+		if err != nil {
+			return nil, false, err
+		}
+		nv, err := v.expanded(oshape)
+		return nv, err == nil, err
+	}
 	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		shape, err := evalDims(dims, x.env)
 		if err != nil {
@@ -226,9 +244,8 @@ func compileTranspose(nc *nodeCompiler) (kernelFn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		s := in[0].Shape
-		r := len(s)
+	// permutation checks it against rank r (the reversal when absent).
+	permutation := func(r int) ([]int, error) {
 		p := perm
 		if !hasPerm {
 			p = make([]int, r)
@@ -240,14 +257,32 @@ func compileTranspose(nc *nodeCompiler) (kernelFn, error) {
 			return nil, fmt.Errorf("permutation %v has %d entries for rank %d", p, len(p), r)
 		}
 		seen := make([]bool, r)
-		oshape := make([]int, r)
-		st := stridesOf(s)
-		strides := make([]int, r)
-		for i, a := range p {
+		for _, a := range p {
 			if a < 0 || a >= r || seen[a] {
 				return nil, fmt.Errorf("invalid permutation %v", p)
 			}
 			seen[a] = true
+		}
+		return p, nil
+	}
+	nc.st.viewFn = func(x *execCtx, v *stridedView) (*stridedView, bool, error) {
+		p, err := permutation(len(v.shape))
+		if err != nil {
+			return nil, false, err
+		}
+		return v.transposed(p), true, nil
+	}
+	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		s := in[0].Shape
+		r := len(s)
+		p, err := permutation(r)
+		if err != nil {
+			return nil, err
+		}
+		oshape := make([]int, r)
+		st := stridesOf(s)
+		strides := make([]int, r)
+		for i, a := range p {
 			oshape[i] = s[a]
 			strides[i] = st[a]
 		}
@@ -285,6 +320,7 @@ func compileConcat(nc *nodeCompiler) (kernelFn, error) {
 	if err != nil {
 		return nil, err
 	}
+	nc.st.concatAxis = int(axis)
 	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		first := in[0]
 		r := len(first.Shape)

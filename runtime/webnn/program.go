@@ -33,6 +33,15 @@ type step struct {
 	floatF16 bool // float16 operands are computed in float32 and rounded back per result
 
 	release []int // slots whose last reader is this step (or never read): their buffers go back to the pool after it
+
+	// Strided views (views.go). viewFn, set by shape-only ops, computes the
+	// result as a view of the operand; viewMode (chosen by planViews) runs
+	// the step that way. takesViews marks kernels that read strided
+	// operands themselves (execCtx.inViews).
+	viewFn     func(x *execCtx, v *stridedView) (*stridedView, bool, error)
+	viewMode   bool
+	takesViews bool
+	concatAxis int // concat's axis, along which a Cache appends in place
 }
 
 // Program is a compiled WebNN graph. Run is serialised by a mutex: buffers
@@ -49,9 +58,10 @@ type Program struct {
 
 	observe func(n *graph.Node, results []*tensor.Tensor) error // Options.Observe
 
-	mu   sync.Mutex
-	vals []*tensor.Tensor
-	pool bufferPool
+	mu    sync.Mutex
+	vals  []*tensor.Tensor
+	views []*stridedView // by slot: the value when it is a strided view (vals holds nil)
+	pool  bufferPool
 }
 
 // Inputs lists the graph inputs.
@@ -174,7 +184,11 @@ func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program,
 		p.consts[s] = t
 	}
 	p.vals = make([]*tensor.Tensor, p.nslots)
+	p.views = make([]*stridedView, p.nslots)
 	p.planRelease()
+	if opts.Observe == nil { // an observed plan runs every node as written
+		p.planViews()
+	}
 	return p, nil
 }
 
@@ -253,6 +267,10 @@ type execCtx struct {
 	st  *step
 	env map[string]int64
 	p   *Program
+	// inViews[i] is operand i as a strided view (ins[i] is nil then), for
+	// steps that take views; nil entries are dense.
+	inViews []*stridedView
+	cache   *Cache // of RunCached, else nil
 }
 
 // alloc returns a tensor from the program's buffer pool; its data may hold
@@ -271,18 +289,30 @@ func (x *execCtx) allocZero(dt tensor.DType, shape []int) *tensor.Tensor {
 // Run executes the program. inputs are keyed by graph input name; the result
 // is keyed by graph output name and never aliases the program's buffers.
 func (p *Program) Run(inputs map[string]*tensor.Tensor) (out map[string]*tensor.Tensor, err error) {
+	return p.run(inputs, nil)
+}
+
+// run is Run, with the key/value inputs and outputs of c kept in c (see
+// RunCached) when c is not nil.
+func (p *Program) run(inputs map[string]*tensor.Tensor, c *Cache) (out map[string]*tensor.Tensor, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if c != nil {
+		if inputs, err = c.bind(inputs); err != nil {
+			return nil, err
+		}
+	}
 	env, err := p.bindInputs(inputs)
 	if err != nil {
 		return nil, err
 	}
 	vals := p.vals
 	copy(vals, p.consts)
+	clear(p.views)
 	for i, s := range p.inSlots {
 		vals[s] = inputs[p.g.Inputs[i].Name]
 	}
-	x := &execCtx{env: env, p: p}
+	x := &execCtx{env: env, p: p, cache: c}
 	defer p.pool.reset()
 	var cur *step
 	defer func() {
@@ -300,18 +330,30 @@ func (p *Program) Run(inputs map[string]*tensor.Tensor) (out map[string]*tensor.
 		}
 	}()
 	ins := make([]*tensor.Tensor, 0, 8)
-	for _, st := range p.steps {
+	for i, st := range p.steps {
 		cur = st
-		ins = ins[:0]
-		for _, s := range st.ins {
-			if s < 0 {
-				ins = append(ins, nil)
-			} else {
-				ins = append(ins, vals[s])
-			}
-		}
 		x.st = st
 		p.pool.stepStart()
+		if c != nil && c.byStep[i] != nil {
+			if err := c.appendStep(x, st, c.byStep[i]); err != nil {
+				return nil, fmt.Errorf("webnn: node %q (%s): %w", st.node.ID, st.node.Op, err)
+			}
+			p.pool.stepEnd()
+			p.releaseAfter(st)
+			continue
+		}
+		if st.viewMode {
+			done, err := p.runView(x, st)
+			if err != nil {
+				return nil, fmt.Errorf("webnn: node %q (%s): %w", st.node.ID, st.node.Op, err)
+			}
+			if done {
+				p.pool.stepEnd()
+				p.releaseAfter(st)
+				continue
+			}
+		}
+		ins = p.operands(x, st, ins[:0])
 		res, err := runStep(x, st, ins)
 		if err != nil {
 			return nil, fmt.Errorf("webnn: node %q (%s): %w", st.node.ID, st.node.Op, err)
@@ -329,18 +371,35 @@ func (p *Program) Run(inputs map[string]*tensor.Tensor) (out map[string]*tensor.
 				return nil, err
 			}
 		}
-		for _, s := range st.release {
-			if vals[s] != nil {
-				p.pool.drop(vals[s].Data)
-			}
-		}
+		p.releaseAfter(st)
 	}
 	out = make(map[string]*tensor.Tensor, len(p.outSlot))
 	for i, s := range p.outSlot {
+		if c != nil && c.isPresent[i] {
+			continue
+		}
+		if vals[s] == nil && p.views[s] != nil {
+			p.materializeSlot(x, s)
+		}
 		out[p.g.Outputs[i].Name] = vals[s].Clone()
 	}
+	if c != nil {
+		c.commit()
+	}
 	clear(vals)
+	clear(p.views)
 	return out, nil
+}
+
+// releaseAfter drops the references of the slots whose last reader was st.
+func (p *Program) releaseAfter(st *step) {
+	for _, s := range st.release {
+		if v := p.views[s]; v != nil {
+			p.pool.drop(v.base)
+		} else if p.vals[s] != nil {
+			p.pool.drop(p.vals[s].Data)
+		}
+	}
 }
 
 // runStep runs a kernel, computing float16 operands in float32 when the op

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,11 +167,18 @@ func smollmTiny(t *testing.T) (string, meta) {
 	return dir, md
 }
 
-// TestDecodeMatchesReference decodes smollm-tiny with our runtime and
-// checks the greedy tokens against meta.json.
+// TestDecodeMatchesReference decodes smollm-tiny with our runtime, with
+// the KV cache kept in place (RunCached) and fed back (Run), and checks the
+// greedy tokens against meta.json.
 func TestDecodeMatchesReference(t *testing.T) {
+	for _, cached := range []bool{true, false} {
+		t.Run(fmt.Sprintf("cached=%v", cached), func(t *testing.T) { testDecodeMatchesReference(t, cached) })
+	}
+}
+
+func testDecodeMatchesReference(t *testing.T, cached bool) {
 	dir, md := smollmTiny(t)
-	ld, err := loadDecoder(filepath.Join(dir, "model.onnx"))
+	ld, err := loadDecoder(filepath.Join(dir, "model.onnx"), cached)
 	if err != nil {
 		t.Fatal(err)
 	}

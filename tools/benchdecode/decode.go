@@ -40,13 +40,16 @@ type decoder struct {
 	inputIDs, mask, positions string
 	logits                    string
 	kv                        []kvInput
+	// cache keeps the presents in place between steps (RunCached); nil
+	// feeds them back as inputs (Run), as a caller without it would.
+	cache *webnn.Cache
 }
 
 var pastRe = regexp.MustCompile(`^past_key_values\.(\d+)\.(key|value)$`)
 
 // newDecoder finds the decoder inputs and outputs of prog, matching the ONNX
 // names lower.Result.Names gives for the graph identifiers.
-func newDecoder(prog *webnn.Program, names map[string]string) (*decoder, error) {
+func newDecoder(prog *webnn.Program, names map[string]string, useCache bool) (*decoder, error) {
 	onnxName := func(id string) string {
 		if n, ok := names[id]; ok {
 			return n
@@ -110,6 +113,17 @@ func newDecoder(prog *webnn.Program, names map[string]string) (*decoder, error) 
 	for _, k := range kvs {
 		d.kv = append(d.kv, k.kv)
 	}
+	if useCache {
+		presentOf := map[string]string{}
+		for _, k := range d.kv {
+			presentOf[k.input] = k.present
+		}
+		c, err := prog.NewCache(presentOf)
+		if err != nil {
+			return nil, err
+		}
+		d.cache = c
+	}
 	return d, nil
 }
 
@@ -153,8 +167,12 @@ type stepHooks struct {
 func (d *decoder) run(prompt []int64, steps int, hooks *stepHooks) (*decodeRun, error) {
 	res := &decodeRun{}
 	past := make(map[string]*tensor.Tensor, len(d.kv))
-	for _, kv := range d.kv {
-		past[kv.input] = tensor.New(tensor.Float32, kv.empty)
+	if d.cache != nil {
+		d.cache.Reset()
+	} else {
+		for _, kv := range d.kv {
+			past[kv.input] = tensor.New(tensor.Float32, kv.empty)
+		}
 	}
 	feed := prompt
 	pastLen := 0
@@ -188,7 +206,13 @@ func (d *decoder) run(prompt []int64, steps int, hooks *stepHooks) (*decodeRun, 
 			in[d.positions] = int64s(pos)
 		}
 		t0 := time.Now()
-		out, err := d.prog.Run(in)
+		var out map[string]*tensor.Tensor
+		var err error
+		if d.cache != nil {
+			out, err = d.prog.RunCached(d.cache, in)
+		} else {
+			out, err = d.prog.Run(in)
+		}
 		dt := time.Since(t0)
 		if err != nil {
 			if hooks != nil && step >= 1 {
@@ -209,8 +233,10 @@ func (d *decoder) run(prompt []int64, steps int, hooks *stepHooks) (*decodeRun, 
 			return nil, fmt.Errorf("step %d: %w", step, err)
 		}
 		res.tokens = append(res.tokens, tok)
-		for _, kv := range d.kv {
-			past[kv.input] = out[kv.present]
+		if d.cache == nil {
+			for _, kv := range d.kv {
+				past[kv.input] = out[kv.present]
+			}
 		}
 		pastLen += len(feed)
 		feed = []int64{tok}

@@ -50,6 +50,7 @@ type options struct {
 	memprofile string
 	python     string
 	noORT      bool
+	noCache    bool
 	verbose    bool
 }
 
@@ -64,6 +65,7 @@ func main() {
 	flag.StringVar(&o.python, "python", "python3", "Python interpreter with onnxruntime and numpy")
 	flag.BoolVar(&o.verbose, "v", false, "also print every step's milliseconds")
 	flag.BoolVar(&o.noORT, "no-ort", false, "skip the ONNX Runtime baseline")
+	flag.BoolVar(&o.noCache, "no-cache", false, "feed the presents back as inputs (Program.Run) instead of keeping them in a webnn.Cache (RunCached)")
 	flag.Parse()
 	if o.memprofile != "" {
 		runtime.MemProfileRate = 0 // record only the profiled steps (see profileDecode)
@@ -116,7 +118,7 @@ func run(o options) error {
 	threads := runtime.GOMAXPROCS(0)
 	load0 := loadAvg()
 
-	ld, err := loadDecoder(modelPath)
+	ld, err := loadDecoder(modelPath, !o.noCache)
 	if err != nil {
 		return err
 	}
@@ -299,7 +301,7 @@ type loaded struct {
 
 // loadDecoder converts modelPath in memory, as `webnn-graph convert` does
 // (default bounds), and compiles it on the WebNN runtime.
-func loadDecoder(modelPath string) (*loaded, error) {
+func loadDecoder(modelPath string, useCache bool) (*loaded, error) {
 	t0 := time.Now()
 	m, err := onnxpb.Load(modelPath)
 	if err != nil {
@@ -324,7 +326,7 @@ func loadDecoder(modelPath string) (*loaded, error) {
 		return nil, fmt.Errorf("compile %s: %w", modelPath, err)
 	}
 	ld.compile = time.Since(t0)
-	if ld.dec, err = newDecoder(prog, res.Names); err != nil {
+	if ld.dec, err = newDecoder(prog, res.Names, useCache); err != nil {
 		m.Close()
 		return nil, err
 	}
