@@ -148,17 +148,9 @@ func runRealModel(t *testing.T, cli, py, model, name string, convertArgs []strin
 		return "failed", fmt.Sprintf("convert exit %d: %s", code, firstLine(strings.TrimSpace(stderr), 240)), ""
 	}
 	graphPath := filepath.Join(outDir, "model.webnn")
-	text, err := os.ReadFile(graphPath)
+	graphInputs, err := graphInputNames(graphPath)
 	if err != nil {
 		return "failed", err.Error(), ""
-	}
-	g, err := emit.ParseText(text)
-	if err != nil {
-		return "failed", "parse converted graph: " + firstLine(err.Error(), 200), ""
-	}
-	graphInputs := map[string]bool{}
-	for _, in := range g.Inputs {
-		graphInputs[in.Name] = true
 	}
 
 	// Inputs: ONNX Runtime gets every input; our graph the ones it kept
@@ -204,36 +196,13 @@ func runRealModel(t *testing.T, cli, py, model, name string, convertArgs []strin
 
 	var parts []string
 	for _, cf := range files {
-		t1 := time.Now()
-		code, stderr := runCLI(cli, "run", graphPath, "--inputs", cf.ours, "-o", cf.ourOut, "-q")
-		tRun := time.Since(t1)
-		if code != 0 {
-			return "failed", fmt.Sprintf("case %s: run exit %d: %s", cf.name, code, firstLine(strings.TrimSpace(stderr), 240)), ""
-		}
 		want, wantNames, err := tensor.ReadNPZ(cf.ortOut)
 		if err != nil {
 			return "failed", err.Error(), ""
 		}
-		gotArrays, _, err := tensor.ReadNPZ(cf.ourOut)
+		worst, worstName, tRun, err := runAndCompare(cli, graphPath, cf.ours, cf.ourOut, want, wantNames)
 		if err != nil {
-			return "failed", err.Error(), ""
-		}
-		worst, worstName := 0.0, ""
-		for _, out := range wantNames {
-			got := gotArrays[out]
-			if got == nil {
-				got = gotArrays[emit.Sanitize(out)]
-			}
-			if got == nil {
-				return "failed", fmt.Sprintf("case %s: output %q missing from our outputs", cf.name, out), ""
-			}
-			d, bad := maxScaledDiff(boolToUint8(got), boolToUint8(want[out]))
-			if bad != "" {
-				return "failed", fmt.Sprintf("case %s: output %q: %s", cf.name, out, bad), ""
-			}
-			if d >= worst {
-				worst, worstName = d, out
-			}
+			return "failed", fmt.Sprintf("case %s: %v", cf.name, err), ""
 		}
 		if worst > tol {
 			return "failed", fmt.Sprintf("case %s: output %q differs from ONNX Runtime by %.3g > %g", cf.name, worstName, worst, tol), ""
@@ -285,6 +254,56 @@ func realModelInputs(seedName string, specs map[string]realModelInput) (map[stri
 		}
 	}
 	return out, nil
+}
+
+// runAndCompare runs the converted graph with `webnn-graph run` on the
+// inputs file and compares every wanted output (keys: ONNX output names)
+// with ours, returning the largest scaled difference.
+func runAndCompare(cli, graphPath, inputs, outPath string, want map[string]*tensor.Tensor, wantNames []string) (worst float64, worstName string, took time.Duration, err error) {
+	t0 := time.Now()
+	code, stderr := runCLI(cli, "run", graphPath, "--inputs", inputs, "-o", outPath, "-q")
+	took = time.Since(t0)
+	if code != 0 {
+		return 0, "", took, fmt.Errorf("run exit %d: %s", code, firstLine(strings.TrimSpace(stderr), 240))
+	}
+	got, _, err := tensor.ReadNPZ(outPath)
+	if err != nil {
+		return 0, "", took, err
+	}
+	for _, out := range wantNames {
+		g := got[out]
+		if g == nil {
+			g = got[emit.Sanitize(out)]
+		}
+		if g == nil {
+			return 0, "", took, fmt.Errorf("output %q missing from our outputs", out)
+		}
+		d, bad := maxScaledDiff(boolToUint8(g), boolToUint8(want[out]))
+		if bad != "" {
+			return 0, "", took, fmt.Errorf("output %q: %s", out, bad)
+		}
+		if d >= worst {
+			worst, worstName = d, out
+		}
+	}
+	return worst, worstName, took, nil
+}
+
+// graphInputNames returns the input identifiers of a converted graph.
+func graphInputNames(graphPath string) (map[string]bool, error) {
+	text, err := os.ReadFile(graphPath)
+	if err != nil {
+		return nil, err
+	}
+	g, err := emit.ParseText(text)
+	if err != nil {
+		return nil, fmt.Errorf("parse converted graph: %s", firstLine(err.Error(), 200))
+	}
+	ins := map[string]bool{}
+	for _, in := range g.Inputs {
+		ins[in.Name] = true
+	}
+	return ins, nil
 }
 
 // buildCLI builds cmd/webnn-graph once into the test's temporary directory.

@@ -1,0 +1,468 @@
+#!/usr/bin/env python3
+"""Makes the exporter fixtures: tiny, seeded, random-weight models exported by today's tools,
+with reference cases from ONNX Runtime.
+
+Each fixture is a folder testdata/exporters/<name>/ with the exported .onnx file(s) (and
+external data where the tool writes it), cases/<case>.npz (keys in.<input>, out.<output>;
+outputs from ONNX Runtime 1.3x, CPU EP, graph optimizations off) and meta.json (tool and
+versions, config, cases, and for decoders the greedy tokens ONNX Runtime produces).
+
+Run offline, once, in a venv with torch, transformers 4.57 (optimum-onnx's range),
+optimum-onnx 0.1.0, onnxruntime-genai 0.18 (whose builder needs transformers 5: give it a
+second site dir with --genai-pythonpath), onnxscript, onnx, onnxruntime:
+
+    python testdata/exporters/make_fixtures.py [--genai-pythonpath DIR] [NAME ...]
+
+CI never runs this (torch is ~3 GB); it commits the small results. Every model is seeded, so
+a rerun with the same versions gives the same weights.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VOCAB = 256
+PAD = 0
+
+# Decoder configs share one tiny shape: 2 layers, hidden 64, 4 query heads, 2 KV heads.
+DECODER_COMMON = dict(vocab_size=VOCAB, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+                      bos_token_id=1, eos_token_id=2)
+
+
+def versions():
+    import transformers
+    v = {"torch": torch.__version__.split("+")[0], "transformers": transformers.__version__,
+         "onnx": onnx.__version__, "onnxruntime": ort.__version__}
+    for mod in ("optimum", "onnxscript"):
+        try:
+            v[mod] = __import__(mod).__version__
+        except Exception:
+            pass
+    try:
+        from importlib.metadata import version
+        v["optimum-onnx"] = version("optimum-onnx")
+        v["onnxruntime-genai"] = version("onnxruntime-genai")
+    except Exception:
+        pass
+    return v
+
+
+# ---------------------------------------------------------------- HF models
+
+def tiny_tokenizer(d):
+    """A word-level tokenizer over VOCAB tokens: the exporters want one beside the model."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+    vocab = {"t%d" % i: i for i in range(VOCAB)}
+    vocab["<unk>"] = 0
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="t1", eos_token="t2",
+                            pad_token="t0").save_pretrained(d)
+
+
+def hf_decoder(kind, d, tied=False):
+    import transformers as tf
+    cfgs = {
+        "llama": (tf.LlamaConfig, tf.LlamaForCausalLM, {}),
+        "qwen2": (tf.Qwen2Config, tf.Qwen2ForCausalLM, {}),
+        "qwen3": (tf.Qwen3Config, tf.Qwen3ForCausalLM, dict(head_dim=16)),
+        "phi3": (tf.Phi3Config, tf.Phi3ForCausalLM, dict(pad_token_id=PAD)),
+        "mistral": (tf.MistralConfig, tf.MistralForCausalLM, {}),
+        "gemma3": (tf.Gemma3TextConfig, tf.Gemma3ForCausalLM, dict(head_dim=16, sliding_window=32, query_pre_attn_scalar=16)),
+    }
+    C, M, extra = cfgs[kind]
+    torch.manual_seed(0)
+    cfg = C(**DECODER_COMMON, **extra, tie_word_embeddings=tied)
+    m = M(cfg).eval()
+    # Random init leaves norms at 1 and biases at 0; perturb every parameter so each weight
+    # matters to the outputs (a lowering that drops one would otherwise still match).
+    with torch.no_grad():
+        g = torch.Generator().manual_seed(1)
+        for p in m.parameters():
+            p.add_(torch.randn(p.shape, generator=g) * 0.02)
+    m.save_pretrained(d)
+    tiny_tokenizer(d)
+    return m
+
+
+# ---------------------------------------------------------------- ORT cases
+
+def session(path):
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.intra_op_num_threads = 1
+    so.log_severity_level = 3
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+def save_case(fixture_dir, name, feeds, outs):
+    os.makedirs(os.path.join(fixture_dir, "cases"), exist_ok=True)
+    arrays = {"in." + k: v for k, v in feeds.items()}
+    arrays.update({"out." + k: v for k, v in outs.items()})
+    np.savez_compressed(os.path.join(fixture_dir, "cases", name + ".npz"), **arrays)
+
+
+class Decoder:
+    """Drives a decoder-only ONNX model with optimum/genai names on ONNX Runtime."""
+
+    def __init__(self, path):
+        self.sess = session(path)
+        self.inputs = {i.name: i for i in self.sess.get_inputs()}
+        self.outputs = [o.name for o in self.sess.get_outputs()]
+        self.past = [n for n in self.inputs if n.startswith("past_key_values.")]
+        self.kv = {}
+        # genai names the head size kv_cache_dim; its genai_config.json says what it is.
+        gc = os.path.join(os.path.dirname(path), "genai_config.json")
+        head_size = json.load(open(gc))["model"]["decoder"]["head_size"] if os.path.exists(gc) else None
+        for n in self.past:
+            shape = self.inputs[n].shape
+            d = shape[3] if isinstance(shape[3], int) else head_size
+            self.kv[n] = (shape[1], d)  # heads, head size
+
+    def feeds(self, ids, mask, past):
+        b = ids.shape[0]
+        f = {"input_ids": ids.astype(np.int64), "attention_mask": mask.astype(np.int64)}
+        if "position_ids" in self.inputs:
+            pos = np.cumsum(mask, axis=1) - 1
+            pos[mask == 0] = 1
+            f["position_ids"] = pos[:, -ids.shape[1]:].astype(np.int64)
+        for n in self.past:
+            h, d = self.kv[n]
+            f[n] = past[n] if past else np.zeros((b, h, 0, d), np.float32)
+        return {k: v for k, v in f.items() if k in self.inputs}
+
+    def run(self, feeds):
+        res = self.sess.run(self.outputs, feeds)
+        return dict(zip(self.outputs, res))
+
+    def presents(self, outs):
+        return {n: outs[n.replace("past_key_values.", "present.")] for n in self.past}
+
+
+def decoder_cases(path, fixture_dir, model_file):
+    """Prefill and one decode step at batch 1, 2 and 3 (2 and 3 left-padded), plus greedy
+    tokens at batch 1. Returns the meta entries."""
+    dec = Decoder(path)
+    rng = np.random.default_rng(7)
+    cases = []
+    for b, pads in ((1, [0]), (2, [2, 0]), (3, [0, 3, 1])):
+        s = 6
+        ids = rng.integers(3, VOCAB, size=(b, s))
+        mask = np.ones((b, s), np.int64)
+        for r, p in enumerate(pads):
+            ids[r, :p] = PAD
+            mask[r, :p] = 0
+        tag = "b%d" % b + ("_leftpad" if any(pads) else "")
+        f = dec.feeds(ids, mask, None)
+        outs = dec.run(f)
+        save_case(fixture_dir, "prefill_" + tag, f, outs)
+        cases.append({"name": "prefill_" + tag, "model": model_file})
+        nxt = outs["logits"][:, -1].argmax(-1)[:, None]
+        mask2 = np.concatenate([mask, np.ones((b, 1), np.int64)], axis=1)
+        f2 = dec.feeds(nxt, mask2, dec.presents(outs))
+        outs2 = dec.run(f2)
+        save_case(fixture_dir, "decode_" + tag, f2, outs2)
+        cases.append({"name": "decode_" + tag, "model": model_file})
+    # Greedy decoding at batch 1: the tokens `webnn-graph generate` must reproduce.
+    prompt = [int(x) for x in rng.integers(3, VOCAB, size=5)]
+    ids = np.array([prompt])
+    mask = np.ones_like(ids)
+    past, tokens = None, []
+    for _ in range(8):
+        outs = dec.run(dec.feeds(ids, mask, past))
+        t = int(outs["logits"][0, -1].argmax())
+        tokens.append(t)
+        past = dec.presents(outs)
+        ids = np.array([[t]])
+        mask = np.concatenate([mask, np.ones((1, 1), np.int64)], axis=1)
+    return cases, {"model": model_file, "prompt": prompt, "tokens": tokens}
+
+
+def copy_model(src_dir, names, dst_dir):
+    for n in names:
+        shutil.copy2(os.path.join(src_dir, n), os.path.join(dst_dir, n))
+
+
+def write_meta(d, meta):
+    with open(os.path.join(d, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def fresh(name):
+    d = os.path.join(HERE, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+# ---------------------------------------------------------------- exporters
+
+def optimum_decoder(kind, tmp):
+    from optimum.exporters.onnx import main_export
+    hf = os.path.join(tmp, kind + "-hf")
+    m = hf_decoder(kind, hf)
+    out = os.path.join(tmp, kind + "-optimum")
+    main_export(hf, output=out, task="text-generation-with-past", do_validation=False)
+    name = "optimum-" + kind
+    d = fresh(name)
+    copy_model(out, ["model.onnx"], d)
+    cases, greedy = decoder_cases(os.path.join(d, "model.onnx"), d, "model.onnx")
+    write_meta(d, {"tool": "optimum-onnx main_export, task text-generation-with-past", "kind": "decoder",
+                   "config": m.config.to_diff_dict(), "cases": cases, "greedy": greedy, "versions": versions()})
+    return hf
+
+
+def optimum_quantized(tmp):
+    """ORT's quantizers applied to the optimum Llama export: quantize_dynamic (int8
+    DynamicQuantizeLinear + MatMulInteger) and MatMulNBitsQuantizer (int4 MatMulNBits)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+    src = os.path.join(HERE, "optimum-llama", "model.onnx")
+    d = fresh("ortquant-dynamic-llama")
+    quantize_dynamic(src, os.path.join(d, "model.onnx"), weight_type=QuantType.QInt8)
+    cases, greedy = decoder_cases(os.path.join(d, "model.onnx"), d, "model.onnx")
+    write_meta(d, {"tool": "onnxruntime.quantization.quantize_dynamic (QInt8) of optimum-llama", "kind": "decoder",
+                   "cases": cases, "greedy": greedy, "versions": versions()})
+    d = fresh("ortquant-nbits-llama")
+    q = MatMulNBitsQuantizer(onnx.load(src), block_size=16, is_symmetric=False)
+    q.process()
+    onnx.save(q.model.model, os.path.join(d, "model.onnx"))
+    cases, greedy = decoder_cases(os.path.join(d, "model.onnx"), d, "model.onnx")
+    write_meta(d, {"tool": "onnxruntime.quantization MatMulNBitsQuantizer (4 bits, block 16, asymmetric) of optimum-llama",
+                   "kind": "decoder", "cases": cases, "greedy": greedy, "versions": versions()})
+
+
+def genai(kind, precision, tmp, pythonpath, tied=False):
+    hf = os.path.join(tmp, "%s-hf%s" % (kind, "-tied" if tied else ""))
+    if not os.path.isdir(hf):
+        hf_decoder(kind, hf, tied=tied)
+    out = os.path.join(tmp, "genai-%s-%s%s" % (kind, precision, "-tied" if tied else ""))
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    subprocess.run([sys.executable, "-m", "onnxruntime_genai.models.builder", "-i", hf, "-o", out, "-p", precision,
+                    "-e", "cpu", "-c", os.path.join(tmp, "genai-cache")], check=True, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    name = "genai-%s-%s%s" % (kind, precision, "-tied" if tied else "")
+    d = fresh(name)
+    files = [f for f in os.listdir(out) if f.startswith("model.onnx")] + ["genai_config.json"]
+    copy_model(out, files, d)
+    cases, greedy = decoder_cases(os.path.join(d, "model.onnx"), d, "model.onnx")
+    write_meta(d, {"tool": "onnxruntime_genai.models.builder -p %s -e cpu%s" % (precision, " (tied embeddings)" if tied else ""),
+                   "kind": "decoder", "cases": cases, "greedy": greedy, "versions": versions()})
+
+
+def dynamo_llama(tmp):
+    """torch.onnx.export(dynamo=True, opset 20) of Llama with a KV cache, through a wrapper
+    that takes the cache as flat tensors with optimum's names."""
+    from transformers import DynamicCache
+    hf = os.path.join(tmp, "llama-hf")
+    if not os.path.isdir(hf):
+        hf_decoder("llama", hf)
+    from transformers import LlamaForCausalLM
+    m = LlamaForCausalLM.from_pretrained(hf).eval()
+    L = m.config.num_hidden_layers
+
+    class Wrap(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask, position_ids, *past):
+            cache = DynamicCache()
+            for i in range(L):
+                cache.update(past[2 * i], past[2 * i + 1], i)
+            out = self.m(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                         past_key_values=cache, use_cache=True)
+            pres = []
+            for layer in out.past_key_values.layers:
+                pres += [layer.keys, layer.values]
+            return (out.logits, *pres)
+
+    B, S, P = 2, 3, 4
+    ids = torch.randint(3, VOCAB, (B, S))
+    mask = torch.ones(B, P + S, dtype=torch.int64)
+    pos = torch.arange(P, P + S).expand(B, S)
+    past = [torch.randn(B, 2, P, 16) for _ in range(2 * L)]
+    Dim = torch.export.Dim
+    batch, seq, pastd = Dim("batch_size", max=64), Dim("sequence_length", max=128), Dim("past_sequence_length", max=127)
+    ds = {"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: Dim("total_sequence_length", max=255)},
+          "position_ids": {0: batch, 1: seq}, "past": tuple({0: batch, 2: pastd} for _ in range(2 * L))}
+    names_in = ["input_ids", "attention_mask", "position_ids"] + [
+        "past_key_values.%d.%s" % (i, kv) for i in range(L) for kv in ("key", "value")]
+    names_out = ["logits"] + ["present.%d.%s" % (i, kv) for i in range(L) for kv in ("key", "value")]
+    d = fresh("dynamo-llama")
+    prog = torch.onnx.export(Wrap(m), (ids, mask, pos, *past), dynamo=True, opset_version=20, dynamic_shapes=ds,
+                             input_names=names_in, output_names=names_out, optimize=True)
+    prog.save(os.path.join(d, "model.onnx"))
+    cases, greedy = decoder_cases(os.path.join(d, "model.onnx"), d, "model.onnx")
+    write_meta(d, {"tool": "torch.onnx.export(dynamo=True, opset_version=20) with a flat-KV wrapper", "kind": "decoder",
+                   "cases": cases, "greedy": greedy, "versions": versions()})
+
+
+def optimum_whisper(tmp):
+    from optimum.exporters.onnx import main_export
+    from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration
+    torch.manual_seed(0)
+    cfg = WhisperConfig(vocab_size=VOCAB, num_mel_bins=16, encoder_layers=2, encoder_attention_heads=4,
+                        decoder_layers=2, decoder_attention_heads=4, encoder_ffn_dim=128, decoder_ffn_dim=128,
+                        d_model=64, max_source_positions=32, max_target_positions=64, decoder_start_token_id=3,
+                        pad_token_id=PAD, bos_token_id=1, eos_token_id=2, begin_suppress_tokens=None,
+                        suppress_tokens=None)
+    m = WhisperForConditionalGeneration(cfg).eval()
+    with torch.no_grad():
+        g = torch.Generator().manual_seed(1)
+        for p in m.parameters():
+            p.add_(torch.randn(p.shape, generator=g) * 0.02)
+    hf = os.path.join(tmp, "whisper-hf")
+    m.save_pretrained(hf)
+    tiny_tokenizer(hf)
+    WhisperFeatureExtractor(feature_size=16, chunk_length=1, hop_length=160, sampling_rate=6400).save_pretrained(hf)
+    out = os.path.join(tmp, "whisper-optimum")
+    main_export(hf, output=out, task="automatic-speech-recognition-with-past", do_validation=False,
+                nb_max_frames=64, audio_sequence_length=640)
+    d = fresh("optimum-whisper")
+    files = ["encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx", "decoder_model_merged.onnx"]
+    copy_model(out, files, d)
+    rng = np.random.default_rng(7)
+    enc, dec, decp = (session(os.path.join(d, f)) for f in files[:3])
+    merged = session(os.path.join(d, files[3]))
+    cases = []
+    for b in (1, 2):
+        feats = rng.standard_normal((b, 16, 64)).astype(np.float32)
+        f = {"input_features": feats}
+        eo = dict(zip([o.name for o in enc.get_outputs()], enc.run(None, f)))
+        save_case(d, "encoder_b%d" % b, f, eo)
+        cases.append({"name": "encoder_b%d" % b, "model": files[0]})
+        ids = np.concatenate([np.full((b, 1), 3), rng.integers(3, VOCAB, size=(b, 3))], axis=1).astype(np.int64)
+        f = {"input_ids": ids, "encoder_hidden_states": eo["last_hidden_state"]}
+        do = dict(zip([o.name for o in dec.get_outputs()], dec.run(None, f)))
+        save_case(d, "decoder_b%d" % b, f, do)
+        cases.append({"name": "decoder_b%d" % b, "model": files[1]})
+        nxt = do["logits"][:, -1].argmax(-1)[:, None].astype(np.int64)
+        f = {"input_ids": nxt}
+        for i in decp.get_inputs():
+            if i.name.startswith("past_key_values."):
+                f[i.name] = do[i.name.replace("past_key_values.", "present.")]
+        po = dict(zip([o.name for o in decp.get_outputs()], decp.run(None, f)))
+        save_case(d, "decoder_with_past_b%d" % b, f, po)
+        cases.append({"name": "decoder_with_past_b%d" % b, "model": files[2]})
+        # The merged decoder: the same step through its If on use_cache_branch.
+        mf = dict(f)
+        mf["use_cache_branch"] = np.array([True])
+        mf["encoder_hidden_states"] = eo["last_hidden_state"]
+        mnames = {i.name for i in merged.get_inputs()}
+        mf = {k: v for k, v in mf.items() if k in mnames}
+        mo = dict(zip([o.name for o in merged.get_outputs()], merged.run(None, mf)))
+        save_case(d, "merged_with_past_b%d" % b, mf, {k: v for k, v in mo.items() if "encoder" not in k})
+        cases.append({"name": "merged_with_past_b%d" % b, "model": files[3]})
+    write_meta(d, {"tool": "optimum-onnx main_export, task automatic-speech-recognition-with-past", "kind": "encoder-decoder",
+                   "config": m.config.to_diff_dict(), "cases": cases, "versions": versions()})
+
+
+def optimum_encoders(tmp):
+    """BERT (feature-extraction) and ViT (image-classification) from optimum, and the BERT
+    after ORT's transformers optimizer (Attention, EmbedLayerNormalization,
+    SkipLayerNormalization, BiasGelu: what optimum --optimize O2 writes)."""
+    from optimum.exporters.onnx import main_export
+    from transformers import BertConfig, BertModel, ViTConfig, ViTForImageClassification, ViTImageProcessor
+    torch.manual_seed(0)
+    bert = BertModel(BertConfig(vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                intermediate_size=128, max_position_embeddings=64)).eval()
+    hf = os.path.join(tmp, "bert-hf")
+    bert.save_pretrained(hf)
+    tiny_tokenizer(hf)
+    out = os.path.join(tmp, "bert-optimum")
+    main_export(hf, output=out, task="feature-extraction", do_validation=False)
+    rng = np.random.default_rng(7)
+
+    def bert_cases(d, path):
+        sess = session(path)
+        names = [o.name for o in sess.get_outputs()]
+        have = {i.name for i in sess.get_inputs()}
+        cases = []
+        for b, s in ((1, 7), (3, 12)):
+            ids = rng.integers(3, VOCAB, size=(b, s)).astype(np.int64)
+            mask = np.ones((b, s), np.int64)
+            if b > 1:
+                mask[1, 9:] = 0
+            f = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros((b, s), np.int64)}
+            f = {k: v for k, v in f.items() if k in have}
+            save_case(d, "b%d_len%d" % (b, s), f, dict(zip(names, sess.run(names, f))))
+            cases.append({"name": "b%d_len%d" % (b, s), "model": "model.onnx"})
+        return cases
+
+    d = fresh("optimum-bert")
+    copy_model(out, ["model.onnx"], d)
+    write_meta(d, {"tool": "optimum-onnx main_export, task feature-extraction", "kind": "encoder",
+                   "cases": bert_cases(d, os.path.join(d, "model.onnx")), "versions": versions()})
+
+    from onnxruntime.transformers.optimizer import optimize_model
+    d = fresh("ortopt-bert")
+    opt = optimize_model(os.path.join(out, "model.onnx"), model_type="bert", num_heads=4, hidden_size=64, opt_level=1)
+    opt.save_model_to_file(os.path.join(d, "model.onnx"))
+    write_meta(d, {"tool": "onnxruntime.transformers.optimizer.optimize_model(model_type=bert) of optimum-bert",
+                   "kind": "encoder", "cases": bert_cases(d, os.path.join(d, "model.onnx")), "versions": versions()})
+
+    torch.manual_seed(0)
+    vit = ViTForImageClassification(ViTConfig(hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                               intermediate_size=128, image_size=32, patch_size=8, num_labels=10)).eval()
+    hf = os.path.join(tmp, "vit-hf")
+    vit.save_pretrained(hf)
+    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(hf)
+    out = os.path.join(tmp, "vit-optimum")
+    main_export(hf, output=out, task="image-classification", do_validation=False)
+    d = fresh("optimum-vit")
+    copy_model(out, ["model.onnx"], d)
+    sess = session(os.path.join(d, "model.onnx"))
+    names = [o.name for o in sess.get_outputs()]
+    cases = []
+    for b in (1, 2):
+        f = {"pixel_values": rng.standard_normal((b, 3, 32, 32)).astype(np.float32)}
+        save_case(d, "b%d" % b, f, dict(zip(names, sess.run(names, f))))
+        cases.append({"name": "b%d" % b, "model": "model.onnx"})
+    write_meta(d, {"tool": "optimum-onnx main_export, task image-classification", "kind": "encoder",
+                   "cases": cases, "versions": versions()})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--genai-pythonpath", default="", help="site dir with transformers 5 for the genai builder")
+    ap.add_argument("names", nargs="*")
+    a = ap.parse_args()
+    want = set(a.names)
+
+    def on(n):
+        return not want or n in want
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("llama", "qwen2", "qwen3", "phi3", "mistral", "gemma3"):
+            if on("optimum-" + kind):
+                optimum_decoder(kind, tmp)
+        if on("ortquant"):
+            optimum_quantized(tmp)
+        if on("dynamo-llama"):
+            dynamo_llama(tmp)
+        if on("optimum-whisper"):
+            optimum_whisper(tmp)
+        if on("optimum-encoders"):
+            optimum_encoders(tmp)
+        for kind, precision, tied in (("llama", "int4", False), ("llama", "fp32", False), ("qwen2", "int4", True)):
+            if on("genai-%s-%s%s" % (kind, precision, "-tied" if tied else "")):
+                genai(kind, precision, tmp, a.genai_pythonpath, tied=tied)
+
+
+if __name__ == "__main__":
+    main()
