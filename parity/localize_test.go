@@ -88,12 +88,18 @@ func TestLocalizeZooAgrees(t *testing.T) {
 		{"smollm-tiny", "prefill_b2_leftpad", lower.Options{}},
 		{"smollm-tiny", "step02", lower.Options{}},
 		{"mobilenet_v2", "b1", lower.Options{}},
+		{"smollm-135m", "step00", lower.Options{}},
 	}
-	passed, failed := 0, 0
+	passed, failed, skipped := 0, 0, 0
 	for _, c := range cases {
 		name := c.model + "/" + c.caseName
 		if c.opts.Precision != "" {
 			name += "/" + c.opts.Precision
+		}
+		if c.model == "smollm-135m" && testing.Short() {
+			t.Logf("skipping %s in -short mode", name)
+			skipped++
+			continue
 		}
 		ok := t.Run(name, func(t *testing.T) {
 			loc := localizeZoo(t, c.model, c.caseName, c.opts)
@@ -111,7 +117,7 @@ func TestLocalizeZooAgrees(t *testing.T) {
 			failed++
 		}
 	}
-	testenv.Report("parity localize (zoo, no false positives): %d passed, %d failed, 0 skipped", passed, failed)
+	testenv.Report("parity localize (zoo, no false positives): %d passed, %d failed, %d skipped", passed, failed, skipped)
 }
 
 // TestLocalizeWrongLowering swaps one node's lowering for a subtly wrong

@@ -21,9 +21,9 @@ h3{font-size:14px;margin:0 0 6px;overflow-wrap:anywhere}
 .badge{font-weight:700;font-size:15px;letter-spacing:.04em;padding:5px 14px;border-radius:20px;color:#fff;white-space:nowrap}
 .PASS{background:var(--ok)}.FAIL,.REFUSED,.ERROR{background:var(--bad)}
 .meta{color:var(--muted);margin:0 0 18px;overflow-wrap:anywhere}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin-bottom:18px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(118px,1fr));gap:12px;margin-bottom:18px}
 .card,.panel{background:#fff;border:1px solid var(--line);border-radius:8px}
-.card{padding:10px 14px}.card b{display:block;font-size:20px}.card span{color:var(--muted);font-size:12px}
+.card{padding:10px 14px}.card.wide{grid-column:span 2}.card b{display:block;font-size:20px}.card span{color:var(--muted);font-size:12px}
 .panel{padding:16px 18px;margin-bottom:18px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 table.vals{table-layout:fixed}
@@ -114,7 +114,7 @@ func (p *page) cards(v *Verify) {
 	}
 	for _, c := range v.Cases {
 		if l := c.Localization; l != nil && l.Found {
-			p.f(`<div class="card"><b class="bad mono" style="font-size:14px">%s</b><span>first diverging node (%s)</span></div>`, esc(l.Node.Name), esc(opName(l.Node)))
+			p.f(`<div class="card wide"><b class="bad mono" style="font-size:14px">%s</b><span>first diverging node (%s)</span></div>`, esc(l.Node.Name), esc(opName(l.Node)))
 			break
 		}
 	}
@@ -164,10 +164,10 @@ func (p *page) caseSections(v *Verify, c *Case) {
 	if l := c.Localization; l != nil {
 		p.localization(l)
 	}
-	p.distributions(v, c)
 	if d := c.Decode; d != nil && len(d.Steps) > 0 {
 		p.decode(v, d)
 	}
+	p.distributions(v, c)
 }
 
 func (p *page) distributions(v *Verify, c *Case) {

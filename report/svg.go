@@ -112,8 +112,8 @@ func hbarSVG(title string, labels []string, values []int) string {
 // a log scale (dots green where the argmax agrees, red crosses where it
 // does not) against the atol line, and the tokens under the axis.
 func decodeSVG(steps []Step, atol float64) string {
-	const W, H = 940, 250
-	const left, right, top, bottom = 56, 16, 28, 62
+	const W, H = 940, 262
+	const left, right, top, bottom = 70, 16, 28, 74
 	pw, ph := float64(W-left-right), float64(H-top-bottom)
 	lo, hi := math.Log10(atol)-1, math.Log10(atol)+1
 	for _, st := range steps {
@@ -163,18 +163,18 @@ func decodeSVG(steps []Step, atol float64) string {
 		} else {
 			fmt.Fprintf(&s, `<path d="M%.1f %.1fl9 9m0 -9l-9 9" stroke="%s" stroke-width="2.6"><title>%s</title></path>`, x-4.5, y-4.5, colorBad, esc(tip))
 		}
-		if i%every == 0 || i == n-1 {
+		if i%every == 0 || i == n-1 || !st.ArgmaxAgrees {
 			fmt.Fprintf(&s, `<text x="%.1f" y="%d" class="ax" text-anchor="middle">%d</text>`, x, H-bottom+14, st.Step)
-			tok := fmt.Sprint(st.ONNXToken)
-			cls := "ax tok"
+			fmt.Fprintf(&s, `<text x="%.1f" y="%d" class="ax tok" text-anchor="middle">%d</text>`, x, H-bottom+30, st.ONNXToken)
+			cls := "ax"
 			if !st.ArgmaxAgrees {
-				tok = fmt.Sprintf("%d≠%d", st.ONNXToken, st.WebNNToken)
-				cls += " bad"
+				cls = "ax tok bad"
 			}
-			fmt.Fprintf(&s, `<text x="%.1f" y="%d" class="%s" text-anchor="middle">%s</text>`, x, H-bottom+30, cls, esc(tok))
+			fmt.Fprintf(&s, `<text x="%.1f" y="%d" class="%s" text-anchor="middle">%d</text>`, x, H-bottom+45, cls, st.WebNNToken)
 		}
 	}
-	fmt.Fprintf(&s, `<text x="%d" y="%d" class="ax" text-anchor="end">step</text><text x="%d" y="%d" class="ax" text-anchor="end">token</text>`, left-5, H-bottom+14, left-5, H-bottom+30)
+	fmt.Fprintf(&s, `<text x="%d" y="%d" class="ax" text-anchor="end">step</text><text x="%d" y="%d" class="ax" text-anchor="end">onnx token</text><text x="%d" y="%d" class="ax" text-anchor="end">webnn token</text>`,
+		left-8, H-bottom+14, left-8, H-bottom+30, left-8, H-bottom+45)
 	fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s"/>`, left, W-right, H-bottom, H-bottom, colorMuted)
 	s.WriteString(`</svg>`)
 	return s.String()
