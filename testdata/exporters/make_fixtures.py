@@ -437,6 +437,83 @@ def optimum_encoders(tmp):
                    "cases": cases, "versions": versions()})
 
 
+def torch_rnn(tmp):
+    """Recurrent models as TorchScript-exported ONNX (opset 17): a bidirectional GRU encoder
+    (PyTorch GRUs are linear_before_reset=1) with its initial state as an input, and a
+    streaming LSTM cell block with state in and out (silero-VAD style); static steps, dynamic
+    batch."""
+    rng = np.random.default_rng(7)
+
+    class BiGRU(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = torch.nn.Linear(12, 16)
+            self.gru = torch.nn.GRU(16, 24, num_layers=2, bidirectional=True, batch_first=True)
+            self.head = torch.nn.Linear(48, 10)
+
+        def forward(self, x, h0):
+            y, h = self.gru(torch.tanh(self.proj(x)), h0)
+            return self.head(y).log_softmax(-1), h
+
+    class StreamLSTM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv1d(1, 8, kernel_size=5, stride=2, padding=2)
+            self.lstm = torch.nn.LSTM(8, 32, batch_first=False)
+            self.out = torch.nn.Linear(32, 1)
+
+        def forward(self, audio, h, c):
+            f = torch.relu(self.conv(audio.unsqueeze(1)))        # [B, 8, T/2]
+            y, (h2, c2) = self.lstm(f.permute(2, 0, 1), (h, c))  # [T/2, B, 32]
+            return torch.sigmoid(self.out(y[-1])), h2, c2
+
+    for name, model, example, names_in, names_out, dyn in (
+        ("torch-bigru", BiGRU(), (torch.randn(2, 9, 12), torch.randn(4, 2, 24)), ["x", "h0"], ["log_probs", "hn"],
+         {"x": {0: "batch_size"}, "h0": {1: "batch_size"}, "log_probs": {0: "batch_size"}, "hn": {1: "batch_size"}}),
+        ("torch-stream-lstm", StreamLSTM(), (torch.randn(2, 64), torch.randn(1, 2, 32), torch.randn(1, 2, 32)),
+         ["audio", "h", "c"], ["prob", "hn", "cn"],
+         {"audio": {0: "batch_size"}, "h": {1: "batch_size"}, "c": {1: "batch_size"}, "prob": {0: "batch_size"},
+          "hn": {1: "batch_size"}, "cn": {1: "batch_size"}}),
+    ):
+        torch.manual_seed(0)
+        model = model.eval()
+        d = fresh(name)
+        path = os.path.join(d, "model.onnx")
+        torch.onnx.export(model, example, path, input_names=names_in, output_names=names_out, dynamic_axes=dyn,
+                          opset_version=17, dynamo=False)
+        sess = session(path)
+        cases = []
+        for b in (1, 3):
+            f = {}
+            for i in sess.get_inputs():
+                shape = [b if not isinstance(x, int) else x for x in i.shape]
+                f[i.name] = rng.standard_normal(shape).astype(np.float32) * 0.5
+            outs = dict(zip(names_out, sess.run(names_out, f)))
+            save_case(d, "b%d" % b, f, outs)
+            cases.append({"name": "b%d" % b, "model": "model.onnx"})
+        write_meta(d, {"tool": "torch.onnx.export (TorchScript, opset 17)", "kind": "recurrent", "cases": cases,
+                       "versions": versions()})
+
+
+def quantized_whisper_encoder():
+    """ORT quantize_dynamic (QUInt8, MatMul and Conv) of the optimum Whisper encoder."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    src = os.path.join(HERE, "optimum-whisper", "encoder_model.onnx")
+    d = fresh("ortquant-dynamic-whisper-encoder")
+    quantize_dynamic(src, os.path.join(d, "model.onnx"), weight_type=QuantType.QUInt8,
+                     op_types_to_quantize=["MatMul", "Conv"])
+    sess = session(os.path.join(d, "model.onnx"))
+    names = [o.name for o in sess.get_outputs()]
+    rng = np.random.default_rng(7)
+    cases = []
+    for b in (1, 2):
+        f = {"input_features": rng.standard_normal((b, 16, 64)).astype(np.float32)}
+        save_case(d, "b%d" % b, f, dict(zip(names, sess.run(names, f))))
+        cases.append({"name": "b%d" % b, "model": "model.onnx"})
+    write_meta(d, {"tool": "onnxruntime.quantization.quantize_dynamic (QUInt8, MatMul+Conv) of optimum-whisper's encoder",
+                   "kind": "encoder", "cases": cases, "versions": versions()})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--genai-pythonpath", default="", help="site dir with transformers 5 for the genai builder")
@@ -459,6 +536,10 @@ def main():
             optimum_whisper(tmp)
         if on("optimum-encoders"):
             optimum_encoders(tmp)
+        if on("ortquant-whisper"):
+            quantized_whisper_encoder()
+        if on("torch-rnn"):
+            torch_rnn(tmp)
         for kind, precision, tied in (("llama", "int4", False), ("llama", "fp32", False), ("qwen2", "int4", True)):
             if on("genai-%s-%s%s" % (kind, precision, "-tied" if tied else "")):
                 genai(kind, precision, tmp, a.genai_pythonpath, tied=tied)
