@@ -39,12 +39,34 @@ GRAPH is a .webnn or .json graph, or a directory holding model.webnn (a convert 
 URL, relative to the module (e.g. ../bert-tiny-webnn/).`,
 		Args: exactArgs(1, "one graph file or conversion directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := a.emitWeb(args[0], f)
+			_, err := a.emitWeb(args[0], f, false)
 			return err
 		},
 	}
 	cmd.Flags().StringVarP(&f.out, "out", "o", "", "output directory (required)")
 	cmd.Flags().StringVar(&f.weightsBase, "weights-base", "", "fetch the weights from this URL (relative to the module) instead of copying them")
+	return cmd
+}
+
+func (a *app) emitHTMLCommand() *cobra.Command {
+	f := &emitJSFlags{}
+	cmd := &cobra.Command{
+		Use:   "emit-html GRAPH -o DIR",
+		Short: "Write a web page that shows the graph and runs it with WebNN",
+		Long: `Write DIR/index.html and DIR/model.js (see emit-js): a self-contained page with the model
+summary (inputs and their dimensions, outputs, op histogram, weight bytes), the graph drawn as
+SVG, and a form that builds the graph for chosen sizes and runs it on random or given inputs,
+showing the time per run and statistics of each output. Serve DIR over http (for example
+'python3 -m http.server -d DIR') and open it in a browser with WebNN; elsewhere the page says
+that WebNN is not available and still shows the summary and the graph.`,
+		Args: exactArgs(1, "one graph file or conversion directory"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := a.emitWeb(args[0], f, true)
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&f.out, "out", "o", "", "output directory (required)")
+	cmd.Flags().StringVar(&f.weightsBase, "weights-base", "", "fetch the weights from this URL (relative to the page) instead of copying them")
 	return cmd
 }
 
@@ -67,10 +89,13 @@ func graphPathOf(p string) (string, error) {
 	return "", fmt.Errorf("%s: no model.webnn or model.json in this directory", p)
 }
 
-// emitWeb writes model.js plus the weights
+// emitWeb writes model.js (and with page index.html) plus the weights
 // into f.out, under temporary names renamed at the end.
-func (a *app) emitWeb(arg string, f *emitJSFlags) ([]string, error) {
+func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 	cmdName := "emit-js"
+	if page {
+		cmdName = "emit-html"
+	}
 	if f.out == "" {
 		return nil, usagef("%s needs -o DIR", cmdName)
 	}
@@ -118,6 +143,13 @@ func (a *app) emitWeb(arg string, f *emitJSFlags) ([]string, error) {
 		return nil, err
 	}
 	files := []outFile{{name: "model.js", data: module}}
+	if page {
+		html, err := emitjs.Page(g, emitjs.PageOptions{Module: "model.js"})
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, outFile{name: "index.html", data: html})
+	}
 	written, err := writeWebDir(f.out, files, links)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cmdName, err)
