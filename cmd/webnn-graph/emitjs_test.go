@@ -58,6 +58,21 @@ func TestEmitJS(t *testing.T) {
 		t.Fatalf("emit-js into the graph directory: %s", stderr)
 	}
 
+	// emit-html: the page beside the module and the weights.
+	page := filepath.Join(t.TempDir(), "page")
+	if status, _, stderr := cli(t, "emit-html", graphDir, "-o", page, "-q"); status != 0 {
+		t.Fatalf("emit-html: %s", stderr)
+	}
+	for _, f := range []string{"index.html", "model.js", "model.weights", "manifest.json"} {
+		if _, err := os.Stat(filepath.Join(page, f)); err != nil {
+			t.Errorf("emit-html did not write %s: %v", f, err)
+		}
+	}
+	html, _ := os.ReadFile(filepath.Join(page, "index.html"))
+	if !strings.Contains(string(html), `<svg id="graph-svg"`) || !strings.Contains(string(html), "tiny_cnn") {
+		t.Errorf("index.html has no drawing or no model name")
+	}
+
 	// Errors: usage (2); a graph WebNN cannot express (1) leaves nothing.
 	if status, _, _ := cli(t, "emit-js", graphDir); status != 2 {
 		t.Errorf("emit-js without -o: status %d, want 2", status)
