@@ -136,6 +136,10 @@ func lowerGlobalPool(c *ctx, n *srcNode) error {
 		return err
 	}
 	xShape, _ := c.inShape(n, 0)
+	if out, ok := c.globalPoolAsReduce(n, x, xShape[2:]); ok {
+		c.bind(n, 0, out)
+		return nil
+	}
 	spatial := xShape[2:]
 	if len(spatial) != 2 {
 		rows := shapeinfer.Const(1)

@@ -185,18 +185,85 @@ func lowerRecurrent(c *ctx, n *srcNode) error {
 	if lstm {
 		op = "lstm"
 		opts["layout"] = "iofg"
-		outs := c.opMulti(n, op, []string{x, w, r}, opts, 3)
+	} else {
+		opts["layout"] = "zrn"
+		opts["resetAfter"] = resetAfter
+	}
+	nOut := 2
+	if lstm {
+		nOut = 3
+	}
+	var outs []string
+	if dir == "both" && c.target.BidirectionalLSTM {
+		outs, err = c.splitDirections(n, op, x, w, r, opts, nOut, lstm, gates*hidden, hidden)
+		if err != nil {
+			return err
+		}
+	} else {
+		outs = c.opMulti(n, op, []string{x, w, r}, opts, nOut)
+	}
+	if lstm {
 		bindOut(0, outs[2], true)
 		bindOut(1, outs[0], false)
 		bindOut(2, outs[1], false)
 		return nil
 	}
-	opts["layout"] = "zrn"
-	opts["resetAfter"] = resetAfter
-	outs := c.opMulti(n, op, []string{x, w, r}, opts, 2)
 	bindOut(0, outs[1], true)
 	bindOut(1, outs[0], false)
 	return nil
+}
+
+// splitDirections emits a bidirectional lstm/gru as a forward and a
+// backward op on each direction's half of W and R, and concatenates their
+// outputs (sequence on axis 1, states on axis 0): rustnn 0.5.12 builds a
+// bidirectional lstm's default bias as [1, 8·hidden] where ONNX Runtime
+// needs [2, 8·hidden], so the graph does not run there
+// (target.Workarounds.BidirectionalLSTM). Exact: the directions are
+// independent.
+func (c *ctx) splitDirections(n *srcNode, op, x, w, r string, opts map[string]any, nOut int, lstm bool, gh, hidden int64) ([]string, error) {
+	wShape, err := c.wInputSize(n)
+	if err != nil {
+		return nil, err
+	}
+	per := make([][]string, 2)
+	for d, name := range []string{"forward", "backward"} {
+		wd := c.op(n, "slice", []string{w}, map[string]any{"starts": intsAny([]int64{int64(d), 0, 0}), "sizes": intsAny([]int64{1, gh, wShape})})
+		rd := c.op(n, "slice", []string{r}, map[string]any{"starts": intsAny([]int64{int64(d), 0, 0}), "sizes": intsAny([]int64{1, gh, hidden})})
+		o := make(map[string]any, len(opts))
+		for k, v := range opts {
+			o[k] = v
+		}
+		o["direction"] = name
+		per[d] = c.opMulti(n, op, []string{x, wd, rd}, o, nOut)
+	}
+	seq := nOut - 1 // lstm: [hidden, cell, sequence]; gru: [hidden, sequence]
+	outs := make([]string, nOut)
+	for i := range outs {
+		axis := int64(0)
+		if i == seq {
+			axis = 1
+		}
+		outs[i] = c.op(n, "concat", []string{per[0][i], per[1][i]}, map[string]any{"axis": axis})
+	}
+	return outs, nil
+}
+
+// wInputSize is the input size of W (its last axis) after the bias
+// column was appended: the ONNX input's size, plus one when input 3 (B)
+// is present.
+func (c *ctx) wInputSize(n *srcNode) (int64, error) {
+	ws, err := c.inShape(n, 1)
+	if err != nil {
+		return 0, err
+	}
+	k, ok := ws[2].Value()
+	if !ok {
+		return 0, fmt.Errorf("%w: input size of W is dynamic", ErrUnsupported)
+	}
+	if n.hasInput(3) {
+		k++
+	}
+	return k, nil
 }
 
 // zeroRecurrentCandidateBias reports whether GRU's bias input is a

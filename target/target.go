@@ -68,22 +68,33 @@ const (
 // the bug and the regression test that fails when the workaround is
 // removed.
 type Workarounds struct {
-	// ResampleAfterConv: rustnn 0.5.12 turns a resample2d whose input is
-	// a conv2d output into an identity (the upsampling is lost). The
-	// lowering puts a reshape to the conv output's own shape between them.
-	// Test: TestPywebnnWorkarounds/resample_after_conv.
+	// rustnn 0.5.12's shape inference gives conv2d, convTranspose2d and
+	// resample2d outputs no shape (rank 0), and element-wise ops pass
+	// that on. Two ops then go wrong:
+	//
+	// ResampleAfterConv: a resample2d of such an operand becomes an
+	// identity (the upsampling is silently lost: [1,4,8,8] instead of
+	// [1,4,16,16]). The lowering reshapes the operand to its own shape
+	// first, which gives rustnn the shape back.
+	// Test: TestPywebnnWorkarounds/rustnn-0.5/resample_after_conv.
 	ResampleAfterConv bool
-	// SplitAfterConv: rustnn 0.5.12 fails a split of a conv2d output with
-	// "split axis 1 out of bounds for rank 0" (it loses the conv output's
-	// shape). The same reshape fixes it.
-	// Test: TestPywebnnWorkarounds/split_after_conv.
+	// SplitAfterConv: a split of such an operand fails with "split axis 1
+	// out of bounds for rank 0". The same reshape fixes it.
+	// Test: TestPywebnnWorkarounds/rustnn-0.5/split_after_conv.
 	SplitAfterConv bool
-	// BidirectionalLSTM: rustnn 0.5.12 builds a bidirectional lstm's bias
-	// as [1, 8·hidden] where ONNX needs [2, 8·hidden], so the graph does
-	// not load. The lowering emits a forward and a backward lstm and
-	// concatenates their outputs.
-	// Test: TestPywebnnWorkarounds/bidirectional_lstm.
+	// BidirectionalLSTM: rustnn 0.5.12 builds a bidirectional lstm's
+	// default bias as [1, 8·hidden] where ONNX Runtime needs
+	// [2, 8·hidden], so the graph does not run. The lowering emits a
+	// forward and a backward op and concatenates their outputs (gru too).
+	// Test: TestPywebnnWorkarounds/rustnn-0.5/bidirectional_lstm.
 	BidirectionalLSTM bool
+	// GlobalPoolWindow: rustnn 0.5.12 writes a pool without
+	// windowDimensions (WebNN's global pool) as an ONNX pool without
+	// kernel_shape, which ONNX Runtime rejects. Where the spatial dims are
+	// static the lowering states the window anyway; where they are
+	// dynamic it emits reduceMean/reduceMax/reduceL2 over axes 2 and 3.
+	// Test: TestPywebnnWorkarounds/rustnn-0.5/global_pool_dynamic.
+	GlobalPoolWindow bool
 }
 
 // Target is one loader's table.
@@ -126,6 +137,7 @@ var (
 			ResampleAfterConv: true,
 			SplitAfterConv:    true,
 			BidirectionalLSTM: true,
+			GlobalPoolWindow:  true,
 		},
 	}
 	// WebNN is the W3C spec as browsers implement it, reached through

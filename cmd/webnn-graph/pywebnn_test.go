@@ -1,60 +1,412 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/webnn-graph/webnn-graph/emit"
 	"github.com/webnn-graph/webnn-graph/internal/testenv"
+	"github.com/webnn-graph/webnn-graph/lower"
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/tensor"
+	"github.com/webnn-graph/webnn-graph/weights"
 )
 
-// pywebnnScript loads a converted graph with pywebnn (the reference loader
-// of the format: rustnn's parser, weights resolver and validator), runs it
-// on the given inputs and saves its outputs.
-const pywebnnScript = `
-import re, sys
-import numpy as np
-import webnn
+// The pywebnn integration: every model we can convert (the example, the
+// ../shared zoo, the loader fixtures under testdata/, the real-model
+// corpus) is converted for each target, and the graph runs in pywebnn
+// 0.5.12 at several concrete sizes. Each run's outputs are compared with
+// our WebNN runtime on the same graph and with a reference: the case's own
+// outputs where the zoo gives them, else ONNX Runtime on the original
+// model (the inputs for sizes no case covers are generated: batch 1 and 2,
+// short and long sequences, past 0 and > 0). Failures must be listed in
+// pywebnnExpectedFile with the rustnn bug each one hits; a new failure
+// fails the test, a listed one that now matches is reported.
 
-graph_path, inputs_path, out_path = sys.argv[1:4]
-d = graph_path.rsplit("/", 1)[0]
-g = webnn.MLGraph.load(graph_path, manifest_path=d + "/manifest.json", weights_path=d + "/model.weights")
-given = dict(np.load(inputs_path))
-ident = lambda s: re.sub(r"[^A-Za-z0-9_]", "_", s)
-feeds = {}
-for name in g.get_input_names():
-    for k, v in given.items():
-        base = k[3:] if k.startswith("in.") else k
-        if base == name or ident(base) == name:
-            feeds[name] = v
-ctx = webnn.ML().create_context()
-res = ctx.compute(g, feeds)
-np.savez(out_path, **{k: np.asarray(v) for k, v in res.items()})
-`
+const pywebnnExpectedFile = "testdata/pywebnn-expected.txt"
 
-// TestPywebnnLoadsConvertedGraphs converts models, loads each result with
-// pywebnn and compares its outputs with the included WebNN runtime's. It
-// skips when pywebnn is not installed (pip install pywebnn builds it from
-// source with cargo).
+// pySize is one set of inputs (keyed by ONNX input names) with, where the
+// case has them, reference outputs (keyed by ONNX output names).
+type pySize struct {
+	name   string
+	inputs map[string]*tensor.Tensor
+	refs   map[string]*tensor.Tensor
+}
+
+type pyModel struct {
+	name        string // zoo/bert-tiny, example/tiny_cnn, real/rapidocr-det-v4
+	onnx        string
+	convertArgs []string
+	tol         float64
+	sizes       func(t *testing.T, m *onnxpb.Model) []pySize
+}
+
 func TestPywebnnLoadsConvertedGraphs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping pywebnn integration in -short mode")
 	}
-	if out, err := exec.Command("python3", "-c", "import webnn, numpy").CombinedOutput(); err != nil {
-		t.Skipf("skipping: pywebnn is not installed (python3 -c 'import webnn' failed: %s)", strings.TrimSpace(string(out)))
+	py := testenv.Python(t, "webnn", "numpy", "onnxruntime")
+	expected, err := readPyExpected(pywebnnExpectedFile)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// tol is the tolerance of pywebnn against our runtime and against the
-	// case's reference outputs (out.* keys, ONNX Runtime on the original
-	// model): float16 models round differently in every engine.
-	type model struct {
-		name, path, inputs string
-		tol                float64
+	models := pywebnnModels(t)
+	script := filepath.Join(testenv.RepoRoot(), "cmd", "webnn-graph", "testdata", "pywebnn_run.py")
+	type tally struct{ matched, failed, skipped, expectedFail int }
+	perTarget := map[string]*tally{}
+	var nowPass []string
+	seen := map[string]bool{}
+	for _, tg := range target.All() {
+		tl := &tally{}
+		perTarget[tg.Name] = tl
+		for _, pm := range models {
+			t.Run(tg.Name+"/"+pm.name, func(t *testing.T) {
+				results := runPywebnnModel(t, py, script, tg, pm)
+				for _, r := range results {
+					key := tg.Name + " " + pm.name + "/" + r.size
+					seen[key] = true
+					switch {
+					case r.skip != "":
+						tl.skipped++
+						t.Logf("%s: skipped: %s", key, r.skip)
+					case r.problem == "":
+						tl.matched++
+						t.Logf("%s: matched (%s)", key, r.detail)
+						if why, ok := expected[key]; ok {
+							nowPass = append(nowPass, fmt.Sprintf("%s now matches (listed: %s)", key, why))
+						}
+					default:
+						tl.failed++
+						if why, ok := expected[key]; ok {
+							tl.expectedFail++
+							t.Logf("%s: expected failure (%s): %s", key, why, r.problem)
+						} else {
+							t.Errorf("%s: %s (not listed in %s)", key, r.problem, pywebnnExpectedFile)
+						}
+					}
+				}
+			})
+		}
 	}
-	models := []model{{"tiny_cnn", exampleModel(t), filepath.Join(testenv.RepoRoot(), "testdata", "example", "input.npz"), 1e-4}}
+	for key := range expected {
+		if !seen[key] {
+			t.Logf("listed in %s but not run here: %s", pywebnnExpectedFile, key)
+		}
+	}
+	sort.Strings(nowPass)
+	for _, s := range nowPass {
+		t.Logf("%s: remove it from %s", s, pywebnnExpectedFile)
+		testenv.Report("pywebnn: %s", s)
+	}
+	var all tally
+	for _, tg := range target.All() {
+		tl := perTarget[tg.Name]
+		testenv.Report("pywebnn %s: %d matched, %d failed (%d listed with their rustnn bug), %d skipped", tg.Name, tl.matched, tl.failed, tl.expectedFail, tl.skipped)
+		all.matched += tl.matched
+		all.failed += tl.failed
+		all.skipped += tl.skipped
+	}
+	testenv.Report("pywebnn: %d matched, %d failed, %d skipped", all.matched, all.failed, all.skipped)
+}
+
+type pyResult struct {
+	size    string
+	problem string // "" when matched
+	skip    string
+	detail  string
+}
+
+// runPywebnnModel converts pm for tg, runs every size on our runtime and
+// in pywebnn (one Python process for all sizes) and compares.
+func runPywebnnModel(t *testing.T, py, script string, tg *target.Target, pm pyModel) []pyResult {
+	m, err := onnxpb.Load(pm.onnx)
+	if err != nil {
+		t.Fatalf("load %s: %v", pm.onnx, err)
+	}
+	sizes := pm.sizes(t, m)
+	m.Close()
+	fail := func(msg string) []pyResult {
+		out := make([]pyResult, len(sizes))
+		for i, s := range sizes {
+			out[i] = pyResult{size: s.name, problem: msg}
+		}
+		return out
+	}
+	work := t.TempDir()
+	dir := filepath.Join(work, "graph")
+	if tg == target.RustnnV05 || tg == target.WebNN {
+		args := append([]string{"convert", pm.onnx, "-o", dir, "-q", "--target", tg.Name}, pm.convertArgs...)
+		if status, _, stderr := cli(t, args...); status != 0 {
+			return fail(fmt.Sprintf("convert exit %d: %s", status, firstLineOf(stderr)))
+		}
+	} else if err := convertInProcess(pm.onnx, dir, tg); err != nil {
+		return fail("convert: " + firstLineOf(err.Error()))
+	}
+	graphPath := filepath.Join(dir, "model.webnn")
+	ours, err := (&app{}).openRunner(graphPath)
+	if err != nil {
+		return fail("our runtime cannot load the graph: " + err.Error())
+	}
+	defer ours.Close()
+	type runFiles struct {
+		Name     string `json:"name"`
+		Feeds    string `json:"feeds"`
+		Out      string `json:"out"`
+		OrtFeeds string `json:"ort_feeds,omitempty"`
+		OrtOut   string `json:"ort_out,omitempty"`
+	}
+	var runs []runFiles
+	oursOut := map[string]map[string]*tensor.Tensor{}
+	early := map[string]string{}
+	for i, s := range sizes {
+		feeds, err := matchInputs(ours.Inputs(), s.inputs, s.name)
+		if err == nil {
+			err = checkInputShapes(ours.Inputs(), feeds)
+		}
+		if err != nil {
+			early[s.name] = "inputs: " + err.Error()
+			continue
+		}
+		out, err := ours.Run(feeds)
+		if err != nil {
+			early[s.name] = "our runtime: " + err.Error()
+			continue
+		}
+		oursOut[s.name] = out
+		rf := runFiles{Name: s.name, Feeds: filepath.Join(work, fmt.Sprintf("%d.feeds.npz", i)), Out: filepath.Join(work, fmt.Sprintf("%d.out.npz", i))}
+		if err := writeNPZAtomic(rf.Feeds, sortedKeys(feeds), feeds); err != nil {
+			t.Fatal(err)
+		}
+		if s.refs == nil {
+			rf.OrtFeeds = filepath.Join(work, fmt.Sprintf("%d.ort-feeds.npz", i))
+			rf.OrtOut = filepath.Join(work, fmt.Sprintf("%d.ort-out.npz", i))
+			if err := writeNPZAtomic(rf.OrtFeeds, sortedKeys(s.inputs), s.inputs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runs = append(runs, rf)
+	}
+	pyErr := map[string]string{}
+	if len(runs) > 0 {
+		jobPath := filepath.Join(work, "job.json")
+		job, _ := json.Marshal(map[string]any{"graph": graphPath, "onnx": pm.onnx, "runs": runs})
+		if err := os.WriteFile(jobPath, job, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(py, script, jobPath).CombinedOutput(); err != nil {
+			return fail(fmt.Sprintf("pywebnn script: %v: %s", err, lastLineOf(string(out))))
+		}
+		b, err := os.ReadFile(jobPath + ".result.json")
+		if err == nil {
+			err = json.Unmarshal(b, &pyErr)
+		}
+		if err != nil {
+			return fail("pywebnn script wrote no result: " + err.Error())
+		}
+	}
+	var results []pyResult
+	for i, s := range sizes {
+		r := pyResult{size: s.name}
+		if e, ok := early[s.name]; ok {
+			r.problem = e
+			results = append(results, r)
+			continue
+		}
+		if e := pyErr[s.name]; e != "" {
+			r.problem = "pywebnn: " + e
+			results = append(results, r)
+			continue
+		}
+		theirs, _, err := tensor.ReadNPZ(filepath.Join(work, fmt.Sprintf("%d.out.npz", i)))
+		if err != nil {
+			r.problem = "pywebnn outputs: " + err.Error()
+			results = append(results, r)
+			continue
+		}
+		refs, refKind := s.refs, "case reference"
+		if refs == nil {
+			refKind = "onnxruntime"
+			if e := pyErr[s.name+" (onnxruntime)"]; e != "" {
+				r.detail = "no reference: onnxruntime failed: " + e
+			} else if refs, _, err = tensor.ReadNPZ(filepath.Join(work, fmt.Sprintf("%d.ort-out.npz", i))); err != nil {
+				r.detail = "no reference: " + err.Error()
+			}
+		}
+		refOf := map[string]*tensor.Tensor{}
+		for k, v := range refs {
+			refOf[identKey(k)] = v
+		}
+		var worstOurs, worstRef float64
+		var problems []string
+		for name, want := range oursOut[s.name] {
+			got := theirs[name]
+			c := compareTensors(name, "pywebnn vs ours", got, want, pm.tol, pm.tol, false)
+			if !c.Pass {
+				problems = append(problems, describeFailure(&c))
+			}
+			worstOurs = max(worstOurs, c.MaxAbs)
+			if ref := refOf[identKey(name)]; ref != nil {
+				if got != nil && ref.DType != got.DType && got.DType == tensor.Int32 {
+					ref = widenRefInt32(ref) // int64 outputs come back as int32 under target webnn
+				}
+				c := compareTensors(name, "pywebnn vs "+refKind, got, ref, pm.tol, pm.tol, false)
+				if !c.Pass {
+					problems = append(problems, describeFailure(&c))
+				}
+				worstRef = max(worstRef, c.MaxAbs)
+			}
+		}
+		if len(problems) > 0 {
+			r.problem = strings.Join(problems, "; ")
+		} else if r.detail == "" {
+			r.detail = fmt.Sprintf("max abs vs ours %.3g, vs %s %.3g", worstOurs, refKind, worstRef)
+		}
+		results = append(results, r)
+	}
+	return results
+}
+
+// convertInProcess converts with a target the CLI does not name (a
+// built-in one with a workaround switched off) and writes the graph
+// directory as convert does.
+func convertInProcess(model, dir string, tg *target.Target) error {
+	m, err := onnxpb.Load(model)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	res, err := lower.Convert(m, lower.Options{Target: tg})
+	if err != nil {
+		return err
+	}
+	text, err := emit.PrintText(res.Graph)
+	if err != nil {
+		return err
+	}
+	_, err = writeGraphDir(dir, []outFile{{name: "model.webnn", data: text}}, func(weightsPath, manifestPath string) error {
+		w, err := weights.NewWriter(weightsPath)
+		if err != nil {
+			return err
+		}
+		for _, wt := range res.Weights {
+			data, err := wt.Data()
+			if err == nil {
+				err = w.Add(wt.Key, wt.Desc, data)
+			}
+			if err != nil {
+				w.Abort()
+				return err
+			}
+		}
+		man, err := w.Finish()
+		if err != nil {
+			return err
+		}
+		return man.WriteFile(manifestPath)
+	})
+	return err
+}
+
+// TestPywebnnWorkarounds holds each rustnn-0.5 workaround to its fixture
+// (testdata/loaderbugs): converted for rustnn-0.5 the fixture runs and
+// matches in pywebnn; converted with that one workaround switched off it
+// does not — so removing a workaround fails this test, and a pywebnn that
+// no longer has the bug shows up here too.
+func TestPywebnnWorkarounds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping pywebnn integration in -short mode")
+	}
+	py := testenv.Python(t, "webnn", "numpy", "onnxruntime")
+	root := testenv.RepoRoot()
+	script := filepath.Join(root, "cmd", "webnn-graph", "testdata", "pywebnn_run.py")
+	for _, tc := range []struct {
+		fixture string
+		off     func(w *target.Workarounds)
+		bug     string // what pywebnn reports without the workaround
+	}{
+		{"resample_after_conv", func(w *target.Workarounds) { w.ResampleAfterConv = false }, "4 8 8], expected ["},
+		{"split_after_conv", func(w *target.Workarounds) { w.SplitAfterConv = false }, "split axis 1 out of bounds for rank 0"},
+		{"bidirectional_lstm", func(w *target.Workarounds) { w.BidirectionalLSTM = false }, "Input B must have shape {2,8*3}"},
+		{"global_pool_dynamic", func(w *target.Workarounds) { w.GlobalPoolWindow = false }, "AveragePool"},
+	} {
+		t.Run("rustnn-0.5/"+tc.fixture, func(t *testing.T) {
+			pm := pyModel{name: "fixture/" + tc.fixture, onnx: filepath.Join(root, "testdata", "loaderbugs", tc.fixture+".onnx"), tol: 1e-4, sizes: casesAndGenerated("")}
+			for _, r := range runPywebnnModel(t, py, script, target.RustnnV05, pm) {
+				if r.problem != "" {
+					t.Errorf("with the workaround, %s: %s", r.size, r.problem)
+				} else {
+					t.Logf("with the workaround, %s: matched (%s)", r.size, r.detail)
+				}
+			}
+			off := *target.RustnnV05
+			off.Name = "rustnn-0.5 without the workaround"
+			tc.off(&off.Workarounds)
+			for _, r := range runPywebnnModel(t, py, script, &off, pm) {
+				if !strings.Contains(r.problem, tc.bug) {
+					t.Errorf("without the workaround, %s: want the rustnn bug %q, got %q", r.size, tc.bug, r.problem)
+				} else {
+					t.Logf("without the workaround, %s: %s", r.size, r.problem)
+				}
+			}
+		})
+	}
+}
+
+// widenRefInt32 narrows an int64 reference for comparison with an int32
+// output (values that do not fit compare unequal anyway).
+func widenRefInt32(t *tensor.Tensor) *tensor.Tensor {
+	if n, err := narrowInt64(t); err == nil {
+		return n
+	}
+	return t
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func firstLineOf(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 400 {
+		s = s[:400] + "…"
+	}
+	return s
+}
+
+func lastLineOf(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// pywebnnModels lists what the test converts: the example, the zoo, the
+// loader fixtures and the real-model corpus, each with its sizes.
+func pywebnnModels(t *testing.T) []pyModel {
+	root := testenv.RepoRoot()
+	models := []pyModel{{name: "example/tiny_cnn", onnx: exampleModel(t), tol: 1e-4, sizes: casesAndGenerated(filepath.Join(root, "testdata", "example", "input.npz"))}}
+	// Loader fixtures: small models that reproduce a size form or a loader
+	// bug (testdata/loaderbugs/gen.py writes them).
+	fixtures, _ := filepath.Glob(filepath.Join(root, "testdata", "loaderbugs", "*.onnx"))
+	sort.Strings(fixtures)
+	for _, f := range fixtures {
+		models = append(models, pyModel{name: "fixture/" + strings.TrimSuffix(filepath.Base(f), ".onnx"), onnx: f, tol: 1e-4, sizes: casesAndGenerated("")})
+	}
 	if testenv.SharedDir() != "" {
 		for _, z := range []struct {
 			name string
@@ -65,84 +417,244 @@ func TestPywebnnLoadsConvertedGraphs(t *testing.T) {
 		} {
 			dir := testenv.ZooModel(t, z.name)
 			cases, _ := filepath.Glob(filepath.Join(dir, "cases", "*.npz"))
-			for _, cs := range cases[:min(2, len(cases))] { // two cases each keep the test under a minute
-				models = append(models, model{z.name + "/" + strings.TrimSuffix(filepath.Base(cs), ".npz"), filepath.Join(dir, "model.onnx"), cs, z.tol})
-			}
+			sort.Strings(cases)
+			models = append(models, pyModel{name: "zoo/" + z.name, onnx: filepath.Join(dir, "model.onnx"), tol: z.tol, sizes: casesAndGeneratedN(z.name == "smollm-135m", cases[:min(2, len(cases))]...)})
 		}
 	}
-	script := filepath.Join(t.TempDir(), "run_pywebnn.py")
-	if err := os.WriteFile(script, []byte(pywebnnScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	passed, failed := 0, 0
-	defer func() { testenv.Report("pywebnn: %d passed, %d failed, 0 skipped", passed, failed) }()
-	for _, m := range models {
-		ok := t.Run(m.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "graph")
-			if status, _, stderr := cli(t, "convert", m.path, "-o", dir, "-q"); status != 0 {
-				t.Fatalf("convert: %s", stderr)
+	return append(models, realModelsForPywebnn(t)...)
+}
+
+// casesAndGenerated returns the sizes of a model: the given npz cases
+// (keys in.NAME / out.NAME, or plain input names), then generated inputs
+// at the sizes the cases do not cover.
+func casesAndGenerated(cases ...string) func(t *testing.T, m *onnxpb.Model) []pySize {
+	return casesAndGeneratedN(false, cases...)
+}
+
+func casesAndGeneratedN(few bool, cases ...string) func(t *testing.T, m *onnxpb.Model) []pySize {
+	return func(t *testing.T, m *onnxpb.Model) []pySize {
+		var out []pySize
+		for _, c := range cases {
+			if c == "" {
+				continue
 			}
-			graphPath := filepath.Join(dir, "model.webnn")
-			ours := filepath.Join(t.TempDir(), "ours.npz")
-			if status, _, stderr := cli(t, "run", graphPath, "--inputs", m.inputs, "-o", ours); status != 0 {
-				t.Fatalf("run: %s", stderr)
-			}
-			theirs := filepath.Join(t.TempDir(), "pywebnn.npz")
-			cmd := exec.Command("python3", script, graphPath, m.inputs, theirs)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("pywebnn could not load or run the converted graph: %v\n%s", err, out)
-			}
-			a, _, err := tensor.ReadNPZ(ours)
+			arrays, _, err := tensor.ReadNPZ(c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, _, err := tensor.ReadNPZ(theirs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ref, _, err := tensor.ReadNPZ(m.inputs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			refOf := map[string]*tensor.Tensor{}
-			for k, v := range ref {
+			s := pySize{name: strings.TrimSuffix(filepath.Base(c), ".npz"), inputs: map[string]*tensor.Tensor{}}
+			for k, v := range arrays {
 				if name, ok := strings.CutPrefix(k, "out."); ok {
-					refOf[pyIdent(name)] = v
-				}
-			}
-			for name, want := range a {
-				got := b[name]
-				c := compareTensors(name, "pywebnn vs ours", got, want, m.tol, m.tol, false)
-				if !c.Pass {
-					t.Errorf("%s", describeFailure(&c))
-				}
-				line := fmt.Sprintf("pywebnn %s %s: max abs vs ours %.3g", m.name, name, c.MaxAbs)
-				if r := refOf[name]; r != nil {
-					c := compareTensors(name, "pywebnn vs reference", got, r, m.tol, m.tol, false)
-					if !c.Pass {
-						t.Errorf("%s", describeFailure(&c))
+					if s.refs == nil {
+						s.refs = map[string]*tensor.Tensor{}
 					}
-					line += fmt.Sprintf(", vs reference %.3g", c.MaxAbs)
+					s.refs[name] = v
+					continue
 				}
-				t.Log(line)
+				s.inputs[strings.TrimPrefix(k, "in.")] = v
 			}
-		})
-		if ok {
-			passed++
-		} else {
-			failed++
+			out = append(out, s)
 		}
+		return append(out, generatedSizes(t, m, few)...)
 	}
 }
 
-// pyIdent is the script's ident(): ONNX names with every character outside
-// [A-Za-z0-9_] replaced by '_'.
-func pyIdent(s string) string {
-	b := []byte(s)
-	for i, ch := range b {
-		if !(ch == '_' || ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z') {
-			b[i] = '_'
+// generatedSizes makes seeded inputs at batch 1 and 2, a short and a long
+// sequence, and past 0 and > 0, for the dims the model has.
+func generatedSizes(t *testing.T, m *onnxpb.Model, few bool) []pySize {
+	specs, dims := onnxInputSpecs(m)
+	has := func(sub string) bool {
+		for d := range dims {
+			if strings.Contains(strings.ToLower(d), sub) {
+				return true
+			}
+		}
+		return false
+	}
+	type set struct {
+		name       string
+		b, s, past int64
+	}
+	var sets []set
+	switch {
+	case has("past"):
+		sets = []set{{"gen_b1_s3_p0", 1, 3, 0}, {"gen_b2_s17_p0", 2, 17, 0}, {"gen_b2_s1_p5", 2, 1, 5}, {"gen_b1_s4_p9", 1, 4, 9}}
+	case len(dims) > 1 || len(dims) == 1 && !has("batch"):
+		sets = []set{{"gen_b1_s3", 1, 3, 0}, {"gen_b2_s24", 2, 24, 0}}
+	case len(dims) == 1:
+		sets = []set{{"gen_b1", 1, 0, 0}, {"gen_b2", 2, 0, 0}}
+	default: // static inputs: one run
+		sets = []set{{"gen_static", 1, 0, 0}}
+	}
+	if few && len(sets) > 2 {
+		sets = []set{sets[1], sets[2]} // a large model: batch 2 long prefill and a step with a past
+	}
+	var out []pySize
+	for i, st := range sets {
+		values := map[string]int64{}
+		for d := range dims {
+			l := strings.ToLower(d)
+			switch {
+			case strings.Contains(l, "batch"):
+				values[d] = st.b
+			case strings.Contains(l, "past"):
+				values[d] = st.past
+			case strings.Contains(l, "total"):
+				values[d] = st.past + st.s
+			default:
+				values[d] = st.s
+			}
+		}
+		in, err := randomInputs(m, specs, values, uint64(1000+i))
+		if err != nil {
+			t.Fatalf("inputs for %s: %v", st.name, err)
+		}
+		out = append(out, pySize{name: st.name, inputs: in})
+	}
+	return out
+}
+
+// onnxInputSpecs lists a model's graph inputs (not initializers) and its
+// dynamic dim names.
+func onnxInputSpecs(m *onnxpb.Model) ([]ioSpec, map[string]bool) {
+	inits := map[string]bool{}
+	for _, in := range m.Graph().GetInitializer() {
+		inits[in.GetName()] = true
+	}
+	dims := map[string]bool{}
+	var specs []ioSpec
+	for _, vi := range m.Graph().GetInput() {
+		if inits[vi.GetName()] {
+			continue
+		}
+		dt, ds, _ := onnxpb.ValueType(vi)
+		s := ioSpec{Name: vi.GetName(), DType: dt}
+		for _, d := range ds {
+			s.Dims = append(s.Dims, dimSpec{Size: d.Value, Name: d.Param})
+			if d.Param != "" {
+				dims[d.Param] = true
+			}
+		}
+		specs = append(specs, s)
+	}
+	return specs, dims
+}
+
+// realModelsForPywebnn reads testdata/realmodels/models.json (the lead's
+// real-model corpus, fetched outside the repository) and returns the
+// models present in the cache, each with its cases' seeded inputs.
+func realModelsForPywebnn(t *testing.T) []pyModel {
+	root := testenv.RepoRoot()
+	b, err := os.ReadFile(filepath.Join(root, "testdata", "realmodels", "models.json"))
+	if err != nil {
+		return nil
+	}
+	var spec struct {
+		Wheels []struct {
+			Package, Version string
+			Models           []struct {
+				Name, Path string
+				Convert    []string
+				Tolerance  float64
+				Cases      []struct {
+					Name   string
+					Inputs map[string]struct {
+						Shape   []int
+						DType   string
+						Uniform []float64
+						Value   *float64
+					}
+				}
+			}
 		}
 	}
-	return string(b)
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatalf("models.json: %v", err)
+	}
+	cache := filepath.Join(testenv.CacheDir(), "realmodels")
+	var out []pyModel
+	for _, w := range spec.Wheels {
+		for _, rm := range w.Models {
+			path := filepath.Join(cache, w.Package+"-"+w.Version, rm.Path)
+			if _, err := os.Stat(path); err != nil {
+				continue
+			}
+			tol := rm.Tolerance
+			if tol == 0 {
+				tol = 1e-4
+			}
+			cases := rm.Cases
+			name := rm.Name
+			out = append(out, pyModel{name: "real/" + rm.Name, onnx: path, convertArgs: rm.Convert, tol: tol, sizes: func(t *testing.T, m *onnxpb.Model) []pySize {
+				var sizes []pySize
+				for ci, c := range cases {
+					in := map[string]*tensor.Tensor{}
+					rng := rand.New(rand.NewPCG(uint64(len(name)), uint64(ci)))
+					for k, spec := range c.Inputs {
+						dt := tensor.Float32
+						if spec.DType != "" {
+							var err error
+							if dt, err = tensor.ParseWebNN(spec.DType); err != nil {
+								t.Fatalf("%s: %v", name, err)
+							}
+						}
+						x := tensor.New(dt, spec.Shape)
+						vals := make([]float32, x.Len())
+						for i := range vals {
+							switch {
+							case spec.Value != nil:
+								vals[i] = float32(*spec.Value)
+							case len(spec.Uniform) == 2:
+								vals[i] = float32(spec.Uniform[0] + rng.Float64()*(spec.Uniform[1]-spec.Uniform[0]))
+							}
+						}
+						if dt.IsFloat() {
+							if err := fillFloat(x, vals); err != nil {
+								t.Fatal(err)
+							}
+						} else {
+							ints := make([]int64, len(vals))
+							for i, v := range vals {
+								ints[i] = int64(v)
+							}
+							if err := fillInt(x, ints); err != nil {
+								t.Fatal(err)
+							}
+						}
+						in[k] = x
+					}
+					sizes = append(sizes, pySize{name: c.Name, inputs: in})
+				}
+				return sizes
+			}})
+		}
+	}
+	return out
+}
+
+// readPyExpected reads "TARGET MODEL/SIZE  # why" lines.
+func readPyExpected(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return map[string]string{}, nil
+		}
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, why, _ := strings.Cut(line, "#")
+		key = strings.Join(strings.Fields(key), " ")
+		if why = strings.TrimSpace(why); why == "" {
+			return nil, fmt.Errorf("%s: %q names no rustnn bug (add  # why)", path, key)
+		}
+		out[key] = why
+	}
+	return out, sc.Err()
 }
