@@ -183,13 +183,13 @@ func runPywebnnModel(t *testing.T, py, script string, tg *target.Target, pm pyMo
 		}
 		oursOut[s.name] = out
 		rf := runFiles{Name: s.name, Feeds: filepath.Join(work, fmt.Sprintf("%d.feeds.npz", i)), Out: filepath.Join(work, fmt.Sprintf("%d.out.npz", i))}
-		if err := writeNPZAtomic(rf.Feeds, sortedKeys(feeds), feeds); err != nil {
+		if err := tensor.WriteNPZ(rf.Feeds, sortedKeys(feeds), feeds); err != nil {
 			t.Fatal(err)
 		}
 		if s.refs == nil {
 			rf.OrtFeeds = filepath.Join(work, fmt.Sprintf("%d.ort-feeds.npz", i))
 			rf.OrtOut = filepath.Join(work, fmt.Sprintf("%d.ort-out.npz", i))
-			if err := writeNPZAtomic(rf.OrtFeeds, sortedKeys(s.inputs), s.inputs); err != nil {
+			if err := tensor.WriteNPZ(rf.OrtFeeds, sortedKeys(s.inputs), s.inputs); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -292,26 +292,17 @@ func convertInProcess(model, dir string, tg *target.Target) error {
 	if err != nil {
 		return err
 	}
-	_, err = writeGraphDir(dir, []outFile{{name: "model.webnn", data: text}}, func(weightsPath, manifestPath string) error {
-		w, err := weights.NewWriter(weightsPath)
-		if err != nil {
-			return err
-		}
+	_, err = writeGraphDir(dir, []outFile{{name: "model.webnn", data: text}}, res.Names, res.Graph, func(w *weights.Writer) error {
 		for _, wt := range res.Weights {
 			data, err := wt.Data()
 			if err == nil {
 				err = w.Add(wt.Key, wt.Desc, data)
 			}
 			if err != nil {
-				w.Abort()
 				return err
 			}
 		}
-		man, err := w.Finish()
-		if err != nil {
-			return err
-		}
-		return man.WriteFile(manifestPath)
+		return nil
 	})
 	return err
 }
