@@ -36,6 +36,11 @@ type Options struct {
 	// (inputs and outputs stay float32); "" or "float32" keeps the model's
 	// types.
 	Precision string
+	// FreezeInputs pins graph inputs to a value (--freeze-input
+	// name=value): each becomes a constant and leaves the graph's inputs,
+	// and what depends on it folds (If conditions included). The value is
+	// a comma-separated list filling the input's declared shape.
+	FreezeInputs map[string]string
 	// Target is the loader the graph is for (package target): which size
 	// expressions, ops and data types it reads and which of its bugs to
 	// route around. nil is target.Default.
@@ -98,7 +103,13 @@ func Convert(m *onnxpb.Model, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("lower: graph input %q: %w: only tensor inputs are supported (not sequences, maps or optionals)", vi.GetName(), ErrUnsupported)
 		}
 	}
-	si, tightened, err := inferTightened(m, opts)
+	// Control flow known at conversion time is folded into the main graph
+	// (controlflow.go); the edit is undone before returning.
+	g := m.Graph()
+	saved := saveGraph(g)
+	editing(g)
+	defer saved.restore(g)
+	si, tightened, kept, err := resolveControlFlow(m, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +117,7 @@ func Convert(m *onnxpb.Model, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.cfKept = kept
 	c.dimSubs = solvedConstraints(si.Constraints)
 	// Emission runs even after refusals so that every refusal of the
 	// graph is reported at once; nodes refused by their check are skipped
@@ -219,6 +231,7 @@ type ctx struct {
 	cur       *srcNode                     // node being emitted (for warnings)
 	dimSubs   []map[string]shapeinfer.Expr // shapeinfer's dim equalities, each solved for one symbol
 	warnings  []string
+	cfKept    map[string]string // control-flow nodes left in the graph (by first output) → why
 }
 
 func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) {

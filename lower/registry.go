@@ -217,6 +217,10 @@ func lowerings() []*lowering {
 		// rnn.go
 		{op: "LSTM", since: 7, webnn: []string{"lstm", "slice", "add", "reshape", "concat", "expand"}, notes: "layout 0 or 1 (transposed), activations sigmoid/tanh/relu (same for both directions), no clip/input_forget; static steps; biases folded into W; initial states/peepholes absent or zero (operand-valued options are forbidden by the loader contract)", emit: lowerRecurrent},
 		{op: "GRU", since: 7, webnn: []string{"gru", "slice", "add", "reshape", "concat", "expand"}, notes: "as LSTM; linear_before_reset=1 (resetAfter) when the candidate gate's recurrent bias is zero", emit: lowerRecurrent},
+		// controlflow.go: resolved before lowering, refused when that fails
+		{op: "If", since: 1, webnn: nil, notes: "folded when the condition is known at conversion (shape-derived, or from a --freeze-input value): the taken branch is inlined; otherwise refused", check: checkControlFlow, emit: emitControlFlow},
+		{op: "Loop", since: 1, webnn: nil, notes: "unrolled when the trip count is a constant ≤ 256 (≤ 16384 body nodes in all) and the condition stays true; otherwise refused", check: checkControlFlow, emit: emitControlFlow},
+		{op: "Scan", since: 9, webnn: nil, notes: "unrolled over a static sequence length ≤ 256 (≤ 16384 nodes); opset 8 (batched) refused", check: checkControlFlow, emit: emitControlFlow},
 		// gather.go
 		{op: "Gather", since: 1, webnn: []string{"gather"}, emit: lowerGather},
 		{op: "GatherElements", since: 11, webnn: []string{"gatherElements"}, emit: lowerGatherElements},

@@ -22,7 +22,12 @@ func recurrent(c *nodeCtx) ([]*Info, error) {
 	if err != nil {
 		return nil, err
 	}
-	if x.Shape == nil || len(x.Shape) != 3 {
+	if x.Shape == nil {
+		// unknown rank (produced by an op without a rule, or an If not
+		// yet folded): the outputs' shapes are unknown too
+		return []*Info{{DType: x.DType}, {DType: x.DType}, {DType: x.DType}}, nil
+	}
+	if len(x.Shape) != 3 {
 		return nil, c.errorf("X must be 3-D, is %s", ShapeString(x.Shape))
 	}
 	hidden := c.attrInt("hidden_size", 0)

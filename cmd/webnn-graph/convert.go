@@ -30,6 +30,7 @@ type convertFlags struct {
 	withJSON  bool
 	precision string
 	target    string
+	pins      []string
 }
 
 func (a *app) convertCommand() *cobra.Command {
@@ -68,6 +69,7 @@ See docs/formats.md, "Targets".`,
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print the conversion report as JSON on stdout")
 	cmd.Flags().BoolVar(&f.withJSON, "emit-json", false, "also write DIR/model.json (the webnn-graph-json form)")
 	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: compute a float32 model in float16 (inputs and outputs stay float32)")
+	cmd.Flags().StringArrayVar(&f.pins, "freeze-input", nil, "pin a small graph input to a value and remove it: name=v or name=v1,v2,… (repeatable); what depends on it folds, If branches included")
 	cmd.Flags().StringVar(&f.target, "target", "", "loader the graph is for: "+strings.Join(target.Names(), ", ")+" (default "+target.Default.Name+")")
 	return cmd
 }
@@ -107,6 +109,23 @@ func parseAssignments(flag string, flags []string) (map[string]int64, error) {
 			return nil, usagef("%s %q: want name=value with a non-negative integer value", flag, f)
 		}
 		m[name] = v
+	}
+	return m, nil
+}
+
+// parseInputPins reads --freeze-input name=value flags; the value is
+// checked against the input's type and shape by the conversion.
+func parseInputPins(flags []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, f := range flags {
+		name, val, ok := strings.Cut(f, "=")
+		if !ok || name == "" || strings.TrimSpace(val) == "" {
+			return nil, usagef("--freeze-input %q: want name=value or name=v1,v2,…", f)
+		}
+		if _, dup := m[name]; dup {
+			return nil, usagef("--freeze-input %q: %s is given twice", f, name)
+		}
+		m[name] = val
 	}
 	return m, nil
 }
@@ -180,10 +199,14 @@ func (a *app) convert(path string, f *convertFlags) error {
 	if err != nil {
 		return usagef("--target: %v", err)
 	}
+	pins, err := parseInputPins(f.pins)
+	if err != nil {
+		return err
+	}
 	stages := map[string]float64{}
 	prog := newProgress(a, "convert")
 	prog.stage("loading " + filepath.Base(path))
-	m, res, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, Name: f.name, Precision: f.precision, Target: tg}, stages)
+	m, res, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, FreezeInputs: pins, Name: f.name, Precision: f.precision, Target: tg}, stages)
 	if err != nil {
 		prog.done()
 		return err

@@ -20,9 +20,9 @@ import (
 )
 
 // lowerModel converts an already loaded model in memory (verify, generate).
-func lowerModel(m *onnxpb.Model, bounds shapeinfer.Bounds, path, precision string) (*lower.Result, error) {
+func lowerModel(m *onnxpb.Model, bounds shapeinfer.Bounds, path, precision string, pins map[string]string) (*lower.Result, error) {
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	return lower.Convert(m, lower.Options{Dims: bounds, Name: name, Precision: precision})
+	return lower.Convert(m, lower.Options{Dims: bounds, Name: name, Precision: precision, FreezeInputs: pins})
 }
 
 func f32ToF16(v float32) uint16 { return float16.Fromfloat32(v).Bits() }
@@ -273,7 +273,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 			return err
 		}
 		defer m.Close()
-		res, err := lowerModel(m, bounds, path, "")
+		res, err := lowerModel(m, bounds, path, "", nil)
 		if err != nil {
 			return err
 		}

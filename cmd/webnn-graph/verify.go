@@ -44,6 +44,7 @@ type verifyFlags struct {
 	reportDir string
 	junit     string
 	steps     int
+	pins      []string
 }
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -86,6 +87,7 @@ Exit status 0 when every comparison passes, 1 otherwise (the worst output is nam
 	cmd.Flags().StringVar(&f.reportDir, "report", "", "write DIR/report.md (for a pull-request comment) and DIR/report.html (charts, self-contained)")
 	cmd.Flags().StringVar(&f.junit, "junit", "", "write JUnit XML to FILE (one test case per output and per decode step)")
 	cmd.Flags().IntVar(&f.steps, "steps", -1, "greedy decode steps compared on both runtimes for decoder models (default 8 with --report or --junit, else 0)")
+	cmd.Flags().StringArrayVar(&f.pins, "freeze-input", nil, "as convert --freeze-input: the graph is converted with the input pinned, the ONNX model is fed the same value")
 	cmd.Flags().BoolVar(&f.localize, "localize", false, "when the runtimes disagree, name the first ONNX node whose value differs (runs both again, comparing every intermediate)")
 	return cmd
 }
@@ -132,6 +134,10 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	if err != nil {
 		return err
 	}
+	pins, err := parseInputPins(f.pins)
+	if err != nil {
+		return err
+	}
 	secs := map[string]float64{}
 	t0 := time.Now()
 	m, err := a.loadONNX(modelPath)
@@ -144,6 +150,18 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 		return err
 	}
 	onnxR := &onnxRunner{m: m, prog: ort}
+	// The ONNX model still takes a pinned input: it is fed the pinned
+	// value whatever the generated or given inputs say.
+	pinned := map[string]*tensor.Tensor{}
+	for _, vi := range m.Graph().GetInput() {
+		if text, ok := pins[vi.GetName()]; ok {
+			t, err := lower.ParseInputValue(vi, text)
+			if err != nil {
+				return usagef("--freeze-input %s=%s: %v", vi.GetName(), text, err)
+			}
+			pinned[vi.GetName()] = t
+		}
+	}
 	secs["load"] = time.Since(t0).Seconds()
 
 	kind := parity.ModelPrecision(m)
@@ -174,7 +192,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 			sink.v.Conversion = graphSummary(w.g)
 		}
 	} else {
-		res, err := lowerModel(m, bounds, modelPath, f.precision)
+		res, err := lowerModel(m, bounds, modelPath, f.precision, pins)
 		if err != nil {
 			return err
 		}
@@ -193,6 +211,9 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 		if err != nil {
 			return err
 		}
+		for name, t := range pinned {
+			given[name] = t
+		}
 		if in, err = matchInputs(onnxR.Inputs(), given, f.inputs); err != nil {
 			return err
 		}
@@ -200,6 +221,9 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 		if in, err = randomInputs(m, onnxR.Inputs(), dimValues, f.seed); err != nil {
 			return err
 		}
+	}
+	for name, t := range pinned {
+		in[name] = t
 	}
 	if err := checkInputShapes(onnxR.Inputs(), in); err != nil {
 		return err
