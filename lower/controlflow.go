@@ -317,7 +317,7 @@ func (r *cfRewriter) round(si *shapeinfer.Result) (bool, error) {
 			out = append(out, n)
 			continue
 		}
-		if _, stays := r.kept[nodeKey(n)]; stays {
+		if why, stays := r.kept[nodeKey(n)]; stays && !strings.HasPrefix(why, "later:") {
 			out = append(out, n)
 			continue
 		}
@@ -339,8 +339,8 @@ func (r *cfRewriter) round(si *shapeinfer.Result) (bool, error) {
 			return false, err
 		}
 		if repl == nil {
-			if why != "" && !strings.HasPrefix(why, "later:") {
-				r.kept[nodeKey(n)] = why
+			if why != "" {
+				r.kept[nodeKey(n)] = why // "later:" reasons are retried next round
 			}
 			out = append(out, n)
 			continue
@@ -922,7 +922,7 @@ func hasControlFlow(g *onnxpb.GraphProto) bool {
 func checkControlFlow(c *ctx, n *srcNode) error {
 	why := c.cfKept[nodeKey(n.NodeProto)]
 	switch {
-	case why != "":
+	case why != "" && !strings.HasPrefix(why, "later:"):
 	case n.GetOpType() == "If" && n.hasInput(0):
 		dims, ins := c.condSources(n.Input[0])
 		switch {
@@ -933,6 +933,8 @@ func checkControlFlow(c *ctx, n *srcNode) error {
 		default:
 			why = fmt.Sprintf("the condition %q is not known at conversion time", n.Input[0])
 		}
+	case why != "":
+		why = strings.TrimSpace(strings.TrimPrefix(why, "later:"))
 	default:
 		why = "its trip count or condition is not known at conversion time"
 	}

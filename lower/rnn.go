@@ -35,6 +35,9 @@ func (c *ctx) zeroOrAbsent(n *srcNode, i int) bool {
 }
 
 func lowerRecurrent(c *ctx, n *srcNode) error {
+	if why := c.recurrentUnrollReason(n); why != "" {
+		return lowerRecurrentUnrolled(c, n)
+	}
 	lstm := n.GetOpType() == "LSTM"
 	gates := int64(3)
 	if lstm {
@@ -96,7 +99,11 @@ func lowerRecurrent(c *ctx, n *srcNode) error {
 	}
 	steps, ok := xs[0].Value()
 	if !ok {
-		return fmt.Errorf("%w: dynamic sequence length %q (WebNN lstm/gru take static steps)", ErrUnsupported, xs[0].String())
+		hint := ""
+		if syms := xs[0].Symbols(); len(syms) > 0 {
+			hint = fmt.Sprintf("; --freeze %s=N makes it static", syms[0])
+		}
+		return fmt.Errorf("%w: dynamic sequence length %q (WebNN lstm/gru take static steps, and an unrolled recurrence needs a static step count%s)", ErrUnsupported, xs[0].String(), hint)
 	}
 	hidden := attrInt(n, "hidden_size", 0)
 	if hidden <= 0 {

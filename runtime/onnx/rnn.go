@@ -94,6 +94,9 @@ func buildRecurrent(kind string) builder {
 		betas := n.floats("activation_beta")
 		acts := make([][]func(float64) float64, dirs)
 		k := 0
+		// activation_alpha/beta are consumed in order by the functions
+		// that take them (ONNX Runtime's reading), not by position.
+		ai, bi := 0, 0
 		for d := 0; d < dirs; d++ {
 			for j := range perDir {
 				name := perDir[j]
@@ -104,13 +107,23 @@ func buildRecurrent(kind string) builder {
 					name = names[k]
 				}
 				var a, b float64
-				if k < len(alphas) {
-					a = float64(alphas[k])
+				usesA, usesB := false, false
+				switch strings.ToLower(name) {
+				case "affine", "scaledtanh", "hardsigmoid":
+					usesA, usesB = true, true
+				case "leakyrelu", "thresholdedrelu", "elu":
+					usesA = true
 				}
-				if k < len(betas) {
-					b = float64(betas[k])
+				hasA, hasB := usesA && ai < len(alphas), usesB && bi < len(betas)
+				if hasA {
+					a = float64(alphas[ai])
+					ai++
 				}
-				f, err := rnnActivation(name, a, b, k < len(alphas), k < len(betas))
+				if hasB {
+					b = float64(betas[bi])
+					bi++
+				}
+				f, err := rnnActivation(name, a, b, hasA, hasB)
 				if err != nil {
 					return nil, err
 				}

@@ -122,7 +122,7 @@ def gen_small():
     case("range_float_from_shape", nodes, [vi("x", TP.FLOAT, ["b", "l"])], [vi("y", TP.FLOAT, ["b", "l"])],
          [{"x": f32(r, 2, 5)}, {"x": f32(r, 1, 9)}],
          inits=[init("one_s", np.array(1, np.int64)), init("zf", np.array(0, np.float32)), init("onef", np.array(1, np.float32)),
-                init("ax0", np.array([0], np.int64))], opset=13)
+                init("ax0", np.array([0], np.int64))], opset=13, check=False)
     nodes = [h.make_node("Shape", ["x"], ["sx"]),
              h.make_node("Gather", ["sx", "one_s"], ["len"], axis=0),
              h.make_node("Cast", ["len"], ["lenf"], to=TP.FLOAT),
@@ -130,7 +130,7 @@ def gen_small():
              h.make_node("Cast", ["pos"], ["y"], to=TP.INT64)]
     case("range_float_step2", nodes, [vi("x", TP.FLOAT, ["b", "l"])], [vi("y", TP.INT64, [None])],
          [{"x": f32(r, 2, 5)}, {"x": f32(r, 1, 8)}],
-         inits=[init("one_s", np.array(1, np.int64)), init("startf", np.array(1, np.float32)), init("twof", np.array(2, np.float32))], opset=13)
+         inits=[init("one_s", np.array(1, np.int64)), init("startf", np.array(1, np.float32)), init("twof", np.array(2, np.float32))], opset=13, check=False)
     # 1-D and 3-D pooling
     for op in ("GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool"):
         case(f"{op.lower()}_1d", [h.make_node(op, ["x"], ["y"])], [vi("x", TP.FLOAT, ["n", 3, "l"])], [vi("y", TP.FLOAT, ["n", 3, 1])],
@@ -171,7 +171,120 @@ def gen_contrib_small():
          [{"a": f32(r, 4, 3, 2, 5), "b": f32(r, 6, 3, 2, 5)}], ms=True)
 
 
-GENERATORS = [gen_small, gen_contrib_small]
+# ---------------------------------------------------------------------------
+# recurrences: states fed as inputs, peepholes, sequence_lens, clip,
+# activations, GRU's recurrent candidate bias with linear_before_reset=1
+
+def rnn_weights(r, op, D, H, I):
+    G = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
+    return (0.4 * f32(r, D, G * H, I), 0.4 * f32(r, D, G * H, H), 0.3 * f32(r, D, 2 * G * H))
+
+
+def gen_rnn():
+    r = rng(3)
+    S, B, I, H = 4, 3, 5, 6
+    variants = [
+        # name, op, direction, extra attrs, use states, peepholes, seq lens, layout
+        ("lstm_states", "LSTM", "forward", {}, True, False, False, 0),
+        ("lstm_peepholes_states", "LSTM", "forward", {}, True, True, False, 0),
+        ("lstm_bidir_states_seqlens", "LSTM", "bidirectional", {}, True, True, True, 0),
+        ("lstm_reverse_seqlens", "LSTM", "reverse", {}, False, False, True, 0),
+        ("lstm_clip_acts", "LSTM", "forward", {"clip": 0.5, "activations": ["HardSigmoid", "Tanh", "Softsign"], "activation_alpha": [0.3], "activation_beta": [0.4]}, True, False, False, 0),
+        ("gru_lbr1_bias_states", "GRU", "forward", {"linear_before_reset": 1}, True, False, False, 0),
+        ("gru_lbr0_states", "GRU", "forward", {}, True, False, False, 0),
+        ("gru_bidir_lbr1_seqlens", "GRU", "bidirectional", {"linear_before_reset": 1}, True, False, True, 0),
+        ("rnn_tanh_states", "RNN", "forward", {}, True, False, False, 0),
+        ("rnn_bidir_relu_seqlens", "RNN", "bidirectional", {"activations": ["Relu", "LeakyRelu"], "activation_alpha": [0.1]}, True, False, True, 0),
+    ]
+    for name, op, direction, attrs, states, peep, seqlens, layout in variants:
+        D = 2 if direction == "bidirectional" else 1
+        W, R, Bb = rnn_weights(r, op, D, H, I)
+        xshape = [S, "batch", I] if layout == 0 else ["batch", S, I]
+        sshape = [D, "batch", H] if layout == 0 else ["batch", D, H]
+        ins = ["x", "W", "R", "B", "seq" if seqlens else "", "h0" if states else ""]
+        inputs = [vi("x", TP.FLOAT, xshape)]
+        feed = {"x": f32(r, *([S, B, I] if layout == 0 else [B, S, I]))}
+        inits = [init("W", W), init("R", R), init("B", Bb)]
+        if seqlens:
+            inputs.append(vi("seq", TP.INT32, ["batch"]))
+            feed["seq"] = np.array([4, 2, 1], np.int32)
+        if states:
+            inputs.append(vi("h0", TP.FLOAT, sshape))
+            feed["h0"] = 0.5 * f32(r, *([D, B, H] if layout == 0 else [B, D, H]))
+        outs = ["y", "yh"]
+        if op == "LSTM":
+            ins.append("c0" if states else "")
+            if states:
+                inputs.append(vi("c0", TP.FLOAT, sshape))
+                feed["c0"] = 0.5 * f32(r, *([D, B, H] if layout == 0 else [B, D, H]))
+            if peep:
+                ins.append("P")
+                inits.append(init("P", 0.5 * f32(r, D, 3 * H)))
+            outs.append("yc")
+        while ins and ins[-1] == "":
+            ins.pop()
+        node = h.make_node(op, ins, outs, hidden_size=H, direction=direction, **attrs)
+        case(name, [node], inputs, [vi(o, TP.FLOAT, None) for o in outs], [feed], inits=inits, opset=14, tol=1e-5, check=False)
+
+
+# ---------------------------------------------------------------------------
+# control flow resolved at conversion time
+
+def gen_control():
+    r = rng(4)
+    # If on a shape-derived condition (silero-vad op15: squeeze when the
+    # last dim is 1), then branches that read the outer scope.
+    then_g = h.make_graph([h.make_node("Squeeze", ["x", "ax"], ["t_out"])], "then", [], [vi("t_out", TP.FLOAT, None)],
+                          initializer=[init("ax", np.array([-1], np.int64))])
+    else_g = h.make_graph([h.make_node("Identity", ["x"], ["e_out"])], "else", [], [vi("e_out", TP.FLOAT, None)])
+    nodes = [h.make_node("Shape", ["x"], ["s"]),
+             h.make_node("Gather", ["s", "m1"], ["last"], axis=0),
+             h.make_node("Equal", ["last", "one"], ["cond"]),
+             h.make_node("If", ["cond"], ["y0"], then_branch=then_g, else_branch=else_g),
+             h.make_node("Relu", ["y0"], ["y"])]
+    ifinits = [init("m1", np.array(-1, np.int64)), init("one", np.array(1, np.int64))]
+    case("if_shape_cond_static", nodes, [vi("x", TP.FLOAT, ["b", 4, 1])], [vi("y", TP.FLOAT, None)],
+         [{"x": f32(r, 2, 4, 1)}, {"x": f32(r, 3, 4, 1)}], inits=ifinits, opset=13, check=False)
+    # the same with the last dim dynamic: the branches give different
+    # ranks, so the conversion must refuse (and name --freeze l=N)
+    case("if_shape_cond_dynamic", nodes, [vi("x", TP.FLOAT, ["b", 4, "l"])], [vi("y", TP.FLOAT, None)],
+         [{"x": f32(r, 2, 4, 1)}, {"x": f32(r, 2, 4, 3)}], inits=ifinits, opset=13, check=False)
+    # Nested If whose inner condition only becomes known once the outer is folded
+    inner_then = h.make_graph([h.make_node("Mul", ["x", "two"], ["it"])], "it", [], [vi("it", TP.FLOAT, None)])
+    inner_else = h.make_graph([h.make_node("Neg", ["x"], ["ie"])], "ie", [], [vi("ie", TP.FLOAT, None)])
+    outer_then = h.make_graph([h.make_node("Shape", ["x"], ["s2"]), h.make_node("Size", ["s2"], ["rk"]),
+                               h.make_node("Equal", ["rk", "three"], ["c2"]),
+                               h.make_node("If", ["c2"], ["ot"], then_branch=inner_then, else_branch=inner_else)], "ot", [], [vi("ot", TP.FLOAT, None)])
+    outer_else = h.make_graph([h.make_node("Identity", ["x"], ["oe"])], "oe", [], [vi("oe", TP.FLOAT, None)])
+    nodes = [h.make_node("Shape", ["x"], ["s"]), h.make_node("Gather", ["s", "zero"], ["d0"], axis=0),
+             h.make_node("Greater", ["d0", "zero"], ["cond"]),
+             h.make_node("If", ["cond"], ["y"], then_branch=outer_then, else_branch=outer_else)]
+    case("if_nested", nodes, [vi("x", TP.FLOAT, [2, "n", 3])], [vi("y", TP.FLOAT, None)], [{"x": f32(r, 2, 4, 3)}],
+         inits=[init("zero", np.array(0, np.int64)), init("three", np.array(3, np.int64)), init("two", np.array(2, np.float32))], opset=13, check=False)
+    # Loop with a constant trip count: a carried value and a scan output
+    body = h.make_graph([h.make_node("Cast", ["i"], ["fi"], to=TP.FLOAT),
+                         h.make_node("Mul", ["acc_in", "w"], ["m"]),
+                         h.make_node("Add", ["m", "fi"], ["acc_out"]),
+                         h.make_node("ReduceSum", ["acc_out"], ["sc"], keepdims=0),
+                         h.make_node("Identity", ["c_in"], ["c_out"])], "body",
+                        [vi("i", TP.INT64, []), vi("c_in", TP.BOOL, []), vi("acc_in", TP.FLOAT, None)],
+                        [vi("c_out", TP.BOOL, []), vi("acc_out", TP.FLOAT, None), vi("sc", TP.FLOAT, None)])
+    nodes = [h.make_node("Loop", ["trips", "", "x"], ["acc", "scan"], body=body)]
+    case("loop_static_trips", nodes, [vi("x", TP.FLOAT, [2, 3])], [vi("acc", TP.FLOAT, None), vi("scan", TP.FLOAT, None)],
+         [{"x": f32(r, 2, 3)}], inits=[init("trips", np.array(4, np.int64)), init("w", 0.5 * f32(r, 3))], opset=13, check=False)
+    # Scan (opset 9+): running sum over axis 1, one reversed scan input
+    body = h.make_graph([h.make_node("Add", ["st_in", "xs"], ["st_out"]),
+                         h.make_node("Mul", ["st_out", "ys"], ["o"])], "sbody",
+                        [vi("st_in", TP.FLOAT, [2]), vi("xs", TP.FLOAT, [2]), vi("ys", TP.FLOAT, [2])],
+                        [vi("st_out", TP.FLOAT, [2]), vi("o", TP.FLOAT, [2])])
+    nodes = [h.make_node("Scan", ["s0", "x", "y"], ["final", "outs"], body=body, num_scan_inputs=2,
+                         scan_input_axes=[1, 0], scan_input_directions=[0, 1], scan_output_axes=[1])]
+    case("scan_axes_directions", nodes, [vi("s0", TP.FLOAT, [2]), vi("x", TP.FLOAT, [2, 5]), vi("y", TP.FLOAT, [5, 2])],
+         [vi("final", TP.FLOAT, None), vi("outs", TP.FLOAT, None)],
+         [{"s0": f32(r, 2), "x": f32(r, 2, 5), "y": f32(r, 5, 2)}], opset=11, check=False)
+
+
+GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control]
 
 
 def main(only):
@@ -203,6 +316,11 @@ def main(only):
             f.write(data)
         np.savez(os.path.join(HERE, name + ".npz"), **arrays)
         cases[name] = {"ops": c["ops"], "tol": c["tol"], "sets": len(c["feeds"])}
+    if not only:
+        for f in os.listdir(HERE):
+            stem, ext = os.path.splitext(f)
+            if ext in (".onnx", ".npz") and stem not in cases:
+                os.remove(os.path.join(HERE, f))
     with open(manifest_path, "w") as f:
         json.dump({"onnxruntime": ort.__version__, "onnx": onnx.__version__, "cases": cases}, f, indent=1, sort_keys=True)
         f.write("\n")
