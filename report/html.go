@@ -107,8 +107,13 @@ func (p *page) cards(v *Verify) {
 	if failed > 0 {
 		cls = "bad"
 	}
-	p.f(`<div class="card"><b class="%s">%d / %d</b><span>comparisons out of tolerance</span></div>`, cls, failed, total)
-	p.f(`<div class="card"><b>%s</b><span>worst max abs error, webnn vs onnx</span></div>`, fmtErr(worst))
+	if total > 0 {
+		p.f(`<div class="card"><b class="%s">%d / %d</b><span>comparisons out of tolerance</span></div>`, cls, failed, total)
+		p.f(`<div class="card"><b>%s</b><span>worst max abs error, webnn vs onnx</span></div>`, fmtErr(worst))
+	}
+	if len(v.Refusals) > 0 {
+		p.f(`<div class="card"><b class="bad">%d</b><span>node(s) refused by the conversion</span></div>`, len(v.Refusals))
+	}
 	if argmin >= 0 {
 		p.f(`<div class="card"><b>%.1f%%</b><span>lowest argmax agreement (logits)</span></div>`, 100*argmin)
 	}

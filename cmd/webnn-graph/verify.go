@@ -174,6 +174,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	if !rtolSet {
 		f.rtol = parity.DefaultTolerance(kind).Rtol
 	}
+	sink.v.Precision, sink.v.Tolerance = kind, parity.Tolerance{Atol: f.atol, Rtol: f.rtol}
 
 	var wr runner
 	var lowered *lower.Result // the in-memory conversion, when there is one
