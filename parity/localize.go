@@ -27,7 +27,8 @@ import (
 // WebNN runtime with an observer that compares each node output with the
 // ONNX values it carries as soon as it is produced and drops them, so at
 // most one run's worth of mapped ONNX intermediates is alive, never every
-// intermediate of both runtimes. Only error summaries are kept.
+// intermediate of both runtimes; Budget caps even that, comparing the graph
+// in windows of the topological order. Only error summaries are kept.
 type Localizer struct {
 	Model *onnxpb.Model
 	ONNX  *onnxrt.Program // compiled from Model
@@ -48,6 +49,9 @@ type Localizer struct {
 	ONNXInputs  map[string]*tensor.Tensor // keyed by ONNX input name
 	WebNNInputs map[string]*tensor.Tensor // keyed by graph input name
 	Tol         Tolerance
+	// Budget caps the bytes of ONNX values held for comparison at once
+	// (DefaultBudget when 0); see Run.
+	Budget int64
 }
 
 // Value kinds (ValueReport.Kind).
@@ -116,8 +120,11 @@ type Localization struct {
 	// Later lists the next diverging nodes after the first (a few), so a
 	// reader sees how far the difference spreads.
 	Later []string `json:"later,omitempty"`
-	// PeakKeptBytes is the most ONNX intermediate data held at once.
+	// PeakKeptBytes is the most ONNX intermediate data held at once, and
+	// Passes the runs of each runtime it took (more than one when the
+	// values of one run exceed Localizer.Budget).
 	PeakKeptBytes int64  `json:"peakKeptBytes"`
+	Passes        int    `json:"passes"`
 	Summary       string `json:"summary"`
 }
 
@@ -128,10 +135,25 @@ type carrier struct {
 	note    string
 }
 
+// DefaultBudget is Localizer.Budget when it is zero.
+const DefaultBudget = 1 << 30
+
+// errWindowDone stops a run once the window's values are all in hand.
+var errWindowDone = errors.New("parity: window done")
+
 // Run executes both runtimes and localises the first difference.
+//
+// The ONNX values kept for comparison are capped by Budget: when one run's
+// mapped values would exceed it, the nodes are compared in windows of the
+// topological order, one run of each runtime per window (each stopped as
+// soon as its window is complete), until a window holds a difference.
 func (l *Localizer) Run() (*Localization, error) {
 	if l.Model == nil || l.ONNX == nil || l.Graph == nil || l.Map == nil {
 		return nil, errors.New("parity: localizer needs a model, its program, a graph and a conversion map")
+	}
+	budget := l.Budget
+	if budget <= 0 {
+		budget = DefaultBudget
 	}
 	carriers := l.match()
 	byOperand := map[string][]string{}
@@ -146,40 +168,12 @@ func (l *Localizer) Run() (*Localization, error) {
 	results := map[string]*Comparison{}
 	pending := map[string]*tensor.Tensor{}
 	var kept, peak int64
-	var order []*onnxpb.NodeProto
+	sizeOf := func(t *tensor.Tensor) int64 { return int64(t.Len() * max(t.DType.Size(), 1)) }
+	var order []*onnxpb.NodeProto // execution order, recorded by the first pass
+	loc := &Localization{}
 
-	// 1. ONNX, keeping only what a WebNN node output will be compared with.
-	_, err := l.ONNX.RunObserved(l.ONNXInputs, func(n *onnxpb.NodeProto, outs []*tensor.Tensor) error {
-		order = append(order, n)
-		for i, t := range outs {
-			v := n.GetOutput()[i]
-			c, ok := carriers[v]
-			if t == nil || !ok {
-				continue
-			}
-			switch c.kind {
-			case KindNode:
-				pending[v] = t
-				kept += int64(t.Len() * max(t.DType.Size(), 1))
-				peak = max(peak, kept)
-			case KindConst:
-				got, err := constTensor(c.k, l.Weights)
-				if err != nil {
-					results[v] = &Comparison{Output: v, Problem: "WebNN const " + c.operand + ": " + err.Error(), Excess: math.Inf(1)}
-					continue
-				}
-				cmp := compareFlat(v, got, t, l.Tol)
-				results[v] = &cmp
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("parity: ONNX interpreter: %w", err)
-	}
-
-	// 2. WebNN, comparing each node output as it is produced.
-	prog, err := webnn.CompileWith(l.Graph, l.Weights, webnn.Options{Observe: func(n *graph.Node, res []*tensor.Tensor) error {
+	var prog *webnn.Program
+	observeWebNN := func(n *graph.Node, res []*tensor.Tensor) error {
 		for i, o := range n.OutputNames() {
 			if i >= len(res) {
 				break
@@ -192,31 +186,112 @@ func (l *Localizer) Run() (*Localization, error) {
 				cmp := compareFlat(v, res[i], want, l.Tol)
 				results[v] = &cmp
 				delete(pending, v)
-				kept -= int64(want.Len() * max(want.DType.Size(), 1))
+				kept -= sizeOf(want)
 			}
 		}
+		if len(pending) == 0 {
+			return errWindowDone
+		}
 		return nil
-	}})
-	if err != nil {
-		return nil, fmt.Errorf("parity: WebNN runtime: %w", err)
 	}
-	if _, err := prog.Run(l.WebNNInputs); err != nil {
-		return nil, fmt.Errorf("parity: WebNN runtime: %w", err)
-	}
-	clear(pending)
 
-	// 3. The first node in ONNX order with an output out of tolerance.
-	loc := &Localization{Nodes: len(order), PeakKeptBytes: peak}
-	labels := l.nodeLabels()
+	// The interpreter runs the main graph's nodes in model order.
+	total := len(l.Model.Graph().GetNode())
+	found := -1
+	for start := 0; found < 0; {
+		// 1. ONNX, keeping only what a WebNN node output of the window
+		// will be compared with; constants are compared at once.
+		end, idx := -1, 0
+		_, err := l.ONNX.RunObserved(l.ONNXInputs, func(n *onnxpb.NodeProto, outs []*tensor.Tensor) error {
+			i := idx
+			idx++
+			if i == len(order) {
+				order = append(order, n)
+			}
+			if i < start {
+				return nil
+			}
+			var mine []string
+			for j, t := range outs {
+				v := n.GetOutput()[j]
+				c, ok := carriers[v]
+				if t == nil || !ok {
+					continue
+				}
+				switch c.kind {
+				case KindNode:
+					if kept > 0 && kept+sizeOf(t) > budget {
+						// The window is full: this node starts the next one.
+						for _, m := range mine {
+							kept -= sizeOf(pending[m])
+							delete(pending, m)
+						}
+						end = i
+						return errWindowDone
+					}
+					pending[v] = t
+					mine = append(mine, v)
+					kept += sizeOf(t)
+					peak = max(peak, kept)
+				case KindConst:
+					if _, done := results[v]; done {
+						continue
+					}
+					got, err := constTensor(c.k, l.Weights)
+					if err != nil {
+						results[v] = &Comparison{Output: v, Problem: "WebNN const " + c.operand + ": " + err.Error(), Excess: math.Inf(1)}
+						continue
+					}
+					cmp := compareFlat(v, got, t, l.Tol)
+					results[v] = &cmp
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errWindowDone) {
+			return nil, fmt.Errorf("parity: ONNX interpreter: %w", err)
+		}
+		if end < 0 {
+			end = idx // the run completed
+		}
+		loc.Passes++
+
+		// 2. WebNN, comparing each node output as it is produced.
+		if len(pending) > 0 {
+			if prog == nil {
+				if prog, err = webnn.CompileWith(l.Graph, l.Weights, webnn.Options{Observe: observeWebNN}); err != nil {
+					return nil, fmt.Errorf("parity: WebNN runtime: %w", err)
+				}
+			}
+			if _, err := prog.Run(l.WebNNInputs); err != nil && !errors.Is(err, errWindowDone) {
+				return nil, fmt.Errorf("parity: WebNN runtime: %w", err)
+			}
+			clear(pending)
+			kept = 0
+		}
+
+		// 3. The first node of the window with an output out of tolerance.
+		for i := start; i < end && i < len(order); i++ {
+			if failing(order[i], results) {
+				found = i
+				break
+			}
+		}
+		if end >= total {
+			break
+		}
+		start = end
+	}
+
+	loc.Nodes, loc.PeakKeptBytes = total, peak
 	for _, v := range sortedKeys(results) {
 		loc.Compared++
 		if results[v].Pass {
 			loc.Agree++
 		}
 	}
-	for v, c := range carriers {
+	for _, c := range carriers {
 		if c.kind == KindUnmatched {
-			_ = v
 			loc.Unmatched++
 		}
 	}
@@ -228,34 +303,36 @@ func (l *Localizer) Run() (*Localization, error) {
 			loc.Fused++
 		}
 	}
-	for i, n := range order {
-		failing := false
-		for _, o := range n.GetOutput() {
-			if r := results[o]; r != nil && !r.Pass {
-				failing = true
-			}
-		}
-		if !failing {
-			continue
-		}
-		if loc.Found {
-			if len(loc.Later) < 5 {
-				loc.Later = append(loc.Later, fmt.Sprintf("%s (%s)", labels[n], n.GetOpType()))
-			}
-			continue
-		}
+	if found >= 0 {
+		labels := l.nodeLabels()
+		n := order[found]
 		loc.Found = true
-		loc.Position = i + 1
+		loc.Position = found + 1
 		var named *onnxpb.NodeProto
 		loc.Node, named = l.nodeReport(n, carriers, results)
-		for j, m := range order[:i] {
+		for j, m := range order[:found] {
 			if m == named {
 				loc.Position = j + 1
+			}
+		}
+		for _, m := range order[found+1:] {
+			if failing(m, results) && len(loc.Later) < 5 {
+				loc.Later = append(loc.Later, fmt.Sprintf("%s (%s)", labels[m], m.GetOpType()))
 			}
 		}
 	}
 	loc.Summary = loc.summarize()
 	return loc, nil
+}
+
+// failing reports whether a compared output of n is out of tolerance.
+func failing(n *onnxpb.NodeProto, results map[string]*Comparison) bool {
+	for _, o := range n.GetOutput() {
+		if r := results[o]; r != nil && !r.Pass {
+			return true
+		}
+	}
+	return false
 }
 
 func (loc *Localization) summarize() string {

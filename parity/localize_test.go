@@ -27,6 +27,10 @@ func (w weightMap) WeightBytes(ref string) ([]byte, error) {
 
 // localizeZoo converts a zoo model in memory and localises one case.
 func localizeZoo(t *testing.T, model, caseName string, opts lower.Options) *parity.Localization {
+	return localizeZooBudget(t, model, caseName, opts, 0)
+}
+
+func localizeZooBudget(t *testing.T, model, caseName string, opts lower.Options, budget int64) *parity.Localization {
 	t.Helper()
 	dir := testenv.ZooModel(t, model)
 	m, err := onnxpb.Load(filepath.Join(dir, "model.onnx"))
@@ -64,7 +68,7 @@ func localizeZoo(t *testing.T, model, caseName string, opts lower.Options) *pari
 	if opts.Precision == "float16" {
 		tol = parity.DefaultTolerance("float16")
 	}
-	l := &parity.Localizer{Model: m, ONNX: prog, Graph: res.Graph, Weights: ws, Map: res, ONNXInputs: in, WebNNInputs: win, Tol: tol}
+	l := &parity.Localizer{Model: m, ONNX: prog, Graph: res.Graph, Weights: ws, Map: res, ONNXInputs: in, WebNNInputs: win, Tol: tol, Budget: budget}
 	loc, err := l.Run()
 	if err != nil {
 		t.Fatal(err)
@@ -185,4 +189,39 @@ func TestLocalizeWrongLowering(t *testing.T) {
 			t.Log(loc.Summary)
 		})
 	}
+}
+
+// TestLocalizeBudget checks that a small memory budget compares the graph
+// in windows of the topological order with the same result: every value
+// compared once, the same node named, and no more held than the budget
+// (or one node's values, when they alone exceed it).
+func TestLocalizeBudget(t *testing.T) {
+	restore, err := lower.OverrideForTest("", "Softmax", func(e *lower.Emitted) {
+		if e.Node == "/model/layers.1/self_attn/Softmax" {
+			for _, n := range e.Nodes {
+				n.Options["axis"] = int64(2)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restore()
+	whole := localizeZoo(t, "smollm-tiny", "prefill_b2_leftpad", lower.Options{})
+	const budget = 64 << 10
+	windowed := localizeZooBudget(t, "smollm-tiny", "prefill_b2_leftpad", lower.Options{}, budget)
+	if !whole.Found || !windowed.Found || whole.Node.Name != "/model/layers.1/self_attn/Softmax" || windowed.Node.Name != whole.Node.Name {
+		t.Fatalf("whole: %s\nwindowed: %s", whole.Summary, windowed.Summary)
+	}
+	if whole.Passes != 1 || windowed.Passes < 3 || windowed.PeakKeptBytes > max(budget, 4*2*4*7*7*4) {
+		t.Errorf("whole: %d pass(es), peak %d; windowed: %d passes, peak %d", whole.Passes, whole.PeakKeptBytes, windowed.Passes, windowed.PeakKeptBytes)
+	}
+	if windowed.Position != whole.Position || windowed.Node.Outputs[0].Cmp.MaxAbs != whole.Node.Outputs[0].Cmp.MaxAbs {
+		t.Errorf("windowed localisation differs: %s vs %s", windowed.Summary, whole.Summary)
+	}
+	agrees := localizeZooBudget(t, "gpt2-tiny", "step03", lower.Options{}, 16<<10)
+	if agrees.Found || agrees.Passes < 3 || agrees.Compared != localizeZoo(t, "gpt2-tiny", "step03", lower.Options{}).Compared {
+		t.Errorf("windowed on a correct conversion: %s, %d passes, %d compared", agrees.Summary, agrees.Passes, agrees.Compared)
+	}
+	t.Logf("%d passes, peak %d bytes (whole: peak %d)", windowed.Passes, windowed.PeakKeptBytes, whole.PeakKeptBytes)
 }

@@ -327,8 +327,8 @@ func (p *page) localization(l *parity.Localization) {
 	if len(n.WebNNOps) > 0 {
 		p.f(`<p>WebNN ops lowered from it:</p><pre>%s</pre>`, esc(strings.Join(n.WebNNOps, "\n")))
 	}
-	p.f(`<p class="muted">Compared %d ONNX values (%d agree); %d folded at conversion, %d fused into patterns, %d unmatched; at most %s of ONNX intermediates held at once.`,
-		l.Compared, l.Agree, l.Folded, l.Fused, l.Unmatched, HumanBytes(l.PeakKeptBytes))
+	p.f(`<p class="muted">Compared %d ONNX values (%d agree); %d folded at conversion, %d fused into patterns, %d unmatched; at most %s of ONNX intermediates held at once%s.`,
+		l.Compared, l.Agree, l.Folded, l.Fused, l.Unmatched, HumanBytes(l.PeakKeptBytes), esc(passesText(l)))
 	if len(l.Later) > 0 {
 		p.f(` Next diverging: <code>%s</code>.`, esc(strings.Join(l.Later, ", ")))
 	}

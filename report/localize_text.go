@@ -41,8 +41,8 @@ func LocalizationText(w io.Writer, loc *parity.Localization) {
 	for _, in := range n.Inputs {
 		fmt.Fprintf(w, "  input  %s\n", valueLine(in))
 	}
-	fmt.Fprintf(w, "  compared %d ONNX values (%d agree); %d folded, %d fused, %d unmatched; at most %s of ONNX intermediates kept\n",
-		loc.Compared, loc.Agree, loc.Folded, loc.Fused, loc.Unmatched, HumanBytes(loc.PeakKeptBytes))
+	fmt.Fprintf(w, "  compared %d ONNX values (%d agree); %d folded, %d fused, %d unmatched; at most %s of ONNX intermediates kept%s\n",
+		loc.Compared, loc.Agree, loc.Folded, loc.Fused, loc.Unmatched, HumanBytes(loc.PeakKeptBytes), passesText(loc))
 	if len(loc.Later) > 0 {
 		fmt.Fprintf(w, "  next diverging nodes: %s\n", strings.Join(loc.Later, ", "))
 	}
@@ -97,4 +97,12 @@ func HumanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// passesText notes a localisation done in several windows.
+func passesText(loc *parity.Localization) string {
+	if loc.Passes > 1 {
+		return fmt.Sprintf(" (in %d windows of the topological order, one run of each runtime per window)", loc.Passes)
+	}
+	return ""
 }
