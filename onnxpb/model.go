@@ -122,10 +122,26 @@ func (m *Model) check() error {
 	return checkGraph(m.name, mp.GetGraph())
 }
 
-// checkGraph refuses sparse initializers in g and in its subgraphs.
+// checkGraph refuses sparse initializers, and a graph input or an
+// initializer named twice (a reader would silently pick one, or invent a
+// second input), in g and in its subgraphs.
 func checkGraph(name string, g *GraphProto) error {
 	if s := g.GetSparseInitializer(); len(s) > 0 {
 		return fmt.Errorf("onnx: %s: sparse initializer %q is not supported", name, s[0].GetValues().GetName())
+	}
+	seen := make(map[string]bool, len(g.GetInput()))
+	for _, in := range g.GetInput() {
+		if seen[in.GetName()] {
+			return fmt.Errorf("onnx: %s: graph %q lists input %q twice", name, g.GetName(), in.GetName())
+		}
+		seen[in.GetName()] = true
+	}
+	clear(seen)
+	for _, t := range g.GetInitializer() {
+		if seen[t.GetName()] {
+			return fmt.Errorf("onnx: %s: graph %q has two initializers named %q", name, g.GetName(), t.GetName())
+		}
+		seen[t.GetName()] = true
 	}
 	for _, n := range g.GetNode() {
 		for _, a := range n.GetAttribute() {

@@ -41,6 +41,9 @@ type app struct {
 	// allowExternal lists directories outside a model's own that its
 	// external data, weights or manifest may lie in (--allow-external-path).
 	allowExternal []string
+	// allowNewerOpset lets models import opsets newer than the registries
+	// know (--allow-newer-opset).
+	allowNewerOpset bool
 }
 
 // execute runs the CLI with args and returns the exit status. It never
@@ -135,6 +138,8 @@ source model and the converted graph in its own CPU runtime.`,
 	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false, "log errors only")
 	root.PersistentFlags().StringArrayVar(&a.allowExternal, "allow-external-path", nil,
 		"also let external data, weights and manifests lie in (or link into) DIR (repeatable)")
+	root.PersistentFlags().BoolVar(&a.allowNewerOpset, "allow-newer-opset", false,
+		"accept models importing opsets newer than webnn-graph knows (operators read with the newest known semantics)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		a.convertCommand(),
