@@ -41,6 +41,10 @@ type Manifest struct {
 	// ONNXNames maps the graph's input and output identifiers to the ONNX
 	// names they were converted from. Nil when absent.
 	ONNXNames *NameMap `json:"onnxNames,omitempty"`
+	// ONNXTypes gives, for inputs and outputs whose ONNX data type the
+	// graph could not keep, that type (an ONNX bool is uint8 in WebNN), so
+	// readers can hand back what the ONNX model would. Nil when absent.
+	ONNXTypes map[string]string `json:"onnxTypes,omitempty"`
 }
 
 // FilePin identifies one file of an output set. For a weights file with a
@@ -203,6 +207,20 @@ func Parse(data []byte) (*Manifest, error) {
 				}
 				(*side.dst)[id] = s
 			}
+		}
+	}
+	if v, ok := raw["onnxTypes"]; ok && v != nil {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("manifest: onnxTypes must be an object, not %s", jsonKind(v))
+		}
+		m.ONNXTypes = map[string]string{}
+		for _, id := range sortedKeys(obj) {
+			t, ok := obj[id].(string)
+			if !ok || t != "bool" {
+				return nil, fmt.Errorf("manifest: onnxTypes: %q must be \"bool\", not %s", id, describe(obj[id]))
+			}
+			m.ONNXTypes[id] = t
 		}
 	}
 	return m, nil
@@ -418,7 +436,8 @@ func (m *Manifest) Marshal() ([]byte, error) {
 		Tensors    map[string]entry   `json:"tensors"`
 		Files      map[string]FilePin `json:"files,omitempty"`
 		ONNXNames  *NameMap           `json:"onnxNames,omitempty"`
-	}{Format, 1, "little", map[string]entry{}, m.Files, m.ONNXNames}
+		ONNXTypes  map[string]string  `json:"onnxTypes,omitempty"`
+	}{Format, 1, "little", map[string]entry{}, m.Files, m.ONNXNames, m.ONNXTypes}
 	for k, e := range m.Tensors {
 		var shape *[]int64
 		if e.DataType != "" {

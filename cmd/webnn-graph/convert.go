@@ -249,7 +249,7 @@ func (a *app) convert(path string, f *convertFlags) error {
 	if f.withJSON {
 		files = append(files, outFile{name: "model.json", data: jsonText})
 	}
-	written, err := writeGraphDir(outDir, files, res.Names, res.Graph, func(w *weights.Writer) error {
+	written, err := writeGraphDir(outDir, files, res.Names, onnxTypes(m, res.Graph, res.Names), res.Graph, func(w *weights.Writer) error {
 		var done int64
 		for i, wt := range res.Weights {
 			if i == len(res.Weights)/2 {

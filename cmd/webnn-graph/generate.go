@@ -78,6 +78,7 @@ func parseIDs(flag, s string) ([]int64, error) {
 // decoderIO names the inputs and outputs of a decoder graph.
 type decoderIO struct {
 	inputIDs, mask, positions string
+	types                     map[string]tensor.DType // of every input
 	logits                    string
 	past                      []kvPair // by layer
 	present                   map[string]string
@@ -94,7 +95,9 @@ var pastRe = regexp.MustCompile(`^past_key_values_(\d+)_(key|value)$`)
 func findDecoderIO(r runner) (*decoderIO, error) {
 	d := &decoderIO{present: map[string]string{}, kv: map[string]ioSpec{}}
 	layers := map[int]*kvPair{}
+	d.types = map[string]tensor.DType{}
 	for _, s := range r.Inputs() {
+		d.types[s.Name] = s.DType
 		k := identKey(s.Key)
 		switch {
 		case k == "input_ids":
@@ -203,6 +206,15 @@ func (io *decoderIO) stepInputs(past map[string]*tensor.Tensor, feed []int64, pa
 		}
 		in[io.positions] = int64Tensor([]int{1, len(pos)}, pos)
 	}
+	// The graph may take ids, mask or positions as int32 (a target
+	// without int64), or the mask as an ONNX bool (uint8 in WebNN).
+	for _, name := range []string{io.inputIDs, io.mask, io.positions} {
+		if t := in[name]; t != nil && io.types[name] != t.DType && io.types[name] != tensor.Undefined {
+			if c, err := castInt64(t, io.types[name]); err == nil {
+				in[name] = c
+			}
+		}
+	}
 	return in
 }
 
@@ -277,7 +289,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 		if err != nil {
 			return err
 		}
-		if r, err = loweredRunner(res); err != nil {
+		if r, err = loweredRunner(m, res); err != nil {
 			return err
 		}
 	} else if r, err = a.openRunner(path); err != nil {

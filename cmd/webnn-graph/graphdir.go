@@ -17,6 +17,7 @@ type loadedGraph struct {
 	g     *graph.Graph
 	store *weights.Store // nil: no weights file (the graph needs none)
 	names *manifest.NameMap
+	types map[string]string // identifier → ONNX type the graph could not keep
 }
 
 func (l *loadedGraph) Close() {
@@ -62,7 +63,7 @@ func (a *app) loadGraph(path, weightsPath, manifestPath string, full bool) (*loa
 		l.Close()
 		return nil, err
 	}
-	l.names = l.store.Manifest.ONNXNames
+	l.names, l.types = l.store.Manifest.ONNXNames, l.store.Manifest.ONNXTypes
 	return l, nil
 }
 

@@ -173,14 +173,30 @@ func coerceInput(s ioSpec, t *tensor.Tensor) (*tensor.Tensor, error) {
 	return t, nil
 }
 
-// outputsByKey indexes a runner's outputs by their Key (ONNX names where
-// recorded).
-func outputsByKey(r runner, out map[string]*tensor.Tensor) map[string]*tensor.Tensor {
-	m := map[string]*tensor.Tensor{}
-	for _, id := range r.Outputs() {
-		m[r.Key(id)] = out[id]
+// castInt64 converts an int64 tensor of small values (ids, a mask, positions)
+// to dt: int32, uint8 or bool, refusing values that do not fit.
+func castInt64(t *tensor.Tensor, dt tensor.DType) (*tensor.Tensor, error) {
+	src := t.Data.([]int64)
+	out := tensor.New(dt, t.Shape)
+	for i, v := range src {
+		switch d := out.Data.(type) {
+		case []int32:
+			if v < -1<<31 || v >= 1<<31 {
+				return nil, fmt.Errorf("element %d is %d, outside int32", i, v)
+			}
+			d[i] = int32(v)
+		case []uint8:
+			if v < 0 || v > 255 {
+				return nil, fmt.Errorf("element %d is %d, outside uint8", i, v)
+			}
+			d[i] = uint8(v)
+		case []bool:
+			d[i] = v != 0
+		default:
+			return nil, fmt.Errorf("cannot convert int64 to %v", dt)
+		}
 	}
-	return m
+	return out, nil
 }
 
 // findOutput finds the output named name among a runner's outputs: by Key

@@ -9,6 +9,8 @@ import (
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/internal/atomicdir"
 	"github.com/webnn-graph/webnn-graph/manifest"
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/tensor"
 	"github.com/webnn-graph/webnn-graph/weights"
 )
 
@@ -27,7 +29,7 @@ type outFile struct {
 // private staging directory and publishes it into dir atomically (package
 // atomicdir): after a failure or a crash at any moment dir holds the old
 // set or the new one, and nothing this process made is left behind.
-func writeGraphDir(dir string, files []outFile, names map[string]string, g *graph.Graph, writeWeights func(*weights.Writer) error) ([]string, error) {
+func writeGraphDir(dir string, files []outFile, names, types map[string]string, g *graph.Graph, writeWeights func(*weights.Writer) error) ([]string, error) {
 	set, err := atomicdir.Begin(dir, setNames)
 	if err != nil {
 		return nil, fmt.Errorf("convert: %w", err)
@@ -57,6 +59,9 @@ func writeGraphDir(dir string, files []outFile, names map[string]string, g *grap
 		man.Files[f.name] = pinOf(f.data)
 	}
 	man.ONNXNames = nameMap(g, names)
+	if len(types) > 0 {
+		man.ONNXTypes = types
+	}
 	mb, err := man.Marshal()
 	if err != nil {
 		return nil, err
@@ -96,4 +101,35 @@ func nameMap(g *graph.Graph, names map[string]string) *manifest.NameMap {
 		nm.Outputs[o.Name] = onnx(o.Name)
 	}
 	return nm
+}
+
+// onnxTypes lists the graph inputs and outputs that are bool in the ONNX
+// model (uint8 in WebNN), by identifier.
+func onnxTypes(m *onnxpb.Model, g *graph.Graph, names map[string]string) map[string]string {
+	bools := map[string]bool{}
+	for _, vis := range [][]*onnxpb.ValueInfoProto{m.Graph().GetInput(), m.Graph().GetOutput()} {
+		for _, vi := range vis {
+			if dt, _, ok := onnxpb.ValueType(vi); ok && dt == tensor.Bool {
+				bools[vi.GetName()] = true
+			}
+		}
+	}
+	types := map[string]string{}
+	onnx := func(id string) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		return id
+	}
+	for _, in := range g.Inputs {
+		if bools[onnx(in.Name)] && in.Desc.DType != tensor.Bool {
+			types[in.Name] = "bool"
+		}
+	}
+	for _, o := range g.Outputs {
+		if bools[onnx(o.Name)] {
+			types[o.Name] = "bool"
+		}
+	}
+	return types
 }

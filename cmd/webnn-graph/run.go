@@ -56,6 +56,7 @@ type webnnRunner struct {
 	store *weights.Store
 	ws    graph.WeightSource // the weights prog was compiled with (verify --localize compiles again)
 	keys  map[string]string  // identifier → ONNX name of inputs and outputs, when known
+	types map[string]string  // identifier → ONNX type ("bool") the graph could not keep
 }
 
 // keysOf merges a name map's inputs and outputs (identifiers are unique
@@ -101,8 +102,25 @@ func (r *webnnRunner) Outputs() []string {
 	}
 	return out
 }
+
+// Run runs the graph; outputs that are bool in the ONNX model (uint8 in
+// WebNN) come back as bool.
 func (r *webnnRunner) Run(in map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
-	return r.prog.Run(in)
+	out, err := r.prog.Run(in)
+	if err != nil || len(r.types) == 0 {
+		return out, err
+	}
+	for id, t := range out {
+		if r.types[id] == "bool" && t != nil && t.DType == tensor.Uint8 {
+			b := tensor.New(tensor.Bool, t.Shape)
+			dst := b.Data.([]bool)
+			for i, v := range t.Data.([]uint8) {
+				dst[i] = v != 0
+			}
+			out[id] = b
+		}
+	}
+	return out, nil
 }
 func (r *webnnRunner) Close() {
 	if r.store != nil {
@@ -168,12 +186,12 @@ func (a *app) openRunner(path string) (runner, error) {
 		l.Close()
 		return nil, err
 	}
-	return &webnnRunner{g: l.g, prog: p, store: l.store, ws: ws, keys: keysOf(l.names)}, nil
+	return &webnnRunner{g: l.g, prog: p, store: l.store, ws: ws, keys: keysOf(l.names), types: l.types}, nil
 }
 
 // loweredRunner runs an in-memory conversion on the WebNN runtime, its
 // weights read straight from the ONNX model (no files written).
-func loweredRunner(res *lower.Result) (runner, error) {
+func loweredRunner(m *onnxpb.Model, res *lower.Result) (runner, error) {
 	ws := lowerWeights{}
 	for _, w := range res.Weights {
 		ws[w.Key] = w
@@ -182,7 +200,7 @@ func loweredRunner(res *lower.Result) (runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &webnnRunner{g: res.Graph, prog: p, ws: ws, keys: res.Names}, nil
+	return &webnnRunner{g: res.Graph, prog: p, ws: ws, keys: res.Names, types: onnxTypes(m, res.Graph, res.Names)}, nil
 }
 
 // lowerWeights serves lower.Result weights as a graph.WeightSource.

@@ -20,6 +20,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/parity"
 	"github.com/webnn-graph/webnn-graph/report"
 	onnxrt "github.com/webnn-graph/webnn-graph/runtime/onnx"
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -199,7 +200,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 		}
 		lowered = res
 		sink.setConversion(res, bounds)
-		if wr, err = loweredRunner(res); err != nil {
+		if wr, err = loweredRunner(m, res); err != nil {
 			return err
 		}
 	}
@@ -451,6 +452,7 @@ func randomInputs(m *onnxpb.Model, specs []ioSpec, values map[string]int64, seed
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	out := map[string]*tensor.Tensor{}
 	past := defaultDimValue("past_sequence_length", values)
+	limitOf := indexLimits(m, specs, values)
 	for _, s := range specs {
 		shape := make([]int, len(s.Dims))
 		for i, d := range s.Dims {
@@ -476,9 +478,11 @@ func randomInputs(m *onnxpb.Model, specs []ioSpec, values map[string]int64, seed
 				return nil, fmt.Errorf("input %q: %w", s.Name, err)
 			}
 		case s.DType == tensor.Bool:
+			// Masks all true (a false row can make attention NaN in both
+			// runtimes, which compares nothing); other bools random.
 			d := t.Data.([]bool)
 			for i := range d {
-				d[i] = true
+				d[i] = strings.Contains(lname, "mask") || rng.IntN(2) == 1
 			}
 		case s.DType.IsInt():
 			vals := make([]int64, n)
@@ -494,7 +498,7 @@ func randomInputs(m *onnxpb.Model, specs []ioSpec, values map[string]int64, seed
 				}
 			case strings.Contains(lname, "token_type"):
 			default:
-				limit := indexLimit(m, s.Name)
+				limit := limitOf(s.Name)
 				for i := range vals {
 					vals[i] = int64(rng.IntN(int(limit)))
 				}
@@ -510,27 +514,97 @@ func randomInputs(m *onnxpb.Model, specs []ioSpec, values map[string]int64, seed
 	return out, nil
 }
 
-// indexLimit finds how large an integer input may be: the row count of the
-// table a Gather indexes with it (an embedding), else 100.
-func indexLimit(m *onnxpb.Model, input string) int64 {
-	inits := map[string][]int64{}
-	for _, t := range m.Graph().GetInitializer() {
-		inits[t.GetName()] = t.GetDims()
-	}
-	for _, n := range m.Graph().GetNode() {
-		if n.GetOpType() == "Gather" && len(n.GetInput()) > 1 && n.GetInput()[1] == input {
-			if dims, ok := inits[n.GetInput()[0]]; ok && len(dims) > 0 {
-				axis := onnxpb.AttrInt(n, "axis", 0)
-				if axis < 0 {
-					axis += int64(len(dims))
-				}
-				if axis >= 0 && int(axis) < len(dims) && dims[axis] > 0 {
-					return dims[axis]
-				}
+// indexLimits returns how large each integer input may be: the size of
+// the axis it indexes where an operator uses it as indices — Gather (the
+// row count of an embedding), GatherElements, ScatterElements, and the
+// class count of NegativeLogLikelihoodLoss / SoftmaxCrossEntropyLoss
+// targets — also through the reshapes, casts and selects of a function's
+// expansion; else 100. Sizes come from shape inference with every dynamic
+// dimension at the value generated inputs get.
+func indexLimits(m *onnxpb.Model, specs []ioSpec, values map[string]int64) func(input string) int64 {
+	freeze := map[string]int64{}
+	for _, s := range specs {
+		for _, d := range s.Dims {
+			if d.Name != "" {
+				freeze[d.Name] = defaultDimValue(d.Name, values)
 			}
 		}
 	}
-	return 100
+	var si *shapeinfer.Result
+	if r, err := shapeinfer.Infer(m, shapeinfer.Options{Freeze: freeze}); err == nil {
+		si = r
+	}
+	dimOf := func(name string, axis int64) int64 {
+		var shape []int64
+		if si != nil {
+			if info := si.Values[name]; info != nil && info.Shape != nil {
+				for _, e := range info.Shape {
+					v, ok := e.Value()
+					if !ok {
+						v = 0
+					}
+					shape = append(shape, v)
+				}
+			}
+		}
+		if shape == nil {
+			for _, t := range m.Graph().GetInitializer() {
+				if t.GetName() == name {
+					shape = t.GetDims()
+				}
+			}
+		}
+		if axis < 0 {
+			axis += int64(len(shape))
+		}
+		if axis < 0 || int(axis) >= len(shape) {
+			return 0
+		}
+		return shape[axis]
+	}
+	return func(input string) int64 {
+		carried := map[string]bool{input: true}
+		limit := int64(0)
+		for _, n := range m.Graph().GetNode() {
+			in := n.GetInput()
+			if len(in) == 0 {
+				continue
+			}
+			switch n.GetOpType() {
+			case "Identity", "Cast", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Expand", "Transpose":
+				if carried[in[0]] {
+					for _, o := range n.GetOutput() {
+						carried[o] = true
+					}
+				}
+				continue
+			case "Where":
+				if len(in) == 3 && (carried[in[1]] || carried[in[2]]) {
+					for _, o := range n.GetOutput() {
+						carried[o] = true
+					}
+				}
+				continue
+			}
+			if len(in) < 2 || !carried[in[1]] {
+				continue
+			}
+			var d int64
+			switch n.GetOpType() {
+			case "Gather", "GatherElements", "ScatterElements", "Scatter":
+				d = dimOf(in[0], onnxpb.AttrInt(n, "axis", 0))
+			case "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss":
+				d = dimOf(in[0], 1)
+			}
+			if d > 0 && (limit == 0 || d < limit) {
+				limit = d
+			}
+		}
+		if limit == 0 {
+			return 100
+		}
+		return limit
+	}
 }
 
 func fillFloat(t *tensor.Tensor, vals []float32) error {
