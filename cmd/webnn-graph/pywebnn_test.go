@@ -296,7 +296,7 @@ func convertInProcess(model, dir string, tg *target.Target) error {
 	if err != nil {
 		return err
 	}
-	_, err = writeGraphDir(dir, []outFile{{name: "model.webnn", data: text}}, res.Names, res.Graph, func(w *weights.Writer) error {
+	_, err = writeGraphDir(dir, []outFile{{name: "model.webnn", data: text}}, res.Names, onnxTypes(m, res.Graph, res.Names), res.Graph, func(w *weights.Writer) error {
 		for _, wt := range res.Weights {
 			data, err := wt.Data()
 			if err == nil {
