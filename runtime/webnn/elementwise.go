@@ -219,6 +219,7 @@ func compileBinary(op string) func(nc *nodeCompiler) (kernelFn, error) {
 	return func(nc *nodeCompiler) (kernelFn, error) {
 		var plan broadcastPlan
 		ff := floatBinary(op)
+		nc.st.ewKind = ewOpOf[op]
 		return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			a, b := in[0], in[1]
 			if a.DType != b.DType {

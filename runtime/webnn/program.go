@@ -42,6 +42,12 @@ type step struct {
 	viewMode   bool
 	takesViews bool
 	concatAxis int // concat's axis, along which a Cache appends in place
+
+	// Elementwise fusion (fuse.go): ewKind/ewF describe a fusible op; region
+	// is set on the step that runs a fused chain.
+	ewKind ewKind
+	ewF    func(float64) float64
+	region *ewRegion
 }
 
 // Program is a compiled WebNN graph. Run is serialised by a mutex: buffers
@@ -185,10 +191,12 @@ func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program,
 	}
 	p.vals = make([]*tensor.Tensor, p.nslots)
 	p.views = make([]*stridedView, p.nslots)
-	p.planRelease()
 	if opts.Observe == nil { // an observed plan runs every node as written
+		p.planCSE()
 		p.planViews()
+		p.planFusion()
 	}
+	p.planRelease()
 	return p, nil
 }
 

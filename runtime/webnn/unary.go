@@ -118,7 +118,10 @@ func floatMap(f func(float64) float64) kernelFn {
 }
 
 func compileFloatUnary(op string, f func(float64) float64) func(nc *nodeCompiler) (kernelFn, error) {
-	return func(nc *nodeCompiler) (kernelFn, error) { return floatMap(f), nil }
+	return func(nc *nodeCompiler) (kernelFn, error) {
+		nc.st.ewKind, nc.st.ewF = ewUnary, f
+		return floatMap(f), nil
+	}
 }
 
 func signedMap[T int8 | int32 | int64](op string, src, dst []T) {
@@ -168,6 +171,7 @@ func compileSignedUnary(op string) func(nc *nodeCompiler) (kernelFn, error) {
 		},
 	}[op]
 	return func(nc *nodeCompiler) (kernelFn, error) {
+		nc.st.ewKind, nc.st.ewF = ewUnary, ff
 		fk := floatMap(ff)
 		return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			t := in[0]
