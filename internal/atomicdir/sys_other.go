@@ -5,7 +5,7 @@ package atomicdir
 import "os"
 
 func createExcl(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 }
 
 func lockDir(dir string) func() { return func() {} }

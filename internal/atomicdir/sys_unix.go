@@ -12,8 +12,10 @@ import (
 
 // createExcl creates path for writing: it must not exist, and a link
 // there is never followed.
+// createExcl opens read-write: the weights writer reads back what it
+// wrote to compare deduplicated tensors byte by byte.
 func createExcl(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o644)
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o644)
 }
 
 // lockDir takes dir's exclusive flock (blocking); the result releases it.
