@@ -10,7 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// createExcl creates path for writing: it must not exist, and a link
+// createExcl creates path for reading and writing (the weights writer
+// reads back what it wrote to deduplicate): it must not exist, and a link
 // there is never followed.
 // createExcl opens read-write: the weights writer reads back what it
 // wrote to compare deduplicated tensors byte by byte.
