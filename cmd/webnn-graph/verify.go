@@ -230,7 +230,17 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	if err := checkInputShapes(onnxR.Inputs(), in); err != nil {
 		return err
 	}
-	win, err := matchInputs(wr.Inputs(), in, "inputs")
+	graphIn := in
+	if len(pinned) > 0 {
+		// pinned inputs are constants of the graph, not its inputs
+		graphIn = map[string]*tensor.Tensor{}
+		for k, v := range in {
+			if pinned[k] == nil {
+				graphIn[k] = v
+			}
+		}
+	}
+	win, err := matchInputs(wr.Inputs(), graphIn, "inputs")
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,128 @@
+package lower
+
+import (
+	"math/rand"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	onnxrt "github.com/webnn-graph/webnn-graph/runtime/onnx"
+	"github.com/webnn-graph/webnn-graph/runtime/webnn"
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+func aGraph(name string, g *onnxpb.GraphProto) *onnxpb.AttributeProto {
+	return &onnxpb.AttributeProto{Name: name, Type: onnxpb.AttributeProto_GRAPH, G: g}
+}
+
+// srModel is silero-vad's shape: y = If(sr == 16000, x·2, x·3), sr an
+// int64 scalar input.
+func srModel(t *testing.T) *onnxpb.Model {
+	branch := func(name, k string) *onnxpb.GraphProto {
+		return &onnxpb.GraphProto{Name: name,
+			Node:   []*onnxpb.NodeProto{{OpType: "Mul", Input: []string{"x", k}, Output: []string{name + "_out"}}},
+			Output: []*onnxpb.ValueInfoProto{valueInfo(name+"_out", tensor.Float32, "n", 4)}}
+	}
+	return newModel(16).input("x", tensor.Float32, "n", 4).input("sr", tensor.Int64).
+		init("k16", &tensor.Tensor{DType: tensor.Int64, Shape: []int{}, Data: []int64{16000}}).
+		init("two", f32([]int{}, 2)).init("three", f32([]int{}, 3)).
+		node("Equal", "eq", strs("sr", "k16"), strs("c")).
+		node("If", "if", strs("c"), strs("y0"), aGraph("then_branch", branch("then", "two")), aGraph("else_branch", branch("else", "three"))).
+		node("Relu", "relu", strs("y0"), strs("y")).
+		output("y", tensor.Float32, "n", 4).build(t)
+}
+
+// TestFreezeInputFoldsIf: the pinned input leaves the graph, the If folds
+// into the branch the value selects, results equal runtime/onnx fed the
+// same value, and the caller's model is unchanged afterwards.
+func TestFreezeInputFoldsIf(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	x := randF32(rng, 3, 4)
+	for _, tc := range []struct {
+		sr   int64
+		want float32
+	}{{16000, 2}, {8000, 3}} {
+		m := srModel(t)
+		nodes, inputs := len(m.Graph().GetNode()), len(m.Graph().GetInput())
+		res, err := Convert(m, Options{FreezeInputs: map[string]string{"sr": strconv.FormatInt(tc.sr, 10)}})
+		if err != nil {
+			t.Fatalf("sr=%d: %v", tc.sr, err)
+		}
+		if len(m.Graph().GetNode()) != nodes || len(m.Graph().GetInput()) != inputs {
+			t.Errorf("the caller's model changed: %d nodes, %d inputs", len(m.Graph().GetNode()), len(m.Graph().GetInput()))
+		}
+		if len(res.Graph.Inputs) != 1 {
+			t.Errorf("graph inputs %v, want x only", res.Graph.Inputs)
+		}
+		for _, nd := range res.Graph.Nodes {
+			if nd.Op == "mul" {
+				continue
+			}
+			if nd.Op != "relu" && nd.Op != "identity" {
+				t.Errorf("unexpected op %s (the If should fold to one mul)", nd.Op)
+			}
+		}
+		prog, err := webnn.Compile(res.Graph, weightSource(res))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := prog.Run(graphInputs(res, map[string]*tensor.Tensor{"x": x}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := onnxrt.Compile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ref.Run(map[string]*tensor.Tensor{"x": x, "sr": {DType: tensor.Int64, Shape: []int{}, Data: []int64{tc.sr}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if abs, _, err := compareOutputs(got["y"], want["y"]); err != nil || abs > 1e-6 {
+			t.Errorf("sr=%d: max abs %g, err %v", tc.sr, abs, err)
+		}
+	}
+}
+
+// TestFreezeInputErrors: values that do not fit the input are refused
+// with the input named; without the pin the If is refused with the hint.
+func TestFreezeInputErrors(t *testing.T) {
+	for _, tc := range []struct {
+		pins map[string]string
+		want string
+	}{
+		{map[string]string{"nope": "1"}, "no graph input of that name"},
+		{map[string]string{"sr": "16000,1"}, "2 values for shape []"},
+		{map[string]string{"sr": "1.5"}, "not an integer"},
+		{map[string]string{"sr": "abc"}, "not a number"},
+		{map[string]string{"x": "1"}, "dynamic"},
+		{nil, "--freeze-input sr=VALUE"},
+	} {
+		_, err := Convert(srModel(t), Options{FreezeInputs: tc.pins})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("pins %v: error %v, want one containing %q", tc.pins, err, tc.want)
+		}
+	}
+}
+
+// TestLoopEarlyExitRefused: a Loop whose body computes its condition from
+// data may stop early, so it is not unrolled.
+func TestLoopEarlyExitRefused(t *testing.T) {
+	body := &onnxpb.GraphProto{Name: "body",
+		Input: []*onnxpb.ValueInfoProto{valueInfo("i", tensor.Int64), valueInfo("c_in", tensor.Bool), valueInfo("acc_in", tensor.Float32, 1)},
+		Node: []*onnxpb.NodeProto{
+			{OpType: "Add", Input: []string{"acc_in", "acc_in"}, Output: []string{"acc_out"}},
+			{OpType: "ReduceSum", Input: []string{"acc_out"}, Output: []string{"s"}, Attribute: []*onnxpb.AttributeProto{aInt("keepdims", 0)}},
+			{OpType: "Less", Input: []string{"s", "lim"}, Output: []string{"c_out"}},
+		},
+		Output: []*onnxpb.ValueInfoProto{valueInfo("c_out", tensor.Bool), valueInfo("acc_out", tensor.Float32, 1)}}
+	m := newModel(13).input("x", tensor.Float32, 1).
+		init("trips", &tensor.Tensor{DType: tensor.Int64, Shape: []int{}, Data: []int64{5}}).init("lim", f32([]int{}, 10)).
+		node("Loop", "loop", strs("trips", "", "x"), strs("y"), aGraph("body", body)).
+		output("y", tensor.Float32, 1).build(t)
+	_, err := Convert(m, Options{})
+	if err == nil || !strings.Contains(err.Error(), "may stop early") {
+		t.Errorf("error %v, want a refusal saying the loop may stop early", err)
+	}
+}
