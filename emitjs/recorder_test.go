@@ -67,36 +67,42 @@ type graphDir struct {
 // as `webnn-graph convert` does.
 func convertInto(t *testing.T, onnxPath, dir string, tgt *target.Target) *graph.Graph {
 	t.Helper()
+	g, err := convertFor(onnxPath, dir, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func convertFor(onnxPath, dir string, tgt *target.Target) (*graph.Graph, error) {
 	m, err := onnxpb.Load(onnxPath)
 	if err != nil {
-		t.Fatalf("load %s: %v", onnxPath, err)
+		return nil, fmt.Errorf("load %s: %w", onnxPath, err)
 	}
 	defer m.Close()
 	res, err := lower.Convert(m, lower.Options{Name: filepath.Base(filepath.Dir(onnxPath)), Target: tgt})
 	if err != nil {
-		t.Fatalf("convert %s: %v", onnxPath, err)
+		return nil, err
 	}
 	w, err := weights.NewWriter(filepath.Join(dir, "model.weights"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for _, wt := range res.Weights {
 		data, err := wt.Data()
-		if err != nil {
-			t.Fatal(err)
+		if err == nil {
+			err = w.Add(wt.Key, wt.Desc, data)
 		}
-		if err := w.Add(wt.Key, wt.Desc, data); err != nil {
-			t.Fatal(err)
+		if err != nil {
+			w.Abort()
+			return nil, err
 		}
 	}
 	man, err := w.Finish()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	if err := man.WriteFile(filepath.Join(dir, "manifest.json")); err != nil {
-		t.Fatal(err)
-	}
-	return res.Graph
+	return res.Graph, man.WriteFile(filepath.Join(dir, "manifest.json"))
 }
 
 // record is what recorder.mjs writes.
@@ -146,7 +152,7 @@ type recNode struct {
 
 // runRecorder emits gd's module, runs it under recorder.mjs and returns
 // the record.
-func runRecorder(t *testing.T, node string, gd graphDir, c recorderCase) *record {
+func runRecorder(t testing.TB, node string, gd graphDir, c recorderCase) *record {
 	t.Helper()
 	js, err := Module(gd.g, Options{})
 	if err != nil {
@@ -218,30 +224,48 @@ func TestRecordingBuilder(t *testing.T) {
 	defer func() {
 		testenv.Report("emit-js recording builder: %d passed, %d failed, %d skipped", passed, failed, skipped)
 	}()
+	body := func(t testing.TB, label string, gd graphDir, c recorderCase, shapes bool) {
+		start := time.Now()
+		r := runRecorder(t, node, gd, c)
+		if c.wantErr != "" {
+			if !strings.Contains(r.Exception, c.wantErr) {
+				t.Fatalf("build(%v) should fail with %q; got exception %q", c.sizes, c.wantErr, r.Exception)
+			}
+			return
+		}
+		compareRecord(t, gd, c, r, shapes)
+		t.Logf("%s %v limits=%s: %d calls, %d constants, build %.0f ms, total %v", label, c.sizes, c.limits, len(r.Graph.Nodes), len(r.Graph.Consts), r.BuildMs, time.Since(start).Round(time.Millisecond))
+	}
 	check := func(label string, gd graphDir, c recorderCase, shapes bool) {
-		ok := t.Run(label, func(t *testing.T) {
-			start := time.Now()
-			r := runRecorder(t, node, gd, c)
-			if c.wantErr != "" {
-				if !strings.Contains(r.Exception, c.wantErr) {
-					t.Fatalf("build(%v) should fail with %q; got exception %q", c.sizes, c.wantErr, r.Exception)
-				}
+		if !expected[label] {
+			if t.Run(label, func(t *testing.T) { body(t, label, gd, c, shapes) }) {
+				passed++
+			} else {
+				failed++
+			}
+			return
+		}
+		// A listed case runs with its errors collected: it must still
+		// fail (else the list is stale), and its failing does not fail
+		// the build.
+		t.Run(label, func(t *testing.T) {
+			s := &softTB{TB: t}
+			func() {
+				defer func() {
+					if r := recover(); r != nil && r != errSoftFatal {
+						panic(r)
+					}
+				}()
+				body(s, label, gd, c, shapes)
+			}()
+			if len(s.errs) == 0 {
+				t.Errorf("%s passes but is listed in testdata/recorder-expected-failures.txt: remove it", label)
+				failed++
 				return
 			}
-			compareRecord(t, gd, c, r, shapes)
-			t.Logf("%s %v limits=%s: %d calls, %d constants, build %.0f ms, total %v", label, c.sizes, c.limits, len(r.Graph.Nodes), len(r.Graph.Consts), r.BuildMs, time.Since(start).Round(time.Millisecond))
-		})
-		switch {
-		case ok && expected[label]:
-			t.Errorf("%s passes but is listed in testdata/recorder-expected-failures.txt: remove it", label)
-			failed++
-		case ok:
-			passed++
-		case expected[label]:
+			t.Logf("expected failure (listed): %s", firstLine(s.errs[0]))
 			skipped++
-		default:
-			failed++
-		}
+		})
 	}
 
 	synth := func(name string) graphDir {
@@ -273,6 +297,20 @@ func TestRecordingBuilder(t *testing.T) {
 	cnn := graphDir{g: convertInto(t, filepath.Join(testenv.RepoRoot(), "testdata", "example", "tiny_cnn.onnx"), example, nil), dir: example}
 	check("tiny_cnn/b1", cnn, recorderCase{sizes: map[string]int64{"batch_size": 1}, limits: "all"}, true)
 	check("tiny_cnn/b4", cnn, recorderCase{sizes: map[string]int64{"batch_size": 4}, limits: "all"}, true)
+
+	// The exporter fixtures (testdata/exporters: optimum, dynamo,
+	// onnxruntime-genai, ORT quantizer exports), converted for the webnn
+	// target — the browser's — at the sizes of one of their cases.
+	for _, ex := range exporterCases(t) {
+		if ex.skip != "" {
+			t.Logf("%s: skipped: %s", ex.name, ex.skip)
+			skipped++
+			continue
+		}
+		for i, sizes := range ex.sizes {
+			check(ex.name+"/"+ex.cases[i], ex.gd, recorderCase{sizes: sizes, limits: "all", feed: "bigint"}, true)
+		}
+	}
 
 	if testenv.SharedDir() == "" {
 		t.Logf("skipping the zoo: ../shared is absent")
@@ -307,6 +345,132 @@ func TestRecordingBuilder(t *testing.T) {
 			check(z.model+"/"+sizeLabel(s), gd, c, z.model != "smollm-135m") // 135M: smollm-tiny covers its shapes
 		}
 	}
+}
+
+// softTB collects a test's errors instead of failing it; Fatal panics
+// with errSoftFatal, which the caller recovers.
+type softTB struct {
+	testing.TB
+	errs []string
+}
+
+var errSoftFatal = &struct{ msg string }{"soft fatal"}
+
+func (s *softTB) Errorf(format string, args ...any) {
+	s.errs = append(s.errs, fmt.Sprintf(format, args...))
+}
+func (s *softTB) Error(args ...any)                 { s.errs = append(s.errs, fmt.Sprint(args...)) }
+func (s *softTB) Fatalf(format string, args ...any) { s.Errorf(format, args...); panic(errSoftFatal) }
+func (s *softTB) Fatal(args ...any)                 { s.Error(args...); panic(errSoftFatal) }
+
+type exporterCase struct {
+	name  string
+	gd    graphDir
+	cases []string // case names, with
+	sizes []map[string]int64
+	skip  string // why the fixture is not built (its conversion is refused, or no case WebNN can build)
+}
+
+// exporterCases converts each model of testdata/exporters for the webnn
+// target and picks the sizes of two of its cases: decode cases (a past of
+// at least one position, as WebNN has no empty tensors) first, the largest
+// batch and batch 1.
+func exporterCases(t *testing.T) []exporterCase {
+	t.Helper()
+	root := filepath.Join(testenv.RepoRoot(), "testdata", "exporters")
+	models, _ := filepath.Glob(filepath.Join(root, "*", "*.onnx"))
+	var out []exporterCase
+	for _, onnx := range models {
+		fixture := filepath.Base(filepath.Dir(onnx))
+		stem := strings.TrimSuffix(filepath.Base(onnx), ".onnx")
+		name := "exporters/" + fixture
+		prefix := ""
+		if stem != "model" {
+			name += "/" + stem
+			prefix = map[string]string{"encoder_model": "encoder_", "decoder_model": "decoder_b", "decoder_with_past_model": "decoder_with_past_", "decoder_model_merged": "merged_with_past_"}[stem]
+			if prefix == "" {
+				prefix = stem + "_"
+			}
+		}
+		ex := exporterCase{name: name}
+		dir := t.TempDir()
+		g, err := convertFor(onnx, dir, target.WebNN)
+		if err != nil {
+			ex.skip = "conversion refused: " + firstLine(err.Error())
+			out = append(out, ex)
+			continue
+		}
+		ex.gd = graphDir{g: g, dir: dir}
+		cases, _ := filepath.Glob(filepath.Join(filepath.Dir(onnx), "cases", prefix+"*.npz"))
+		sort.Slice(cases, func(i, j int) bool { return caseRank(cases[i]) > caseRank(cases[j]) })
+		for _, c := range cases {
+			sizes, ok := caseSizes(t, g, c)
+			if !ok || len(ex.sizes) == 2 || len(ex.sizes) == 1 && !strings.Contains(filepath.Base(c), "b1") {
+				continue
+			}
+			ex.sizes = append(ex.sizes, sizes)
+			ex.cases = append(ex.cases, strings.TrimSuffix(filepath.Base(c), ".npz"))
+		}
+		if ex.sizes == nil {
+			ex.skip = fmt.Sprintf("no case (of %d) has every dimension ≥ 1", len(cases))
+		}
+		out = append(out, ex)
+	}
+	return out
+}
+
+// caseRank prefers decode cases with a larger batch.
+func caseRank(path string) int {
+	b := filepath.Base(path)
+	r := 0
+	if strings.Contains(b, "decode") || strings.Contains(b, "with_past") {
+		r += 10
+	}
+	for i := 9; i > 0; i-- {
+		if strings.Contains(b, fmt.Sprintf("b%d", i)) {
+			return r + i
+		}
+	}
+	return r
+}
+
+// caseSizes binds the graph's dynamic dims from a case's input shapes.
+func caseSizes(t *testing.T, g *graph.Graph, path string) (map[string]int64, bool) {
+	t.Helper()
+	arrays, _, err := tensor.ReadNPZ(path)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	sizes := map[string]int64{}
+	for _, in := range g.Inputs {
+		var a *tensor.Tensor
+		for k, v := range arrays {
+			name := strings.TrimPrefix(k, "in.")
+			if name == in.Name || name == in.Comment || emit.Sanitize(name) == in.Name {
+				a = v
+			}
+		}
+		if a == nil || len(a.Shape) != len(in.Desc.Shape) {
+			return nil, false
+		}
+		for i, d := range in.Desc.Shape {
+			if d.IsDynamic() {
+				if a.Shape[i] < 1 {
+					return nil, false
+				}
+				sizes[d.Name] = int64(a.Shape[i])
+			}
+		}
+	}
+	return sizes, true
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
 }
 
 func sizeLabel(s map[string]int64) string {
@@ -422,7 +586,7 @@ func webnnMethod(op string) string {
 // shapes at c.sizes, every node one call with the same operands and
 // options (sizes evaluated), constants with the same bytes, the same
 // outputs, compute() returning every output.
-func compareRecord(t *testing.T, gd graphDir, c recorderCase, r *record, checkShapes bool) {
+func compareRecord(t testing.TB, gd graphDir, c recorderCase, r *record, checkShapes bool) {
 	t.Helper()
 	for _, e := range r.Errors {
 		t.Errorf("WebNN IDL or shape violation: %s", e)
@@ -711,7 +875,7 @@ func usesInt64(g *graph.Graph) bool {
 
 // compareAttrs compares IR options (IDL names) with the recorded
 // arguments and options of the call.
-func compareAttrs(t *testing.T, where string, want, got map[string]any, evalDim func(string) int64, demote bool) {
+func compareAttrs(t testing.TB, where string, want, got map[string]any, evalDim func(string) int64, demote bool) {
 	t.Helper()
 	for k, v := range want {
 		g, ok := got[k]
@@ -798,7 +962,7 @@ func normValue(v any, evalDim func(string) int64) any {
 // constBytes is what the module must hand WebNN for a constant: its
 // weights, inline bytes or the repeated scalar, int64 narrowed to int32
 // when carried so, int4 packed two per byte.
-func constBytes(t *testing.T, k *graph.Const, store *weights.Store, demote bool) []byte {
+func constBytes(t testing.TB, k *graph.Const, store *weights.Store, demote bool) []byte {
 	t.Helper()
 	n := int(k.Desc.NumElements())
 	var b []byte
@@ -836,7 +1000,7 @@ func constBytes(t *testing.T, k *graph.Const, store *weights.Store, demote bool)
 
 // scalarElement is the test's own reading of a @scalar literal (the small
 // values the test graphs and the zoo use).
-func scalarElement(t *testing.T, dt tensor.DType, text string) []byte {
+func scalarElement(t testing.TB, dt tensor.DType, text string) []byte {
 	t.Helper()
 	b := make([]byte, 8)
 	f, _ := strconv.ParseFloat(text, 64)
@@ -868,7 +1032,7 @@ func hash32(b []byte) uint32 {
 
 // checkOutputShapes runs the graph in our WebNN runtime at env (zero
 // inputs) and compares its output shapes with the recorder's.
-func checkOutputShapes(t *testing.T, gd graphDir, store *weights.Store, env map[string]int64, recorded map[string][]int) {
+func checkOutputShapes(t testing.TB, gd graphDir, store *weights.Store, env map[string]int64, recorded map[string][]int) {
 	t.Helper()
 	var ws graph.WeightSource
 	if store != nil {
