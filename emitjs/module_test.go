@@ -171,6 +171,21 @@ func TestEveryOpHasACall(t *testing.T) {
 		}
 		if len(c.operands) == 0 {
 			t.Errorf("%s: no operands", name)
+			continue
+		}
+		// The positional operand slots cover graph.Ops' input counts (a
+		// graph may also name RNN biases and states in options, so the
+		// call can take more than Validate lets through positionally).
+		info := graph.Ops[name]
+		min, max := len(c.operands), len(c.operands)+len(c.extras)
+		if c.operands[0] == "inputs" {
+			min, max = 1, -1
+		}
+		if name == "quantizeLinear" || name == "dequantizeLinear" {
+			min-- // the zero point may be left out
+		}
+		if info.MinInputs != min || (max < 0) != (info.MaxInputs < 0) || info.MaxInputs > max {
+			t.Errorf("%s: the call takes %d to %d operands, graph.Ops says %d to %d", name, min, max, info.MinInputs, info.MaxInputs)
 		}
 	}
 }
