@@ -23,7 +23,7 @@ func (a *app) loadONNX(path string) (*onnxpb.Model, error) {
 	if !a.allowNewerOpset {
 		if newer := newerOpsets(m.Opsets); len(newer) > 0 {
 			m.Close()
-			return nil, fmt.Errorf("onnx: %s: imports %s, newer than webnn-graph knows; it may redefine operators (--allow-newer-opset converts it as the newest known opset)",
+			return nil, fmt.Errorf("onnx: %s: imports %s, newer than webnn-graph knows; it may redefine operators (--allow-newer-opset accepts it, reading each operator by its newest known definition)",
 				path, strings.Join(newer, ", "))
 		}
 	}
