@@ -147,7 +147,9 @@ func (s *Set) makeParents() error {
 // Dir is the target directory.
 func (s *Set) Dir() string { return s.dir }
 
-// Create creates name in the stage (O_EXCL, never through a link).
+// Create creates name in the stage (O_EXCL, never through a link), open
+// for reading and writing: the weights writer reads back what it wrote to
+// deduplicate constants.
 func (s *Set) Create(name string) (*os.File, error) {
 	if !slices.Contains(s.names, name) || strings.ContainsRune(name, filepath.Separator) {
 		return nil, fmt.Errorf("atomicdir: %q is not a name of this set", name)
