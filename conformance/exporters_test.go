@@ -28,6 +28,9 @@ import (
 
 const exportersExpectedFile = "testdata/exporters-expected.txt"
 
+// exporterTargets: "" is the default target.
+var exporterTargets = []string{"", "webnn"}
+
 type exporterMeta struct {
 	Tool  string `json:"tool"`
 	Kind  string `json:"kind"`
@@ -118,31 +121,39 @@ func TestExporterFixtures(t *testing.T) {
 			}
 			byModel[c.Model] = append(byModel[c.Model], c.Name)
 		}
-		graphs := map[string]string{}
-		for _, model := range models {
-			key := fixture + "/" + model
-			status, reason, detail, graphPath := runExporterModel(t, cli, dir, model, byModel[model], exporterTol(fixture))
-			cases += len(byModel[model])
-			if status == "matched" {
-				t.Logf("%s: %s", key, detail)
-				graphs[model] = graphPath
+		// Every model converts for the default target and for webnn (the
+		// spec as browsers implement it, which takes every size expression).
+		for _, tgt := range exporterTargets {
+			suffix, args := "", []string(nil)
+			if tgt != "" {
+				suffix, args = " ["+tgt+"]", []string{"--target", tgt}
 			}
-			check(key, status, reason)
-		}
-		if g := meta.Greedy; g != nil {
-			key := fixture + "/generate"
-			graphPath, ok := graphs[g.Model]
-			if !ok {
-				check(key, "failed", "the model did not convert and match")
-				continue
+			graphs := map[string]string{}
+			for _, model := range models {
+				key := fixture + "/" + model + suffix
+				status, reason, detail, graphPath := runExporterModel(t, cli, dir, model, args, byModel[model], exporterTol(fixture))
+				cases += len(byModel[model])
+				if status == "matched" {
+					t.Logf("%s: %s", key, detail)
+					graphs[model] = graphPath
+				}
+				check(key, status, reason)
 			}
-			args := []string{"generate", graphPath, "--prompt-ids", joinInts(g.Prompt), "--steps", strconv.Itoa(len(g.Tokens)),
-				"--reference-tokens", joinInts(g.Tokens), "-q"}
-			if code, stderr := runCLI(cli, args...); code != 0 {
-				check(key, "failed", fmt.Sprintf("generate exit %d: %s", code, firstLine(strings.TrimSpace(stderr), 240)))
-			} else {
-				t.Logf("%s: greedy tokens %v equal ONNX Runtime's", key, g.Tokens)
-				check(key, "matched", "")
+			if g := meta.Greedy; g != nil {
+				key := fixture + "/generate" + suffix
+				graphPath, ok := graphs[g.Model]
+				if !ok {
+					check(key, "failed", "the model did not convert and match")
+					continue
+				}
+				args := []string{"generate", graphPath, "--prompt-ids", joinInts(g.Prompt), "--steps", strconv.Itoa(len(g.Tokens)),
+					"--reference-tokens", joinInts(g.Tokens), "-q"}
+				if code, stderr := runCLI(cli, args...); code != 0 {
+					check(key, "failed", fmt.Sprintf("generate exit %d: %s", code, firstLine(strings.TrimSpace(stderr), 240)))
+				} else {
+					t.Logf("%s: greedy tokens %v equal ONNX Runtime's", key, g.Tokens)
+					check(key, "matched", "")
+				}
 			}
 		}
 	}
@@ -156,11 +167,11 @@ func TestExporterFixtures(t *testing.T) {
 
 // runExporterModel converts one model file of a fixture once and runs every
 // case of it on the converted graph.
-func runExporterModel(t *testing.T, cli, dir, model string, caseNames []string, tol float64) (status, reason, detail, graphPath string) {
+func runExporterModel(t *testing.T, cli, dir, model string, convertArgs, caseNames []string, tol float64) (status, reason, detail, graphPath string) {
 	work := t.TempDir()
 	outDir := filepath.Join(work, "graph")
 	t0 := time.Now()
-	code, stderr := runCLI(cli, "convert", filepath.Join(dir, model), "-o", outDir, "-q")
+	code, stderr := runCLI(cli, append([]string{"convert", filepath.Join(dir, model), "-o", outDir, "-q"}, convertArgs...)...)
 	tConvert := time.Since(t0)
 	if code == 1 {
 		return "refused", firstLine(strings.TrimSpace(stderr), 240), "", ""

@@ -93,28 +93,35 @@ func TestRealModels(t *testing.T) {
 			if tol == 0 {
 				tol = realModelDefaultTol
 			}
-			status, reason, detail := runRealModel(t, cli, py, model, m.Name, m.Convert, tol, m.Cases)
-			switch status {
-			case "matched":
-				matched++
-				notes = append(notes, m.Name+": "+detail)
-				if e, ok := expected[m.Name]; ok {
-					t.Logf("%s: now matches (listed as %q): remove it from %s", m.Name, e, realModelsExpectedFile)
+			// Each model converts for the default target and for webnn.
+			for _, tgt := range exporterTargets {
+				key, args := m.Name, m.Convert
+				if tgt != "" {
+					key, args = m.Name+" ["+tgt+"]", append(append([]string{}, m.Convert...), "--target", tgt)
 				}
-				continue
-			case "refused":
-				refused++
-			default:
-				failed++
-			}
-			line := status + ": " + reason
-			got[m.Name] = line
-			// The listed status must hold; the reason's wording may change
-			// as messages improve (run with CONFORMANCE_UPDATE=1 to refresh).
-			if e, ok := expected[m.Name]; !ok || !strings.HasPrefix(e, status+":") {
-				t.Errorf("%s: %s (not listed in %s as such; listed: %q)", m.Name, line, realModelsExpectedFile, e)
-			} else {
-				t.Logf("%s: %s (listed)", m.Name, line)
+				status, reason, detail := runRealModel(t, cli, py, model, m.Name, args, tol, m.Cases)
+				switch status {
+				case "matched":
+					matched++
+					notes = append(notes, key+": "+detail)
+					if e, ok := expected[key]; ok {
+						t.Logf("%s: now matches (listed as %q): remove it from %s", key, e, realModelsExpectedFile)
+					}
+					continue
+				case "refused":
+					refused++
+				default:
+					failed++
+				}
+				line := status + ": " + reason
+				got[key] = line
+				// The listed status must hold; the reason's wording may change
+				// as messages improve (run with CONFORMANCE_UPDATE=1 to refresh).
+				if e, ok := expected[key]; !ok || !strings.HasPrefix(e, status+":") {
+					t.Errorf("%s: %s (not listed in %s as such; listed: %q)", key, line, realModelsExpectedFile, e)
+				} else {
+					t.Logf("%s: %s (listed)", key, line)
+				}
 			}
 		}
 	}

@@ -9,7 +9,7 @@ versions, config, cases, and for decoders the greedy tokens ONNX Runtime produce
 
 Run offline, once, in a venv with torch, transformers 4.57 (optimum-onnx's range),
 optimum-onnx 0.1.0, onnxruntime-genai 0.18 (whose builder needs transformers 5: give it a
-second site dir with --genai-pythonpath), onnxscript, onnx, onnxruntime:
+second site dir with --genai-pythonpath), onnxscript, onnx, onnxruntime, ultralytics, pillow:
 
     python testdata/exporters/make_fixtures.py [--genai-pythonpath DIR] [NAME ...]
 
@@ -514,6 +514,40 @@ def quantized_whisper_encoder():
                    "kind": "encoder", "cases": cases, "versions": versions()})
 
 
+def ultralytics_yolov8(tmp):
+    """An Ultralytics YOLOv8 detector (the yolov8.yaml architecture at width 1/16, 4 classes,
+    random weights) exported by `YOLO.export(format="onnx", dynamic=True)`, opset 17."""
+    import ultralytics
+    import yaml
+    from ultralytics import YOLO
+    c = yaml.safe_load(open(os.path.join(os.path.dirname(ultralytics.__file__), "cfg/models/v8/yolov8.yaml")))
+    c["scales"] = {"t": [0.33, 0.0625, 1024]}
+    c["nc"] = 4
+    cfg = os.path.join(tmp, "yolov8t.yaml")
+    yaml.safe_dump(c, open(cfg, "w"))
+    torch.manual_seed(0)
+    cwd = os.getcwd()
+    os.chdir(tmp)  # the exporter writes beside the model, which for a .yaml is the working directory
+    try:
+        m = YOLO(cfg)
+        exported = os.path.abspath(m.export(format="onnx", dynamic=True, imgsz=128, simplify=False, opset=17, verbose=False))
+    finally:
+        os.chdir(cwd)
+    d = fresh("ultralytics-yolov8")
+    shutil.copy2(exported, os.path.join(d, "model.onnx"))
+    sess = session(os.path.join(d, "model.onnx"))
+    names = [o.name for o in sess.get_outputs()]
+    rng = np.random.default_rng(7)
+    cases = []
+    for b, h, w in ((1, 128, 128), (2, 96, 160)):
+        f = {"images": rng.uniform(0, 1, (b, 3, h, w)).astype(np.float32)}
+        name = "b%d_%dx%d" % (b, h, w)
+        save_case(d, name, f, dict(zip(names, sess.run(names, f))))
+        cases.append({"name": name, "model": "model.onnx"})
+    write_meta(d, {"tool": "ultralytics %s YOLO.export(format=onnx, dynamic=True, opset=17)" % ultralytics.__version__,
+                   "kind": "detector", "cases": cases, "versions": versions()})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--genai-pythonpath", default="", help="site dir with transformers 5 for the genai builder")
@@ -540,6 +574,8 @@ def main():
             quantized_whisper_encoder()
         if on("torch-rnn"):
             torch_rnn(tmp)
+        if on("ultralytics-yolov8"):
+            ultralytics_yolov8(tmp)
         for kind, precision, tied in (("llama", "int4", False), ("llama", "fp32", False), ("qwen2", "int4", True)):
             if on("genai-%s-%s%s" % (kind, precision, "-tied" if tied else "")):
                 genai(kind, precision, tmp, a.genai_pythonpath, tied=tied)
