@@ -10,6 +10,8 @@
 package graph
 
 import (
+	"github.com/webnn-graph/webnn-graph/internal/checked"
+
 	"fmt"
 	"strings"
 
@@ -79,17 +81,33 @@ func (d Desc) HasDynamic() bool {
 	return false
 }
 
-// NumElements is the element count of a static shape (max bound for dynamic dims).
+// NumElements is the element count of a static shape (max bound for
+// dynamic dims), or -1 when a dim is negative or the count overflows int64.
 func (d Desc) NumElements() int64 {
-	n := int64(1)
-	for _, x := range d.Shape {
-		n *= x.Bound()
+	dims := make([]int64, len(d.Shape))
+	for i, x := range d.Shape {
+		dims[i] = x.Bound()
+	}
+	n, ok := checked.Product(dims)
+	if !ok {
+		return -1
 	}
 	return n
 }
 
-// ByteLength is NumElements × element size (int4/uint4: one byte each).
-func (d Desc) ByteLength() int64 { return d.NumElements() * int64(d.DType.Size()) }
+// ByteLength is NumElements × element size (int4/uint4: one byte each), or
+// -1 when that overflows int64 or a dim is negative.
+func (d Desc) ByteLength() int64 {
+	n := d.NumElements()
+	if n < 0 {
+		return -1
+	}
+	b, ok := checked.Mul(n, int64(d.DType.Size()))
+	if !ok {
+		return -1
+	}
+	return b
+}
 
 func (d Desc) String() string {
 	parts := make([]string, len(d.Shape))

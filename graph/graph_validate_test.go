@@ -104,7 +104,13 @@ func TestValidateRules(t *testing.T) {
 			g.Nodes[2].Options["sizes"] = []any{map[string]any{"name": "b", "maxSize": Number("-2")}}
 		}, nil, `node "c" (concat): option sizes: [0]: maxSize -2 is negative (WebNN takes unsigned values; rustnn would drop the options)`},
 		{"string axis", func(g *Graph) { g.Nodes[2].Options["axis"] = "1" }, nil, `node "c" (concat): option axis: 1 (string) is not an unsigned integer or a list of them`},
-		{"huge shape", func(g *Graph) { g.Consts[0].Desc.Shape = []Dim{Static(1 << 40), Static(1 << 40)} }, nil, `const "w": shape f32[1099511627776, 1099511627776] is too large`},
+		{"huge dim", func(g *Graph) { g.Consts[0].Desc.Shape = []Dim{Static(1 << 40), Static(1 << 40)} }, nil, `const "w": dim 0 is 1099511627776, above WebNN's largest dimension 4294967295`},
+		{"overflowing shape", func(g *Graph) {
+			g.Consts[0].Desc.Shape = []Dim{Static(1 << 31), Static(1 << 31), Static(1 << 31)}
+		}, nil, `const "w": shape f32[2147483648, 2147483648, 2147483648] is too large: its byte size overflows int64`},
+		{"overflowing input bounds", func(g *Graph) {
+			g.Inputs[0].Desc.Shape = []Dim{Dynamic("a", 1<<31), Dynamic("b", 1<<31), Dynamic("c", 1<<31)}
+		}, nil, `input "x": shape f32[dyn("a", 2147483648), dyn("b", 2147483648), dyn("c", 2147483648)] is too large: its byte size overflows int64`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,9 +2,12 @@ package graph
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 )
 
 // SizeExpr is a parsed size expression, the `name` of a dynamic size
@@ -59,13 +62,26 @@ func (e *SizeExpr) Eval(env map[string]int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	var v int64
+	ok := true
 	switch e.op {
 	case '+':
-		return a + b, nil
+		v, ok = checked.Add(a, b)
 	case '-':
-		return a - b, nil
+		if b == math.MinInt64 {
+			ok = false
+		} else {
+			v, ok = checked.Add(a, -b)
+		}
 	case '*':
-		return a * b, nil
+		v, ok = checked.Mul(a, b)
+	}
+	if !ok {
+		return 0, fmt.Errorf("size expression overflows int64: %d %c %d", a, e.op, b)
+	}
+	switch e.op {
+	case '+', '-', '*':
+		return v, nil
 	case '/', '%':
 		if b == 0 {
 			return 0, fmt.Errorf("division by zero")
@@ -92,8 +108,16 @@ type exprParser struct {
 	src  string
 }
 
+// maxSizeExprLen bounds a size expression's text: real ones are a few
+// dim names long, and the bound keeps parsing and evaluation (both
+// recursive) shallow whatever a hostile graph writes.
+const maxSizeExprLen = 1024
+
 // ParseSizeExpr parses a size expression.
 func ParseSizeExpr(s string) (*SizeExpr, error) {
+	if len(s) > maxSizeExprLen {
+		return nil, fmt.Errorf("size expression of %d bytes is longer than %d", len(s), maxSizeExprLen)
+	}
 	p := &exprParser{src: s}
 	for i := 0; i < len(s); {
 		r := rune(s[i])

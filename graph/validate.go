@@ -272,7 +272,6 @@ func (v *validator) checkDesc(d Desc, it item, allowDynamic bool) bool {
 		v.addf("%s: data type %s is not a WebNN operand type", what, d.DType)
 		ok = false
 	}
-	n := int64(1)
 	for i, x := range d.Shape {
 		if x.IsDynamic() {
 			if !allowDynamic {
@@ -280,6 +279,9 @@ func (v *validator) checkDesc(d Desc, it item, allowDynamic bool) bool {
 				ok = false
 			} else if x.MaxSize < 1 {
 				v.addf("%s: dynamic dim %q has maxSize %d (want ≥ 1)", what, x.Name, x.MaxSize)
+			} else if x.MaxSize > MaxDim {
+				v.addf("%s: dynamic dim %q has maxSize %d, above WebNN's largest dimension %d", what, x.Name, x.MaxSize, int64(MaxDim))
+				ok = false
 			}
 			continue
 		}
@@ -288,11 +290,18 @@ func (v *validator) checkDesc(d Desc, it item, allowDynamic bool) bool {
 			ok = false
 			continue
 		}
-		if x.Size > 0 && n > (1<<62)/x.Size {
-			v.addf("%s: shape %s is too large", what, d)
-			return false
+		if x.Size > MaxDim {
+			v.addf("%s: dim %d is %d, above WebNN's largest dimension %d", what, i, x.Size, int64(MaxDim))
+			ok = false
 		}
-		n *= x.Size
+	}
+	if ok && d.ByteLength() < 0 {
+		v.addf("%s: shape %s is too large: its byte size overflows int64", what, d)
+		return false
 	}
 	return ok
 }
+
+// MaxDim is the largest dimension WebNN allows (dimensions are unsigned
+// longs).
+const MaxDim = 1<<32 - 1

@@ -15,6 +15,9 @@
 package lower
 
 import (
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
+	"github.com/webnn-graph/webnn-graph/internal/recovery"
+
 	"errors"
 	"fmt"
 	"github.com/webnn-graph/webnn-graph/emit"
@@ -94,7 +97,12 @@ const smallConstBytes = 64
 // Convert lowers m into a WebNN graph. Every node that cannot be expressed
 // exactly is refused; the error then lists every refused node (a
 // *RefusalError), in graph order.
-func Convert(m *onnxpb.Model, opts Options) (*Result, error) {
+func Convert(m *onnxpb.Model, opts Options) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("lower: %w", loweringPanic(r))
+		}
+	}()
 	if m == nil || m.Proto == nil || m.Proto.GetGraph() == nil {
 		return nil, errors.New("lower: model has no graph")
 	}
@@ -155,7 +163,8 @@ func infer(m *onnxpb.Model, bounds shapeinfer.Bounds, freeze map[string]int64) (
 	if err == nil {
 		return si, nil
 	}
-	if errors.Is(err, shapeinfer.ErrInconsistent) {
+	var be *membudget.Error
+	if errors.Is(err, shapeinfer.ErrInconsistent) || errors.As(err, &be) {
 		return nil, fmt.Errorf("lower: %w", err)
 	}
 	if errors.Is(err, shapeinfer.ErrInternal) {
@@ -344,6 +353,9 @@ func (c *ctx) addInput(vi *onnxpb.ValueInfoProto) error {
 	desc := graph.Desc{DType: dt}
 	for i, e := range info.Shape {
 		if v, ok := e.Value(); ok {
+			if v > graph.MaxDim {
+				return fmt.Errorf("lower: graph input %q: %w: dim %d is %d, above WebNN's largest dimension %d", name, ErrUnsupported, i, v, int64(graph.MaxDim))
+			}
 			desc.Shape = append(desc.Shape, graph.Static(v))
 			continue
 		}
@@ -435,13 +447,59 @@ func (c *ctx) checkAll() {
 			c.state[n] = stateFailed
 			continue
 		}
+		if err := c.checkDims(n); err != nil {
+			c.fail(n, err)
+			c.state[n] = stateFailed
+			continue
+		}
 		if n.low.check != nil {
-			if err := n.low.check(c, n); err != nil {
+			if err := guard(func() error { return n.low.check(c, n) }); err != nil {
 				c.fail(n, err)
 				c.state[n] = stateFailed
 			}
 		}
 	}
+}
+
+// checkDims refuses a node with a result dim past WebNN's largest
+// dimension (an unsigned long): no loader could build it.
+func (c *ctx) checkDims(n *srcNode) error {
+	for i, o := range n.Output {
+		info := c.info(o)
+		if o == "" || info == nil {
+			continue
+		}
+		for d, e := range info.Shape {
+			if v, ok := e.Value(); ok && v > graph.MaxDim {
+				return fmt.Errorf("%w: output %d (%s) has dim %d = %d, above WebNN's largest dimension %d", ErrUnsupported, i, o, d, v, int64(graph.MaxDim))
+			}
+		}
+	}
+	return nil
+}
+
+// guard runs one half of a lowering, turning a panic into its error.
+func guard(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = loweringPanic(r)
+		}
+	}()
+	return f()
+}
+
+// loweringPanic is the error a recovered panic stands for: an overflowing
+// shape computation or a constant over the memory budget (the model's
+// fault, reported as such), or else a bug, reported as an internal error
+// with where it happened, on one line.
+func loweringPanic(r any) error {
+	if oe, ok := r.(*shapeinfer.OverflowError); ok {
+		return oe
+	}
+	if be := membudget.FromPanic(r); be != nil {
+		return be
+	}
+	return fmt.Errorf("internal error: %s", recovery.Describe(r))
 }
 
 func unsupportedOp(c *ctx, n *srcNode) error {
@@ -592,7 +650,7 @@ func (c *ctx) value(v string) (string, error) {
 		c.state[p] = stateFailed
 		return "", newNodeError(p, unsupportedOp(c, p))
 	}
-	if err := p.low.emit(c, p); err != nil {
+	if err := guard(func() error { return p.low.emit(c, p) }); err != nil {
 		c.state[p] = stateFailed
 		if errors.Is(err, errFailedInput) {
 			return "", err

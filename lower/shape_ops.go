@@ -260,7 +260,7 @@ func lowerSlice(c *ctx, n *srcNode) error {
 		case step == 0:
 			return fmt.Errorf("slice step is 0")
 		case step > 0:
-			begin[a], end[a], stride[a] = c.clampIndex(starts[k], d), c.clampIndex(ends[k], d), step
+			begin[a], end[a], stride[a] = c.clampIndex(starts[k], d), c.clampIndex(ends[k], d), c.sliceStride(step, d)
 		default:
 			// Negative step: reverse the axis, then slice forward from
 			// d-1-start to d-1-end.
@@ -278,7 +278,7 @@ func lowerSlice(c *ctx, n *srcNode) error {
 				return fmt.Errorf("%w: negative-step slice starting at %s of a dynamic axis", ErrUnsupported, starts[k].String())
 			}
 			reverse = append(reverse, a)
-			begin[a], end[a], stride[a] = rs, re.MaxB(rs, c.bounds), -step
+			begin[a], end[a], stride[a] = rs, re.MaxB(rs, c.bounds), c.sliceStride(step, d)
 		}
 	}
 	if len(reverse) > 0 {
@@ -350,6 +350,23 @@ func lowerSlice(c *ctx, n *srcNode) error {
 	}
 	c.bind(n, 0, out)
 	return nil
+}
+
+// sliceStride is the WebNN stride of an ONNX Slice step (≠ 0) on a dim
+// of size d: |step|, capped at d's largest value, since a step at least
+// as long as the axis takes its first element whatever its size. So
+// INT64_MIN (whose magnitude does not fit in int64) and other huge steps
+// lower to a valid stride instead of overflowing.
+func (c *ctx) sliceStride(step int64, d shapeinfer.Expr) int64 {
+	mag := uint64(step)
+	if step < 0 {
+		mag = uint64(-(step + 1)) + 1
+	}
+	limit := max(d.MaxValue(c.bounds), 1)
+	if mag > uint64(limit) {
+		return limit
+	}
+	return int64(mag)
 }
 
 // clampReverse normalises a start (end=false) or end of a negative-step

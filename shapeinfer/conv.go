@@ -302,13 +302,20 @@ func resize(c *nodeCtx) ([]*Info, error) {
 	}
 	for k, a := range axes {
 		sc := scales[k]
+		if !(sc > 0) || math.IsInf(sc, 0) {
+			return nil, c.errorf("scales[%d] = %v must be a positive finite number", k, sc)
+		}
 		d := x.Shape[a]
 		if v, ok := d.Value(); ok {
-			shape[a] = Const(int64(math.Floor(float64(v) * sc)))
+			f := math.Floor(float64(v) * sc)
+			if f >= 1<<62 {
+				return nil, c.errorf("scales[%d] = %v makes axis %d of size %d %v long", k, sc, a, v, f)
+			}
+			shape[a] = Const(int64(f))
 			continue
 		}
 		switch {
-		case sc == math.Trunc(sc) && sc > 0:
+		case sc == math.Trunc(sc) && sc > 0 && sc <= 1<<31:
 			shape[a] = d.Mul(Const(int64(sc)))
 		case sc > 0 && 1/sc == math.Trunc(1/sc):
 			shape[a] = d.FloorDiv(Const(int64(1 / sc)))

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 )
 
 // Expr is an immutable symbolic integer expression over dim symbols. The
@@ -49,6 +51,36 @@ type atom struct {
 	name string // opSym
 	a, b Expr   // operands of div, mod, max, min
 	key  string // printed form as a factor
+}
+
+// OverflowError is a shape computation whose integer result does not fit
+// in int64: no tensor can have such a dim, so the model is inconsistent.
+// The Expr methods, which return no error, panic with it; Infer and the
+// lowering's node loop recover it and report the node.
+type OverflowError struct {
+	Expr string // the expression, or the operation, that overflows
+}
+
+func (e *OverflowError) Error() string {
+	return fmt.Sprintf("shape arithmetic overflows int64: %s", e.Expr)
+}
+
+func (e *OverflowError) Is(target error) bool { return target == ErrInconsistent }
+
+func addK(a, b int64) int64 {
+	s, ok := checked.Add(a, b)
+	if !ok {
+		panic(&OverflowError{Expr: fmt.Sprintf("%d + %d", a, b)})
+	}
+	return s
+}
+
+func mulK(a, b int64) int64 {
+	p, ok := checked.Mul(a, b)
+	if !ok {
+		panic(&OverflowError{Expr: fmt.Sprintf("%d * %d", a, b)})
+	}
+	return p
 }
 
 // Const returns the constant expression v.
@@ -178,7 +210,7 @@ func (e Expr) Add(o Expr) Expr {
 			out = append(out, b[j])
 			j++
 		default:
-			if k := a[i].k + b[j].k; k != 0 {
+			if k := addK(a[i].k, b[j].k); k != 0 {
 				t := a[i]
 				t.k = k
 				out = append(out, t)
@@ -206,7 +238,7 @@ func (e Expr) scale(k int64) Expr {
 	ts := e.terms()
 	out := make([]term, len(ts))
 	for i, t := range ts {
-		t.k *= k
+		t.k = mulK(t.k, k)
 		out[i] = t
 	}
 	return mkPoly(out)
@@ -225,7 +257,7 @@ func (e Expr) Mul(o Expr) Expr {
 		for _, y := range o.terms() {
 			t := mulTerm(x, y)
 			if old, ok := acc[t.key]; ok {
-				old.k += t.k
+				old.k = addK(old.k, t.k)
 				acc[t.key] = old
 			} else {
 				acc[t.key] = t
@@ -251,7 +283,7 @@ func mulTerm(x, y term) term {
 	atoms = append(atoms, x.atoms...)
 	atoms = append(atoms, y.atoms...)
 	slices.SortStableFunc(atoms, func(a, b *atom) int { return strings.Compare(a.key, b.key) })
-	return term{k: x.k * y.k, atoms: atoms, key: monoKey(atoms)}
+	return term{k: mulK(x.k, y.k), atoms: atoms, key: monoKey(atoms)}
 }
 
 func monoKey(atoms []*atom) string {
@@ -477,7 +509,9 @@ func (e Expr) divConst(d int64) Expr {
 	if ts := re.terms(); len(ts) == 1 && ts[0].k == 1 && len(ts[0].atoms) == 1 {
 		if a := ts[0].atoms[0]; a.op == opDiv {
 			if m, ok := a.b.Value(); ok && m > 0 {
-				return qe.Add(a.a.divConst(m * d))
+				if md, ok := checked.Mul(m, d); ok {
+					return qe.Add(a.a.divConst(md))
+				}
 			}
 		}
 	}
@@ -630,9 +664,15 @@ func (e Expr) Eval(env map[string]int64) (int64, error) {
 			if err != nil {
 				return 0, err
 			}
-			v *= x
+			var ok bool
+			if v, ok = checked.Mul(v, x); !ok {
+				return 0, &OverflowError{Expr: e.String()}
+			}
 		}
-		total += v
+		var ok bool
+		if total, ok = checked.Add(total, v); !ok {
+			return 0, &OverflowError{Expr: e.String()}
+		}
 	}
 	return total, nil
 }

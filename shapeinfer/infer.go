@@ -9,6 +9,8 @@
 package shapeinfer
 
 import (
+	"github.com/webnn-graph/webnn-graph/internal/checked"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -260,6 +262,9 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 	res := &Result{Values: s.values, Order: order}
 	for i, n := range order {
 		infos, known, err := s.inferNode(n)
+		if err == nil {
+			err = s.checkSizes(infos)
+		}
 		if err != nil {
 			return nil, &NodeError{Node: nodeName(n, i), OpType: n.GetOpType(), Err: err}
 		}
@@ -293,6 +298,40 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 	res.Constraints = s.constraints
 	res.UnknownDims = s.unknownDims
 	return res, nil
+}
+
+// checkSizes refuses results no tensor can have, whatever rule computed
+// them: a dim that is negative (a negative split size or repeat), or a
+// static shape whose element count overflows int64.
+func (s *state) checkSizes(infos []*Info) error {
+	for i, info := range infos {
+		if info == nil || info.Shape == nil {
+			continue
+		}
+		dims := make([]int64, 0, len(info.Shape))
+		static := true
+		for d, e := range info.Shape {
+			v, ok := e.Value()
+			if ok && v < 0 || e.MaxValue(s.bounds) < 0 {
+				return inconsistentError(fmt.Sprintf("output %d would have a negative dim %d (%s)", i, d, e))
+			}
+			static = static && ok
+			dims = append(dims, v)
+		}
+		// (symbolic dims are checked when they are bound, at run time)
+		if _, ok := checked.Product(dims); static && !ok {
+			return inconsistentError(fmt.Sprintf("output %d has shape %s, whose element count overflows int64", i, shapeString(info.Shape)))
+		}
+	}
+	return nil
+}
+
+func shapeString(shape []Expr) string {
+	parts := make([]string, len(shape))
+	for i, e := range shape {
+		parts[i] = e.String()
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func nodeName(n *onnxpb.NodeProto, i int) string {

@@ -5,6 +5,9 @@
 package shapeinfer
 
 import (
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
+	"github.com/webnn-graph/webnn-graph/internal/recovery"
+
 	"fmt"
 	"slices"
 
@@ -212,7 +215,14 @@ func (s *state) inferNode(n *onnxpb.NodeProto) (outs []*Info, known bool, err er
 		// A rule that panics has a bug; report it against the node rather
 		// than crashing the converter.
 		if r := recover(); r != nil {
-			outs, known, err = nil, true, fmt.Errorf("%w: shape rule panicked: %v", ErrInternal, r)
+			outs, known = nil, true
+			if oe, ok := r.(*OverflowError); ok {
+				err = oe // an impossible shape: the model is inconsistent
+			} else if be := membudget.FromPanic(r); be != nil {
+				err = be // a folded constant too large to hold
+			} else {
+				err = fmt.Errorf("%w: shape rule panicked: %s", ErrInternal, recovery.Describe(r))
+			}
 		}
 	}()
 	c := &nodeCtx{s: s, n: n, in: make([]*Info, len(n.GetInput()))}

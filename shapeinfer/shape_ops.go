@@ -635,6 +635,14 @@ func split(c *nodeCtx) ([]*Info, error) {
 	if len(sizes) != nout {
 		return nil, c.errorf("%d split sizes for %d outputs", len(sizes), nout)
 	}
+	for i, sz := range sizes {
+		if v, ok := sz.Value(); ok && v < 0 {
+			if c.hasAttr("split") || c.input(1) != nil {
+				return nil, c.errorf("split[%d] = %d is negative", i, v)
+			}
+			return nil, c.errorf("axis %d of size %s cannot be split into %d outputs", axis, dim, len(sizes))
+		}
+	}
 	total := Const(0)
 	for _, s := range sizes {
 		total = total.Add(s)
@@ -977,6 +985,9 @@ func tile(c *nodeCtx) ([]*Info, error) {
 	}
 	shape := make([]Expr, len(x.Shape))
 	for i, d := range x.Shape {
+		if v, ok := rep.Value[i].Value(); ok && v < 0 {
+			return nil, c.errorf("repeats[%d] = %d is negative", i, v)
+		}
 		shape[i] = d.Mul(rep.Value[i])
 	}
 	out := &Info{DType: x.DType, Shape: shape}
@@ -1041,7 +1052,11 @@ func rangeOp(c *nodeCtx) ([]*Info, error) {
 		if fv[2] == 0 {
 			return nil, fmt.Errorf("delta is 0")
 		}
-		n := int64(math.Max(math.Ceil((fv[1]-fv[0])/fv[2]), 0))
+		q := math.Max(math.Ceil((fv[1]-fv[0])/fv[2]), 0)
+		if !(q <= 1<<53) {
+			return nil, c.errorf("start %v, limit %v and delta %v give %v elements", fv[0], fv[1], fv[2], q)
+		}
+		n := int64(q)
 		out := &Info{DType: dt, Shape: consts(n)}
 		if n <= constLimit {
 			vals := make([]float64, n)

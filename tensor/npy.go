@@ -189,7 +189,10 @@ func readNPYData(r io.Reader, h npyHeader, rem int64) (*Tensor, error) {
 	}
 	if (rem >= 0 || nbytes <= 1<<20) && dt != Bool && n > 0 {
 		// Read straight into the tensor's storage.
-		t := New(dt, h.shape)
+		t, err := Alloc(dt, h.shape)
+		if err != nil {
+			return nil, fmt.Errorf("npy: %w", err)
+		}
 		buf := unsafe.Slice((*byte)(dataPtr(t)), nbytes)
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return nil, fmt.Errorf("npy: %v%v data: %w", dt, h.shape, noEOF(err))

@@ -3,6 +3,9 @@ package tensor
 import (
 	"fmt"
 	"unsafe"
+
+	"github.com/webnn-graph/webnn-graph/internal/checked"
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
 )
 
 // Tensor is a dense, row-major tensor. Data holds a typed Go slice whose
@@ -28,26 +31,91 @@ type Tensor struct {
 	Data  any
 }
 
-// NumElements is the product of shape (1 for a scalar).
+// NumElements is the product of shape (1 for a scalar). A shape with a
+// negative dim or whose product overflows int panics with a
+// *membudget.Error (the runtimes and the converter recover it and report
+// the node); code that meets shapes from a model before any tensor of that
+// shape exists should use Elements.
 func NumElements(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
+	n, ok := checked.Product(shape)
+	if !ok {
+		_, err := membudget.Check(nil, 1, shape)
+		panic(err)
 	}
 	return n
+}
+
+// Elements is NumElements with an error instead of a panic.
+func Elements(shape []int) (int, error) {
+	n, ok := checked.Product(shape)
+	if !ok {
+		_, err := membudget.Check(nil, 1, shape)
+		return 0, err
+	}
+	return n, nil
+}
+
+// elemBytes is the memory one element of dt takes (a string header for
+// strings), for the memory budget.
+func elemBytes(dt DType) int {
+	if dt == String {
+		return 16
+	}
+	return max(dt.Size(), 1)
+}
+
+// Alloc is New with an error, not a panic, when the tensor's size
+// overflows or is over the memory budget (see membudget).
+func Alloc(dt DType, shape []int) (*Tensor, error) {
+	n, err := checkAlloc(dt, shape)
+	if err != nil {
+		return nil, err
+	}
+	return &Tensor{DType: dt, Shape: append([]int{}, shape...), Data: makeSlice(dt, n)}, nil
+}
+
+// CheckAlloc returns the error New(dt, shape) would panic with, or nil:
+// for kernels that build an index or scratch before the result itself.
+func CheckAlloc(dt DType, shape []int) error {
+	_, err := checkAlloc(dt, shape)
+	return err
+}
+
+// checkAlloc returns the element count of a tensor of dt and shape after
+// checking it against the memory budget.
+func checkAlloc(dt DType, shape []int) (int, error) {
+	if _, err := membudget.Check(dt, elemBytes(dt), shape); err != nil {
+		return 0, err
+	}
+	n, _ := checked.Product(shape)
+	return n, nil
 }
 
 // Len is the number of elements.
 func (t *Tensor) Len() int { return NumElements(t.Shape) }
 
-// New allocates a zero tensor. The shape slice is copied.
+// New allocates a zero tensor. The shape slice is copied. A tensor whose
+// size overflows or is over the memory budget is never allocated: New
+// panics with a *membudget.Error, which the runtimes and the converter
+// recover and report against the node (Alloc returns it instead).
 func New(dt DType, shape []int) *Tensor {
-	n := NumElements(shape)
-	return &Tensor{DType: dt, Shape: append([]int{}, shape...), Data: MakeSlice(dt, n)}
+	n, err := checkAlloc(dt, shape)
+	if err != nil {
+		panic(err)
+	}
+	return &Tensor{DType: dt, Shape: append([]int{}, shape...), Data: makeSlice(dt, n)}
 }
 
-// MakeSlice allocates the typed slice that holds n elements of dt.
+// MakeSlice allocates the typed slice that holds n elements of dt, after
+// checking it against the memory budget as New does.
 func MakeSlice(dt DType, n int) any {
+	if _, err := membudget.Check(dt, elemBytes(dt), []int{n}); err != nil {
+		panic(err)
+	}
+	return makeSlice(dt, n)
+}
+
+func makeSlice(dt DType, n int) any {
 	switch dt {
 	case Float32:
 		return make([]float32, n)
@@ -86,16 +154,31 @@ func MakeSlice(dt DType, n int) any {
 // packed is true, in which case two elements share a byte, low nibble first
 // (ONNX raw_data packing).
 func FromBytes(dt DType, shape []int, b []byte, packed bool) (*Tensor, error) {
-	n := NumElements(shape)
-	t := New(dt, shape)
+	n, err := Elements(shape)
+	if err != nil {
+		return nil, err
+	}
+	if dt == String {
+		return nil, fmt.Errorf("string tensors have no raw byte form")
+	}
+	want := n
+	switch {
+	case (dt == Int4 || dt == Uint4) && packed:
+		want = n/2 + n%2
+	case dt != Int4 && dt != Uint4 && dt != Bool:
+		var ok bool
+		if want, ok = checked.Mul(n, dt.Size()); !ok {
+			return nil, fmt.Errorf("%v tensor of shape %v is too large", dt, shape)
+		}
+	}
+	if len(b) != want {
+		return nil, fmt.Errorf("%v tensor of shape %v needs %d bytes, have %d", dt, shape, want, len(b))
+	}
+	t, err := Alloc(dt, shape)
+	if err != nil {
+		return nil, err
+	}
 	if dt == Int4 || dt == Uint4 {
-		want := n
-		if packed {
-			want = (n + 1) / 2
-		}
-		if len(b) != want {
-			return nil, fmt.Errorf("%v tensor of shape %v needs %d bytes, have %d", dt, shape, want, len(b))
-		}
 		for i := 0; i < n; i++ {
 			var v byte
 			if packed {
@@ -111,25 +194,15 @@ func FromBytes(dt DType, shape []int, b []byte, packed bool) (*Tensor, error) {
 		}
 		return t, nil
 	}
-	if dt == String {
-		return nil, fmt.Errorf("string tensors have no raw byte form")
-	}
 	if dt == Bool {
-		if len(b) != n {
-			return nil, fmt.Errorf("bool tensor of shape %v needs %d bytes, have %d", shape, n, len(b))
-		}
 		d := t.Data.([]bool)
 		for i := range d {
 			d[i] = b[i] != 0
 		}
 		return t, nil
 	}
-	size := dt.Size()
-	if len(b) != n*size {
-		return nil, fmt.Errorf("%v tensor of shape %v needs %d bytes, have %d", dt, shape, n*size, len(b))
-	}
 	if n > 0 {
-		copy(unsafe.Slice((*byte)(dataPtr(t)), n*size), b)
+		copy(unsafe.Slice((*byte)(dataPtr(t)), want), b)
 	}
 	return t, nil
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/charmbracelet/log"
 	"github.com/spf13/cobra"
+
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
 )
 
 func main() {
@@ -53,6 +55,11 @@ func execute(args []string, stdout, stderr io.Writer) (status int) {
 	a.log = log.NewWithOptions(stderr, log.Options{ReportTimestamp: false})
 	defer func() {
 		if r := recover(); r != nil {
+			if be := membudget.FromPanic(r); be != nil {
+				fmt.Fprintf(stderr, "webnn-graph: %v\n", be)
+				status = 1
+				return
+			}
 			fmt.Fprintf(stderr, "webnn-graph: internal error: %v\n", r)
 			if a.verbose {
 				fmt.Fprintf(stderr, "%s", debug.Stack())
@@ -154,6 +161,7 @@ source model and the converted graph in its own CPU runtime.`,
 		a.opsCommand(),
 		a.versionCommand(),
 	)
+	addMaxMemoryFlag(root, "convert", "run", "verify", "generate")
 	return root
 }
 

@@ -475,7 +475,10 @@ func randomInputs(m *onnxpb.Model, specs []ioSpec, values map[string]int64, seed
 				shape[i] = 1
 			}
 		}
-		t := tensor.New(s.DType, shape)
+		t, err := tensor.Alloc(s.DType, shape)
+		if err != nil {
+			return nil, fmt.Errorf("input %q: %w", s.Name, err)
+		}
 		n := t.Len()
 		lname := strings.ToLower(s.Name)
 		switch {

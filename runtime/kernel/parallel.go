@@ -5,12 +5,17 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/webnn-graph/webnn-graph/internal/recovery"
 )
 
 // ParallelFor calls fn on disjoint chunks [lo,hi) covering [0,n). Chunks are
 // at least grain long (grain <= 0 means 1); when n <= grain or only one CPU is
 // available, fn(0, n) runs on the calling goroutine. fn must be safe to call
 // concurrently on disjoint ranges. ParallelFor returns after every chunk ran.
+// A panic in fn, on whichever goroutine, stops the remaining chunks and is
+// raised again on the calling goroutine (as a *recovery.Panic), where the
+// runtimes' per-node recover reports it instead of the process dying.
 //
 // The chunks are handed out dynamically to the caller and to a persistent
 // pool of helper goroutines (one per extra CPU): a decode step makes
@@ -62,6 +67,9 @@ func runParallel(workers, n, grain int, t *pfTask) {
 	if t.pending.Load() > 0 {
 		<-t.done
 	}
+	if p := t.panicked.Load(); p != nil {
+		panic(p)
+	}
 }
 
 // pfTask is one parallelFor call shared by the caller and the helpers.
@@ -73,6 +81,7 @@ type pfTask struct {
 	pending  atomic.Int64 // chunks not yet finished
 	joined   atomic.Int64 // worker numbers handed out
 	done     chan struct{}
+	panicked atomic.Pointer[recovery.Panic] // the first panic of any chunk
 }
 
 func (t *pfTask) call(w, lo, hi int) {
@@ -91,10 +100,23 @@ func (t *pfTask) work(w int) {
 		if lo >= t.n {
 			return
 		}
-		t.call(w, lo, min(lo+t.chunk, t.n))
+		t.run(w, lo, min(lo+t.chunk, t.n))
 		if t.pending.Add(-1) == 0 {
 			close(t.done)
 		}
+	}
+}
+
+// run calls one chunk, recording a panic instead of letting it kill a
+// helper goroutine (and the process); chunks after a panic are skipped.
+func (t *pfTask) run(w, lo, hi int) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.panicked.CompareAndSwap(nil, recovery.Capture(r))
+		}
+	}()
+	if t.panicked.Load() == nil {
+		t.call(w, lo, hi)
 	}
 }
 

@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -47,5 +49,37 @@ func BenchmarkParallelForTiny(b *testing.B) {
 	var sink atomic.Int64
 	for i := 0; i < b.N; i++ {
 		ParallelFor(12, 1, func(lo, hi int) { sink.Add(int64(hi - lo)) })
+	}
+}
+
+// A panic in any chunk, on a helper goroutine or the caller, comes back to
+// the caller as a *recovery.Panic naming where it happened, every time,
+// and the pool keeps working afterwards.
+func TestParallelForPanic(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		for _, at := range []int{0, 500, 999} {
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				parallelFor(workers, 1000, 1, func(lo, hi int) {
+					var s []int
+					if lo <= at && at < hi {
+						_ = s[at]
+					}
+				})
+			}()
+			if got == nil {
+				t.Fatalf("workers %d, panic at %d: not raised", workers, at)
+			}
+			msg := fmt.Sprint(got)
+			if !strings.Contains(msg, "index out of range") || (workers > 1 && !strings.Contains(msg, "parallel_test.go:")) {
+				t.Errorf("workers %d: raised %q", workers, msg)
+			}
+		}
+	}
+	var sum atomic.Int64
+	parallelFor(4, 1000, 1, func(lo, hi int) { sum.Add(int64(hi - lo)) })
+	if sum.Load() != 1000 {
+		t.Errorf("after panics the pool covered %d of 1000", sum.Load())
 	}
 }

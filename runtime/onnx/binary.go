@@ -45,7 +45,7 @@ func binTyped[T, R any](a, b *tensor.Tensor, dt tensor.DType, f func(x, y T) R) 
 		return nil, fmt.Errorf("operand types %v and %v do not match", a.DType, b.DType)
 	}
 	n := tensor.NumElements(shape)
-	out := make([]R, n)
+	out := newSlice[R](n)
 	grain := 1 << 15
 	switch {
 	case sameShape(a.Shape, b.Shape):

@@ -2,7 +2,9 @@ package onnxrt
 
 import (
 	"fmt"
+	"math"
 
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/runtime/kernel"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -39,6 +41,50 @@ func readWindowAttrs(n *node) windowAttrs {
 	}
 }
 
+// maxWindowAttr bounds kernel sizes, strides, dilations and pads: far
+// beyond any real model, and small enough that the window arithmetic on
+// tensor dims cannot overflow.
+const maxWindowAttr = 1 << 31
+
+// check validates the attributes for r spatial dims (ONNX: kernel_shape,
+// strides and dilations at least 1, pads at least 0, one per dim), naming
+// the attribute that breaks a rule.
+func (w windowAttrs) check(r int) error {
+	for _, a := range []struct {
+		name string
+		v    []int64
+		n    int
+		min  int64
+	}{
+		{"kernel_shape", w.kernel, r, 1},
+		{"strides", w.strides, r, 1},
+		{"dilations", w.dilations, r, 1},
+		{"pads", w.pads, 2 * r, 0},
+	} {
+		if err := checkAttrInts(a.name, a.v, a.n, a.min, maxWindowAttr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkAttrInts checks an optional list attribute: n entries (n ≥ 0),
+// each within [lo, hi].
+func checkAttrInts(name string, v []int64, n int, lo, hi int64) error {
+	if v == nil {
+		return nil
+	}
+	if n >= 0 && len(v) != n {
+		return fmt.Errorf("attribute %s %v has %d values, want %d", name, v, len(v), n)
+	}
+	for i, x := range v {
+		if x < lo || x > hi {
+			return fmt.Errorf("attribute %s[%d] = %d is outside [%d, %d]", name, i, x, lo, hi)
+		}
+	}
+	return nil
+}
+
 // window is a resolved sliding-window geometry for spatial dims.
 type window struct {
 	in, k, s, d, pb, pe, out []int
@@ -50,6 +96,17 @@ func (w windowAttrs) resolve(in, kernelShape []int) (*window, error) {
 	g := &window{in: in, k: kernelShape, s: make([]int, r), d: make([]int, r), pb: make([]int, r), pe: make([]int, r), out: make([]int, r)}
 	if len(kernelShape) != r {
 		return nil, fmt.Errorf("kernel shape %v does not match %d spatial dims", kernelShape, r)
+	}
+	if err := w.check(r); err != nil {
+		return nil, err
+	}
+	for i, k := range kernelShape {
+		if k < 1 {
+			return nil, fmt.Errorf("kernel shape %v has an empty dim", kernelShape)
+		}
+		if _, ok := checked.Mul(k-1, maxWindowAttr); !ok {
+			return nil, fmt.Errorf("kernel dim %d (%d) is too large", i, k)
+		}
 	}
 	for i := 0; i < r; i++ {
 		g.s[i], g.d[i] = 1, 1
@@ -121,7 +178,7 @@ func floorDiv(a, b int) int {
 func (g *window) offsets() (off []int, kpos, opos int) {
 	kpos = tensor.NumElements(g.k)
 	opos = tensor.NumElements(g.out)
-	off = make([]int, kpos*opos)
+	off = newSlice[int](kpos, opos)
 	ist := strides(g.in)
 	r := len(g.in)
 	kc := make([]int, r)
@@ -168,9 +225,9 @@ func convCore[T float](x []T, xs []int, w []T, ws []int, bias []T, g *window, gr
 	off, kpos, opos := g.offsets()
 	inSp := tensor.NumElements(g.in)
 	outShape := append([]int{nb, m}, g.out...)
-	out := make([]T, nb*m*opos)
+	out := newSlice[T](nb, m, opos)
 	rows := cg * kpos
-	col := make([]T, rows*opos)
+	col := newSlice[T](rows, opos)
 	for b := 0; b < nb; b++ {
 		for gi := 0; gi < group; gi++ {
 			xg := x[(b*ch+gi*cg)*inSp:]
@@ -294,7 +351,7 @@ func dequantizeAxis0(w, scale, zp *tensor.Tensor) ([]float64, error) {
 	if (scale.Len() > 1) || (zp != nil && zp.Len() > 1) {
 		if scale.Len() == 1 {
 			sv, _ := floats(scale)
-			s := make([]float64, w.Shape[0])
+			s := newSlice[float64](w.Shape[0])
 			for i := range s {
 				s[i] = sv[0]
 			}
@@ -302,7 +359,7 @@ func dequantizeAxis0(w, scale, zp *tensor.Tensor) ([]float64, error) {
 		}
 		if zp != nil && zp.Len() == 1 {
 			z, _ := floats(zp)
-			zz := make([]float64, w.Shape[0])
+			zz := newSlice[float64](w.Shape[0])
 			for i := range zz {
 				zz[i] = z[0]
 			}
@@ -384,6 +441,23 @@ func buildConvTranspose(n *node) (kernelFn, error) {
 		m := mg * group
 		ks := w.Shape[2:]
 		in2 := x.Shape[2:]
+		if err := wa.check(r); err != nil {
+			return nil, err
+		}
+		if err := checkAttrInts("output_padding", outPad, r, 0, maxWindowAttr); err != nil {
+			return nil, err
+		}
+		if err := checkAttrInts("output_shape", outShapeAttr, -1, 0, math.MaxInt32); err != nil {
+			return nil, err
+		}
+		if len(outShapeAttr) < r && outShapeAttr != nil {
+			return nil, fmt.Errorf("attribute output_shape %v has fewer than %d values", outShapeAttr, r)
+		}
+		for i, k := range ks {
+			if _, ok := checked.Mul(k, maxWindowAttr); !ok || k < 1 {
+				return nil, fmt.Errorf("weights %v: kernel dim %d is empty or too large", w.Shape, i)
+			}
+		}
 		s, d, op := make([]int, r), make([]int, r), make([]int, r)
 		pb, pe, out := make([]int, r), make([]int, r), make([]int, r)
 		for i := 0; i < r; i++ {
@@ -401,7 +475,13 @@ func buildConvTranspose(n *node) (kernelFn, error) {
 				pb[i], pe[i] = int(wa.pads[i]), int(wa.pads[i+r])
 			}
 			ek := (ks[i]-1)*d[i] + 1
-			full := s[i]*(in2[i]-1) + op[i] + ek
+			full, ok := checked.Mul(s[i], max(in2[i]-1, 0))
+			if ok {
+				full, ok = checked.Add(full, op[i]+ek)
+			}
+			if !ok {
+				return nil, fmt.Errorf("output size of spatial dim %d overflows", i)
+			}
 			switch {
 			case outShapeAttr != nil:
 				o := int(outShapeAttr[len(outShapeAttr)-r+i])
@@ -417,7 +497,9 @@ func buildConvTranspose(n *node) (kernelFn, error) {
 				pe[i] = total - pb[i]
 				out[i] = o
 			case wa.autoPad == "SAME_UPPER" || wa.autoPad == "SAME_LOWER":
-				out[i] = in2[i] * s[i]
+				if out[i], ok = checked.Mul(in2[i], s[i]); !ok {
+					return nil, fmt.Errorf("output size of spatial dim %d overflows", i)
+				}
 				total := max(0, full-out[i])
 				if wa.autoPad == "SAME_UPPER" {
 					pb[i] = total / 2
@@ -432,7 +514,7 @@ func buildConvTranspose(n *node) (kernelFn, error) {
 		inSp := tensor.NumElements(in2)
 		kp := tensor.NumElements(ks)
 		outSp := tensor.NumElements(out)
-		res := make([]float64, nb*m*outSp)
+		res := newSlice[float64](nb, m, outSp)
 		ist := strides(in2)
 		ost := strides(out)
 		kst := strides(ks)

@@ -46,7 +46,7 @@ func buildRoiAlign(n *node) (kernelFn, error) {
 		}
 		nb, ch, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 		nr := rois.Shape[0]
-		out := make([]float64, nr*ch*outH*outW)
+		out := newSlice[float64](nr, ch, outH, outW)
 		off := 0.0
 		if halfPixel {
 			off = 0.5
@@ -240,7 +240,7 @@ func buildGridSample(n *node) (kernelFn, error) {
 		gv, _ := floats(grid)
 		nb, ch, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 		oh, ow := grid.Shape[1], grid.Shape[2]
-		out := make([]float64, nb*ch*oh*ow)
+		out := newSlice[float64](nb, ch, oh, ow)
 		unnorm := func(v float64, size int) float64 {
 			if alignCorners {
 				return (v + 1) / 2 * float64(size-1)

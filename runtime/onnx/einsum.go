@@ -128,7 +128,7 @@ func buildEinsum(n *node) (kernelFn, error) {
 			outShape[i] = size[l]
 		}
 		nOut := tensor.NumElements(outShape)
-		res := make([]float64, nOut)
+		res := newSlice[float64](nOut)
 		total := tensor.NumElements(dims)
 		counter := make([]int, len(all))
 		offs := make([]int, len(in))

@@ -91,7 +91,7 @@ func (c *compiler) compileFunctionCall(np *onnxpb.NodeProto, f *onnxpb.FunctionP
 		return nil, fmt.Errorf("function %s: %w", f.GetName(), err)
 	}
 	return func(ctx *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		isolated := &runCtx{g: &graphProg{consts: map[string]*tensor.Tensor{}}, vals: map[string]*tensor.Tensor{}}
+		isolated := &runCtx{g: &graphProg{consts: map[string]*tensor.Tensor{}}, vals: map[string]*tensor.Tensor{}, live: ctx.live}
 		outs, err := isolated.runGraph(g, in)
 		if err != nil {
 			return nil, fmt.Errorf("function %s: %w", f.GetName(), err)

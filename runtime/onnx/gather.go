@@ -131,7 +131,7 @@ func ndOffsets(x *tensor.Tensor, ind *tensor.Tensor, batchDims int) ([]int, int,
 	perBatch := tuples / max(tensor.NumElements(ind.Shape[:batchDims]), 1)
 	batchSize := tensor.NumElements(x.Shape[:batchDims])
 	_ = batchSize
-	offs := make([]int, tuples)
+	offs := newSlice[int](tuples)
 	for t := 0; t < tuples; t++ {
 		b := t / max(perBatch, 1)
 		off := 0
@@ -284,6 +284,9 @@ func buildOneHot(n *node) (kernelFn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("depth: %w", err)
 		}
+		if !(df >= 1 && df <= 1<<53) {
+			return nil, fmt.Errorf("depth %v must be a positive integer", df)
+		}
 		depth := int(df)
 		if values.Len() != 2 {
 			return nil, fmt.Errorf("values must have 2 elements, got %v", values.Shape)
@@ -297,9 +300,12 @@ func buildOneHot(n *node) (kernelFn, error) {
 			return nil, fmt.Errorf("axis %d out of range", axis)
 		}
 		shape := append(append(append([]int{}, ind.Shape[:ax]...), depth), ind.Shape[ax:]...)
+		if err := tensor.CheckAlloc(values.DType, shape); err != nil {
+			return nil, err
+		}
 		outer := tensor.NumElements(ind.Shape[:ax])
 		inner := tensor.NumElements(ind.Shape[ax:])
-		idx := make([]int, outer*depth*inner)
+		idx := newSlice[int](outer, depth, inner)
 		for o := 0; o < outer; o++ {
 			for i := 0; i < inner; i++ {
 				v := int(iv[o*inner+i])
@@ -385,8 +391,8 @@ func buildTopK(n *node) (kernelFn, error) {
 		shape := append([]int{}, x.Shape...)
 		shape[ax] = int(k)
 		idx := make([]int, 0, outer*int(k)*inner)
-		pos := make([]int64, outer*int(k)*inner)
-		order := make([]int, dim)
+		pos := newSlice[int64](outer, int(k), inner)
+		order := newSlice[int](dim)
 		for o := 0; o < outer; o++ {
 			for i := 0; i < inner; i++ {
 				for j := range order {
@@ -512,7 +518,7 @@ func buildUnique(n *node) (kernelFn, error) {
 		}
 		var uniq []int // first occurrence positions
 		var keys [][]float64
-		inverse := make([]int64, dim)
+		inverse := newSlice[int64](dim)
 		counts := []int64{}
 		for j := 0; j < dim; j++ {
 			s := slice(j)

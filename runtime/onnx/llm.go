@@ -205,7 +205,7 @@ func buildAttention(n *node) (kernelFn, error) {
 		kv, _ := floats(k)
 		vv, _ := floats(v)
 		// additive bias [B, Hq, Sq, T]
-		bias := make([]float64, b*hq*sq*total)
+		bias := newSlice[float64](b, hq, sq, total)
 		if mask != nil {
 			mshape := append([]int{}, mask.Shape...)
 			if len(mshape) == 0 || mshape[len(mshape)-1] > total {
@@ -218,7 +218,7 @@ func buildAttention(n *node) (kernelFn, error) {
 			isBool := mask.DType == tensor.Bool
 			mlen := mshape[len(mshape)-1]
 			full := append(append([]int{}, mshape[:len(mshape)-1]...), total)
-			padded := make([]float64, tensor.NumElements(full))
+			padded := newSlice[float64](full...)
 			for i := range padded {
 				row, col := i/total, i%total
 				switch {
@@ -248,7 +248,7 @@ func buildAttention(n *node) (kernelFn, error) {
 			}
 		}
 		if causal {
-			offsets = make([]int, b)
+			offsets = newSlice[int](b)
 			for bi := range offsets {
 				switch {
 				case pastK != nil:
@@ -258,9 +258,9 @@ func buildAttention(n *node) (kernelFn, error) {
 				}
 			}
 		}
-		y := make([]float64, b*hq*sq*dv)
-		qkOut := make([]float64, b*hq*sq*total)
-		row := make([]float64, total)
+		y := newSlice[float64](b, hq, sq, dv)
+		qkOut := newSlice[float64](b, hq, sq, total)
+		row := newSlice[float64](total)
 		for bi := 0; bi < b; bi++ {
 			for h := 0; h < hq; h++ {
 				kh := h / reps

@@ -153,11 +153,11 @@ func buildGroupQueryAttention(n *node) (kernelFn, error) {
 		}
 		NH, KH := numHeads, kvHeads
 		group := NH / KH
-		outv := make([]float64, B*S*NH*H)
-		presK := make([]float64, B*KH*presentLen*H)
-		presV := make([]float64, B*KH*presentLen*H)
-		qh := make([]float64, H)
-		scores := make([]float64, presentLen)
+		outv := newSlice[float64](B, S, NH, H)
+		presK := newSlice[float64](B, KH, presentLen, H)
+		presV := newSlice[float64](B, KH, presentLen, H)
+		qh := newSlice[float64](H)
+		scores := newSlice[float64](presentLen)
 		rotate := func(x []float64, pos int) error {
 			if half == 0 {
 				return nil

@@ -35,7 +35,7 @@ func nllLoss(input []float64, shape []int, target *tensor.Tensor, weight *tensor
 			return nil, nil, err
 		}
 	}
-	loss := make([]float64, nb*sp)
+	loss := newSlice[float64](nb, sp)
 	wsum := 0.0
 	for b := 0; b < nb; b++ {
 		for i := 0; i < sp; i++ {

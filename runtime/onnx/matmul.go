@@ -62,7 +62,7 @@ func batchedMatMul[T any](a, b []T, as, bs []int, core func(m, n, k int, a, b, c
 		return nil, nil, err
 	}
 	nb := tensor.NumElements(batch)
-	out := make([]T, nb*m*n)
+	out := newSlice[T](nb, m, n)
 	if len(bBatch) == 0 || tensor.NumElements(bBatch) == 1 && tensor.NumElements(aBatch) == nb {
 		// fold a's batch into rows: one (nb·m)×k by k×n product
 		core(nb*m, n, k, a, b, out)
@@ -149,7 +149,7 @@ func buildMatMul(n *node) (kernelFn, error) {
 			}
 			k, nn := w.Shape[0], w.Shape[1]
 			rows := a.Len() / k
-			out := make([]float32, rows*nn)
+			out := newSlice[float32](rows, nn)
 			kernel.SgemmPacked(false, rows, 1, a.Data.([]float32), k, pack.b, 0, out, nn)
 			shape := append(append([]int{}, a.Shape[:len(a.Shape)-1]...), nn)
 			return []*tensor.Tensor{f32Tensor(shape, out)}, nil
@@ -191,7 +191,7 @@ func buildGemm(n *node) (kernelFn, error) {
 		}
 		switch ad := a.Data.(type) {
 		case []float32:
-			out := make([]float32, m*nn)
+			out := newSlice[float32](m, nn)
 			bt := float32(0)
 			if cIdx != nil {
 				cd := cc.Data.([]float32)
@@ -216,7 +216,7 @@ func buildGemm(n *node) (kernelFn, error) {
 			return nil, err
 		}
 		bv, _ := floats(b)
-		out := make([]float64, m*nn)
+		out := newSlice[float64](m, nn)
 		for i := 0; i < m; i++ {
 			for j := 0; j < nn; j++ {
 				s := 0.0

@@ -63,8 +63,8 @@ func buildMSGelu(kind string) builder {
 func rowNorm(x []float64, hidden int, gamma, beta []float64, eps float64, simplified bool) (out, mean, inv []float64) {
 	rows := len(x) / hidden
 	out = make([]float64, len(x))
-	mean = make([]float64, rows)
-	inv = make([]float64, rows)
+	mean = newSlice[float64](rows)
+	inv = newSlice[float64](rows)
 	for r := 0; r < rows; r++ {
 		seg := x[r*hidden : (r+1)*hidden]
 		m := 0.0
@@ -208,7 +208,7 @@ func dequantizeNBits(b, scales, zp *tensor.Tensor, k, nn, bits, block int) ([]fl
 			zpOf = func(col, blk int) float64 { return zv[col*blocks+blk] }
 		}
 	}
-	w := make([]float32, k*nn)
+	w := newSlice[float32](k, nn)
 	for col := 0; col < nn; col++ {
 		for blk := 0; blk < blocks; blk++ {
 			s := sv[col*blocks+blk]
@@ -273,7 +273,7 @@ func buildMatMulNBits(n *node) (kernelFn, error) {
 			}
 		}
 		rows := a.Len() / k
-		out := make([]float32, rows*nn)
+		out := newSlice[float32](rows, nn)
 		kernel.SgemmPacked(false, rows, 1, ad, k, pb, 0, out, nn)
 		shape := append(append([]int{}, a.Shape[:len(a.Shape)-1]...), nn)
 		y := f32Tensor(shape, out)

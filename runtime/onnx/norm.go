@@ -52,8 +52,8 @@ func buildBatchNorm(n *node) (kernelFn, error) {
 		}
 		var outs []*tensor.Tensor
 		if training {
-			bm := make([]float64, ch)
-			bv := make([]float64, ch)
+			bm := newSlice[float64](ch)
+			bv := newSlice[float64](ch)
 			cnt := float64(nb * sp)
 			for b := 0; b < nb; b++ {
 				for j := 0; j < ch; j++ {
@@ -75,8 +75,8 @@ func buildBatchNorm(n *node) (kernelFn, error) {
 			for j := range bv {
 				bv[j] /= cnt
 			}
-			rm := make([]float64, ch)
-			rv := make([]float64, ch)
+			rm := newSlice[float64](ch)
+			rv := newSlice[float64](ch)
 			for j := range rm {
 				rm[j] = mean[j]*momentum + bm[j]*(1-momentum)
 				rv[j] = variance[j]*momentum + bv[j]*(1-momentum)
@@ -178,12 +178,12 @@ func buildLayerNorm(n *node) (kernelFn, error) {
 		for d := ax; d < len(statShape); d++ {
 			statShape[d] = 1
 		}
-		means := make([]float64, outer)
-		invs := make([]float64, outer)
+		means := newSlice[float64](outer)
+		invs := newSlice[float64](outer)
 		if xd, ok := x.Data.([]float32); ok {
 			out := make([]float32, len(xd))
-			row := make([]float64, inner)
-			nrm := make([]float64, inner)
+			row := newSlice[float64](inner)
+			nrm := newSlice[float64](inner)
 			for o := 0; o < outer; o++ {
 				for i, e := range xd[o*inner : (o+1)*inner] {
 					row[i] = float64(e)
@@ -266,6 +266,9 @@ func buildLRN(n *node) (kernelFn, error) {
 	beta := float64(n.f("beta", 0.75))
 	bias := float64(n.f("bias", 1))
 	size := int(n.i("size", 1))
+	if size < 1 {
+		return nil, fmt.Errorf("attribute size = %d must be at least 1", size)
+	}
 	return halfWrap(func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x := in[0]
 		xv, err := floats(x)
@@ -310,8 +313,8 @@ func buildMVN(n *node) (kernelFn, error) {
 		}
 		kept, idx := reduceLayout(x.Shape, mask)
 		m := tensor.NumElements(kept)
-		mean := make([]float64, m)
-		sq := make([]float64, m)
+		mean := newSlice[float64](m)
+		sq := newSlice[float64](m)
 		cnt := float64(len(xv)) / float64(m)
 		for i, j := range idx {
 			mean[j] += xv[i]

@@ -50,10 +50,10 @@ func buildPool(kind string) builder {
 			inSp := tensor.NumElements(g.in)
 			outSp := tensor.NumElements(g.out)
 			kp := tensor.NumElements(g.k)
-			out := make([]float64, nc*outSp)
+			out := newSlice[float64](nc, outSp)
 			var indices []int64
 			if kind == "max" {
-				indices = make([]int64, nc*outSp)
+				indices = newSlice[int64](nc, outSp)
 			}
 			ist := strides(g.in)
 			ost := strides(g.out)
@@ -157,7 +157,7 @@ func buildGlobalPool(kind string) builder {
 				shape = append(shape, 1)
 			}
 			if xd, ok := x.Data.([]float32); ok && kind == "avg" {
-				out := make([]float32, nc)
+				out := newSlice[float32](nc)
 				for i := range out {
 					s := 0.0
 					for _, e := range xd[i*sp : (i+1)*sp] {
@@ -171,7 +171,7 @@ func buildGlobalPool(kind string) builder {
 			if err != nil {
 				return nil, err
 			}
-			out := make([]float64, nc)
+			out := newSlice[float64](nc)
 			for i := range out {
 				seg := v[i*sp : (i+1)*sp]
 				acc := 0.0
@@ -237,7 +237,7 @@ func buildMaxUnpool(n *node) (kernelFn, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := make([]float64, tensor.NumElements(shape))
+		out := newSlice[float64](shape...)
 		total := tensor.NumElements(defShape)
 		for i, j := range iv {
 			if j < 0 || int(j) >= total {

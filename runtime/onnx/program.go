@@ -12,11 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"unsafe"
 
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
+	"github.com/webnn-graph/webnn-graph/internal/recovery"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -298,7 +299,7 @@ func (c *compiler) compileNode(np *onnxpb.NodeProto) (*cnode, error) {
 func safeBuild(b builder, n *node) (k kernelFn, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error while preparing: %v", r)
+			err = panicError(r, " while preparing")
 		}
 	}()
 	return b(n)
@@ -313,6 +314,7 @@ type runCtx struct {
 	trace  map[string]*tensor.Tensor // intermediates requested by RunWithIntermediates
 	// observe is RunObserved's callback (main graph only).
 	observe Observer
+	live    *liveSet // shared by a run's every scope
 }
 
 // Observer is called after each node of the main graph has run, with the
@@ -330,10 +332,9 @@ func (p *Program) RunObserved(inputs map[string]*tensor.Tensor, obs Observer) (m
 	if err := p.checkInputs(inputs); err != nil {
 		return nil, err
 	}
-	ctx := &runCtx{vals: map[string]*tensor.Tensor{}, g: p.main, observe: obs}
-	for k, v := range inputs {
-		ctx.vals[k] = v
-	}
+	ctx := p.newRun(inputs, nil)
+	ctx.observe = obs
+	defer ctx.live.end()
 	if err := ctx.exec(); err != nil {
 		return nil, err
 	}
@@ -381,10 +382,8 @@ func (p *Program) run(inputs map[string]*tensor.Tensor, trace map[string]*tensor
 	if err := p.checkInputs(inputs); err != nil {
 		return nil, nil, err
 	}
-	ctx := &runCtx{vals: map[string]*tensor.Tensor{}, g: p.main, trace: trace}
-	for k, v := range inputs {
-		ctx.vals[k] = v
-	}
+	ctx := p.newRun(inputs, trace)
+	defer ctx.live.end()
 	if err := ctx.exec(); err != nil {
 		return nil, nil, err
 	}
@@ -407,6 +406,20 @@ func (p *Program) run(inputs map[string]*tensor.Tensor, trace map[string]*tensor
 		}
 	}
 	return out, inter, nil
+}
+
+// newRun is the main graph's scope for one run, the inputs bound. The
+// caller ends ctx.live when the run is over.
+func (p *Program) newRun(inputs map[string]*tensor.Tensor, trace map[string]*tensor.Tensor) *runCtx {
+	ctx := &runCtx{vals: map[string]*tensor.Tensor{}, g: p.main, trace: trace, live: newLiveSet()}
+	for _, v := range p.main.consts {
+		ctx.live.foreign(v)
+	}
+	for k, v := range inputs {
+		ctx.vals[k] = v
+		ctx.live.foreign(v)
+	}
+	return ctx
 }
 
 // checkInputs verifies presence, dtype and declared dims of every input,
@@ -535,7 +548,7 @@ func (c *runCtx) exec() error {
 			if n := tensor.DataLen(outs[i].Data); n != outs[i].Len() && outs[i].DType > 0 {
 				return fmt.Errorf("onnxrt: %s: internal error: output %q has shape %v but %d elements", cn.describe(), name, outs[i].Shape, n)
 			}
-			c.vals[name] = outs[i]
+			c.set(name, outs[i])
 		}
 		if c.observe != nil {
 			obs := make([]*tensor.Tensor, len(cn.out))
@@ -550,17 +563,34 @@ func (c *runCtx) exec() error {
 		}
 		if c.trace == nil {
 			for _, name := range c.g.freeAfter[ni] {
-				delete(c.vals, name)
+				c.unset(name)
 			}
 		}
 	}
 	return nil
 }
 
+// set stores a value in this scope, counting it as live.
+func (c *runCtx) set(name string, t *tensor.Tensor) {
+	if old, ok := c.vals[name]; ok {
+		c.live.drop(old)
+	}
+	c.vals[name] = t
+	c.live.hold(t)
+}
+
+// unset removes a value from this scope.
+func (c *runCtx) unset(name string) {
+	if old, ok := c.vals[name]; ok {
+		c.live.drop(old)
+		delete(c.vals, name)
+	}
+}
+
 func runNode(cn *cnode, c *runCtx, ins []*tensor.Tensor) (outs []*tensor.Tensor, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("onnxrt: %s: internal error: %v\n%s", cn.describe(), r, firstFrames(debug.Stack()))
+			err = &nodeError{desc: cn.describe(), err: panicError(r, "")}
 		}
 	}()
 	// kernels may replace entries of their input slice (half promotion)
@@ -576,22 +606,15 @@ func runNode(cn *cnode, c *runCtx, ins []*tensor.Tensor) (outs []*tensor.Tensor,
 	return outs, nil
 }
 
-// firstFrames keeps the panic location (a few lines of the stack).
-func firstFrames(st []byte) string {
-	lines := strings.Split(string(st), "\n")
-	var keep []string
-	for i := 0; i < len(lines); i++ {
-		if strings.Contains(lines[i], "onnxrt.") && !strings.Contains(lines[i], "runNode") && !strings.Contains(lines[i], "firstFrames") {
-			keep = append(keep, strings.TrimSpace(lines[i]))
-			if i+1 < len(lines) {
-				keep = append(keep, strings.TrimSpace(lines[i+1]))
-			}
-			if len(keep) >= 4 {
-				break
-			}
-		}
+// panicError turns a value recovered from a kernel into an error: a
+// refusal of the memory budget (a tensor too large or overflowing) as
+// itself, anything else, a bug, as an "internal error" with the place it
+// happened, on one line.
+func panicError(r any, context string) error {
+	if e := membudget.FromPanic(r); e != nil {
+		return e
 	}
-	return strings.Join(keep, "\n")
+	return fmt.Errorf("internal error%s: %s", context, recovery.Describe(r))
 }
 
 // nodeError names the node a kernel error came from.
@@ -606,10 +629,17 @@ func (e *nodeError) Unwrap() error { return e.err }
 // runGraph executes a subgraph g in a child scope of c with the given
 // values bound to its inputs, returning its outputs in order.
 func (c *runCtx) runGraph(g *graphProg, feeds []*tensor.Tensor) ([]*tensor.Tensor, error) {
-	child := &runCtx{vals: make(map[string]*tensor.Tensor, len(g.nodes)+len(feeds)), parent: c, g: g}
+	child := &runCtx{vals: make(map[string]*tensor.Tensor, len(g.nodes)+len(feeds)), parent: c, g: g, live: c.live}
+	// what the body leaves in its scope dies with it (its outputs are
+	// held again by whoever stores them)
+	defer func() {
+		for name := range child.vals {
+			child.unset(name)
+		}
+	}()
 	for i, name := range g.inputs {
 		if i < len(feeds) && feeds[i] != nil {
-			child.vals[name] = feeds[i]
+			child.set(name, feeds[i])
 		}
 	}
 	if err := child.exec(); err != nil {

@@ -20,8 +20,7 @@ func init() {
 // quantization parameter: scalar (len 1), per-axis (1-D of shape[axis])
 // or blocked (same rank, axis dim = ceil(shape[axis]/block)).
 func paramIndex(shape []int, param *tensor.Tensor, axis, block int) ([]int, error) {
-	n := tensor.NumElements(shape)
-	idx := make([]int, n)
+	idx := newIndex(shape)
 	if param.Len() == 1 && (len(param.Shape) == 0 || block == 0) {
 		return idx, nil
 	}

@@ -111,7 +111,7 @@ func buildReduce(op string) builder {
 			}
 			kept, idx := reduceLayout(x.Shape, mask)
 			m := tensor.NumElements(kept)
-			acc := make([]float64, m)
+			acc := newSlice[float64](m)
 			cnt := 1
 			for d, r := range mask {
 				if r {
@@ -155,7 +155,7 @@ func buildReduce(op string) builder {
 					acc[j] *= v[i]
 				}
 			case "ReduceLogSumExp":
-				mx := make([]float64, m)
+				mx := newSlice[float64](m)
 				for i := range mx {
 					mx[i] = math.Inf(-1)
 				}
@@ -221,7 +221,7 @@ func reduceSumF32(x *tensor.Tensor, mask []bool, keep, mean bool) *tensor.Tensor
 		}
 	}
 	m := tensor.NumElements(keptShape)
-	out := make([]float32, m)
+	out := newSlice[float32](m)
 	if trailing {
 		for j := 0; j < m; j++ {
 			s := 0.0
@@ -235,7 +235,7 @@ func reduceSumF32(x *tensor.Tensor, mask []bool, keep, mean bool) *tensor.Tensor
 		}
 	} else {
 		_, idx := reduceLayout(x.Shape, mask)
-		acc := make([]float64, m)
+		acc := newSlice[float64](m)
 		for i, j := range idx {
 			acc[j] += float64(d[i])
 		}
@@ -303,7 +303,7 @@ func buildArg(isMax bool) builder {
 			outer := tensor.NumElements(x.Shape[:ax])
 			dim := x.Shape[ax]
 			inner := tensor.NumElements(x.Shape[ax+1:])
-			out := make([]int64, outer*inner)
+			out := newSlice[int64](outer, inner)
 			for o := 0; o < outer; o++ {
 				for i := 0; i < inner; i++ {
 					best, bi := 0.0, 0

@@ -144,7 +144,7 @@ func resizeAxis(v []float64, shape []int, axis int, taps [][]tap, extrap float64
 	inLen := shape[axis]
 	inner := tensor.NumElements(shape[axis+1:])
 	outLen := len(taps)
-	out := make([]float64, outer*outLen*inner)
+	out := newSlice[float64](outer, outLen, inner)
 	for o := 0; o < outer; o++ {
 		for x, ts := range taps {
 			dst := out[(o*outLen+x)*inner : (o*outLen+x+1)*inner]
@@ -170,6 +170,22 @@ func resizeAxis(v []float64, shape []int, axis int, taps [][]tap, extrap float64
 // resize resizes x with per-dim scales (len rank) and output sizes.
 func (ra *resizeAttrs) resize(x *tensor.Tensor, scales []float64, sizes []int, roi []float64) (*tensor.Tensor, error) {
 	r := len(x.Shape)
+	if len(scales) != r || len(sizes) != r {
+		return nil, fmt.Errorf("scales %v / sizes %v do not match rank %d", scales, sizes, r)
+	}
+	for d := range scales {
+		if s := scales[d]; !(s > 0) || math.IsInf(s, 0) {
+			return nil, fmt.Errorf("scales[%d] = %v must be a positive finite number", d, s)
+		}
+		if sizes[d] < 0 {
+			return nil, fmt.Errorf("sizes[%d] = %d is negative", d, sizes[d])
+		}
+	}
+	// every axis is interpolated in float64: the largest working copy is
+	// the result's size in float64
+	if err := tensor.CheckAlloc(tensor.Float64, sizes); err != nil {
+		return nil, err
+	}
 	v, err := floats(x)
 	if err != nil {
 		return nil, err
@@ -264,7 +280,7 @@ func buildResize(n *node) (kernelFn, error) {
 				}
 				for _, a := range axes {
 					scales[a] = sc
-					sizes[a] = int(math.Round(sc * float64(x.Shape[a])))
+					sizes[a] = floatSize(math.Round(sc * float64(x.Shape[a])))
 				}
 			} else {
 				for i, a := range axes {
@@ -282,7 +298,7 @@ func buildResize(n *node) (kernelFn, error) {
 			}
 			for i, a := range axes {
 				scales[a] = sv[i]
-				sizes[a] = int(math.Floor(float64(x.Shape[a]) * float64(float32(sv[i]))))
+				sizes[a] = floatSize(math.Floor(float64(x.Shape[a]) * float64(float32(sv[i]))))
 			}
 		} else {
 			return nil, fmt.Errorf("either scales or sizes must be given")
@@ -331,9 +347,22 @@ func buildUpsample(n *node) (kernelFn, error) {
 		}
 		sizes := make([]int, len(sv))
 		for d := range sv {
-			sizes[d] = int(math.Floor(float64(x.Shape[d]) * sv[d]))
+			sizes[d] = floatSize(math.Floor(float64(x.Shape[d]) * sv[d]))
 		}
 		y, err := ra.resize(x, sv, sizes, nil)
 		return []*tensor.Tensor{y}, err
 	}, nil
+}
+
+// floatSize converts a computed output size to int; NaN, infinite or
+// negative sizes become -1 (refused by resize), sizes past 2^53 are
+// clamped there (refused by the memory budget).
+func floatSize(v float64) int {
+	switch {
+	case !(v >= 0):
+		return -1
+	case v > 1<<53:
+		return 1 << 53
+	}
+	return int(v)
 }

@@ -152,11 +152,11 @@ func buildRecurrent(kind string) builder {
 			}
 			wv, _ := floats(w)
 			rv, _ := floats(r)
-			bv := make([]float64, dirs*2*gates*hs)
+			bv := newSlice[float64](dirs, 2, gates, hs)
 			if b := opt(in, 3); b != nil {
 				bv, _ = floats(b)
 			}
-			lens := make([]int64, batch)
+			lens := newSlice[int64](batch)
 			for i := range lens {
 				lens[i] = int64(seq)
 			}
@@ -167,7 +167,7 @@ func buildRecurrent(kind string) builder {
 				}
 				copy(lens, l)
 			}
-			h0 := make([]float64, dirs*batch*hs)
+			h0 := newSlice[float64](dirs, batch, hs)
 			if t := opt(in, 5); t != nil {
 				v, _ := floats(t)
 				if layout == 1 {
@@ -176,7 +176,7 @@ func buildRecurrent(kind string) builder {
 				}
 				copy(h0, v)
 			}
-			c0 := make([]float64, dirs*batch*hs)
+			c0 := newSlice[float64](dirs, batch, hs)
 			var peep []float64
 			if kind == "LSTM" {
 				if t := opt(in, 6); t != nil {
@@ -191,10 +191,10 @@ func buildRecurrent(kind string) builder {
 					peep, _ = floats(t)
 				}
 			}
-			y := make([]float64, seq*dirs*batch*hs)
-			yh := make([]float64, dirs*batch*hs)
-			yc := make([]float64, dirs*batch*hs)
-			gate := make([]float64, gates*hs)
+			y := newSlice[float64](seq, dirs, batch, hs)
+			yh := newSlice[float64](dirs, batch, hs)
+			yc := newSlice[float64](dirs, batch, hs)
+			gate := newSlice[float64](gates, hs)
 			clipf := func(v float64) float64 {
 				if hasClip {
 					return math.Max(-clip, math.Min(clip, v))

@@ -3,7 +3,9 @@ package onnxrt
 import (
 	"fmt"
 	"math"
+	"math/big"
 
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -41,8 +43,8 @@ func init() {
 // gridIndex returns, for every element of outShape, Σ_d coords[d][i_d]·st[d];
 // a coordinate of -1 marks an element that reads nothing (index -1).
 func gridIndex(outShape []int, coords [][]int, st []int) []int {
-	n := tensor.NumElements(outShape)
-	idx := make([]int, n)
+	idx := newIndex(outShape)
+	n := len(idx)
 	if n == 0 {
 		return idx
 	}
@@ -315,6 +317,14 @@ func buildTranspose(n *node) (kernelFn, error) {
 
 func concat(ts []*tensor.Tensor, axis int64) (*tensor.Tensor, error) {
 	var nonEmpty []*tensor.Tensor
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("needs at least one input")
+	}
+	for i, t := range ts {
+		if t == nil {
+			return nil, fmt.Errorf("input %d is missing", i)
+		}
+	}
 	first := ts[0]
 	rank := len(first.Shape)
 	ax, err := normAxis(axis, rank)
@@ -332,7 +342,10 @@ func concat(ts []*tensor.Tensor, axis int64) (*tensor.Tensor, error) {
 				return nil, fmt.Errorf("inputs %v and %v differ outside axis %d", first, t, ax)
 			}
 		}
-		shape[ax] += t.Shape[ax]
+		var ok bool
+		if shape[ax], ok = checked.Add(shape[ax], t.Shape[ax]); !ok {
+			return nil, fmt.Errorf("the concatenated axis %d overflows", ax)
+		}
 		nonEmpty = append(nonEmpty, t)
 	}
 	out := tensor.New(first.DType, shape)
@@ -426,10 +439,21 @@ func buildSplit(n *node) (kernelFn, error) {
 			}
 		}
 		dim := x.Shape[ax]
+		if numOutputs < 0 {
+			return nil, fmt.Errorf("attribute num_outputs = %d is negative", numOutputs)
+		}
+		for i, s := range split {
+			if s < 0 {
+				return nil, fmt.Errorf("split[%d] = %d is negative", i, s)
+			}
+		}
 		if split == nil {
 			k := outs
 			if numOutputs > 0 {
 				k = int(numOutputs)
+			}
+			if k < 1 {
+				return nil, fmt.Errorf("no outputs to split into")
 			}
 			chunk := dim / k
 			if dim%k != 0 {
@@ -447,7 +471,9 @@ func buildSplit(n *node) (kernelFn, error) {
 		}
 		total := int64(0)
 		for _, s := range split {
-			total += s
+			if total += s; total > int64(dim) {
+				break
+			}
 		}
 		if total != int64(dim) || len(split) != outs {
 			return nil, fmt.Errorf("split %v does not cover dim %d in %d outputs", split, dim, outs)
@@ -473,16 +499,18 @@ func sliceCoords(dim int, start, end, step int64) []int {
 		end += d
 	}
 	var coords []int
+	// i never leaves [-1, d] before the loop ends, so a step past ±d (up
+	// to INT64_MIN) takes one element instead of wrapping around.
 	if step > 0 {
 		start = max(0, min(start, d))
 		end = max(0, min(end, d))
-		for i := start; i < end; i += step {
+		for i := start; i < end; i += min(step, d) {
 			coords = append(coords, int(i))
 		}
 	} else {
 		start = max(-1, min(start, d-1))
 		end = max(-1, min(end, d-1))
-		for i := start; i > end; i += step {
+		for i := start; i > end; i -= min(-(step+1), d) + 1 {
 			coords = append(coords, int(i))
 		}
 	}
@@ -526,11 +554,16 @@ func buildSlice(n *node) (kernelFn, error) {
 		for d := range coords {
 			coords[d] = iota(x.Shape[d])
 		}
+		seen := make([]bool, rank)
 		for i, a := range axes {
 			ax, err := normAxis(a, rank)
 			if err != nil {
 				return nil, err
 			}
+			if seen[ax] {
+				return nil, fmt.Errorf("axes %v name axis %d twice", axes, ax)
+			}
+			seen[ax] = true
 			step := int64(1)
 			if steps != nil {
 				step = steps[i]
@@ -554,8 +587,16 @@ func buildExpand(n *node) (kernelFn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("shape: %w", err)
 		}
+		for i, d := range s {
+			if d < 0 {
+				return nil, fmt.Errorf("shape[%d] = %d is negative", i, d)
+			}
+		}
 		shape, err := broadcastShapes(in[0].Shape, toInts(s))
 		if err != nil {
+			return nil, err
+		}
+		if err := tensor.CheckAlloc(in[0].DType, shape); err != nil {
 			return nil, err
 		}
 		return []*tensor.Tensor{take(in[0], broadcastIndex(in[0].Shape, shape), shape)}, nil
@@ -583,9 +624,20 @@ func buildTile(n *node) (kernelFn, error) {
 			return nil, fmt.Errorf("repeats %v do not match rank %d", reps, len(x.Shape))
 		}
 		shape := make([]int, len(x.Shape))
+		for d := range shape {
+			if reps[d] < 0 {
+				return nil, fmt.Errorf("repeats[%d] = %d is negative", d, reps[d])
+			}
+			var ok bool
+			if shape[d], ok = checked.Mul(x.Shape[d], int(reps[d])); !ok {
+				return nil, fmt.Errorf("dim %d × repeats[%d] = %d overflows", x.Shape[d], d, reps[d])
+			}
+		}
+		if err := tensor.CheckAlloc(x.DType, shape); err != nil {
+			return nil, err
+		}
 		coords := make([][]int, len(x.Shape))
 		for d := range shape {
-			shape[d] = x.Shape[d] * int(reps[d])
 			coords[d] = make([]int, shape[d])
 			for i := range coords[d] {
 				coords[d][i] = i % x.Shape[d]
@@ -645,12 +697,24 @@ func buildPad(n *node) (kernelFn, error) {
 		shape := make([]int, rank)
 		coords := make([][]int, rank)
 		for d := 0; d < rank; d++ {
-			b, e := int(full[d]), int(full[d+rank])
-			dim := x.Shape[d]
-			shape[d] = dim + b + e
-			if shape[d] < 0 {
+			s, ok := checked.Add(x.Shape[d], int(full[d]))
+			if ok {
+				s, ok = checked.Add(s, int(full[d+rank]))
+			}
+			if !ok {
+				return nil, fmt.Errorf("pads %v overflow dim %d", full, d)
+			}
+			if s < 0 {
 				return nil, fmt.Errorf("pads %v make dim %d negative", full, d)
 			}
+			shape[d] = s
+		}
+		if err := tensor.CheckAlloc(x.DType, shape); err != nil {
+			return nil, err
+		}
+		for d := 0; d < rank; d++ {
+			b := int(full[d])
+			dim := x.Shape[d]
 			coords[d] = make([]int, shape[d])
 			for i := range coords[d] {
 				j := i - b
@@ -712,12 +776,15 @@ func buildConstantOfShape(n *node) (kernelFn, error) {
 			return nil, err
 		}
 		shape := toInts(s)
-		for _, d := range shape {
+		for i, d := range shape {
 			if d < 0 {
-				return nil, fmt.Errorf("negative dim in shape %v", shape)
+				return nil, fmt.Errorf("input shape[%d] = %d is negative", i, d)
 			}
 		}
-		idx := make([]int, tensor.NumElements(shape))
+		if err := tensor.CheckAlloc(val.DType, shape); err != nil {
+			return nil, err
+		}
+		idx := newIndex(shape)
 		return []*tensor.Tensor{take(val, idx, shape)}, nil
 	}, nil
 }
@@ -732,8 +799,15 @@ func buildRange(n *node) (kernelFn, error) {
 			if d == 0 {
 				return nil, fmt.Errorf("delta is 0")
 			}
-			cnt := int(math.Max(math.Ceil((l-s)/d), 0))
-			v := make([]float64, cnt)
+			q := math.Max(math.Ceil((l-s)/d), 0)
+			if math.IsNaN(q) || q > 1<<53 {
+				return nil, fmt.Errorf("start %v, limit %v and delta %v give %v elements", s, l, d, q)
+			}
+			cnt := int(q)
+			if err := tensor.CheckAlloc(dt, []int{cnt}); err != nil {
+				return nil, err
+			}
+			v := newSlice[float64](cnt)
 			if dt == tensor.Float32 {
 				// accumulate like the reference: start + i*delta in float32
 				for i := range v {
@@ -755,11 +829,14 @@ func buildRange(n *node) (kernelFn, error) {
 		if d == 0 {
 			return nil, fmt.Errorf("delta is 0")
 		}
-		cnt := int64(0)
-		if (l-s)*sign64(d) > 0 {
-			cnt = (l - s + d - sign64(d)) / d
+		cnt, ok := rangeCount(s, l, d)
+		if !ok {
+			return nil, fmt.Errorf("start %d, limit %d and delta %d give more elements than int64 counts", s, l, d)
 		}
-		v := make([]float64, cnt)
+		if err := tensor.CheckAlloc(dt, []int{int(cnt)}); err != nil {
+			return nil, err
+		}
+		v := newSlice[float64](int(cnt))
 		for i := range v {
 			v[i] = float64(s + int64(i)*d)
 		}
@@ -767,11 +844,17 @@ func buildRange(n *node) (kernelFn, error) {
 	}, nil
 }
 
-func sign64(v int64) int64 {
-	if v < 0 {
-		return -1
+// rangeCount is ONNX Range's max(ceil((limit-start)/delta), 0), computed
+// without overflow (delta ≠ 0); false when it does not fit in int64.
+func rangeCount(start, limit, delta int64) (int64, bool) {
+	diff := new(big.Int).Sub(big.NewInt(limit), big.NewInt(start))
+	if diff.Sign()*big.NewInt(delta).Sign() <= 0 {
+		return 0, true
 	}
-	return 1
+	diff.Abs(diff)
+	d := new(big.Int).Abs(big.NewInt(delta))
+	q := diff.Add(diff, d).Sub(diff, big.NewInt(1)).Quo(diff, d)
+	return q.Int64(), q.IsInt64()
 }
 
 func buildDepthToSpace(n *node) (kernelFn, error) {
@@ -828,7 +911,7 @@ func buildEyeLike(n *node) (kernelFn, error) {
 			return nil, fmt.Errorf("EyeLike needs a 2-D input, got %v", x.Shape)
 		}
 		r, cl := x.Shape[0], x.Shape[1]
-		v := make([]float64, r*cl)
+		v := newSlice[float64](r, cl)
 		for i := 0; i < r; i++ {
 			if j := i + k; j >= 0 && j < cl {
 				v[i*cl+j] = 1

@@ -36,7 +36,7 @@ func buildWindow(kind string) builder {
 			if !periodic {
 				denom = float64(size - 1)
 			}
-			v := make([]float64, size)
+			v := newSlice[float64](int(size))
 			for i := range v {
 				x := 2 * math.Pi * float64(i) / denom
 				switch kind {
@@ -57,8 +57,8 @@ func buildWindow(kind string) builder {
 // dft1 computes a DFT of length outLen of (re, im) of length n (zero
 // padded / truncated to length), returning the first bins entries.
 func dft1(re, im []float64, length, bins int, inverse bool) ([]float64, []float64) {
-	or := make([]float64, bins)
-	oi := make([]float64, bins)
+	or := newSlice[float64](bins)
+	oi := newSlice[float64](bins)
 	sign := -1.0
 	if inverse {
 		sign = 1
@@ -131,9 +131,9 @@ func buildDFT(n *node) (kernelFn, error) {
 		shape := append([]int{}, x.Shape...)
 		shape[ax] = bins
 		shape[r-1] = 2
-		out := make([]float64, outer*bins*inner*2)
-		re := make([]float64, length)
-		im := make([]float64, length)
+		out := newSlice[float64](outer, bins, inner, 2)
+		re := newSlice[float64](length)
+		im := newSlice[float64](length)
 		for o := 0; o < outer; o++ {
 			for i := 0; i < inner; i++ {
 				for t := 0; t < length; t++ {
@@ -192,9 +192,9 @@ func buildSTFT(n *node) (kernelFn, error) {
 		if onesided {
 			bins = frameLen/2 + 1
 		}
-		out := make([]float64, nb*frames*bins*2)
-		re := make([]float64, frameLen)
-		im := make([]float64, frameLen)
+		out := newSlice[float64](nb, frames, bins, 2)
+		re := newSlice[float64](frameLen)
+		im := newSlice[float64](frameLen)
 		for b := 0; b < nb; b++ {
 			for f := 0; f < frames; f++ {
 				for t := 0; t < frameLen; t++ {
@@ -241,7 +241,7 @@ func buildMelWeightMatrix(n *node) (kernelFn, error) {
 			hz := 700 * (math.Pow(10, mel/2595) - 1)
 			bins[i] = int(math.Floor(float64(dftLen+1) * hz / float64(rate)))
 		}
-		out := make([]float64, specBins*int(numMel))
+		out := newSlice[float64](specBins, int(numMel))
 		m := int(numMel)
 		for i := 0; i < m; i++ {
 			l, cen, h := bins[i], bins[i+1], bins[i+2]
@@ -277,8 +277,8 @@ func buildDet(n *node) (kernelFn, error) {
 		}
 		k := x.Shape[r-1]
 		nb := tensor.NumElements(x.Shape[:r-2])
-		out := make([]float64, nb)
-		a := make([]float64, k*k)
+		out := newSlice[float64](nb)
+		a := newSlice[float64](k, k)
 		for b := 0; b < nb; b++ {
 			copy(a, v[b*k*k:(b+1)*k*k])
 			det := 1.0

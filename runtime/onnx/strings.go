@@ -70,7 +70,7 @@ func buildTfIdfVectorizer(n *node) (kernelFn, error) {
 		if len(x.Shape) == 2 {
 			rows, width = x.Shape[0], x.Shape[1]
 		}
-		out := make([]float64, rows*outLen)
+		out := newSlice[float64](rows, outLen)
 		for r := 0; r < rows; r++ {
 			row := toks[r*width : (r+1)*width]
 			cnt := out[r*outLen : (r+1)*outLen]

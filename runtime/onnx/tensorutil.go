@@ -3,7 +3,10 @@ package onnxrt
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
+	"github.com/webnn-graph/webnn-graph/internal/checked"
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
 	"github.com/webnn-graph/webnn-graph/tensor"
 	"github.com/x448/float16"
 )
@@ -84,8 +87,8 @@ func broadcastShapes(shapes ...[]int) ([]int, error) {
 // broadcastIndex returns, for every element of outShape, the flat index of
 // the element of a tensor of shape in (broadcast to outShape) it reads.
 func broadcastIndex(in, outShape []int) []int {
-	n := tensor.NumElements(outShape)
-	idx := make([]int, n)
+	idx := newIndex(outShape)
+	n := len(idx)
 	if n == 0 {
 		return idx
 	}
@@ -468,8 +471,8 @@ func transposeIndex(shape []int, perm []int) ([]int, []int) {
 	for i, p := range perm {
 		pst[i] = st[p]
 	}
-	n := tensor.NumElements(outShape)
-	idx := make([]int, n)
+	idx := newIndex(outShape)
+	n := len(idx)
 	counter := make([]int, rank)
 	cur := 0
 	for i := 0; i < n; i++ {
@@ -488,9 +491,40 @@ func transposeIndex(shape []int, perm []int) ([]int, []int) {
 }
 
 func iota(n int) []int {
-	v := make([]int, n)
+	v := newSlice[int](n)
 	for i := range v {
 		v[i] = i
 	}
 	return v
+}
+
+// newSlice allocates a zeroed slice of Π dims elements for a kernel's
+// result or scratch, after checking the count for overflow and the bytes
+// against the memory budget; a refusal panics with *membudget.Error, which
+// runNode reports against the node. Every kernel buffer whose size comes
+// from a computed shape is made here, not with a bare make.
+func newSlice[T any](dims ...int) []T {
+	var z T
+	if _, err := membudget.Check(nil, int(unsafe.Sizeof(z)), dims); err != nil {
+		if e, ok := err.(*membudget.Error); ok {
+			e.DType = fmt.Sprintf("%T", z)
+		}
+		panic(err)
+	}
+	n, _ := checked.Product(dims)
+	return make([]T, n)
+}
+
+// newIndex allocates the element index of a result of shape (one int per
+// element, so 8 bytes each), checked like newSlice; a refusal names the
+// result's shape.
+func newIndex(shape []int) []int {
+	if _, err := membudget.Check(nil, int(unsafe.Sizeof(int(0))), shape); err != nil {
+		if e, ok := err.(*membudget.Error); ok {
+			e.DType = "element index of a result of shape "
+		}
+		panic(err)
+	}
+	n, _ := checked.Product(shape)
+	return make([]int, n)
 }

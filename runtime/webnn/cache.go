@@ -1,6 +1,8 @@
 package webnn
 
 import (
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
+
 	"fmt"
 	"slices"
 
@@ -264,10 +266,10 @@ func (e *cacheEntry) grow(next []int, outer, inner, keep int) error {
 	if e.shape != nil && tensor.NumElements(e.shape[:e.axis]) != outer {
 		keep = 0 // batch changed: nothing cached applies
 	}
-	n := outer * capacity * inner
-	if n < 0 || int64(n)*int64(e.dtype.Size()) > maxTensorBytes {
-		return fmt.Errorf("cache for %q: %d elements exceed the per-tensor limit", e.past, n)
+	if _, err := membudget.Check(e.dtype, e.dtype.Size(), []int{outer, capacity, inner}); err != nil {
+		return fmt.Errorf("cache for %q: %w", e.past, err)
 	}
+	n := outer * capacity * inner
 	buf := tensor.MakeSlice(e.dtype, n)
 	if e.buf != nil && keep > 0 {
 		es := e.dtype.Size()

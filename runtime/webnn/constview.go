@@ -84,7 +84,10 @@ func decodeConst(k *graph.Const, ws graph.WeightSource) (*tensor.Tensor, error) 
 	case graph.ConstBytes:
 		b = k.Bytes
 	case graph.ConstScalar:
-		t := tensor.New(dt, shape)
+		t, err := tensor.Alloc(dt, shape)
+		if err != nil {
+			return nil, err
+		}
 		if err := fillNumber(t, string(k.Scalar)); err != nil {
 			return nil, fmt.Errorf("@scalar(%s): %w", k.Scalar, err)
 		}
@@ -92,7 +95,11 @@ func decodeConst(k *graph.Const, ws graph.WeightSource) (*tensor.Tensor, error) 
 	default:
 		return nil, fmt.Errorf("unknown const kind %d", k.Kind)
 	}
-	if d := viewBytes(dt, b, tensor.NumElements(shape)); d != nil {
+	n, err := tensor.Elements(shape)
+	if err != nil {
+		return nil, err
+	}
+	if d := viewBytes(dt, b, n); d != nil {
 		return &tensor.Tensor{DType: dt, Shape: shape, Data: d}, nil
 	}
 	return tensor.FromBytes(dt, shape, b, false)

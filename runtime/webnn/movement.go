@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -556,7 +557,10 @@ func compileTile(nc *nodeCompiler) (kernelFn, error) {
 			if reps[d] < 1 {
 				return nil, fmt.Errorf("repetition %d on axis %d must be positive", reps[d], d)
 			}
-			oshape[d] = t.Shape[d] * reps[d]
+			var ok bool
+			if oshape[d], ok = checked.Mul(t.Shape[d], reps[d]); !ok {
+				return nil, fmt.Errorf("axis %d: size %d × repetition %d overflows", d, t.Shape[d], reps[d])
+			}
 		}
 		out := x.alloc(t.DType, oshape)
 		copyByIndex(out, t, func(idx, src []int) bool {

@@ -252,7 +252,7 @@ func TestOpErrors(t *testing.T) {
 		{"arity", "add", nil, []*tensor.Tensor{ft([]int{1}, 1)}, "takes 2 operand inputs, got 1"},
 		{"slice out of bounds", "slice", map[string]any{"starts": []any{int64(1)}, "sizes": []any{int64(2)}}, []*tensor.Tensor{ft([]int{2}, 1, 2)}, "exceeds axis 0"},
 		{"cast bad type", "cast", map[string]any{"to": "float64"}, []*tensor.Tensor{ft([]int{1}, 1)}, "unknown data type"},
-		{"expand beyond the tensor limit", "expand", map[string]any{"newShape": []any{int64(1 << 20), int64(1 << 20)}}, []*tensor.Tensor{ft([]int{1}, 1)}, "exceeds the 4 GiB per-tensor limit"},
+		{"expand beyond the tensor limit", "expand", map[string]any{"newShape": []any{int64(1 << 20), int64(1 << 20)}}, []*tensor.Tensor{ft([]int{1}, 1)}, "needs 4398046511104 bytes (4.0 TiB), over the per-tensor memory budget"},
 		{"pad reflection too wide", "pad", map[string]any{"beginningPadding": []any{int64(3)}, "endingPadding": []any{int64(0)}, "mode": "reflection"}, []*tensor.Tensor{ft([]int{2}, 1, 2)}, "reflection padding"},
 	}
 	for _, c := range cases {

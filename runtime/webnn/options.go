@@ -244,10 +244,16 @@ func toFloat(v any) (float64, error) {
 	return 0, fmt.Errorf("not a number: %v (%T)", v, v)
 }
 
+// maxOptionInt bounds integer options: WebNN's sizes, axes, paddings,
+// strides and repetitions are unsigned longs (32 bits). Values past that
+// can only make later size arithmetic overflow.
+const maxOptionInt = 1<<32 - 1
+
 func toInts(v any) ([]int, error) {
+	var out []int
 	switch l := v.(type) {
 	case []any:
-		out := make([]int, len(l))
+		out = make([]int, len(l))
 		for i, e := range l {
 			x, err := toInt(e)
 			if err != nil {
@@ -255,21 +261,27 @@ func toInts(v any) ([]int, error) {
 			}
 			out[i] = int(x)
 		}
-		return out, nil
 	case []int64:
-		out := make([]int, len(l))
+		out = make([]int, len(l))
 		for i, e := range l {
 			out[i] = int(e)
 		}
-		return out, nil
 	case []int:
-		return append([]int(nil), l...), nil
+		out = append([]int(nil), l...)
+	default:
+		// a single number stands for a one-element list
+		x, err := toInt(v)
+		if err != nil {
+			return nil, fmt.Errorf("not a list of integers: %v", v)
+		}
+		out = []int{int(x)}
 	}
-	// a single number stands for a one-element list
-	if x, err := toInt(v); err == nil {
-		return []int{int(x)}, nil
+	for i, x := range out {
+		if x > maxOptionInt || x < -maxOptionInt {
+			return nil, fmt.Errorf("[%d]: %d is outside the range of a WebNN unsigned long", i, x)
+		}
 	}
-	return nil, fmt.Errorf("not a list of integers: %v", v)
+	return out, nil
 }
 
 // dimExpr is one size in newShape/sizes: a static value or an expression
@@ -359,6 +371,9 @@ func parseDim(e any) (dimExpr, error) {
 			return dimExpr{}, err
 		}
 		if c, ok := ex.Constant(); ok {
+			if c < 0 || c > maxOptionInt {
+				return dimExpr{}, fmt.Errorf("size %d is outside the range of a WebNN unsigned long", c)
+			}
 			return dimExpr{static: int(c)}, nil
 		}
 		return dimExpr{expr: ex, text: name, maxSize: maxSize}, nil
@@ -370,6 +385,9 @@ func parseDim(e any) (dimExpr, error) {
 			}
 			return dimExpr{expr: ex, text: x.Name, maxSize: x.MaxSize}, nil
 		}
+		if x.Size < 0 || x.Size > maxOptionInt {
+			return dimExpr{}, fmt.Errorf("size %d is outside the range of a WebNN unsigned long", x.Size)
+		}
 		return dimExpr{static: int(x.Size)}, nil
 	}
 	v, err := toInt(e)
@@ -378,6 +396,9 @@ func parseDim(e any) (dimExpr, error) {
 	}
 	if v < 0 {
 		return dimExpr{}, fmt.Errorf("negative size %d", v)
+	}
+	if v > maxOptionInt {
+		return dimExpr{}, fmt.Errorf("size %d is outside the range of a WebNN unsigned long", v)
 	}
 	return dimExpr{static: int(v)}, nil
 }

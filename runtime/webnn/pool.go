@@ -1,10 +1,10 @@
 package webnn
 
 import (
-	"fmt"
 	"math/bits"
 	"unsafe"
 
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -21,6 +21,9 @@ import (
 // one or two short lists instead of every free buffer.
 type bufferPool struct {
 	owned map[unsafe.Pointer]*pooled
+	// bytes is the size of every owned buffer: counted as live in the
+	// memory budget while a run is in progress (begin to reset).
+	bytes int64
 	free  [numSliceKinds][bits.UintSize + 1][]*pooled
 	step  []*pooled // allocated by the running step
 }
@@ -87,20 +90,13 @@ func (b *bufferPool) takeFree(kind uint8, n int) *pooled {
 	return nil
 }
 
-// maxTensorBytes bounds one intermediate tensor, so a graph whose shapes
-// explode (a bad dynamic size, a huge expand) fails with an error naming
-// the node instead of exhausting memory.
-const maxTensorBytes = 4 << 30
+// allocError is raised by get (a refusal of the memory budget, see
+// internal/membudget) and turned into an error naming the node at the Run
+// boundary.
+type allocError struct{ err error }
 
-// allocError is raised by get and turned into an error at the Run boundary.
-type allocError struct {
-	dt tensor.DType
-	n  int
-}
-
-func (e allocError) Error() string {
-	return fmt.Sprintf("a %v result of %d elements exceeds the %d GiB per-tensor limit", e.dt, e.n, maxTensorBytes>>30)
-}
+func (e allocError) Error() string { return e.err.Error() }
+func (e allocError) Unwrap() error { return e.err }
 
 type pooled struct {
 	data any // full-capacity slice
@@ -135,12 +131,11 @@ func dataPtr(d any) unsafe.Pointer {
 	return nil
 }
 
-// get returns a slice of n elements of dt's Go type, reusing the smallest
-// free buffer that fits.
-func (b *bufferPool) get(dt tensor.DType, n int) any {
-	if n < 0 || int64(n)*int64(max(dt.Size(), 1)) > maxTensorBytes {
-		panic(allocError{dt: dt, n: n})
-	}
+// get returns a slice of n elements of dt's Go type for a tensor of shape,
+// reusing the smallest free buffer that fits. A new buffer is first checked
+// against the memory budget (per tensor and live bytes in total): a
+// refusal panics with allocError before anything is allocated.
+func (b *bufferPool) get(dt tensor.DType, n int, shape []int) any {
 	if n == 0 {
 		return tensor.MakeSlice(dt, 0)
 	}
@@ -155,7 +150,7 @@ func (b *bufferPool) get(dt tensor.DType, n int) any {
 		return d
 	}
 	if kind == 0 {
-		d := tensor.MakeSlice(dt, n)
+		d := b.newBuffer(dt, n, shape)
 		b.owned[dataPtr(d)] = &pooled{data: d, cap: n, used: true}
 		b.step = append(b.step, b.owned[dataPtr(d)])
 		return d
@@ -164,13 +159,35 @@ func (b *bufferPool) get(dt tensor.DType, n int) any {
 	// a little every run (a KV cache's length) reuse their buffers for
 	// several runs instead of allocating new ones each time.
 	c := roundCap(n)
-	full := tensor.MakeSlice(dt, c)
+	full := b.newBuffer(dt, c, shape)
 	e := &pooled{data: full, cap: c, kind: kind, used: true}
 	b.owned[dataPtr(full)] = e
 	b.step = append(b.step, e)
 	d, _ := reuseSlice(full, dt, n)
 	return d
 }
+
+// newBuffer allocates a buffer of c elements for a tensor of shape and
+// counts it as live, after checking both against the memory budget (per
+// tensor and live bytes in total); a refusal panics with allocError,
+// naming the tensor's shape and bytes, before anything is allocated.
+func (b *bufferPool) newBuffer(dt tensor.DType, c int, shape []int) any {
+	size := max(dt.Size(), 1)
+	if dt == tensor.String {
+		size = 16
+	}
+	if _, err := membudget.Check(dt, size, shape); err != nil {
+		panic(allocError{err})
+	}
+	d := tensor.MakeSlice(dt, c) // checks the capacity the same way
+	n := int64(c) * int64(size)
+	membudget.Add(n)
+	b.bytes += n
+	return d
+}
+
+// begin counts the pool's buffers as live for a run (reset stops).
+func (b *bufferPool) begin() { membudget.Add(b.bytes) }
 
 // roundCap rounds n up to the next multiple of an eighth of its power of
 // two (n itself when small).
@@ -217,6 +234,7 @@ func (b *bufferPool) drop(d any) {
 
 // reset frees every buffer (end of a run; outputs were copied).
 func (b *bufferPool) reset() {
+	membudget.Release(b.bytes)
 	for k := range b.free {
 		for c := range b.free[k] {
 			b.free[k][c] = b.free[k][c][:0]

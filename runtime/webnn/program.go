@@ -11,11 +11,13 @@ package webnn
 
 import (
 	"fmt"
-	"runtime/debug"
 	"sort"
 	"sync"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/checked"
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
+	"github.com/webnn-graph/webnn-graph/internal/recovery"
 	"github.com/webnn-graph/webnn-graph/runtime/kernel"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -130,7 +132,12 @@ func Compile(g *graph.Graph, ws graph.WeightSource) (*Program, error) {
 }
 
 // CompileWith is Compile with options.
-func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (*Program, error) {
+func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (prog *Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			prog, err = nil, fmt.Errorf("webnn: compile: %w", panicError(r))
+		}
+	}()
 	c := &compiler{g: g, slotOf: map[string]int{}, consts: map[int]*tensor.Tensor{}, opts: opts, ws: ws}
 	p := &Program{g: g, observe: opts.Observe}
 	inputNames := make([]string, 0, len(g.Inputs))
@@ -283,8 +290,15 @@ type execCtx struct {
 
 // alloc returns a tensor from the program's buffer pool; its data may hold
 // stale values, so the kernel must write every element.
+// A shape whose size overflows, has a negative dim or is over the memory
+// budget panics (recovered by Run, which names the node).
 func (x *execCtx) alloc(dt tensor.DType, shape []int) *tensor.Tensor {
-	return &tensor.Tensor{DType: dt, Shape: append([]int(nil), shape...), Data: x.p.pool.get(dt, tensor.NumElements(shape))}
+	n, ok := checked.Product(shape)
+	if !ok {
+		_, err := membudget.Check(dt, 1, shape)
+		panic(allocError{err})
+	}
+	return &tensor.Tensor{DType: dt, Shape: append([]int(nil), shape...), Data: x.p.pool.get(dt, n, shape)}
 }
 
 // allocZero is alloc with every element set to zero.
@@ -321,6 +335,7 @@ func (p *Program) run(inputs map[string]*tensor.Tensor, c *Cache) (out map[strin
 		vals[s] = inputs[p.g.Inputs[i].Name]
 	}
 	x := &execCtx{env: env, p: p, cache: c}
+	p.pool.begin()
 	defer p.pool.reset()
 	var cur *step
 	defer func() {
@@ -329,12 +344,7 @@ func (p *Program) run(inputs map[string]*tensor.Tensor, c *Cache) (out map[strin
 			if cur != nil {
 				name = fmt.Sprintf("node %q (%s)", cur.node.ID, cur.node.Op)
 			}
-			if ae, ok := r.(allocError); ok {
-				err = fmt.Errorf("webnn: %s: %v", name, ae)
-			} else {
-				err = fmt.Errorf("webnn: %s: internal error: %v\n%s", name, r, debug.Stack())
-			}
-			out = nil
+			err, out = fmt.Errorf("webnn: %s: %w", name, panicError(r)), nil
 		}
 	}()
 	ins := make([]*tensor.Tensor, 0, 8)
@@ -408,6 +418,19 @@ func (p *Program) releaseAfter(st *step) {
 			p.pool.drop(p.vals[s].Data)
 		}
 	}
+}
+
+// panicError turns a value recovered from a kernel into an error: a
+// refusal of the memory budget as itself, anything else (a bug) as an
+// "internal error" with the panic's location, on one line.
+func panicError(r any) error {
+	if ae, ok := r.(allocError); ok {
+		return ae.err
+	}
+	if e := membudget.FromPanic(r); e != nil {
+		return e
+	}
+	return fmt.Errorf("internal error: %s", recovery.Describe(r))
 }
 
 // runStep runs a kernel, computing float16 operands in float32 when the op
