@@ -130,7 +130,7 @@ func buildTensorScatter(n *node) (kernelFn, error) {
 			return nil, fmt.Errorf("update length %d exceeds the cache length %d", S, M)
 		}
 		B := past.Shape[0]
-		w := make([]int64, B)
+		w := newSlice[int64](B)
 		if wi := opt(in, 2); wi != nil {
 			if w, err = ints(wi); err != nil {
 				return nil, err

@@ -309,7 +309,7 @@ func buildResize(n *node) (kernelFn, error) {
 			if err != nil {
 				return nil, err
 			}
-			roi = make([]float64, 2*r)
+			roi = newSlice[float64](2, r)
 			for d := 0; d < r; d++ {
 				roi[d], roi[d+r] = 0, 1
 			}

@@ -675,7 +675,7 @@ func buildPad(n *node) (kernelFn, error) {
 				return nil, fmt.Errorf("axes: %w", err)
 			}
 		}
-		full := make([]int64, 2*rank)
+		full := newSlice[int64](2, rank)
 		if axes == nil {
 			if len(pads) != 2*rank {
 				return nil, fmt.Errorf("pads %v do not match rank %d", pads, rank)
