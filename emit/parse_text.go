@@ -56,7 +56,14 @@ type textParser struct {
 	buf      [2]token // lookahead
 	nbuf     int
 	warnings []Warning
+	depth    int // nesting of [ and { in the value being parsed
 }
+
+// maxValueDepth bounds the nesting of option values: value() recurses
+// once per level, and a file of two million '[' would otherwise exhaust
+// the goroutine stack ("fatal error: stack overflow"). Real options nest
+// two or three levels; the JSON reader has the same limit.
+const maxValueDepth = maxJSONDepth
 
 func (p *textParser) fill(n int) {
 	for p.nbuf < n {
@@ -565,6 +572,12 @@ func (p *textParser) value() (any, error) {
 	case tNumber:
 		return graph.Number(t.text), nil
 	case tPunct:
+		if t.text == "[" || t.text == "{" {
+			if p.depth++; p.depth > maxValueDepth {
+				return nil, p.errf(t, "values nested deeper than %d", maxValueDepth)
+			}
+			defer func() { p.depth-- }()
+		}
 		switch t.text {
 		case "[":
 			arr := make([]any, 0, 4)

@@ -462,8 +462,26 @@ func (c *ctx) checkAll() {
 }
 
 // checkDims refuses a node with a result dim past WebNN's largest
-// dimension (an unsigned long): no loader could build it.
+// dimension (an unsigned long): no loader could build it. Only the node
+// that makes such a dim is refused; its consumers fail with it.
 func (c *ctx) checkDims(n *srcNode) error {
+	tooLarge := func(v string) bool {
+		info := c.info(v)
+		if v == "" || info == nil {
+			return false
+		}
+		for _, e := range info.Shape {
+			if d, ok := e.Value(); ok && d > graph.MaxDim {
+				return true
+			}
+		}
+		return false
+	}
+	for _, in := range n.Input {
+		if tooLarge(in) {
+			return nil
+		}
+	}
 	for i, o := range n.Output {
 		info := c.info(o)
 		if o == "" || info == nil {

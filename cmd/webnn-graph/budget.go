@@ -34,7 +34,8 @@ func (f *maxMemoryFlag) Type() string { return "size" }
 func addMaxMemoryFlag(root *cobra.Command, names ...string) {
 	f := &maxMemoryFlag{}
 	usage := fmt.Sprintf("memory budget for tensors, e.g. 2GiB or 512MiB: the tensors live at once may take at most this much, "+
-		"one tensor half of it (default 1/%d of the memory this process may use)", membudget.DefaultFraction)
+		"one tensor half of it (default 1/%d of the memory this process may use, one tensor at most %s)",
+		membudget.DefaultFraction, membudget.Human(membudget.DefaultTensorCap))
 	for _, c := range root.Commands() {
 		for _, n := range names {
 			if c.Name() == n {

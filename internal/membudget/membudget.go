@@ -12,14 +12,17 @@
 //     constants). Constants decoded from the model's own files are not
 //     counted, as the model's size is the user's choice, not an
 //     amplification; they still get the per-tensor check.
-//   - Tensor: the bytes of any one tensor, half of Total, so a single
-//     runaway expand/pad/tile is refused at once instead of after it has
-//     filled most of the memory.
+//   - Tensor: the bytes of any one tensor, so a single runaway
+//     expand/pad/tile is refused at once, before it is allocated, instead
+//     of after it has filled most of the memory.
 //
 // By default Total is a quarter of the memory the process may use: the
 // least of physical memory (MemTotal in /proc/meminfo), the cgroup memory
-// limit and the address-space and data rlimits. `--max-memory` on the
-// command line (SetTotal) overrides it.
+// limit and the address-space and data rlimits; Tensor is half of Total
+// but at most 1 GiB (DefaultTensorCap), more than any tensor of the
+// models webnn-graph is for needs at the dims verify uses. `--max-memory
+// SIZE` on the command line (SetTotal) sets Total to SIZE and Tensor to
+// half of it, uncapped: the way to run a larger model.
 //
 // Callers check with Check (before allocating), count what stays live with
 // Reserve/Release, and allocation helpers that cannot return an error
@@ -42,13 +45,23 @@ const DefaultFraction = 4 // Total = usable / DefaultFraction
 // fallbackTotal is Total when the usable memory cannot be read.
 const fallbackTotal = 4 << 30
 
+// DefaultTensorCap bounds the default per-tensor budget.
+const DefaultTensorCap = 1 << 30
+
 var (
 	totalLimit  atomic.Int64
 	tensorLimit atomic.Int64
 	live        atomic.Int64
 )
 
-func init() { SetTotal(DefaultTotal()) }
+func init() { SetDefault() }
+
+// SetDefault restores the default budget (see the package comment).
+func SetDefault() {
+	t := DefaultTotal()
+	SetTotal(t)
+	tensorLimit.Store(max(min(t/2, DefaultTensorCap), 1))
+}
 
 // DefaultTotal is the Total the process starts with: usable memory /
 // DefaultFraction (see the package comment).
@@ -60,7 +73,7 @@ func DefaultTotal() int64 {
 }
 
 // SetTotal sets the total budget to n bytes and the per-tensor budget to
-// half of it.
+// half of it (not capped: an explicit budget is taken as given).
 func SetTotal(n int64) {
 	if n < 1 {
 		n = 1

@@ -17,6 +17,16 @@ func TestDefaultTotal(t *testing.T) {
 	if m := usableMemory(); m > 0 && d != m/DefaultFraction {
 		t.Errorf("DefaultTotal = %d, want usable %d / %d", d, m, DefaultFraction)
 	}
+	SetDefault()
+	tl, total := Limits()
+	if total != d || tl != min(d/2, DefaultTensorCap) {
+		t.Errorf("default limits: tensor %d, total %d (DefaultTotal %d)", tl, total, d)
+	}
+	SetTotal(8 << 30)
+	if tl, _ := Limits(); tl != 4<<30 {
+		t.Errorf("--max-memory 8GiB: tensor limit %d, want 4 GiB (uncapped)", tl)
+	}
+	SetDefault()
 }
 
 func withTotal(t *testing.T, n int64) {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -17,6 +18,13 @@ import (
 func init() {
 	register("", "Einsum", 12, buildEinsum)
 }
+
+// maxEinsumWork bounds the loop over every label combination times the
+// operands each step multiplies: 60 operands of distinct labels of size 2
+// would loop 2^60 times. Real equations (attention at verify's dims,
+// bilinear forms) stay far below; a graph past it is refused, not run for
+// years.
+const maxEinsumWork = 1 << 31
 
 func buildEinsum(n *node) (kernelFn, error) {
 	eq := strings.ReplaceAll(n.s("equation", ""), " ", "")
@@ -43,8 +51,14 @@ func buildEinsum(n *node) (kernelFn, error) {
 		size := map[rune]int{}
 		labels := make([][]rune, len(terms))
 		for i, t := range terms {
+			if in[i] == nil {
+				return nil, fmt.Errorf("operand %d is missing", i)
+			}
 			if strings.Contains(t, "...") {
 				r := len(in[i].Shape) - (len(t) - 3)
+				if r < 0 || strings.Count(t, "...") > 1 {
+					return nil, fmt.Errorf("term %q does not match input shape %v", terms[i], in[i].Shape)
+				}
 				t = strings.Replace(t, "...", ellLabels[ellRank-r:], 1)
 			}
 			labels[i] = []rune(t)
@@ -69,6 +83,13 @@ func buildEinsum(n *node) (kernelFn, error) {
 		var out []rune
 		if explicit {
 			out = []rune(strings.Replace(rhs, "...", ellLabels, 1))
+			seenOut := map[rune]bool{}
+			for _, l := range out {
+				if _, ok := size[l]; !ok || seenOut[l] {
+					return nil, fmt.Errorf("output label %q of %q is repeated or in no operand", l, eq)
+				}
+				seenOut[l] = true
+			}
 		} else {
 			count := map[rune]int{}
 			for _, ls := range labels {
@@ -129,7 +150,10 @@ func buildEinsum(n *node) (kernelFn, error) {
 		}
 		nOut := tensor.NumElements(outShape)
 		res := newSlice[float64](nOut)
-		total := tensor.NumElements(dims)
+		total, ok := checked.Product(dims)
+		if work, ok2 := checked.Mul(total, len(in)); !ok || !ok2 || work > maxEinsumWork {
+			return nil, fmt.Errorf("equation %q over label sizes %v with %d operands is more than %d multiplications", eq, dims, len(in), maxEinsumWork)
+		}
 		counter := make([]int, len(all))
 		offs := make([]int, len(in))
 		ost := strides(outShape)
