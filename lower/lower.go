@@ -236,6 +236,8 @@ type ctx struct {
 
 	precision string                       // Options.Precision
 	target    *target.Target               // Options.Target, never nil
+	splitAxes map[string]*splitValue       // ONNX values held with folded axes kept apart (split.go)
+	foldScan  int8                         // mayFold: 0 not scanned, 1 no fold, 2 some reshape folds
 	keepF32   map[string]bool              // casts and consts of float32 islands the float16 pass keeps
 	cur       *srcNode                     // node being emitted (for warnings)
 	dimSubs   []map[string]shapeinfer.Expr // shapeinfer's dim equalities, each solved for one symbol
@@ -611,8 +613,44 @@ func (c *ctx) emitAll() {
 var errFailedInput = errors.New("input failed to lower")
 
 // value returns the WebNN operand holding ONNX value v, emitting whatever
-// it needs on first use.
+// it needs on first use. A value held split (split.go) is reshaped to its
+// own shape here, for consumers that do not carry splits.
 func (c *ctx) value(v string) (string, error) {
+	if op, ok := c.operand[v]; ok {
+		return op, nil
+	}
+	op, sv, err := c.valueOrSplit(v)
+	if err != nil || sv == nil {
+		return op, err
+	}
+	op, err = c.materialize(v, sv)
+	if err != nil {
+		if p := c.producer[v]; p != nil {
+			return "", newNodeError(p, err)
+		}
+	}
+	return op, err
+}
+
+// valueOrSplit is value without materializing: a split value comes back
+// as itself (sv != nil).
+func (c *ctx) valueOrSplit(v string) (string, *splitValue, error) {
+	if sv, ok := c.splitAxes[v]; ok {
+		return "", sv, nil
+	}
+	op, err := c.emitValue(v)
+	if err != nil {
+		return "", nil, err
+	}
+	if sv, ok := c.splitAxes[v]; ok && op == "" {
+		return "", sv, nil
+	}
+	return op, nil, nil
+}
+
+// emitValue returns the operand of v, emitting its producer on first use;
+// "" with no error when the producer bound v as a split value.
+func (c *ctx) emitValue(v string) (string, error) {
 	if op, ok := c.operand[v]; ok {
 		return op, nil
 	}
@@ -658,6 +696,9 @@ func (c *ctx) value(v string) (string, error) {
 		if op, ok := c.operand[v]; ok {
 			return op, nil
 		}
+		if c.isSplit(v) {
+			return "", nil
+		}
 		return "", newNodeError(p, fmt.Errorf("output %q was not produced by the lowering", v))
 	}
 	c.state[p] = stateBusy
@@ -668,7 +709,13 @@ func (c *ctx) value(v string) (string, error) {
 		c.state[p] = stateFailed
 		return "", newNodeError(p, unsupportedOp(c, p))
 	}
-	if err := guard(func() error { return p.low.emit(c, p) }); err != nil {
+	if err := guard(func() error {
+		handled, err := c.emitSplit(p)
+		if !handled && err == nil {
+			err = p.low.emit(c, p)
+		}
+		return err
+	}); err != nil {
 		c.state[p] = stateFailed
 		if errors.Is(err, errFailedInput) {
 			return "", err
@@ -682,6 +729,9 @@ func (c *ctx) value(v string) (string, error) {
 	c.state[p] = stateDone
 	if op, ok := c.operand[v]; ok {
 		return op, nil
+	}
+	if c.isSplit(v) {
+		return "", nil
 	}
 	return "", newNodeError(p, fmt.Errorf("output %q was not produced by the lowering", v))
 }

@@ -53,6 +53,9 @@ func lowerReshapeLike(c *ctx, n *srcNode) error {
 		c.bind(n, 0, x)
 		return nil
 	}
+	if ok, err := c.splitReshape(n, x, in, out); ok || err != nil {
+		return err
+	}
 	r, err := c.reshapeTo(n, x, out)
 	if err != nil {
 		return fmt.Errorf("target shape %s: %w", shapeinfer.ShapeString(out), err)

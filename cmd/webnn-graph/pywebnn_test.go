@@ -251,6 +251,7 @@ func runPywebnnModel(t *testing.T, py, script string, tg *target.Target, pm pyMo
 		}
 		var worstOurs, worstRef float64
 		var problems []string
+		nRef := 0
 		for name, want := range oursOut[s.name] {
 			got := theirs[name]
 			c := compareTensors(name, "pywebnn vs ours", got, want, pm.tol, pm.tol, false)
@@ -262,6 +263,7 @@ func runPywebnnModel(t *testing.T, py, script string, tg *target.Target, pm pyMo
 				if got != nil && ref.DType != got.DType && got.DType == tensor.Int32 {
 					ref = widenRefInt32(ref) // int64 outputs come back as int32 under target webnn
 				}
+				nRef++
 				c := compareTensors(name, "pywebnn vs "+refKind, got, ref, pm.tol, pm.tol, false)
 				if !c.Pass {
 					problems = append(problems, describeFailure(&c))
@@ -272,7 +274,7 @@ func runPywebnnModel(t *testing.T, py, script string, tg *target.Target, pm pyMo
 		if len(problems) > 0 {
 			r.problem = strings.Join(problems, "; ")
 		} else if r.detail == "" {
-			r.detail = fmt.Sprintf("max abs vs ours %.3g, vs %s %.3g", worstOurs, refKind, worstRef)
+			r.detail = fmt.Sprintf("max abs vs ours %.3g, vs %s %.3g (%d of %d outputs have a reference)", worstOurs, refKind, worstRef, nRef, len(oursOut[s.name]))
 		}
 		results = append(results, r)
 	}
