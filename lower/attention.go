@@ -445,58 +445,86 @@ func lowerGroupQueryAttention(c *ctx, n *srcNode) error {
 	}
 	T := P.Add(S)
 	dt := c.dtypeOf(n, 0)
-	// iota returns [0, 1, …, e−1] as int64.
-	iota := func(e shapeinfer.Expr) (string, error) {
-		mx := e.MaxValue(c.bounds)
-		if mx < 1 || mx > 1<<24 {
-			return "", fmt.Errorf("%w: size %q bounded by %d", ErrUnsupported, e.String(), mx)
-		}
-		idx := make([]int64, mx)
-		for i := range idx {
-			idx[i] = int64(i)
-		}
-		full, err := c.constTensor("iota", &tensor.Tensor{DType: tensor.Int64, Shape: []int{int(mx)}, Data: idx}, "")
-		if err != nil {
-			return "", err
-		}
-		if v, ok := e.Value(); ok && v == mx {
-			return full, nil
-		}
-		sz, err := c.dimOption(e)
-		if err != nil {
-			return "", err
-		}
-		return c.op(n, "slice", []string{full}, map[string]any{"starts": []any{int64(0)}, "sizes": []any{sz}}), nil
-	}
-	sIdx, err := iota(S)
+	i64 := func(v float64) (string, error) { return c.scalar(tensor.Int64, v) }
+	k0, err := i64(0)
 	if err != nil {
 		return err
 	}
-	// positions of the new tokens: past + s, as [S, 1]
-	pos, err := c.reshapeTo(n, sIdx, []shapeinfer.Expr{S, one})
+	k1, err := i64(1)
 	if err != nil {
 		return err
 	}
+	sIdx, err := c.iota(n, S)
+	if err != nil {
+		return err
+	}
+	sRow, err := c.reshapeTo(n, sIdx, []shapeinfer.Expr{one, S})
+	if err != nil {
+		return err
+	}
+	// seqlens_k[b] + 1 is row b's total length: its valid keys.
+	if !n.hasInput(5) {
+		return fmt.Errorf("seqlens_k is missing")
+	}
+	sk, err := c.in(n, 5)
+	if err != nil {
+		return err
+	}
+	if ks, err := c.inShape(n, 5); err != nil {
+		return err
+	} else if len(ks) < 1 || len(ks) > 2 {
+		return fmt.Errorf("%w: seqlens_k of rank %d", ErrUnsupported, len(ks))
+	}
+	sk = c.op(n, "cast", []string{sk}, map[string]any{"to": tensor.Int64.String()})
+	if sk, err = c.reshapeTo(n, sk, []shapeinfer.Expr{B, one}); err != nil {
+		return err
+	}
+	total := c.op(n, "add", []string{sk, k1}, nil) // [B, 1]
+	// Row b's past: 0 for a first prompt (past empty), else seqlens_k[b] +
+	// 1 − sequence; its new tokens sit at past_b … past_b + S − 1.
 	noPast := P.Equal(shapeinfer.Const(0))
-	var pOp string
+	pastB := k0
 	if !noPast {
-		if pOp, err = c.dimOperand(n, P); err != nil {
+		pOp, err := c.dimOperand(n, P)
+		if err != nil {
 			return err
 		}
-		pos = c.op(n, "add", []string{pos, pOp}, nil)
+		sOp, err := c.dimOperand(n, S)
+		if err != nil {
+			return err
+		}
+		decode := c.op(n, "sub", []string{total, sOp}, nil)
+		pastB = c.op(n, "where", []string{c.op(n, "equal", []string{pOp, k0}, nil), k0, decode}, nil) // [B, 1]
+	}
+	pos := sRow // [1 or B, S]
+	posB := one
+	if !noPast {
+		pos, posB = c.op(n, "add", []string{sRow, pastB}, nil), B
 	}
 	if attrInt(n, "do_rotary", 0) != 0 {
 		if !n.hasInput(7) || !n.hasInput(8) {
 			return fmt.Errorf("do_rotary without cos_cache/sin_cache")
 		}
-		if q, err = gqaRotary(c, n, q, []shapeinfer.Expr{B, shapeinfer.Const(N), S, shapeinfer.Const(H)}, pos, H); err != nil {
+		if q, err = gqaRotary(c, n, q, []shapeinfer.Expr{B, shapeinfer.Const(N), S, shapeinfer.Const(H)}, pos, posB, H); err != nil {
 			return err
 		}
-		if k, err = gqaRotary(c, n, k, []shapeinfer.Expr{B, shapeinfer.Const(KV), S, shapeinfer.Const(H)}, pos, H); err != nil {
+		if k, err = gqaRotary(c, n, k, []shapeinfer.Expr{B, shapeinfer.Const(KV), S, shapeinfer.Const(H)}, pos, posB, H); err != nil {
 			return err
 		}
 	}
+	tIdx, err := c.iota(n, T)
+	if err != nil {
+		return err
+	}
+	tRow, err := c.reshapeTo(n, tIdx, []shapeinfer.Expr{one, T})
+	if err != nil {
+		return err
+	}
 	if n.hasInput(3) {
+		// present[b, :, t] = new[t − past_b] for past_b ≤ t < past_b + S,
+		// past[b, :, t] for t < past_b, zeros after (ONNX Runtime clears
+		// the present buffer): a gatherElements of the new rows and two
+		// wheres, per row.
 		pk, err := c.in(n, 3)
 		if err != nil {
 			return err
@@ -505,8 +533,44 @@ func lowerGroupQueryAttention(c *ctx, n *srcNode) error {
 		if err != nil {
 			return err
 		}
-		k = c.op(n, "concat", []string{pk, k}, map[string]any{"axis": int64(2)})
-		v = c.op(n, "concat", []string{pv, v}, map[string]any{"axis": int64(2)})
+		sOp, err := c.dimOperand(n, S)
+		if err != nil {
+			return err
+		}
+		rel := c.op(n, "sub", []string{tRow, pastB}, nil) // [B, T]
+		inNew := c.op(n, "logicalAnd", []string{c.op(n, "greaterOrEqual", []string{rel, k0}, nil), c.op(n, "lesser", []string{rel, sOp}, nil)}, nil)
+		inPast := c.op(n, "lesser", []string{tRow, pastB}, nil)
+		relc := c.op(n, "max", []string{c.op(n, "min", []string{rel, c.op(n, "sub", []string{sOp, k1}, nil)}, nil), k0}, nil)
+		b1t1 := []shapeinfer.Expr{B, one, T, one}
+		if relc, err = c.reshapeTo(n, relc, b1t1); err != nil {
+			return err
+		}
+		if inNew, err = c.reshapeTo(n, inNew, b1t1); err != nil {
+			return err
+		}
+		if inPast, err = c.reshapeTo(n, inPast, b1t1); err != nil {
+			return err
+		}
+		full, err := c.dimsOption([]shapeinfer.Expr{B, shapeinfer.Const(KV), T, shapeinfer.Const(H)})
+		if err != nil {
+			return err
+		}
+		idx := c.op(n, "expand", []string{relc}, map[string]any{"newShape": full})
+		zs, err := c.dimsOption([]shapeinfer.Expr{B, shapeinfer.Const(KV), S, shapeinfer.Const(H)})
+		if err != nil {
+			return err
+		}
+		fz, err := c.scalar(dt, 0)
+		if err != nil {
+			return err
+		}
+		zeros := c.op(n, "expand", []string{fz}, map[string]any{"newShape": zs})
+		place := func(past, cur string) string {
+			g := c.op(n, "gatherElements", []string{cur, idx}, map[string]any{"axis": int64(2)})
+			pp := c.op(n, "concat", []string{past, zeros}, map[string]any{"axis": int64(2)})
+			return c.op(n, "where", []string{inNew, g, c.op(n, "where", []string{inPast, pp, fz}, nil)}, nil)
+		}
+		k, v = place(pk, k), place(pv, v)
 	}
 	c.bind(n, 1, k)
 	c.bind(n, 2, v)
@@ -551,12 +615,14 @@ func lowerGroupQueryAttention(c *ctx, n *srcNode) error {
 		}
 		scores = c.op(n, "mul", []string{c.op(n, "tanh", []string{c.op(n, "mul", []string{scores, inv}, nil)}, nil), cp}, nil)
 	}
-	// causal mask [S, T]: key t is visible to query s when t ≤ past + s.
-	tIdx, err := iota(T)
-	if err != nil {
+	// Query s of row b sees keys t < min(past_b + s + 1, seqlens_k[b] + 1):
+	// causal, and never past the row's valid length (a right-padded first
+	// prompt), as ONNX Runtime's kernel limits each softmax.
+	limit := c.op(n, "min", []string{c.op(n, "add", []string{pos, k1}, nil), total}, nil) // [B, S]
+	if limit, err = c.reshapeTo(n, limit, []shapeinfer.Expr{B, one, S, one}); err != nil {
 		return err
 	}
-	visible := c.op(n, "lesserOrEqual", []string{tIdx, pos}, nil)
+	visible := c.op(n, "lesser", []string{tIdx, limit}, nil) // [B, 1, S, T]
 	lowest := -math.MaxFloat32
 	if dt == tensor.Float16 {
 		lowest = -65504
@@ -572,59 +638,8 @@ func lowerGroupQueryAttention(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	if !noPast && n.hasInput(5) {
-		// seqlens_k is data, unknown when converting. A row whose
-		// seqlens_k is not past + sequence − 1 (padding behind a KV cache)
-		// follows other semantics in ORT (its new K/V land at seqlens_k+1 −
-		// sequence), so its output is made NaN rather than silently
-		// different. Without a past (past length 0 at run time) ORT's
-		// first-prompt rule gives exactly this graph's results for any
-		// seqlens_k, so those rows are left alone.
-		if out, err = gqaSeqlensGuard(c, n, out, B, T, pOp, dt); err != nil {
-			return err
-		}
-	}
 	c.bind(n, 0, out)
 	return nil
-}
-
-// gqaSeqlensGuard replaces the rows of out [B, S, D] whose seqlens_k + 1 is
-// not the total length T (and whose past is not empty) by NaN.
-func gqaSeqlensGuard(c *ctx, n *srcNode, out string, B, T shapeinfer.Expr, pOp string, dt tensor.DType) (string, error) {
-	sk, err := c.in(n, 5)
-	if err != nil {
-		return "", err
-	}
-	ks, err := c.inShape(n, 5)
-	if err != nil {
-		return "", err
-	}
-	if len(ks) < 1 || len(ks) > 2 {
-		return "", fmt.Errorf("%w: seqlens_k of rank %d", ErrUnsupported, len(ks))
-	}
-	sk = c.op(n, "cast", []string{sk}, map[string]any{"to": tensor.Int64.String()})
-	one, err := c.scalar(tensor.Int64, 1)
-	if err != nil {
-		return "", err
-	}
-	zero, err := c.scalar(tensor.Int64, 0)
-	if err != nil {
-		return "", err
-	}
-	tOp, err := c.dimOperand(n, T)
-	if err != nil {
-		return "", err
-	}
-	ok := c.op(n, "equal", []string{c.op(n, "add", []string{sk, one}, nil), tOp}, nil)
-	ok = c.op(n, "logicalOr", []string{ok, c.op(n, "equal", []string{pOp, zero}, nil)}, nil)
-	if ok, err = c.reshapeTo(n, ok, []shapeinfer.Expr{B, shapeinfer.Const(1), shapeinfer.Const(1)}); err != nil {
-		return "", err
-	}
-	nan, err := c.scalar(dt, math.NaN())
-	if err != nil {
-		return "", err
-	}
-	return c.op(n, "where", []string{ok, out, nan}, nil), nil
 }
 
 // sharedPresent reports whether the model declares present_key with the
@@ -655,7 +670,7 @@ func sharedPresent(c *ctx, n *srcNode, past shapeinfer.Expr) bool {
 // and 8, [max_position, rotary/2]) at positions pos [S, 1]: halves, or
 // adjacent pairs when rotary_interleaved; features past the rotary dim
 // pass through.
-func gqaRotary(c *ctx, n *srcNode, x string, s4 []shapeinfer.Expr, pos string, H int64) (string, error) {
+func gqaRotary(c *ctx, n *srcNode, x string, s4 []shapeinfer.Expr, pos string, posB shapeinfer.Expr, H int64) (string, error) {
 	cs, err := c.inShape(n, 7)
 	if err != nil {
 		return "", err
@@ -668,21 +683,19 @@ func gqaRotary(c *ctx, n *srcNode, x string, s4 []shapeinfer.Expr, pos string, H
 		return "", fmt.Errorf("%w: rotary dim %v with head size %d", ErrUnsupported, cs[1], H)
 	}
 	interleaved := attrInt(n, "rotary_interleaved", 0) != 0
-	flat, err := c.reshapeTo(n, pos, []shapeinfer.Expr{s4[2]})
-	if err != nil {
-		return "", err
-	}
 	trig := make([]string, 2)
 	for i, idx := range []int{7, 8} {
 		t, err := c.in(n, idx)
 		if err != nil {
 			return "", err
 		}
-		g := c.op(n, "gather", []string{t, flat}, map[string]any{"axis": int64(0)}) // [S, half]
+		g := c.op(n, "gather", []string{t, pos}, map[string]any{"axis": int64(0)}) // [B or 1, S, half]
+		shape := []shapeinfer.Expr{posB, shapeinfer.Const(1), s4[2], shapeinfer.Const(half)}
 		if interleaved {
-			if g, err = c.reshapeTo(n, g, []shapeinfer.Expr{s4[2], shapeinfer.Const(half), shapeinfer.Const(1)}); err != nil {
-				return "", err
-			}
+			shape = append(shape, shapeinfer.Const(1))
+		}
+		if g, err = c.reshapeTo(n, g, shape); err != nil {
+			return "", err
 		}
 		trig[i] = g
 	}

@@ -2,7 +2,6 @@ package lower
 
 import (
 	"fmt"
-	"math"
 	"math/rand"
 	"strings"
 	"testing"
@@ -184,45 +183,25 @@ func TestGroupQueryAttentionRefusals(t *testing.T) {
 	}
 }
 
-// TestGroupQueryAttentionSeqlensGuard: a row whose seqlens_k disagrees with
-// past + sequence (padding behind a KV cache) comes out NaN; the other
-// row still matches runtime/onnx.
-func TestGroupQueryAttentionSeqlensGuard(t *testing.T) {
-	for _, dyn := range []bool{false, true} {
-		t.Run(fmt.Sprintf("dynamic%v", dyn), func(t *testing.T) {
-			tc := gqaLowerCase{B: 2, S: 1, P: 3, N: 4, KV: 2, H: 4, dynamic: dyn, seqlens: []int32{3, 2}}
-			m, in := gqaLowerModel(t, tc, rand.New(rand.NewSource(7)))
-			res, err := Convert(m, Options{Target: anySizes})
-			if err != nil {
-				t.Fatal(err)
-			}
-			prog, err := webnn.Compile(res.Graph, weightSource(res))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := prog.Run(graphInputs(res, in))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ref, err := onnxrt.Compile(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := ref.Run(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, w := got["out"].Data.([]float32), want["out"].Data.([]float32)
-			row := len(g) / 2
-			for i := range g {
-				if i < row && math.Abs(float64(g[i]-w[i])) > 1e-5 {
-					t.Fatalf("row 0 element %d: %g, want %g", i, g[i], w[i])
-				}
-				if i >= row && !math.IsNaN(float64(g[i])) {
-					t.Fatalf("row 1 element %d: %g, want NaN (seqlens_k inconsistent)", i, g[i])
-				}
-			}
-		})
+// TestGroupQueryAttentionPerRowSeqlens: rows whose seqlens_k differ
+// (a batch of sequences of different lengths decoding together, or a
+// right-padded first prompt) follow ONNX Runtime's per-row semantics —
+// each row's new tokens land at seqlens_k + 1 − sequence and it attends
+// only its own valid keys — and match runtime/onnx in every output.
+func TestGroupQueryAttentionPerRowSeqlens(t *testing.T) {
+	for i, tc := range []gqaLowerCase{
+		{B: 2, S: 1, P: 3, N: 4, KV: 2, H: 4, seqlens: []int32{3, 2}},
+		{B: 3, S: 1, P: 4, N: 4, KV: 2, H: 4, seqlens: []int32{4, 1, 2}, rotaryHalf: 2},
+		{B: 2, S: 4, P: 0, N: 4, KV: 2, H: 4, seqlens: []int32{1, 3}, rotaryHalf: 2, interleaved: true},
+		{B: 2, S: 1, P: 2, N: 4, KV: 2, H: 4, seqlens: []int32{2, 1}, packed: true},
+	} {
+		for _, dyn := range []bool{false, true} {
+			tc.dynamic = dyn
+			t.Run(tc.String(), func(t *testing.T) {
+				m, in := gqaLowerModel(t, tc, rand.New(rand.NewSource(int64(7+i))))
+				crossCheck(t, m, in, 1e-5)
+			})
+		}
 	}
 }
 

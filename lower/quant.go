@@ -10,6 +10,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/emit"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -621,55 +622,125 @@ func lowerMatMulNBits(c *ctx, n *srcNode) error {
 // lowerGatherBlockQuantized (com.microsoft): dequantize the whole (constant)
 // table blockwise along its last axis, then gather rows. Data is uint8
 // nibble-packed (bits 4, zero point 8 by default) or int4/uint4 typed.
+// constSource follows v back through ops that only reinterpret the shape
+// of their input (Reshape, Flatten, Squeeze, Unsqueeze, Identity) to an
+// initializer: its bytes, row-major, are v's bytes. onnxruntime-genai ties
+// the embedding table to lm_head this way (GatherBlockQuantized reads a
+// Reshape of MatMulNBits' packed weight).
+func (c *ctx) constSource(v string) (*onnxpb.TensorProto, bool) {
+	for depth := 0; depth < 16; depth++ {
+		if t, ok := c.inits[v]; ok {
+			return t, true
+		}
+		p := c.producer[v]
+		if p == nil || p.domain() != "" || len(p.Input) == 0 {
+			return nil, false
+		}
+		switch p.GetOpType() {
+		case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity":
+			v = p.Input[0]
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// lowerGatherBlockQuantized (com.microsoft): the 2-D table, quantized in
+// blocks along its last axis, is unpacked to one value per byte at
+// conversion (a constant: an initializer, or a reshape of one — the tied
+// lm_head weight), dequantized once in the graph and gathered. uint8 data
+// packs 8/bits values per byte (low bits first); int4/uint4 hold one value
+// per element. Indices wrap when negative and give zero rows when out of
+// range, as ONNX Runtime's kernel does.
 func lowerGatherBlockQuantized(c *ctx, n *srcNode) error {
 	bits := attrInt(n, "bits", 4)
-	if bits != 4 {
+	if bits != 2 && bits != 4 && bits != 8 {
 		return unsupportedAttr("bits", bits)
 	}
 	bs := attrInt(n, "block_size", 128)
-	init, ok := c.inits[n.Input[0]]
-	if !ok {
-		return fmt.Errorf("%w: data is not an initializer", ErrUnsupported)
+	if bs <= 0 {
+		return unsupportedAttr("block_size", bs)
 	}
-	dims := init.GetDims()
-	if len(dims) != 2 {
-		return fmt.Errorf("%w: data of rank %d", ErrUnsupported, len(dims))
+	init, ok := c.constSource(n.Input[0])
+	if !ok {
+		return fmt.Errorf("%w: data is computed at run time (not an initializer or a reshape of one)", ErrUnsupported)
+	}
+	ds, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	dims, ok := staticInts(ds)
+	if !ok || len(dims) != 2 {
+		return fmt.Errorf("%w: data of shape %s (a 2-D table is supported)", ErrUnsupported, shapeinfer.ShapeString(ds))
+	}
+	if ga := attrInt(n, "gather_axis", 0); ga != 0 && ga != -2 {
+		return unsupportedAttr("gather_axis", ga)
 	}
 	if qa := attrInt(n, "quantize_axis", 1); qa != 1 && qa != -1 {
 		return unsupportedAttr("quantize_axis", qa)
 	}
 	dt := tensor.DType(init.GetDataType())
 	rows, K := dims[0], dims[1]
+	per := int64(1)
 	qt := tensor.Uint4
-	defZP := 8.0
+	var defZP float64
 	switch dt {
 	case tensor.Uint8:
-		K *= 2
+		per = 8 / bits
+		K *= per
+		defZP = float64(int64(1) << (bits - 1))
+		if bits == 8 {
+			qt = tensor.Uint8
+		}
 	case tensor.Uint4:
+		if bits != 4 {
+			return unsupportedAttr("bits", bits)
+		}
 	case tensor.Int4:
-		qt, defZP = tensor.Int4, 0
+		if bits != 4 {
+			return unsupportedAttr("bits", bits)
+		}
+		qt = tensor.Int4
 	default:
 		return fmt.Errorf("%w: data type %v", ErrUnsupported, dt)
 	}
+	blocks := (K + bs - 1) / bs
 	if K%bs != 0 {
 		return fmt.Errorf("%w: K=%d is not a multiple of block_size %d", ErrUnsupported, K, bs)
 	}
-	blocks := K / bs
+	if ss, err := c.inShape(n, 2); err != nil {
+		return err
+	} else if sv, ok := staticInts(ss); !ok || len(sv) != 2 || sv[0] != rows || sv[1] != blocks {
+		return fmt.Errorf("scales of shape %s for a [%d, %d] table in blocks of %d", shapeinfer.ShapeString(ss), rows, K, bs)
+	}
 	m := c.m
 	desc := staticDesc(qt, []int{int(rows), int(blocks), int(bs)})
 	id := c.ids.fresh(emit.Sanitize(n.Input[0]) + "_q")
 	key := c.weightKey(id)
+	unpack := func(raw []byte) []byte {
+		if per == 1 {
+			return raw
+		}
+		out := make([]byte, int64(len(raw))*per)
+		mask := byte(1<<bits - 1)
+		for i, b := range raw {
+			for k := int64(0); k < per; k++ {
+				out[int64(i)*per+k] = b >> (uint(k) * uint(bits)) & mask
+			}
+		}
+		return out
+	}
 	c.weights = append(c.weights, Weight{Key: key, Desc: desc, Data: func() ([]byte, error) {
 		if dt == tensor.Uint8 {
 			raw, err := m.RawBytes(init)
 			if err != nil {
 				return nil, err
 			}
-			out := make([]byte, 2*len(raw))
-			for i, b := range raw {
-				out[2*i], out[2*i+1] = b&0xF, b>>4
+			if int64(len(raw))*per != rows*K {
+				return nil, fmt.Errorf("table %q holds %d bytes, want %d", init.GetName(), len(raw), rows*K/per)
 			}
-			return out, nil
+			return unpack(raw), nil
 		}
 		t, err := m.Tensor(init)
 		if err != nil {
@@ -693,14 +764,32 @@ func lowerGatherBlockQuantized(c *ctx, n *srcNode) error {
 	var zp string
 	if n.hasInput(3) {
 		zt := c.constTensorOf(n, 3)
-		if zt == nil || zt.DType != tensor.Uint8 || dt != tensor.Uint8 {
-			return fmt.Errorf("%w: zero_points must be constant packed uint8", ErrUnsupported)
+		if zt == nil {
+			return fmt.Errorf("%w: zero_points are not constant", ErrUnsupported)
 		}
 		z := tensor.New(qt, pshape)
-		zd := z.Data.([]uint8)
-		raw := zt.Data.([]uint8)
-		for i := range zd {
-			zd[i] = raw[i/2] >> (4 * uint(i%2)) & 0xF
+		switch src := zt.Data.(type) {
+		case []uint8:
+			vals := unpack(src)
+			if zt.DType != tensor.Uint8 {
+				vals = src
+			}
+			if len(vals) < int(rows*blocks) {
+				return fmt.Errorf("zero_points hold %d values for %d blocks", len(vals), rows*blocks)
+			}
+			if zd, ok := z.Data.([]uint8); ok {
+				copy(zd, vals[:rows*blocks])
+			} else {
+				return fmt.Errorf("%w: zero_points of type %v for %v data", ErrUnsupported, zt.DType, dt)
+			}
+		case []int8:
+			zd, ok := z.Data.([]int8)
+			if !ok || len(src) < int(rows*blocks) {
+				return fmt.Errorf("%w: zero_points of type %v for %v data", ErrUnsupported, zt.DType, dt)
+			}
+			copy(zd, src)
+		default:
+			return fmt.Errorf("%w: zero_points of type %v", ErrUnsupported, zt.DType)
 		}
 		if zp, err = c.constTensor(id+"_zp", z, ""); err != nil {
 			return err
@@ -714,10 +803,31 @@ func lowerGatherBlockQuantized(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	axis, err := normAxis(attrInt(n, "gather_axis", 0), 2)
+	is, err := c.inShape(n, 1)
 	if err != nil {
 		return err
 	}
-	c.bind(n, 0, c.op(n, "gather", []string{table, idx}, map[string]any{"axis": axis}))
+	// out-of-range indices read row 0 and are zeroed; negative ones wrap
+	idt := c.dtypeOf(n, 1)
+	zero, err := c.scalar(idt, 0)
+	if err != nil {
+		return err
+	}
+	rowsOp, err := c.scalar(idt, float64(rows))
+	if err != nil {
+		return err
+	}
+	idx = c.op(n, "where", []string{c.op(n, "lesser", []string{idx, zero}, nil), c.op(n, "add", []string{idx, rowsOp}, nil), idx}, nil)
+	valid := c.op(n, "logicalAnd", []string{c.op(n, "greaterOrEqual", []string{idx, zero}, nil), c.op(n, "lesser", []string{idx, rowsOp}, nil)}, nil)
+	idx = c.op(n, "where", []string{valid, idx, zero}, nil)
+	g := c.op(n, "gather", []string{table, idx}, map[string]any{"axis": int64(0)})
+	if valid, err = c.reshapeTo(n, valid, append(append([]shapeinfer.Expr{}, is...), shapeinfer.Const(1))); err != nil {
+		return err
+	}
+	fz, err := c.scalar(c.dtypeOf(n, 2), 0)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.op(n, "where", []string{valid, g, fz}, nil))
 	return nil
 }

@@ -168,6 +168,7 @@ var msRules = map[string]rule{
 	"BiasGelu":                         biasAdd,
 	"BiasAdd":                          biasAdd,
 	"FusedMatMul":                      fusedMatMul,
+	"GatherBlockQuantized":             gatherBlockQuantized,
 	"Gelu":                             unary,
 	"QuickGelu":                        unary,
 	"RotaryEmbedding":                  unary,

@@ -1256,3 +1256,42 @@ func eyeLike(c *nodeCtx) ([]*Info, error) {
 	}
 	return []*Info{out}, nil
 }
+
+// gatherBlockQuantized (com.microsoft.GatherBlockQuantized): Gather on the
+// logical table, whose last axis holds 8/bits values per byte when data
+// is uint8; the result has the scales' type.
+func gatherBlockQuantized(c *nodeCtx) ([]*Info, error) {
+	data, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	ind, err := c.need(1)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := c.need(2)
+	if err != nil {
+		return nil, err
+	}
+	if data.Shape == nil || ind.Shape == nil {
+		return []*Info{{DType: sc.DType}}, nil
+	}
+	r := len(data.Shape)
+	if r == 0 {
+		return nil, c.errorf("data must have rank ≥ 1")
+	}
+	ga, err := normAxis(c.attrInt("gather_axis", 0), r)
+	if err != nil {
+		return nil, err
+	}
+	shape := append([]Expr{}, data.Shape...)
+	if data.DType == tensor.Uint8 {
+		bits := c.attrInt("bits", 4)
+		if bits != 2 && bits != 4 && bits != 8 {
+			return nil, c.errorf("bits %d", bits)
+		}
+		shape[r-1] = shape[r-1].Mul(Const(8 / bits))
+	}
+	out := append(append(append([]Expr{}, shape[:ga]...), ind.Shape...), shape[ga+1:]...)
+	return []*Info{{DType: sc.DType, Shape: out}}, nil
+}

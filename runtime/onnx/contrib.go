@@ -16,6 +16,7 @@ func init() {
 	register("", "Swish", 24, buildSwish)
 	register("", "CumProd", 26, buildCumulative(true))
 	register("", "TensorScatter", 24, buildTensorScatter)
+	register(msDomain, "GatherBlockQuantized", 1, buildGatherBlockQuantized)
 }
 
 // batchTransposePerm is FusedMatMul's transBatch layout: the operand is
@@ -159,5 +160,152 @@ func buildTensorScatter(n *node) (kernelFn, error) {
 			}
 		}
 		return []*tensor.Tensor{out}, nil
+	}, nil
+}
+
+// buildGatherBlockQuantized gathers rows of a block-quantized table and
+// dequantizes them: (q − zero point) · scale, with one scale (and zero
+// point) per block_size elements along quantize_axis. uint8 data packs
+// 8/bits values per byte along the last axis, low bits first; int4/uint4
+// data holds one value per element. Default zero points: 2^(bits−1) for
+// uint8, 0 for int4/uint4. An index outside [−s, s) gives zeros.
+func buildGatherBlockQuantized(n *node) (kernelFn, error) {
+	bits := int(n.i("bits", 4))
+	block := int(n.i("block_size", 128))
+	qaxis := n.i("quantize_axis", 1)
+	gaxis := n.i("gather_axis", 0)
+	if bits != 2 && bits != 4 && bits != 8 {
+		return nil, fmt.Errorf("bits %d", bits)
+	}
+	if block <= 0 {
+		return nil, fmt.Errorf("block_size %d", block)
+	}
+	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		data, ind, scales, zpT := in[0], in[1], in[2], opt(in, 3)
+		r := len(data.Shape)
+		qa, err := normAxis(qaxis, r)
+		if err != nil {
+			return nil, err
+		}
+		ga, err := normAxis(gaxis, r)
+		if err != nil {
+			return nil, err
+		}
+		// logical values of the table, one per element
+		shape := append([]int{}, data.Shape...)
+		var q []int
+		defZP := 0
+		switch data.DType {
+		case tensor.Uint8:
+			per := 8 / bits
+			if per > 1 && (qa != r-1 && ga == r-1) {
+				return nil, fmt.Errorf("packed uint8 data with gather_axis on the packed axis")
+			}
+			shape[r-1] *= per
+			raw := data.Data.([]uint8)
+			q = make([]int, len(raw)*per)
+			mask := uint8(1<<bits - 1)
+			for i, b := range raw {
+				for k := 0; k < per; k++ {
+					q[i*per+k] = int(b >> (uint(k*bits)) & mask)
+				}
+			}
+			defZP = 1 << (bits - 1)
+		case tensor.Uint4:
+			for _, v := range data.Data.([]uint8) {
+				q = append(q, int(v))
+			}
+		case tensor.Int4:
+			for _, v := range data.Data.([]int8) {
+				q = append(q, int(v))
+			}
+		default:
+			return nil, fmt.Errorf("data type %v", data.DType)
+		}
+		if len(scales.Shape) != r {
+			return nil, fmt.Errorf("scales %v must have data's rank %d", scales.Shape, r)
+		}
+		nb := (shape[qa] + block - 1) / block
+		for i := range shape {
+			want := shape[i]
+			if i == qa {
+				want = nb
+			}
+			if scales.Shape[i] != want {
+				return nil, fmt.Errorf("scales %v do not match data %v (quantize axis %d, block %d)", scales.Shape, shape, qa, block)
+			}
+		}
+		sv, err := floats(scales)
+		if err != nil {
+			return nil, err
+		}
+		var zp []int
+		if zpT != nil {
+			switch zpT.DType {
+			case tensor.Uint8:
+				per := 8 / bits
+				mask := uint8(1<<bits - 1)
+				for _, b := range zpT.Data.([]uint8) {
+					for k := 0; k < per; k++ {
+						zp = append(zp, int(b>>(uint(k*bits))&mask))
+					}
+				}
+			case tensor.Uint4:
+				for _, v := range zpT.Data.([]uint8) {
+					zp = append(zp, int(v))
+				}
+			case tensor.Int4:
+				for _, v := range zpT.Data.([]int8) {
+					zp = append(zp, int(v))
+				}
+			default:
+				return nil, fmt.Errorf("zero_points type %v", zpT.DType)
+			}
+		}
+		st := strides(shape)
+		sst := strides(scales.Shape)
+		deq := func(flat int) float64 {
+			si := 0
+			rem := flat
+			for d := 0; d < r; d++ {
+				co := rem / st[d]
+				rem %= st[d]
+				if d == qa {
+					co /= block
+				}
+				si += co * sst[d]
+			}
+			z := defZP
+			if zp != nil && si < len(zp) {
+				z = zp[si]
+			}
+			return float64(q[flat]-z) * sv[si]
+		}
+		iv, err := ints(ind)
+		if err != nil {
+			return nil, fmt.Errorf("indices: %w", err)
+		}
+		dim := shape[ga]
+		outer := tensor.NumElements(shape[:ga])
+		inner := tensor.NumElements(shape[ga+1:])
+		outShape := append(append(append([]int{}, shape[:ga]...), ind.Shape...), shape[ga+1:]...)
+		out := make([]float64, 0, outer*len(iv)*inner)
+		for o := 0; o < outer; o++ {
+			for _, i := range iv {
+				j := int(i)
+				if j < 0 {
+					j += dim
+				}
+				if j < 0 || j >= dim {
+					out = append(out, make([]float64, inner)...)
+					continue
+				}
+				base := (o*dim + j) * inner
+				for k := 0; k < inner; k++ {
+					out = append(out, deq(base+k))
+				}
+			}
+		}
+		return []*tensor.Tensor{fromFloat64(scales.DType, outShape, out)}, nil
 	}, nil
 }

@@ -216,7 +216,10 @@ func buildGroupQueryAttention(n *node) (kernelFn, error) {
 					if err := rotate(qh, past+s); err != nil {
 						return nil, err
 					}
-					attend := past + s + 1 // keys 0 … past+s
+					// keys 0 … past+s, never past the row's valid length
+					// (ONNX Runtime limits a right-padded first prompt's
+					// softmax to seqlens_k + 1 keys)
+					attend := min(past+s+1, valid)
 					mx := math.Inf(-1)
 					for j := 0; j < attend; j++ {
 						dot := 0.0

@@ -98,8 +98,8 @@ func gqaReference(tc gqaCase, q, k, v, pk, pv, cos, sin []float64) (out, presK, 
 				w := make([]float64, T)
 				sum := 0.0
 				for t := 0; t < T; t++ {
-					if t > past+s {
-						continue // masked: weight 0
+					if t > past+s || t >= valid {
+						continue // masked: weight 0 (causal; a padded prompt row stops at its length)
 					}
 					x := 0.0
 					for d := 0; d < H; d++ {
@@ -205,6 +205,8 @@ func TestGroupQueryAttention(t *testing.T) {
 		{B: 2, S: 2, P: 6, N: 2, KV: 2, H: 2, valid: []int{3, 6}, total: 6},
 		// padded batch without a shared buffer: batch 1 has one past row
 		{B: 2, S: 1, P: 2, N: 2, KV: 1, H: 2, valid: []int{3, 2}},
+		// right-padded first prompt: row 0 has 2 valid tokens of 4
+		{B: 2, S: 4, P: 0, N: 2, KV: 1, H: 4, valid: []int{2, 4}},
 	} {
 		t.Run(fmt.Sprintf("B%dS%dP%dN%dKV%dH%d_packed%v_rot%d%v_valid%v", tc.B, tc.S, tc.P, tc.N, tc.KV, tc.H, tc.packed, tc.rotaryHalf, tc.interleaved, tc.valid), func(t *testing.T) {
 			tm, ref := gqaModel(tc, rand.New(rand.NewSource(int64(tc.B*100+tc.S*10+tc.P))))

@@ -284,7 +284,89 @@ def gen_control():
          [{"s0": f32(r, 2), "x": f32(r, 2, 5), "y": f32(r, 5, 2)}], opset=11, check=False)
 
 
-GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control]
+# ---------------------------------------------------------------------------
+# block-quantized embeddings (onnxruntime-genai int4: tied lm_head/embedding)
+
+def gen_gbq():
+    r = rng(5)
+    rows, K, bs = 10, 64, 32
+    nb = K // bs
+    idx = np.array([[3, 0, 9], [-1, 12, 4]], np.int64)  # -1 wraps, 12 is out of range: zeros
+    feeds = [{"ids": idx}, {"ids": np.array([[1, 2]], np.int64)}]
+    sc = (0.05 * (1 + r.random((rows, nb)))).astype(np.float32)
+    packed = r.integers(0, 256, (rows, K // 2), dtype=np.uint8)
+
+    def gbq(name, data_inputs, inits, attrs, ins=("table", "ids", "sc"), scales=sc, dtype=TP.FLOAT):
+        nodes = data_inputs + [h.make_node("GatherBlockQuantized", list(ins), ["y"], domain=MS, **attrs)]
+        case(name, nodes, [vi("ids", TP.INT64, ["b", "s"])], [vi("y", dtype, ["b", "s", K])], feeds,
+             inits=inits + [init("sc", scales)], ms=True)
+
+    gbq("gbq_u8_4bit", [], [init("table", packed)], dict(bits=4, block_size=bs))
+    zp = r.integers(0, 256, (rows, (nb + 1) // 2), dtype=np.uint8)
+    gbq("gbq_u8_4bit_zp", [], [init("table", packed), init("zp", zp)], dict(bits=4, block_size=bs), ins=("table", "ids", "sc", "zp"))
+    gbq("gbq_u8_8bit", [], [init("table", r.integers(0, 256, (rows, K), dtype=np.uint8))], dict(bits=8, block_size=bs))
+    gbq("gbq_u8_4bit_f16", [], [init("table", packed)], dict(bits=4, block_size=bs), scales=sc.astype(np.float16), dtype=TP.FLOAT16)
+    # int4 / uint4 data: one value per element (default zero point 0)
+    i4 = h.make_tensor("table", TP.INT4, [rows, K], r.integers(-8, 8, rows * K).tolist())
+    gbq("gbq_int4", [], [i4], dict(bits=4, block_size=bs))
+    u4 = h.make_tensor("table", TP.UINT4, [rows, K], r.integers(0, 16, rows * K).tolist())
+    gbq("gbq_uint4", [], [u4], dict(bits=4, block_size=bs))
+    # tied embeddings: the table is lm_head's MatMulNBits weight
+    # [N, blocks, blob] reshaped to [N, K/2]
+    q4 = packed.reshape(rows, nb, bs // 2)
+    gbq("gbq_tied_reshape", [h.make_node("Reshape", ["w_q4", "shape"], ["table"])],
+        [init("w_q4", q4), init("shape", np.array([rows, K // 2], np.int64))], dict(bits=4, block_size=bs, gather_axis=0, quantize_axis=1))
+
+
+# ---------------------------------------------------------------------------
+# GroupQueryAttention with per-row seqlens_k (onnxruntime-genai batches:
+# padded prompts, rows of different lengths decoding together)
+
+def gen_gqa():
+    r = rng(6)
+    N, KV, H = 4, 2, 16  # ORT's rotary needs head_size % 16 == 0
+    maxpos = 16
+    cosc = np.cos(r.random((maxpos, H // 2))).astype(np.float32)
+    sinc = np.sin(r.random((maxpos, H // 2))).astype(np.float32)
+
+    def gqa(name, B, S, P, seqlens, rotary=False, packed=False, softcap=0.0, interleaved=False):
+        attrs = dict(num_heads=N, kv_num_heads=KV)
+        if rotary:
+            attrs.update(do_rotary=1, rotary_interleaved=int(interleaved))
+        if softcap:
+            attrs["softcap"] = softcap
+        ins = ["q", "" if packed else "k", "" if packed else "v", "pk" if P else "", "pv" if P else "", "sk", "tot"]
+        inputs = [vi("q", TP.FLOAT, ["batch", "seq", (N + 2 * KV) * H if packed else N * H])]
+        feed = {"q": f32(r, B, S, (N + 2 * KV) * H if packed else N * H)}
+        if not packed:
+            inputs += [vi("k", TP.FLOAT, ["batch", "seq", KV * H]), vi("v", TP.FLOAT, ["batch", "seq", KV * H])]
+            feed.update(k=f32(r, B, S, KV * H), v=f32(r, B, S, KV * H))
+        if P:
+            inputs += [vi("pk", TP.FLOAT, ["batch", KV, "past", H]), vi("pv", TP.FLOAT, ["batch", KV, "past", H])]
+            feed.update(pk=f32(r, B, KV, P, H), pv=f32(r, B, KV, P, H))
+        inputs += [vi("sk", TP.INT32, ["batch"]), vi("tot", TP.INT32, [])]
+        feed.update(sk=np.array(seqlens, np.int32) - 1, tot=np.array(P + S, np.int32))
+        inits = []
+        if rotary:
+            ins += ["cos", "sin"]
+            inits = [init("cos", cosc), init("sin", sinc)]
+        node = h.make_node("GroupQueryAttention", ins, ["out", "present_key", "present_value"], domain=MS, **attrs)
+        outs = [vi("out", TP.FLOAT, ["batch", "seq", N * H]), vi("present_key", TP.FLOAT, ["batch", KV, "total", H]),
+                vi("present_value", TP.FLOAT, ["batch", KV, "total", H])]
+        case(name, [node], inputs, outs, [feed], inits=inits, ms=True)
+
+    gqa("gqa_prompt_uniform", 2, 4, 0, [4, 4])
+    gqa("gqa_prompt_right_padded", 2, 4, 0, [2, 4])
+    gqa("gqa_prompt_padded_rotary", 3, 5, 0, [5, 3, 1], rotary=True)
+    gqa("gqa_decode_uniform", 2, 1, 3, [4, 4])
+    gqa("gqa_decode_per_row", 2, 1, 3, [4, 2])
+    gqa("gqa_decode_per_row_rotary", 3, 1, 4, [5, 3, 2], rotary=True)
+    gqa("gqa_decode_per_row_interleaved_softcap", 2, 1, 4, [3, 5], rotary=True, interleaved=True, softcap=2.0)
+    gqa("gqa_decode_per_row_packed", 2, 1, 3, [2, 4], packed=True, rotary=True)
+    gqa("gqa_chunk_b1", 1, 2, 3, [5], rotary=True)  # ORT: batch 1 only for S > 1 with a past
+
+
+GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa]
 
 
 def main(only):
