@@ -408,6 +408,7 @@ func (c *ctx) dimOption(e shapeinfer.Expr) (any, error) {
 			return nil, fmt.Errorf("%w: size %q depends on tensor data, not only on input dims", ErrUnsupported, e.String())
 		}
 	}
+	orig := e
 	e, err := c.loaderForm(e)
 	if err != nil {
 		return nil, err
@@ -419,6 +420,7 @@ func (c *ctx) dimOption(e shapeinfer.Expr) (any, error) {
 	if mx < 0 {
 		return nil, fmt.Errorf("size %q is never positive", e.String())
 	}
+	c.recordSize(e.String(), orig)
 	return map[string]any{"name": e.String(), "maxSize": mx}, nil
 }
 

@@ -34,7 +34,11 @@ import (
 type Options struct {
 	Dims   shapeinfer.Bounds // bounds of dynamic dims (--dim name=max); defaults apply to the rest
 	Freeze map[string]int64  // dims made static (--freeze name=value)
-	Name   string            // graph name; default "model"
+	// Sources says where each Dims/Freeze entry came from ("--dim",
+	// "dims file", …) for reports and errors; the model's metadata
+	// settings (MetadataDimKeys) are added under the given ones.
+	Sources map[string]string
+	Name    string // graph name; default "model"
 	// Precision "float16" rewrites a float32 model to compute in float16
 	// (inputs and outputs stay float32); "" or "float32" keeps the model's
 	// types.
@@ -69,6 +73,28 @@ type Result struct {
 	// model states itself (a position table of 512 rows caps
 	// sequence_length at 512); user-given bounds are never changed.
 	Tightened []TightenedBound
+	// Relations lists the dims the graph pins to a constant or to other
+	// dims (kv_cache_dim = 16, fixed by a Concat with the new key); they
+	// are not free in the converted graph.
+	Relations []shapeinfer.Relation
+	// Derived maps the input dim names that stand for an expression over
+	// the free dims (attention_mask's past_sequence_length +
+	// sequence_length, declared as attention_mask_dim1) to it.
+	Derived map[string]shapeinfer.Expr
+	// Constraints are the equalities between dims the graph needs that
+	// fix no single dim (a ViT's (height / 4) * (width / 4) == 196).
+	Constraints []shapeinfer.Equality
+	// Inputs declares every graph input's dims (shapeinfer.DeclaredDims).
+	Inputs map[string][]shapeinfer.InputDim
+	// UnusedDims lists the dim settings (flags, dims file, metadata) that
+	// name no dim of the model's inputs.
+	UnusedDims []string
+	// Sources says where each dim setting came from.
+	Sources map[string]string
+	// Sizes lists every distinct dynamic size the graph's options hold,
+	// as printed, with the expression shape inference gave it (before
+	// the rewrite into the form loaders evaluate).
+	Sizes []SizeExpr
 	// Warnings are facts about the graph a user should know but that do
 	// not make it wrong in our runtime, e.g. a dynamic size that rustnn
 	// ≤ 0.5.12 cannot evaluate.
@@ -80,6 +106,25 @@ type Result struct {
 	// See values.go.
 	Values   map[string]string
 	Unmapped map[string]string
+}
+
+// SizeExpr is one dynamic size of the graph: Text as emitted, Of as shape
+// inference computed it; they are equal wherever the graph's relations
+// hold.
+type SizeExpr struct {
+	Text string
+	Of   shapeinfer.Expr
+}
+
+func (c *ctx) recordSize(text string, of shapeinfer.Expr) {
+	k := text + "\x00" + of.String()
+	if c.seenSize == nil {
+		c.seenSize = map[string]bool{}
+	}
+	if !c.seenSize[k] {
+		c.seenSize[k] = true
+		c.sizes = append(c.sizes, SizeExpr{Text: text, Of: of})
+	}
 }
 
 // TightenedBound is one defaulted dim bound lowered to a model limit.
@@ -106,11 +151,10 @@ func Convert(m *onnxpb.Model, opts Options) (res *Result, err error) {
 	if m == nil || m.Proto == nil || m.Proto.GetGraph() == nil {
 		return nil, errors.New("lower: model has no graph")
 	}
-	for _, vi := range m.Proto.GetGraph().GetInput() {
-		if vi.GetType().GetTensorType() == nil {
-			return nil, fmt.Errorf("lower: graph input %q: %w: only tensor inputs are supported (not sequences, maps or optionals)", vi.GetName(), ErrUnsupported)
-		}
+	if err := checkTensorInputs(m); err != nil {
+		return nil, err
 	}
+	opts, metaErrs := withModelDims(m, opts)
 	// Control flow known at conversion time is folded into the main graph
 	// (controlflow.go); the edit is undone before returning.
 	g := m.Graph()
@@ -126,7 +170,10 @@ func Convert(m *onnxpb.Model, opts Options) (res *Result, err error) {
 		return nil, err
 	}
 	c.cfKept = kept
-	c.dimSubs = solvedConstraints(si.Constraints)
+	for _, e := range metaErrs {
+		c.warn(e.Error() + " (ignored)")
+	}
+	c.dimSubs = append(solvedConstraints(si.Constraints), c.derivedSubs()...)
 	// Emission runs even after refusals so that every refusal of the
 	// graph is reported at once; nodes refused by their check are skipped
 	// and their consumers are not reported again.
@@ -151,15 +198,25 @@ func Convert(m *onnxpb.Model, opts Options) (res *Result, err error) {
 		return nil, fmt.Errorf("lower: internal error, emitted graph is invalid: %w", err)
 	}
 	values, unmapped := c.valueMap()
-	return &Result{Graph: c.g, Weights: c.weights, Bounds: c.usedBounds(), Names: c.names, Tightened: tightened, Warnings: c.warnings, Values: values, Unmapped: unmapped}, nil
+	return &Result{Graph: c.g, Weights: c.weights, Bounds: c.usedBounds(), Names: c.names, Tightened: tightened, Warnings: c.warnings, Values: values, Unmapped: unmapped,
+		Sizes: c.sizes, Relations: si.Relations, Constraints: si.Unsolved, Derived: c.derived, Inputs: si.Inputs, UnusedDims: si.UnusedOptions, Sources: opts.Sources}, nil
+}
+
+func checkTensorInputs(m *onnxpb.Model) error {
+	for _, vi := range m.Proto.GetGraph().GetInput() {
+		if vi.GetType().GetTensorType() == nil {
+			return fmt.Errorf("lower: graph input %q: %w: only tensor inputs are supported (not sequences, maps or optionals)", vi.GetName(), ErrUnsupported)
+		}
+	}
+	return nil
 }
 
 // infer runs shape inference and sorts its failures: an inconsistent
 // model is an error, a value WebNN needs static but the model computes at
 // run time (axes or split sizes fed as graph inputs) is a refusal, and
 // anything else (an internal failure of inference) is neither.
-func infer(m *onnxpb.Model, bounds shapeinfer.Bounds, freeze map[string]int64) (*shapeinfer.Result, error) {
-	si, err := shapeinfer.Infer(m, shapeinfer.Options{Bounds: bounds, Freeze: freeze})
+func infer(m *onnxpb.Model, bounds shapeinfer.Bounds, freeze map[string]int64, sources map[string]string) (*shapeinfer.Result, error) {
+	si, err := shapeinfer.Infer(m, shapeinfer.Options{Bounds: bounds, Freeze: freeze, Sources: sources})
 	if err == nil {
 		return si, nil
 	}
@@ -241,6 +298,10 @@ type ctx struct {
 	keepF32   map[string]bool              // casts and consts of float32 islands the float16 pass keeps
 	cur       *srcNode                     // node being emitted (for warnings)
 	dimSubs   []map[string]shapeinfer.Expr // shapeinfer's dim equalities, each solved for one symbol
+	sizes     []SizeExpr                   // dynamic sizes emitted (Result.Sizes)
+	seenSize  map[string]bool
+	caps      map[string][]int64         // expression → the K of every min(K, expression) in the graph
+	derived   map[string]shapeinfer.Expr // input dim names that stand for an expression (total_sequence_length = past_sequence_length + sequence_length)
 	warnings  []string
 	cfKept    map[string]string // control-flow nodes left in the graph (by first output) → why
 }
@@ -268,6 +329,7 @@ func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) 
 		inputSyms:  map[string]bool{},
 		precision:  opts.Precision,
 		keepF32:    map[string]bool{},
+		derived:    map[string]shapeinfer.Expr{},
 		target:     opts.Target,
 	}
 	if c.target == nil {
@@ -363,7 +425,17 @@ func (c *ctx) addInput(vi *onnxpb.ValueInfoProto) error {
 		}
 		sym, ok := e.SymName()
 		if !ok {
-			return fmt.Errorf("lower: graph input %q: dim %d is the expression %q, not a plain dim name", name, i, e.String())
+			// A dim the graph relates to others (attention_mask's
+			// past_sequence_length + sequence_length): the input declares
+			// it under its own name, and sizes may be rewritten to it.
+			decl := c.si.Inputs[name]
+			if i >= len(decl) || decl[i].Name == "" {
+				return fmt.Errorf("lower: graph input %q: dim %d is the expression %q and has no name", name, i, e.String())
+			}
+			sym = decl[i].Name
+			if err := c.declareDerived(sym, e); err != nil {
+				return fmt.Errorf("lower: graph input %q: dim %d: %w", name, i, err)
+			}
 		}
 		c.symbols[sym] = true
 		c.inputSyms[sym] = true

@@ -41,6 +41,22 @@ func DefaultBound(name string) int64 {
 	return 65535
 }
 
+// defaultMax is DefaultBound, except that a dim whose name says nothing
+// (65535: height, x_dim0) gets the batch bound when an input declares it
+// at axis 0.
+func defaultMax(name string, axis0 bool) int64 {
+	b := DefaultBound(name)
+	if axis0 && b == genericBound {
+		return batchBound
+	}
+	return b
+}
+
+const (
+	genericBound = 65535
+	batchBound   = 8
+)
+
 // DefaultMin returns the default lower bound of a dim named name: 0 for
 // names containing "past" (an empty KV cache at prefill), 1 otherwise.
 func DefaultMin(name string) int64 {

@@ -5,11 +5,22 @@
 // past_sequence_length, …) dynamic in the emitted WebNN graph and to
 // refuse what cannot be expressed — never to guess a static shape.
 //
-// Dims are Expr values: constants, the named dims of the graph inputs
-// (dim_param; an unnamed dim of input x at position i becomes the symbol
-// "x_dim<i>"), and sums, products, floor-divisions, modulos, max and min
-// of them, printed in the EXPR grammar that runtime/webnn evaluates
+// Dims are Expr values: constants, the named dims of the graph inputs,
+// and sums, products, floor-divisions, modulos, max and min of them,
+// printed in the EXPR grammar that runtime/webnn evaluates
 // ("past_sequence_length + sequence_length", "(sequence_length + 1) / 2").
+// DeclaredDims reads each input dim: a plain dim_param is a symbol, one
+// that is arithmetic over such names is that Expr, any other label and
+// every anonymous dim ("?", "unk__3", none) is a symbol "<input>_dim<i>"
+// of its own.
+//
+// Unification (unify.go): every equality an op requires between two dims
+// (broadcast of non-1 dims, MatMul's inner dims, Concat's other dims,
+// Conv's channels, Reshape's element count, Squeeze's 1) that can be solved
+// for a symbol replaces that symbol everywhere, and inference runs again
+// (Result.Relations: "kv_cache_dim = 16 (fixed by node …)"); the symbols
+// left are the graph's degrees of freedom, and Result.Bind picks values
+// for them that satisfy every relation.
 // Each symbol has a Bound (Options.Bounds, else DefaultMin/DefaultBound,
 // listed in Result.Defaulted); the bounds decide max/min and clamps
 // (Slice ends, Range lengths) symbolically. Options.Freeze turns a dim
@@ -39,8 +50,10 @@
 //     values, Range over runtime floats): a made-up symbol named
 //     UnknownDimPrefix+"<n>_<node>_<what>" stands for the dim, listed in
 //     Result.UnknownDims (see Result.HasUnknownDims);
-//   - two different symbolic dims meeting in a broadcast or concat: they
-//     are assumed equal, the simpler is kept, and the assumption is
-//     recorded in Result.Constraints ("past_sequence_length +
-//     sequence_length == total_sequence_length").
+//   - two different symbolic dims meeting in a broadcast or concat that
+//     unification cannot solve for a symbol (min(2048, past + sequence)
+//     == past + sequence): they are assumed equal, the simpler is kept,
+//     and the assumption is recorded in Result.Constraints;
+//   - an op whose rule fails only because an input descends from an op
+//     without a rule (Result.KnockOns): its outputs are unknown too.
 package shapeinfer

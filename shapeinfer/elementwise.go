@@ -613,7 +613,10 @@ func prelu(c *nodeCtx) ([]*Info, error) {
 		return nil, err
 	}
 	// Before opset 7 a 1-D slope of C elements applies per channel (dim 1).
-	if c.opset < 7 && x.Shape != nil && len(x.Shape) >= 2 && slope.Shape != nil && len(slope.Shape) == 1 && slope.Shape[0].Equal(x.Shape[1]) {
+	if c.opset < 7 && x.Shape != nil && len(x.Shape) > 2 && slope.Shape != nil && len(slope.Shape) == 1 && !slope.Shape[0].Equal(Const(1)) {
+		if err := c.agree(x.Shape[1], slope.Shape[0], "channels and slope size"); err != nil {
+			return nil, err
+		}
 		return []*Info{same(x)}, nil
 	}
 	shape, err := c.broadcast(x.Shape, slope.Shape)

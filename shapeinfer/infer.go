@@ -94,10 +94,17 @@ func ShapeString(dims []Expr) string {
 type Options struct {
 	// Bounds of named dims (the CLI's --dim name=max / name=min..max).
 	// Dims not listed get DefaultMin/DefaultBound and are recorded in
-	// Result.Defaulted.
+	// Result.Defaulted. A key may be a symbol, a dim_param as written, or
+	// <input>_dim<axis>.
 	Bounds Bounds
-	// Freeze makes the named dims static (--freeze name=value).
+	// Freeze makes the named dims static (--freeze name=value). A key may
+	// also be an expression dim_param ("past_sequence_length +
+	// sequence_length"): its value then pins one of the expression's
+	// symbols when the others are known.
 	Freeze map[string]int64
+	// Sources optionally says where each Bounds/Freeze entry came from
+	// ("--dim", "dims file", "model metadata"), for Relations and errors.
+	Sources map[string]string
 }
 
 // Result is the outcome of Infer.
@@ -115,16 +122,77 @@ type Result struct {
 	// Undefined and unknown rank. Infer does not fail for them: the
 	// lowering refuses such nodes with its own error.
 	Unknown []string
+	// KnockOns lists the nodes whose rule failed only because an input
+	// descends from an op in Unknown (a Reshape of an unknown-rank value):
+	// their outputs are unknown too, and the error names the cause.
+	KnockOns []KnockOn
+	// Inputs declares the dims of every graph input (see DeclaredDims).
+	Inputs map[string][]InputDim
+	// Relations lists, in the order found, the symbols the graph pins to
+	// a constant or to an expression over other symbols (an op requires
+	// two dims to be equal); every shape in Values already uses the
+	// substitution. The remaining symbols are the graph's degrees of
+	// freedom.
+	Relations []Relation
 	// Constraints records dim equalities assumed while broadcasting two
-	// different symbolic dims ("total_sequence_length == past_sequence_length + sequence_length");
-	// the inferred shapes are only right when they hold (a run where one
-	// side is 1 and broadcasts is not covered: the simpler side was kept).
+	// different symbolic dims that unification could not solve for a
+	// symbol ("min(2048, past_sequence_length + sequence_length) ==
+	// past_sequence_length + sequence_length"); the inferred shapes are
+	// only right when they hold.
 	Constraints []string
+	// Unsolved holds Constraints with the node that required each.
+	Unsolved []Equality
 	// UnknownDims lists the symbols made up for data-dependent or
 	// otherwise undeterminable dims (NonZero-like sizes, Slice bounds that
 	// may be negative, Range over runtime floats…), named
 	// UnknownDimPrefix + "<n>_<node>_<what>". Their bound is [0, MaxInt32].
 	UnknownDims []string
+	// BoundCaps are the Options.Bounds of eliminated symbols, as caps on
+	// the expressions that replaced them.
+	BoundCaps []BoundCap
+	// UnusedOptions lists Options.Bounds/Freeze keys that name no dim of
+	// the graph's inputs.
+	UnusedOptions []string
+}
+
+// KnockOn is a node whose shape rule failed because of an op upstream
+// that has no rule.
+type KnockOn struct {
+	Node, OpType string
+	Cause        string // the Unknown node it descends from
+	Err          error
+}
+
+// Relation is a symbol the graph pins: Name == Value wherever the graph
+// runs, because node Node (OpType) requires it (or the user froze an
+// expression dim: Node is then the option's source).
+type Relation struct {
+	Name   string
+	Value  Expr
+	Node   string
+	OpType string
+}
+
+func (r Relation) String() string {
+	by := fmt.Sprintf("node %q (%s)", r.Node, r.OpType)
+	if r.OpType == "" {
+		by = r.Node
+	}
+	return fmt.Sprintf("%s = %s (fixed by %s)", r.Name, r.Value, by)
+}
+
+// Equality is a dim equality an op requires: A == B at node Node.
+type Equality struct {
+	A, B         Expr
+	Node, OpType string
+}
+
+func (e Equality) String() string {
+	x, y := e.A.String(), e.B.String()
+	if y < x {
+		x, y = y, x
+	}
+	return x + " == " + y
 }
 
 // IsUnknownDim reports whether name is one of the made-up symbols of
@@ -171,7 +239,7 @@ var ErrInconsistent = errors.New("inconsistent shapes")
 // rule that panicked), never by a property of the model.
 var ErrInternal = errors.New("internal error")
 
-// state is the inference state of one graph.
+// state is the inference state of one graph for one round.
 type state struct {
 	m           *onnxpb.Model
 	opts        Options
@@ -180,6 +248,7 @@ type state struct {
 	defaulted   map[string]bool
 	constraints []string
 	seenCons    map[string]bool
+	eqs         []Equality
 	opsets      map[string]int64
 	nUnknown    int
 	unknownDims []string
@@ -187,13 +256,33 @@ type state struct {
 	// casts of known integers (Cast(Shape(x)[1], to=float)), so that a
 	// float Range whose bounds come from dims still gets a symbolic length.
 	castInts map[string][]Expr
+
+	decl   map[string][]InputDim
+	freeze map[string]int64  // Options.Freeze by symbol name
+	bnds   Bounds            // Options.Bounds by symbol name
+	subs   map[string]Expr   // symbols eliminated by earlier rounds
+	axis0  map[string]bool   // symbols first declared at axis 0 of an input
+	cur    *onnxpb.NodeProto // node being inferred (for equalities)
+	curIdx int
+	taint  map[string]string // value → the Unknown node it descends from
+	knock  []KnockOn
 }
+
+// maxRounds bounds unification: each round infers the whole graph once
+// with the substitutions found so far.
+const maxRounds = 8
 
 // Infer computes the Info of every value of m's main graph. It returns an
 // error for a graph that is malformed (a cycle, an undefined input) or
 // statically inconsistent (broadcast, MatMul, Concat… dims that cannot
 // agree), naming the node. Ops without a shape rule do not fail: see
 // Result.Unknown.
+//
+// Dims the graph pins are unified: when an op requires two dims to be
+// equal (a broadcast of non-1 dims, MatMul's inner dims, Concat's other
+// dims, Conv's channels, Reshape's element count, Squeeze's 1) and the
+// equality can be solved for a symbol, the symbol is replaced everywhere
+// and inference runs again (Result.Relations).
 func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 	if m == nil || m.Graph() == nil {
 		return nil, fmt.Errorf("shapeinfer: model has no graph")
@@ -208,6 +297,31 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("shapeinfer: dim %q frozen to negative size %d", name, v)
 		}
 	}
+	decl := DeclaredDims(m)
+	u := newUnifier(m, decl, opts)
+	for round := 0; ; round++ {
+		res, eqs, err := inferRound(m, opts, decl, u)
+		if err != nil {
+			return nil, err
+		}
+		eqs = append(slices.Clone(u.userEqs), eqs...)
+		if round == maxRounds-1 {
+			u.finish(res, eqs)
+			return res, nil
+		}
+		found, err := u.solve(eqs)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			u.finish(res, eqs)
+			return res, nil
+		}
+	}
+}
+
+// inferRound runs inference once with the substitutions u holds.
+func inferRound(m *onnxpb.Model, opts Options, decl map[string][]InputDim, u *unifier) (*Result, []Equality, error) {
 	g := m.Graph()
 	s := &state{
 		m:         m,
@@ -218,6 +332,12 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 		seenCons:  map[string]bool{},
 		opsets:    m.Opsets,
 		castInts:  map[string][]Expr{},
+		decl:      decl,
+		freeze:    u.freeze,
+		bnds:      u.bounds,
+		subs:      u.subs,
+		axis0:     map[string]bool{},
+		taint:     map[string]string{},
 	}
 	if s.opsets == nil {
 		s.opsets = map[string]int64{}
@@ -229,13 +349,13 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 			s.opsets[d] = o.GetVersion()
 		}
 	}
-	for name, v := range opts.Freeze {
+	for name, v := range s.freeze {
 		s.bounds[name] = Bound{Min: v, Max: v}
 	}
 	for _, t := range g.GetInitializer() {
 		info, err := s.initializerInfo(t)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s.values[t.GetName()] = info
 	}
@@ -251,25 +371,42 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 		}
 		info, err := s.inputInfo(vi)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s.values[vi.GetName()] = info
 	}
 	order, err := topoOrder(g, s.values)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	res := &Result{Values: s.values, Order: order}
+	res := &Result{Values: s.values, Order: order, Inputs: decl}
 	for i, n := range order {
+		s.cur, s.curIdx = n, i
 		infos, known, err := s.inferNode(n)
 		if err == nil {
 			err = s.checkSizes(infos)
 		}
+		cause := s.taintOf(n)
 		if err != nil {
-			return nil, &NodeError{Node: nodeName(n, i), OpType: n.GetOpType(), Err: err}
+			if cause == "" || errors.Is(err, ErrInternal) {
+				return nil, nil, &NodeError{Node: nodeName(n, i), OpType: n.GetOpType(), Err: err}
+			}
+			// A knock-on of an op without a rule: not the model's fault.
+			s.knock = append(s.knock, KnockOn{Node: nodeName(n, i), OpType: n.GetOpType(), Cause: cause, Err: err})
+			infos = nil
 		}
 		if !known {
 			res.Unknown = append(res.Unknown, nodeName(n, i))
+			cause = nodeName(n, i)
+		}
+		if len(u.facts) > 0 {
+			for _, info := range infos {
+				if info == nil {
+					continue
+				}
+				info.Shape = substFactsAll(info.Shape, u.facts)
+				info.Value = substFactsAll(info.Value, u.facts)
+			}
 		}
 		for j, out := range n.GetOutput() {
 			if out == "" {
@@ -283,11 +420,15 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 				info = &Info{}
 			}
 			s.values[out] = info
+			if cause != "" {
+				s.taint[out] = cause
+			}
 		}
 	}
+	s.cur = nil
 	for _, out := range g.GetOutput() {
 		if _, ok := s.values[out.GetName()]; !ok {
-			return nil, fmt.Errorf("shapeinfer: graph output %q is not produced by any node", out.GetName())
+			return nil, nil, fmt.Errorf("shapeinfer: graph output %q is not produced by any node", out.GetName())
 		}
 	}
 	res.Bounds = s.bounds
@@ -295,9 +436,20 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 		res.Defaulted = append(res.Defaulted, name)
 	}
 	slices.Sort(res.Defaulted)
-	res.Constraints = s.constraints
 	res.UnknownDims = s.unknownDims
-	return res, nil
+	res.KnockOns = s.knock
+	return res, s.eqs, nil
+}
+
+// taintOf returns the op without a shape rule that n's inputs descend
+// from, or "".
+func (s *state) taintOf(n *onnxpb.NodeProto) string {
+	for _, in := range nodeInputs(n) {
+		if c, ok := s.taint[in]; ok {
+			return c
+		}
+	}
+	return ""
 }
 
 // checkSizes refuses results no tensor can have, whatever rule computed
@@ -341,11 +493,23 @@ func nodeName(n *onnxpb.NodeProto, i int) string {
 	return "#" + strconv.Itoa(i)
 }
 
-// symbol returns the expression for a named input dim, registering its
-// bound (Freeze → constant).
-func (s *state) symbol(name string) Expr {
-	if v, ok := s.opts.Freeze[name]; ok {
+// symbol returns the expression for a named input dim: a constant when
+// frozen, the expression unification replaced it by, else the symbol
+// with its bound registered.
+func (s *state) symbol(name string, axis int) Expr {
+	if v, ok := s.freeze[name]; ok {
 		return Const(v)
+	}
+	if e, ok := s.subs[name]; ok {
+		for _, sym := range e.Symbols() {
+			s.registerSym(sym)
+		}
+		return e
+	}
+	if axis == 0 {
+		if _, seen := s.bounds[name]; !seen {
+			s.axis0[name] = true
+		}
 	}
 	s.registerSym(name)
 	return Sym(name)
@@ -355,11 +519,11 @@ func (s *state) registerSym(name string) {
 	if _, ok := s.bounds[name]; ok {
 		return
 	}
-	if b, ok := s.opts.Bounds[name]; ok {
+	if b, ok := s.bnds[name]; ok {
 		s.bounds[name] = b
 		return
 	}
-	s.bounds[name] = Bound{Min: DefaultMin(name), Max: DefaultBound(name)}
+	s.bounds[name] = Bound{Min: DefaultMin(name), Max: defaultMax(name, s.axis0[name])}
 	s.defaulted[name] = true
 }
 
@@ -372,15 +536,21 @@ func (s *state) inputInfo(vi *onnxpb.ValueInfoProto) (*Info, error) {
 	if dims == nil {
 		return info, nil
 	}
+	decl := s.decl[vi.GetName()]
 	info.Shape = make([]Expr, len(dims))
-	for i, d := range dims {
-		switch {
-		case d.Known:
+	for i := range dims {
+		d := decl[i]
+		switch d.Kind {
+		case DimStatic:
 			info.Shape[i] = Const(d.Value)
-		case d.Param != "":
-			info.Shape[i] = s.symbol(d.Param)
+		case DimExpression:
+			m := map[string]Expr{}
+			for _, sym := range d.Expr.Symbols() {
+				m[sym] = s.symbol(sym, -1)
+			}
+			info.Shape[i] = d.Expr.Subst(m)
 		default:
-			info.Shape[i] = s.symbol(fmt.Sprintf("%s_dim%d", vi.GetName(), i))
+			info.Shape[i] = s.symbol(d.Name, i)
 		}
 	}
 	return info, nil
@@ -561,13 +731,18 @@ func (h *intHeap) pop() int {
 	}
 }
 
-// constraint records that a and b are assumed equal.
+// constraint records that an op requires a and b to be equal (or, for a
+// broadcast, assumes it).
 func (s *state) constraint(a, b Expr) {
-	x, y := a.String(), b.String()
-	if y < x {
-		x, y = y, x
+	e := Equality{A: a, B: b}
+	if s.cur != nil {
+		e.Node, e.OpType = nodeName(s.cur, s.curIdx), s.cur.GetOpType()
+		if d := s.cur.GetDomain(); d != "" && d != "ai.onnx" {
+			e.OpType = d + "." + e.OpType
+		}
 	}
-	c := x + " == " + y
+	s.eqs = append(s.eqs, e)
+	c := e.String()
 	if !s.seenCons[c] {
 		s.seenCons[c] = true
 		s.constraints = append(s.constraints, c)

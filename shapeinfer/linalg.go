@@ -272,6 +272,14 @@ func groupQueryAttention(c *nodeCtx) ([]*Info, error) {
 	past := Const(0)
 	if pk := c.input(3); pk != nil && len(pk.Shape) == 4 {
 		past = pk.Shape[2]
+		// The cache is [batch, kv_num_heads, past, head_size]: this pins
+		// a genai kv_cache_dim to the head size.
+		if err := c.agree(pk.Shape[1], Const(kvHeads), "past_key heads and kv_num_heads"); err != nil {
+			return nil, err
+		}
+		if err := c.agree(pk.Shape[3], Const(headSize), "past_key head size and hidden / heads"); err != nil {
+			return nil, err
+		}
 	}
 	b, s := q.Shape[0], q.Shape[1]
 	present := []Expr{b, Const(kvHeads), past.Add(s), Const(headSize)}

@@ -36,7 +36,7 @@ var opCases = []opCase{
 	{name: "where", values: []string{"c: bool[1, s]", "x: f32[b, 1]", "y: f32[]"}, nodes: []string{"z = Where(c, x, y)"},
 		want: map[string]string{"z": "float32[b, s]"}},
 	{name: "two symbols constraint", values: []string{"x: f32[total_sequence_length]", "y: f32[s]"}, nodes: []string{"z = Add(x, y)"},
-		want: map[string]string{"z": "float32[s]"}},
+		want: map[string]string{"z": "float32[total_sequence_length]"}},
 	{name: "unary keeps", values: []string{"x: f32[b, 3]"}, nodes: []string{"y = Softmax(x) axis=-1", "z = Erf(y)", "w = Cast(z) to=10"},
 		want: map[string]string{"y": "float32[b, 3]", "z": "float32[b, 3]", "w": "float16[b, 3]"}},
 	{name: "unnamed dim", values: []string{"x: f32[?, 3]"}, nodes: []string{"y = Relu(x)"},
@@ -320,23 +320,26 @@ func TestInferResultFields(t *testing.T) {
 	if got := res.Values["a"].String(); got != "float32[2, sequence_length, 8]" {
 		t.Errorf("a = %s", got)
 	}
-	if want := []string{"total_sequence_length", "z_dim0"}; !slices.Equal(res.Defaulted, want) {
+	if want := []string{"z_dim0"}; !slices.Equal(res.Defaulted, want) {
 		t.Errorf("Defaulted = %v, want %v", res.Defaulted, want)
 	}
 	if got := res.Bounds["sequence_length"]; got != (Bound{1, 64}) {
 		t.Errorf("bound of sequence_length = %v", got)
 	}
-	if got := res.Bounds["total_sequence_length"]; got != (Bound{1, 4096}) {
-		t.Errorf("bound of total_sequence_length = %v", got)
+	if _, ok := res.Bounds["total_sequence_length"]; ok {
+		t.Errorf("total_sequence_length has a bound; it is unified with sequence_length")
 	}
-	if got := res.Bounds["z_dim0"]; got != (Bound{1, 65535}) {
-		t.Errorf("bound of z_dim0 = %v", got)
+	if got := res.Bounds["z_dim0"]; got != (Bound{1, 8}) {
+		t.Errorf("bound of z_dim0 = %v (axis 0: the batch default)", got)
 	}
 	if !slices.Equal(res.Unknown, []string{"n1"}) {
 		t.Errorf("Unknown = %v", res.Unknown)
 	}
-	if !slices.Equal(res.Constraints, []string{"sequence_length == total_sequence_length"}) {
+	if len(res.Constraints) != 0 {
 		t.Errorf("Constraints = %v", res.Constraints)
+	}
+	if len(res.Relations) != 1 || res.Relations[0].String() != `total_sequence_length = sequence_length (fixed by node "n0" (Add))` {
+		t.Errorf("Relations = %v", res.Relations)
 	}
 	if len(res.Order) != 2 {
 		t.Errorf("Order has %d nodes", len(res.Order))

@@ -207,7 +207,10 @@ func (c *nodeCtx) reshapeTarget(in, target []Expr, allowzero bool) ([]Expr, erro
 		v, ok := t.Value()
 		switch {
 		case ok && v == 0 && !allowzero:
-			if in == nil || i >= len(in) {
+			if in == nil {
+				return nil, nil // copies a dim of an input of unknown rank
+			}
+			if i >= len(in) {
 				return nil, c.errorf("shape[%d] = 0 copies a dim the input (rank %d) does not have", i, len(in))
 			}
 			out[i] = in[i]

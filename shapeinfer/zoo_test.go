@@ -223,8 +223,8 @@ func TestZooBoundsSimplify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(res.Constraints, []string{"past_sequence_length + sequence_length == total_sequence_length"}) {
-		t.Errorf("Constraints = %v", res.Constraints)
+	if len(res.Relations) != 1 || res.Relations[0].Name != "total_sequence_length" || res.Relations[0].Value.String() != "past_sequence_length + sequence_length" {
+		t.Errorf("Relations = %v", res.Relations)
 	}
 	for name, info := range res.Values {
 		for _, d := range info.Shape {

@@ -31,6 +31,7 @@ type convertFlags struct {
 	precision string
 	target    string
 	pins      []string
+	dimsFile  string
 }
 
 func (a *app) convertCommand() *cobra.Command {
@@ -50,7 +51,15 @@ renamed at the end, so a failed conversion leaves nothing behind.
 Dynamic input dimensions (dim_param in the ONNX model, e.g. batch_size) stay dynamic with an
 upper bound: --dim name=max sets it (or name=min..max); otherwise a default per common name
 applies (see 'Dimension bounds' in README.md), and the report always prints the bounds used.
---freeze name=value makes a dimension static.
+--freeze name=value makes a dimension static. --dims-file FILE gives both in JSON: name → value
+(frozen) or name → {"min": N, "max": M}, or ONNX Runtime's {"freeDimensionOverrides": {…}};
+flags win over the file, and the file over the model's own metadata_props ("webnn-graph:dims",
+"freeDimensionOverrides"). A name is a dim_param as written ("encoder_sequence_length / 2"),
+or <input>_dim<axis> — the name every anonymous dim ("?", "unk__3", none) gets.
+
+Dims the graph pins (a kv_cache_dim that must equal the head size, a mask length that is
+past_sequence_length + sequence_length) are not free: the report lists them with the node
+that fixes them.
 
 --target names the loader the graph is for (default rustnn-0.5):
   rustnn-0.5  pywebnn / rustnn 0.5.12: normalisations decomposed, dynamic sizes only as
@@ -71,6 +80,7 @@ See docs/formats.md, "Targets".`,
 	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: compute a float32 model in float16 (inputs and outputs stay float32)")
 	cmd.Flags().StringArrayVar(&f.pins, "freeze-input", nil, "pin a small graph input to a value and remove it: name=v or name=v1,v2,… (repeatable); what depends on it folds, If branches included")
 	cmd.Flags().StringVar(&f.target, "target", "", "loader the graph is for: "+strings.Join(target.Names(), ", ")+" (default "+target.Default.Name+")")
+	cmd.Flags().StringVar(&f.dimsFile, "dims-file", "", "dim settings as JSON: name → value or {\"min\":N,\"max\":M}, or {\"freeDimensionOverrides\": {…}}")
 	return cmd
 }
 
@@ -139,6 +149,9 @@ type convertReport struct {
 	Inputs      []operandReport    `json:"inputs"`
 	Outputs     []string           `json:"outputs"`
 	Dims        []dimReport        `json:"dims"`
+	Fixed       []fixedDimReport   `json:"fixedDims,omitempty"`
+	Needs       []fixedDimReport   `json:"dimConstraints,omitempty"`
+	UnusedDims  []string           `json:"unusedDims,omitempty"`
 	Nodes       int                `json:"nodes"`
 	Ops         map[string]int     `json:"ops"`
 	Consts      int                `json:"consts"`
@@ -158,8 +171,21 @@ type dimReport struct {
 	Name   string `json:"name"`
 	Min    int64  `json:"min"`
 	Max    int64  `json:"max"`
-	Source string `json:"source"`           // "--dim", "default" or "model limit"
+	Source string `json:"source"`           // "--dim", "dims file", "model metadata", "default", "model limit" or "derived"
 	Reason string `json:"reason,omitempty"` // why a default was lowered to a model limit
+	// Value is the expression over the free dims a derived dim stands for.
+	Value string `json:"value,omitempty"`
+	// Declared says how an input declares a dim without a plain name:
+	// `anonymous "?" (input "x" dim 2)`, `label "encoder_sequence_length / 2"`.
+	Declared string `json:"declared,omitempty"`
+}
+
+// fixedDimReport is a dim the graph (or a setting) makes static or
+// relates to others.
+type fixedDimReport struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	By    string `json:"fixedBy"`
 }
 
 // convertModel loads and lowers an ONNX model in memory, timing both.
@@ -187,11 +213,7 @@ func (a *app) convertModel(path string, opts lower.Options, stages map[string]fl
 
 func (a *app) convert(path string, f *convertFlags) error {
 	start := time.Now()
-	bounds, err := parseBounds(f.dims)
-	if err != nil {
-		return err
-	}
-	freeze, err := parseAssignments("--freeze", f.freeze)
+	bounds, freeze, sources, err := dimSettings(f.dims, f.freeze, f.dimsFile)
 	if err != nil {
 		return err
 	}
@@ -206,7 +228,7 @@ func (a *app) convert(path string, f *convertFlags) error {
 	stages := map[string]float64{}
 	prog := newProgress(a, "convert")
 	prog.stage("loading " + filepath.Base(path))
-	m, res, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, FreezeInputs: pins, Name: f.name, Precision: f.precision, Target: tg}, stages)
+	m, res, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Name: f.name, Precision: f.precision, Target: tg}, stages)
 	if err != nil {
 		prog.done()
 		return err
@@ -285,8 +307,15 @@ func (a *app) convert(path string, f *convertFlags) error {
 	for _, o := range res.Graph.Outputs {
 		rep.Outputs = append(rep.Outputs, o.Name)
 	}
-	rep.Dims = dimReports(res.Bounds, bounds, res.Tightened)
+	rep.Dims, rep.Fixed = dimReports(res)
+	for _, e := range res.Constraints {
+		rep.Needs = append(rep.Needs, fixedDimReport{Name: e.A.String(), Value: e.B.String(), By: fmt.Sprintf("node %q (%s)", e.Node, e.OpType)})
+	}
+	rep.UnusedDims = res.UnusedDims
 	rep.Warnings = res.Warnings
+	for _, u := range res.UnusedDims {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s %q names no dim of the model's inputs", sourceOf(res.Sources, u), u))
+	}
 	if f.jsonOut {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
@@ -296,23 +325,75 @@ func (a *app) convert(path string, f *convertFlags) error {
 	return nil
 }
 
-func dimReports(used shapeinfer.Bounds, given shapeinfer.Bounds, tightened []lower.TightenedBound) []dimReport {
+func sourceOf(sources map[string]string, name string) string {
+	if s, ok := sources[name]; ok {
+		return s
+	}
+	return "--dim"
+}
+
+// dimReports lists the dynamic dims of the converted graph (free ones
+// with their bounds, derived ones with their expression) and the dims
+// made static or related by the graph or by a setting.
+func dimReports(res *lower.Result) ([]dimReport, []fixedDimReport) {
 	limits := map[string]lower.TightenedBound{}
-	for _, t := range tightened {
+	for _, t := range res.Tightened {
 		limits[t.Name] = t
 	}
+	declared := map[string]string{}
+	for _, in := range sortedNames(res.Inputs) {
+		for i, d := range res.Inputs[in] {
+			if _, seen := declared[d.Name]; seen || d.Name == "" {
+				continue
+			}
+			switch d.Kind {
+			case shapeinfer.DimAnonymous:
+				if d.Param == "" {
+					declared[d.Name] = fmt.Sprintf("anonymous (input %q dim %d)", in, i)
+				} else {
+					declared[d.Name] = fmt.Sprintf("anonymous %q (input %q dim %d)", d.Param, in, i)
+				}
+			case shapeinfer.DimOpaque:
+				declared[d.Name] = fmt.Sprintf("label %q (input %q dim %d)", d.Param, in, i)
+			case shapeinfer.DimExpression:
+				declared[d.Name] = fmt.Sprintf("%q (input %q dim %d)", d.Param, in, i)
+			}
+		}
+	}
 	var out []dimReport
-	for name, b := range used {
-		r := dimReport{Name: name, Min: b.Min, Max: b.Max, Source: "default"}
-		if _, ok := given[name]; ok {
-			r.Source = "--dim"
+	for name, b := range res.Bounds {
+		r := dimReport{Name: name, Min: b.Min, Max: b.Max, Source: "default", Declared: declared[name]}
+		if e, ok := res.Derived[name]; ok {
+			r.Source, r.Value = "derived", e.String()
+		} else if s, ok := res.Sources[name]; ok {
+			r.Source = s
 		} else if t, ok := limits[name]; ok {
 			r.Source = "model limit"
+			if !strings.HasPrefix(t.Reason, "model limit: ") {
+				r.Source = "derived bound"
+			}
 			r.Reason = fmt.Sprintf("default %d lowered to it: %s", t.Was, strings.TrimPrefix(t.Reason, "model limit: "))
 		}
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	var fixed []fixedDimReport
+	for _, rel := range res.Relations {
+		by := fmt.Sprintf("node %q (%s)", rel.Node, rel.OpType)
+		if rel.OpType == "" {
+			by = rel.Node
+		}
+		fixed = append(fixed, fixedDimReport{Name: rel.Name, Value: rel.Value.String(), By: by})
+	}
+	return out, fixed
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
 
@@ -341,10 +422,32 @@ func (a *app) printConvertReport(r convertReport) {
 			switch d.Source {
 			case "default":
 				hint = fmt.Sprintf("   (default; set with --dim %s=N)", d.Name)
-			case "model limit":
-				hint = fmt.Sprintf("   (model limit; %s)", d.Reason)
+			case "model limit", "derived bound":
+				hint = fmt.Sprintf("   (%s; %s)", d.Source, d.Reason)
+			case "derived":
+			default:
+				hint = fmt.Sprintf("   (%s)", d.Source)
+			}
+			if d.Declared != "" {
+				hint += "   " + d.Declared
+			}
+			if d.Value != "" {
+				fmt.Fprintf(w, "  %s = %s ≤ %d%s\n", d.Name, d.Value, d.Max, hint)
+				continue
 			}
 			fmt.Fprintf(w, "  %s ≤ %d%s\n", d.Name, d.Max, hint)
+		}
+	}
+	if len(r.Needs) > 0 {
+		fmt.Fprintf(w, "relations the inputs must satisfy:\n")
+		for _, d := range r.Needs {
+			fmt.Fprintf(w, "  %s == %s   (needed by %s)\n", d.Name, d.Value, d.By)
+		}
+	}
+	if len(r.Fixed) > 0 {
+		fmt.Fprintf(w, "dimensions the graph fixes:\n")
+		for _, d := range r.Fixed {
+			fmt.Fprintf(w, "  %s = %s   (fixed by %s)\n", d.Name, d.Value, d.By)
 		}
 	}
 	fmt.Fprintf(w, "%d nodes, %d consts, %s of weights\n", r.Nodes, r.Consts, humanBytes(r.WeightBytes))

@@ -15,14 +15,14 @@ import (
 
 	"github.com/webnn-graph/webnn-graph/lower"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
-	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
 // lowerModel converts an already loaded model in memory (verify, generate).
-func lowerModel(m *onnxpb.Model, bounds shapeinfer.Bounds, path, precision string, pins map[string]string) (*lower.Result, error) {
-	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	return lower.Convert(m, lower.Options{Dims: bounds, Name: name, Precision: precision, FreezeInputs: pins})
+func lowerModel(m *onnxpb.Model, opts lower.Options, path, precision string) (*lower.Result, error) {
+	opts.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	opts.Precision = precision
+	return lower.Convert(m, opts)
 }
 
 func f32ToF16(v float32) uint16 { return float16.Fromfloat32(v).Bits() }
@@ -33,6 +33,7 @@ type generateFlags struct {
 	refTokens string
 	bounds    []string
 	jsonOut   bool
+	dimsFile  string
 }
 
 func (a *app) generateCommand() *cobra.Command {
@@ -56,6 +57,7 @@ expected and the produced token and both logits.`,
 	cmd.Flags().StringVar(&f.refTokens, "reference-tokens", "", "expected generated tokens, comma separated")
 	cmd.Flags().StringArrayVar(&f.bounds, "bound", nil, "conversion bound for an ONNX model: name=max (as convert --dim)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print JSON")
+	cmd.Flags().StringVar(&f.dimsFile, "dims-file", "", "conversion dim settings as JSON (see convert --dims-file)")
 	return cmd
 }
 
@@ -168,14 +170,17 @@ func (io *decoderIO) emptyPast() map[string]*tensor.Tensor {
 		for _, name := range []string{p.key, p.value} {
 			s := io.kv[name]
 			shape := make([]int, len(s.Dims))
+			// [batch, heads, past, head size]: the past is empty at first;
+			// a dim the graph fixes (kv_cache_dim = head size) is static
+			// in the converted graph.
 			for i, dm := range s.Dims {
 				switch {
-				case dm.Name != "" && strings.Contains(strings.ToLower(dm.Name), "past"):
-					shape[i] = 0
-				case dm.Name != "":
-					shape[i] = 1 // batch
-				default:
+				case dm.Name == "":
 					shape[i] = int(dm.Size)
+				case i > 0 && strings.Contains(strings.ToLower(dm.Name), "past"):
+					shape[i] = 0
+				default:
+					shape[i] = 1 // batch
 				}
 			}
 			past[name] = tensor.New(s.DType, shape)
@@ -274,7 +279,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 			return err
 		}
 	}
-	bounds, err := parseBounds(f.bounds)
+	bounds, freeze, sources, err := dimSettings(f.bounds, nil, f.dimsFile)
 	if err != nil {
 		return err
 	}
@@ -285,7 +290,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 			return err
 		}
 		defer m.Close()
-		res, err := lowerModel(m, bounds, path, "", nil)
+		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources}, path, "")
 		if err != nil {
 			return err
 		}

@@ -493,7 +493,20 @@ func generatedSizes(t *testing.T, m *onnxpb.Model, few bool) []pySize {
 				values[d] = st.s
 			}
 		}
-		in, err := randomInputs(m, specs, values, uint64(1000+i))
+		si, err := lower.InferDims(m, lower.Options{})
+		if err != nil {
+			t.Fatalf("dims for %s: %v", st.name, err)
+		}
+		for d := range values {
+			if _, ok := si.DimValue(d); !ok {
+				delete(values, d) // an anonymous "?" names no dim
+			}
+		}
+		env, err := bindDims(si, values)
+		if err != nil {
+			t.Fatalf("dims for %s: %v", st.name, err)
+		}
+		in, err := randomInputs(m, si, specs, env, uint64(1000+i), "none")
 		if err != nil {
 			t.Fatalf("inputs for %s: %v", st.name, err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	onnxrt "github.com/webnn-graph/webnn-graph/runtime/onnx"
 	"github.com/webnn-graph/webnn-graph/runtime/webnn"
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/tensor"
 	"github.com/webnn-graph/webnn-graph/weights"
 )
@@ -255,6 +256,10 @@ func checkInputShapes(specs []ioSpec, in map[string]*tensor.Tensor) error {
 			case d.Name != "":
 				if d.Max > 0 && int64(got) > d.Max {
 					return fmt.Errorf("input %q: dimension %d (%s) is %d, above its bound %d", s.Name, i, d.Name, got, d.Max)
+				}
+				if shapeinfer.IsAnonymousDimParam(d.Name) {
+					// "?", "unk__3": each is a dim of its own.
+					continue
 				}
 				if prev, ok := bound[d.Name]; ok && prev != got {
 					return fmt.Errorf("input %q: dimension %s is %d here but %d in another input", s.Name, d.Name, got, prev)

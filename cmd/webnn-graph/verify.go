@@ -46,6 +46,8 @@ type verifyFlags struct {
 	junit     string
 	steps     int
 	pins      []string
+	dimsFile  string
+	padding   string
 }
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -61,7 +63,11 @@ argmax agreement. The graph is converted in memory unless --graph names a conver
 Inputs come from --inputs (npz, keys "name" or "in.name"), or are generated from --seed:
 token ids below the embedding's row count, attention masks of ones, position ids counting
 from the past length, floats uniform in [-1, 1). Dynamic dimensions of generated inputs are
-set with --dim name=value (defaults: batch 1, past 4, sequence 7, total = past + sequence).
+set with --dim name=value (defaults: batch 1, past 4, sequence 7, others 7); dims the graph
+relates are derived (attention_mask's past_sequence_length + sequence_length, a kv_cache_dim
+the graph fixes to the head size), and dims an op needs to satisfy an equation (a ViT's
+height × width patch count) are searched. With batch > 1 the attention mask is left-padded
+(row b starts with b padding tokens; position ids count real tokens), unless --padding none.
 
 With --reference REF.npz (keys "name" or "out.name", e.g. dumped from transformers or ONNX
 Runtime, see docs/verify.md) each runtime is also compared against the reference.
@@ -90,6 +96,8 @@ Exit status 0 when every comparison passes, 1 otherwise (the worst output is nam
 	cmd.Flags().IntVar(&f.steps, "steps", -1, "greedy decode steps compared on both runtimes for decoder models (default 8 with --report or --junit, else 0)")
 	cmd.Flags().StringArrayVar(&f.pins, "freeze-input", nil, "as convert --freeze-input: the graph is converted with the input pinned, the ONNX model is fed the same value")
 	cmd.Flags().BoolVar(&f.localize, "localize", false, "when the runtimes disagree, name the first ONNX node whose value differs (runs both again, comparing every intermediate)")
+	cmd.Flags().StringVar(&f.dimsFile, "dims-file", "", "conversion dim settings as JSON (see convert --dims-file)")
+	cmd.Flags().StringVar(&f.padding, "padding", "left", "attention mask of generated inputs with batch > 1: left (row b starts with b padding tokens) or none")
 	return cmd
 }
 
@@ -131,7 +139,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	if err != nil {
 		return err
 	}
-	bounds, err := parseBounds(f.bounds)
+	bounds, freeze, sources, err := dimSettings(f.bounds, nil, f.dimsFile)
 	if err != nil {
 		return err
 	}
@@ -177,6 +185,12 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	}
 	sink.v.Precision, sink.v.Tolerance = kind, parity.Tolerance{Atol: f.atol, Rtol: f.rtol}
 
+	// The dims as conversion sees them (unified, model limits), so that
+	// generated inputs respect every relation the graph pins.
+	si, err := lower.InferDims(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources})
+	if err != nil {
+		return err
+	}
 	var wr runner
 	var lowered *lower.Result // the in-memory conversion, when there is one
 	graphDesc := "converted in memory"
@@ -194,7 +208,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 			sink.v.Conversion = graphSummary(w.g)
 		}
 	} else {
-		res, err := lowerModel(m, bounds, modelPath, f.precision, pins)
+		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins}, modelPath, f.precision)
 		if err != nil {
 			return err
 		}
@@ -220,7 +234,11 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 			return err
 		}
 	} else {
-		if in, err = randomInputs(m, onnxR.Inputs(), dimValues, f.seed); err != nil {
+		env, err := bindDims(si, dimValues)
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		if in, err = randomInputs(m, si, onnxR.Inputs(), env, f.seed, f.padding); err != nil {
 			return err
 		}
 	}
@@ -229,6 +247,14 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	}
 	if err := checkInputShapes(onnxR.Inputs(), in); err != nil {
 		return err
+	}
+	if _, err := shapeinfer.CaseDims(m, si, func(name string) ([]int, bool) {
+		if t := in[name]; t != nil {
+			return t.Shape, true
+		}
+		return nil, false
+	}); err != nil {
+		return fmt.Errorf("verify: inputs: %w", err)
 	}
 	graphIn := in
 	if len(pinned) > 0 {
@@ -438,37 +464,51 @@ func (a *app) printVerify(r verifyReport) {
 	}
 }
 
-// defaultDimValue picks the value of a dynamic dimension for generated
-// inputs when --dim does not give one.
-func defaultDimValue(name string, values map[string]int64) int64 {
-	if v, ok := values[name]; ok {
-		return v
-	}
-	l := strings.ToLower(name)
-	switch {
-	case strings.Contains(l, "batch"):
-		return 1
-	case strings.Contains(l, "total") || strings.Contains(l, "attention"):
-		return defaultDimValue("past_sequence_length", values) + defaultDimValue("sequence_length", values)
-	case strings.Contains(l, "past"):
-		return 4
-	}
-	return 7
+// bindDims chooses the dims of generated inputs: --dim values, then
+// batch 1, past 4, anything else 7, with every relation the graph pins
+// respected (see shapeinfer.Result.Bind).
+func bindDims(si *shapeinfer.Result, values map[string]int64) (map[string]int64, error) {
+	return si.Bind(values, func(sym string) int64 {
+		l := strings.ToLower(sym)
+		switch {
+		case strings.Contains(l, "batch") || si.IsBatchDim(sym):
+			return 1
+		case strings.Contains(l, "past"):
+			return 4
+		}
+		return 7
+	})
 }
 
 // randomInputs makes seeded inputs that respect dtypes, dims and index
-// ranges, so that a model runs meaningfully without user data.
-func randomInputs(m *onnxpb.Model, specs []ioSpec, values map[string]int64, seed uint64) (map[string]*tensor.Tensor, error) {
+// ranges, so that a model runs meaningfully without user data. Shapes come
+// from the inferred input dims evaluated at env; an attention mask of a
+// batch > 1 is left-padded (padding "left") and position ids count the
+// real tokens, as transformers' generate() makes them.
+func randomInputs(m *onnxpb.Model, si *shapeinfer.Result, specs []ioSpec, env map[string]int64, seed uint64, padding string) (map[string]*tensor.Tensor, error) {
+	if padding != "left" && padding != "none" {
+		return nil, usagef("--padding %q: want left or none", padding)
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	out := map[string]*tensor.Tensor{}
-	past := defaultDimValue("past_sequence_length", values)
-	limitOf := indexLimits(m, specs, values)
+	var mask []int64 // the attention mask as generated, row-major
+	var maskShape []int
+	var positions []ioSpec
+	limitOf := indexLimits(m, si, env)
 	for _, s := range specs {
 		shape := make([]int, len(s.Dims))
+		var dims []shapeinfer.Expr
+		if info := si.Values[s.Name]; info != nil && len(info.Shape) == len(s.Dims) {
+			dims = info.Shape
+		}
 		for i, d := range s.Dims {
 			switch {
-			case d.Name != "":
-				shape[i] = int(defaultDimValue(d.Name, values))
+			case dims != nil:
+				v, err := dims[i].Eval(env)
+				if err != nil {
+					return nil, fmt.Errorf("input %q dim %d: %w", s.Name, i, err)
+				}
+				shape[i] = int(v)
 			case d.Size > 0:
 				shape[i] = int(d.Size)
 			default:
@@ -504,11 +544,19 @@ func randomInputs(m *onnxpb.Model, specs []ioSpec, values map[string]int64, seed
 				for i := range vals {
 					vals[i] = 1
 				}
-			case strings.Contains(lname, "position"):
-				last := shape[len(shape)-1]
-				for i := range vals {
-					vals[i] = past + int64(i%max(last, 1))
+				if padding == "left" && len(shape) == 2 && shape[0] > 1 && mask == nil {
+					// Row b starts with b padding tokens (at least one real token stays).
+					for b := 0; b < shape[0]; b++ {
+						for j := 0; j < min(b, shape[1]-1); j++ {
+							vals[b*shape[1]+j] = 0
+						}
+					}
 				}
+				if len(shape) == 2 && mask == nil {
+					mask, maskShape = vals, shape
+				}
+			case strings.Contains(lname, "position"):
+				positions = append(positions, s)
 			case strings.Contains(lname, "token_type"):
 			default:
 				limit := limitOf(s.Name)
@@ -524,6 +572,41 @@ func randomInputs(m *onnxpb.Model, specs []ioSpec, values map[string]int64, seed
 		}
 		out[s.Name] = t
 	}
+	// Position ids: the count of real tokens before each one (padding gets
+	// 1, as transformers fills it), for the last S columns of the mask.
+	for _, s := range positions {
+		t := out[s.Name]
+		shape := t.Shape
+		vals := make([]int64, t.Len())
+		last := 1
+		if len(shape) > 0 {
+			last = max(shape[len(shape)-1], 1)
+		}
+		past := env["past_sequence_length"]
+		for i := range vals {
+			vals[i] = past + int64(i%last)
+		}
+		if mask != nil && len(shape) == 2 && shape[0] == maskShape[0] && shape[1] <= maskShape[1] {
+			T := maskShape[1]
+			for b := 0; b < shape[0]; b++ {
+				count := int64(0)
+				for j := 0; j < T; j++ {
+					pos := count
+					if mask[b*T+j] != 0 {
+						count++
+					} else {
+						pos = 1
+					}
+					if k := j - (T - shape[1]); k >= 0 {
+						vals[b*shape[1]+k] = max(pos, 0)
+					}
+				}
+			}
+		}
+		if err := fillInt(t, vals); err != nil {
+			return nil, fmt.Errorf("input %q: %w", s.Name, err)
+		}
+	}
 	return out, nil
 }
 
@@ -532,28 +615,16 @@ func randomInputs(m *onnxpb.Model, specs []ioSpec, values map[string]int64, seed
 // row count of an embedding), GatherElements, ScatterElements, and the
 // class count of NegativeLogLikelihoodLoss / SoftmaxCrossEntropyLoss
 // targets — also through the reshapes, casts and selects of a function's
-// expansion; else 100. Sizes come from shape inference with every dynamic
-// dimension at the value generated inputs get.
-func indexLimits(m *onnxpb.Model, specs []ioSpec, values map[string]int64) func(input string) int64 {
-	freeze := map[string]int64{}
-	for _, s := range specs {
-		for _, d := range s.Dims {
-			if d.Name != "" {
-				freeze[d.Name] = defaultDimValue(d.Name, values)
-			}
-		}
-	}
-	var si *shapeinfer.Result
-	if r, err := shapeinfer.Infer(m, shapeinfer.Options{Freeze: freeze}); err == nil {
-		si = r
-	}
+// expansion; else 100. Sizes come from shape inference evaluated at the
+// dims generated inputs get (env).
+func indexLimits(m *onnxpb.Model, si *shapeinfer.Result, env map[string]int64) func(input string) int64 {
 	dimOf := func(name string, axis int64) int64 {
 		var shape []int64
 		if si != nil {
 			if info := si.Values[name]; info != nil && info.Shape != nil {
 				for _, e := range info.Shape {
-					v, ok := e.Value()
-					if !ok {
+					v, err := e.Eval(env)
+					if err != nil {
 						v = 0
 					}
 					shape = append(shape, v)

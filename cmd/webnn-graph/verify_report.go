@@ -117,8 +117,13 @@ func (s *reportSink) setConversion(res *lower.Result, given shapeinfer.Bounds) {
 		cv.Inputs[i].ONNX = res.Names[cv.Inputs[i].Name]
 	}
 	cv.Dims = nil
-	for _, d := range dimReports(res.Bounds, given, res.Tightened) {
-		cv.Dims = append(cv.Dims, report.Dim{Name: d.Name, Min: d.Min, Max: d.Max, Source: d.Source, Reason: d.Reason})
+	dims, _ := dimReports(res)
+	for _, d := range dims {
+		reason := d.Reason
+		if d.Value != "" {
+			reason = "= " + d.Value
+		}
+		cv.Dims = append(cv.Dims, report.Dim{Name: d.Name, Min: d.Min, Max: d.Max, Source: d.Source, Reason: reason})
 	}
 	cv.WeightBytes = 0
 	for _, w := range res.Weights {

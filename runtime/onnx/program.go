@@ -19,6 +19,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/internal/membudget"
 	"github.com/webnn-graph/webnn-graph/internal/recovery"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -455,7 +456,7 @@ func (p *Program) checkInputs(inputs map[string]*tensor.Tensor) error {
 			switch {
 			case d.Known && int(d.Value) != t.Shape[i]:
 				errs = append(errs, fmt.Sprintf("input %q: expected dims %s, got %v (dim %d)", vi.Name, dimsString(vi.Dims), t.Shape, i))
-			case d.Param != "":
+			case d.Param != "" && !shapeinfer.IsAnonymousDimParam(d.Param): // each "?" is its own dim
 				if s, ok := sym[d.Param]; ok && s.v != t.Shape[i] {
 					errs = append(errs, fmt.Sprintf("input %q: dim %d (%s) is %d but input %q has %s = %d", vi.Name, i, d.Param, t.Shape[i], s.from, d.Param, s.v))
 				} else if !ok {
