@@ -282,6 +282,15 @@ func groupQueryAttention(c *nodeCtx) ([]*Info, error) {
 		}
 	}
 	b, s := q.Shape[0], q.Shape[1]
+	// total_sequence_length is the length of key/value after appending
+	// the new tokens (the cache is not a shared max-length buffer, as the
+	// lowering assumes): this pins a genai mask's total_sequence_length
+	// to past + sequence.
+	if tl := c.input(6); tl != nil && len(tl.Value) == 1 && c.input(3) != nil {
+		if err := c.agree(tl.Value[0], past.Add(s), "total_sequence_length and past + sequence"); err != nil {
+			return nil, err
+		}
+	}
 	present := []Expr{b, Const(kvHeads), past.Add(s), Const(headSize)}
 	return []*Info{
 		{DType: q.DType, Shape: []Expr{b, s, Const(numHeads * headSize)}},

@@ -51,32 +51,56 @@ func optimumSmolLM(t *testing.T) string {
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
-// TestDecodersVerifyBatches: every decoder fixture (optimum's expression
-// dim, genai's kv_cache_dim) converts once and verifies at batch 1, 2 and
-// 3 with left padding, at prefill and at decode.
+// TestDecodersVerifyBatches: every decoder (the dims fixtures with
+// optimum's expression dim and genai's kv_cache_dim, smollm-tiny in
+// optimum's form, and the exporter fixtures of testdata/exporters:
+// optimum, ORT-quantized, torch dynamo, onnxruntime-genai) converts once
+// and verifies at batch 1, 2 and 3 with left padding, at prefill and at
+// decode. The exporters' decoders need sizes like batch_size *
+// (past_sequence_length + sequence_length), which rustnn 0.5.12 cannot
+// evaluate, so they are converted for --target webnn. Known failures are
+// listed in testdata/decoder-batches-expected.txt.
 func TestDecodersVerifyBatches(t *testing.T) {
-	models := map[string]string{
-		"optimum_decoder": dimsFixture("optimum_decoder"),
-		"genai_decoder":   dimsFixture("genai_decoder"),
+	type model struct{ name, path, target string }
+	models := []model{
+		{"optimum_decoder", dimsFixture("optimum_decoder"), ""},
+		{"genai_decoder", dimsFixture("genai_decoder"), ""},
 	}
 	if p := optimumSmolLM(t); p != "" {
-		models["smollm-tiny-optimum"] = p
+		models = append(models, model{"smollm-tiny-optimum", p, ""})
 	}
-	pass, fail := 0, 0
-	for _, name := range []string{"optimum_decoder", "genai_decoder", "smollm-tiny-optimum"} {
-		path, ok := models[name]
-		if !ok {
-			continue
+	exporters := filepath.Join(testenv.RepoRoot(), "testdata", "exporters")
+	for _, name := range []string{"optimum-llama", "optimum-qwen2", "optimum-qwen3", "optimum-phi3", "optimum-mistral", "optimum-gemma3",
+		"ortquant-dynamic-llama", "ortquant-nbits-llama", "dynamo-llama", "genai-llama-fp32", "genai-llama-int4"} {
+		if p := filepath.Join(exporters, name, "model.onnx"); fileExists(p) {
+			models = append(models, model{name, p, "webnn"})
 		}
+	}
+	expected := readExpected(t, filepath.Join("testdata", "decoder-batches-expected.txt"))
+	pass, fail, listed := 0, 0, 0
+	for _, m := range models {
 		for _, b := range []int{1, 2, 3} {
-			for _, step := range []struct{ past, seq int }{{0, 6}, {5, 1}, {3, 4}} {
-				args := []string{"verify", path, "--json", "--dim", fmt.Sprintf("batch_size=%d", b),
+			for _, step := range []struct{ past, seq int }{{0, 6}, {5, 1}} {
+				key := fmt.Sprintf("%s b%d p%d s%d", m.name, b, step.past, step.seq)
+				args := []string{"verify", m.path, "--json", "--dim", fmt.Sprintf("batch_size=%d", b),
 					"--dim", fmt.Sprintf("past_sequence_length=%d", step.past), "--dim", fmt.Sprintf("sequence_length=%d", step.seq)}
+				if m.target != "" {
+					args = append(args, "--target", m.target)
+				}
 				status, out, stderr := cli(t, args...)
+				why, isListed := expected[key]
 				if status != 0 {
+					if isListed {
+						listed++
+						t.Logf("%s: fails as listed (%s)", key, why)
+						continue
+					}
 					fail++
-					t.Errorf("%s batch %d past %d seq %d: status %d: %s%s", name, b, step.past, step.seq, status, stderr, lastLine(out))
+					t.Errorf("%s: status %d: %s%s", key, status, stderr, lastLine(out))
 					continue
+				}
+				if isListed {
+					t.Errorf("%s: now passes (listed as %q): remove it from testdata/decoder-batches-expected.txt", key, why)
 				}
 				var rep verifyReport
 				if err := json.Unmarshal([]byte(out), &rep); err != nil {
@@ -84,13 +108,31 @@ func TestDecodersVerifyBatches(t *testing.T) {
 				}
 				mask := rep.Inputs["attention_mask"]
 				if len(mask) != 2 || mask[0] != b || mask[1] != step.past+step.seq {
-					t.Errorf("%s: attention_mask %v, want [%d %d]", name, mask, b, step.past+step.seq)
+					t.Errorf("%s: attention_mask %v, want [%d %d]", key, mask, b, step.past+step.seq)
 				}
 				pass++
 			}
 		}
 	}
-	testenv.Report("decoder-batches: %d passed, %d failed, 0 skipped (batch 1-3, left padding, prefill and decode)", pass, fail)
+	testenv.Report("decoder-batches: %d passed, %d failed, %d listed (%d decoders, batch 1-3, left padding, prefill and decode)", pass, fail, listed, len(models))
+}
+
+// readExpected reads "key  # reason" lines.
+func readExpected(t *testing.T, path string) map[string]string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, why, _ := strings.Cut(line, "#")
+		out[strings.TrimSpace(key)] = strings.TrimSpace(why)
+	}
+	return out
 }
 
 // TestFixturesVerify: the ViT fixture (height and width found by search

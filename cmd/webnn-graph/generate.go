@@ -15,6 +15,7 @@ import (
 
 	"github.com/webnn-graph/webnn-graph/lower"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -34,6 +35,7 @@ type generateFlags struct {
 	bounds    []string
 	jsonOut   bool
 	dimsFile  string
+	target    string
 }
 
 func (a *app) generateCommand() *cobra.Command {
@@ -58,6 +60,7 @@ expected and the produced token and both logits.`,
 	cmd.Flags().StringArrayVar(&f.bounds, "bound", nil, "conversion bound for an ONNX model: name=max (as convert --dim)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print JSON")
 	cmd.Flags().StringVar(&f.dimsFile, "dims-file", "", "conversion dim settings as JSON (see convert --dims-file)")
+	cmd.Flags().StringVar(&f.target, "target", "", "loader the in-memory conversion is for (see convert --target)")
 	return cmd
 }
 
@@ -246,6 +249,27 @@ func (io *decoderIO) cachedRun(r runner) func(map[string]*tensor.Tensor) (map[st
 	}
 }
 
+// coercedRun converts the feeds to the types the graph declares (int64
+// ids and masks to a webnn-target graph's int32) before each run.
+func coercedRun(specs []ioSpec, run func(map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error)) func(map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+	byName := map[string]ioSpec{}
+	for _, s := range specs {
+		byName[s.Name] = s
+	}
+	return func(in map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+		for k, t := range in {
+			if s, ok := byName[k]; ok && s.DType != t.DType {
+				c, err := coerceInput(s, t)
+				if err != nil {
+					return nil, fmt.Errorf("input %q: %w", k, err)
+				}
+				in[k] = c
+			}
+		}
+		return run(in)
+	}
+}
+
 // advance makes a step's presents the next step's past.
 func (io *decoderIO) advance(past, out map[string]*tensor.Tensor) {
 	for _, p := range io.past {
@@ -283,6 +307,10 @@ func (a *app) generate(path string, f *generateFlags) error {
 	if err != nil {
 		return err
 	}
+	tg, err := target.Lookup(f.target)
+	if err != nil {
+		return usagef("--target: %v", err)
+	}
 	var r runner
 	if strings.EqualFold(filepath.Ext(path), ".onnx") {
 		m, err := a.loadONNX(path)
@@ -290,7 +318,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 			return err
 		}
 		defer m.Close()
-		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources}, path, "")
+		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, Target: tg}, path, "")
 		if err != nil {
 			return err
 		}
@@ -312,6 +340,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 	if cached := io.cachedRun(r); cached != nil {
 		run, past = cached, map[string]*tensor.Tensor{}
 	}
+	run = coercedRun(r.Inputs(), run)
 	feed := prompt
 	pastLen := 0
 	for step := 0; step < f.steps; step++ {

@@ -21,6 +21,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/report"
 	onnxrt "github.com/webnn-graph/webnn-graph/runtime/onnx"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -47,6 +48,7 @@ type verifyFlags struct {
 	steps     int
 	pins      []string
 	dimsFile  string
+	target    string
 	padding   string
 }
 
@@ -97,6 +99,7 @@ Exit status 0 when every comparison passes, 1 otherwise (the worst output is nam
 	cmd.Flags().StringArrayVar(&f.pins, "freeze-input", nil, "as convert --freeze-input: the graph is converted with the input pinned, the ONNX model is fed the same value")
 	cmd.Flags().BoolVar(&f.localize, "localize", false, "when the runtimes disagree, name the first ONNX node whose value differs (runs both again, comparing every intermediate)")
 	cmd.Flags().StringVar(&f.dimsFile, "dims-file", "", "conversion dim settings as JSON (see convert --dims-file)")
+	cmd.Flags().StringVar(&f.target, "target", "", "loader the in-memory conversion is for (see convert --target)")
 	cmd.Flags().StringVar(&f.padding, "padding", "left", "attention mask of generated inputs with batch > 1: left (row b starts with b padding tokens) or none")
 	return cmd
 }
@@ -146,6 +149,10 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	pins, err := parseInputPins(f.pins)
 	if err != nil {
 		return err
+	}
+	tg, err := target.Lookup(f.target)
+	if err != nil {
+		return usagef("--target: %v", err)
 	}
 	secs := map[string]float64{}
 	t0 := time.Now()
@@ -208,7 +215,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 			sink.v.Conversion = graphSummary(w.g)
 		}
 	} else {
-		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins}, modelPath, f.precision)
+		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Target: tg}, modelPath, f.precision)
 		if err != nil {
 			return err
 		}
@@ -467,17 +474,27 @@ func (a *app) printVerify(r verifyReport) {
 // bindDims chooses the dims of generated inputs: --dim values, then
 // batch 1, past 4, anything else 7, with every relation the graph pins
 // respected (see shapeinfer.Result.Bind).
+//
+// A total length the graph does not relate to past and sequence (torch
+// dynamo's attention_mask indexes it by data) defaults to their sum.
 func bindDims(si *shapeinfer.Result, values map[string]int64) (map[string]int64, error) {
-	return si.Bind(values, func(sym string) int64 {
+	var pick func(sym string) int64
+	pick = func(sym string) int64 {
+		if v, ok := values[sym]; ok {
+			return v
+		}
 		l := strings.ToLower(sym)
 		switch {
 		case strings.Contains(l, "batch") || si.IsBatchDim(sym):
 			return 1
+		case strings.Contains(l, "total") || strings.Contains(l, "attention"):
+			return pick("past_sequence_length") + pick("sequence_length")
 		case strings.Contains(l, "past"):
 			return 4
 		}
 		return 7
-	})
+	}
+	return si.Bind(values, pick)
 }
 
 // randomInputs makes seeded inputs that respect dtypes, dims and index
