@@ -479,7 +479,12 @@ func lowerDynamicQuantizeLinear(c *ctx, n *srcNode) error {
 	red := map[string]any{"axes": all, "keepDimensions": false}
 	lo := c.op(n, "min", []string{c.op(n, "reduceMin", []string{x}, red), zero}, nil)
 	hi := c.op(n, "max", []string{c.op(n, "reduceMax", []string{x}, red), zero}, nil)
-	scale := c.op(n, "div", []string{c.op(n, "sub", []string{hi, lo}, nil), qmax}, nil)
+	one, err := c.scalar(tensor.Float32, 1)
+	if err != nil {
+		return err
+	}
+	// ONNX Runtime gives an all-zero input scale 1 (not 0 and a NaN zero point).
+	scale := c.op(n, "where", []string{c.op(n, "equal", []string{hi, lo}, nil), one, c.op(n, "div", []string{c.op(n, "sub", []string{hi, lo}, nil), qmax}, nil)}, nil)
 	zpf := c.op(n, "clamp", []string{c.op(n, "sub", []string{zero, c.op(n, "div", []string{lo, scale}, nil)}, nil)}, map[string]any{"minValue": 0.0, "maxValue": 255.0})
 	zp := c.op(n, "cast", []string{c.op(n, "roundEven", []string{zpf}, nil)}, map[string]any{"to": "uint8"})
 	ones := make([]any, r)

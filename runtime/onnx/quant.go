@@ -205,23 +205,11 @@ func buildDynamicQuantizeLinear(n *node) (kernelFn, error) {
 		if err != nil {
 			return nil, err
 		}
-		lo, hi := float32(0), float32(0)
-		for _, v := range xv {
-			lo = min(lo, float32(v))
-			hi = max(hi, float32(v))
-		}
-		scale := (hi - lo) / 255
-		zp := float32(0)
-		if scale != 0 {
-			zp = float32(saturate(float64(-lo/scale), tensor.Uint8))
-		}
+		// ONNX Runtime's parameters: an all-zero input gets scale 1.
+		scale, zp := dynamicQuantParams(xv)
 		out := make([]float64, len(xv))
 		for i, v := range xv {
-			q := 0.0
-			if scale != 0 {
-				q = math.RoundToEven(float64(float32(v) / scale))
-			}
-			out[i] = saturate(q+float64(zp), tensor.Uint8)
+			out[i] = quantizeU8(v, scale, zp)
 		}
 		return []*tensor.Tensor{
 			fromFloat64(tensor.Uint8, x.Shape, out),

@@ -366,7 +366,78 @@ def gen_gqa():
     gqa("gqa_chunk_b1", 1, 2, 3, [5], rotary=True)  # ORT: batch 1 only for S > 1 with a past
 
 
-GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa]
+# ---------------------------------------------------------------------------
+# ORT quantizer output: dynamic (DynamicQuantizeMatMul, MatMulIntegerToFloat)
+# and QOperator static (QGemm, QLinear*)
+
+def gen_quant():
+    r = rng(7)
+    u8 = lambda *s: r.integers(0, 256, s, dtype=np.uint8)
+    i8 = lambda *s: r.integers(-128, 128, s, dtype=np.int8)
+    K, N = 40, 6
+    for name, bq, bs, bz, bias in [
+        ("dqmatmul_i8_scalar", i8(K, N), np.array(0.02, np.float32), None, None),
+        ("dqmatmul_u8_zp_bias", u8(K, N), np.array([0.01], np.float32), np.array([128], np.uint8), 0.5 * f32(r, N)),
+        ("dqmatmul_i8_percol", i8(K, N), (0.01 + 0.02 * r.random(N)).astype(np.float32), None, 0.5 * f32(r, N)),
+    ]:
+        ins = ["a", "b", "bs", "bz" if bz is not None else "", "bias" if bias is not None else ""]
+        while ins[-1] == "":
+            ins.pop()
+        inits = [init("b", bq), init("bs", bs)] + ([init("bz", bz)] if bz is not None else []) + ([init("bias", bias)] if bias is not None else [])
+        case(name, [h.make_node("DynamicQuantizeMatMul", ins, ["y"], domain=MS)], [vi("a", TP.FLOAT, ["b", "s", K])],
+             [vi("y", TP.FLOAT, ["b", "s", N])], [{"a": f32(r, 2, 3, K)}, {"a": np.zeros((1, 2, K), np.float32)}, {"a": -np.abs(f32(r, 1, 4, K))}], inits=inits, ms=True)
+    case("dynamicquantizelinear_zeros", [h.make_node("DynamicQuantizeLinear", ["x"], ["y", "s", "z"])], [vi("x", TP.FLOAT, [2, 3])],
+         [vi("y", TP.UINT8, [2, 3]), vi("s", TP.FLOAT, []), vi("z", TP.UINT8, [])], [{"x": np.zeros((2, 3), np.float32)}, {"x": f32(r, 2, 3)}])
+    case("matmulintegertofloat_u8_i8", [h.make_node("MatMulIntegerToFloat", ["a", "b", "as", "bs", "az", "bz", "bias"], ["y"], domain=MS)],
+         [vi("a", TP.UINT8, ["b", "s", K])], [vi("y", TP.FLOAT, ["b", "s", N])], [{"a": u8(2, 3, K)}],
+         inits=[init("b", i8(K, N)), init("as", np.array(0.03, np.float32)), init("bs", (0.01 + 0.01 * r.random(N)).astype(np.float32)),
+                init("az", np.array(120, np.uint8)), init("bz", np.zeros(N, np.int8)), init("bias", f32(r, N))], ms=True)
+    case("matmulintegertofloat_swapped_scales", [h.make_node("MatMulIntegerToFloat", ["a", "b", "bs", "as"], ["y"], domain=MS)],
+         [vi("a", TP.UINT8, [3, K])], [vi("y", TP.FLOAT, [3, N])], [{"a": u8(3, K)}],
+         inits=[init("b", u8(K, N)), init("as", np.array(0.03, np.float32)), init("bs", (0.01 + 0.01 * r.random(N)).astype(np.float32))], ms=True)
+    # QGemm: float output, requantized output, int32 bias, transB
+    M = 5
+    for name, quant_out, transB, with_c in [("qgemm_float_c", False, 0, True), ("qgemm_u8_out_transb", True, 1, True), ("qgemm_u8_out", True, 0, False)]:
+        bshape = (N, K) if transB else (K, N)
+        ins = ["a", "as", "az", "b", "bs", "bz", "c" if with_c else ""]
+        inits = [init("as", np.array(0.02, np.float32)), init("az", np.array(130, np.uint8)), init("b", i8(*bshape)),
+                 init("bs", np.array(0.015, np.float32)), init("bz", np.array(0, np.int8))]
+        if with_c:
+            inits.append(init("c", r.integers(-2000, 2000, N).astype(np.int32)))
+        if quant_out:
+            ins += ["ys", "yz"]
+            inits += [init("ys", np.array(0.25, np.float32)), init("yz", np.array(100, np.uint8))]
+        while ins[-1] == "":
+            ins.pop()
+        case(name, [h.make_node("QGemm", ins, ["y"], domain=MS, transB=transB, alpha=0.75)], [vi("a", TP.UINT8, [M, K])],
+             [vi("y", TP.UINT8 if quant_out else TP.FLOAT, [M, N])], [{"a": u8(M, K)}], inits=inits, ms=True)
+    # QLinear binary / unary / concat / global average pool, uint8 and int8
+    for dt, gen_t, lo in ((TP.UINT8, u8, 0), (TP.INT8, i8, -128)):
+        tag = "u8" if dt == TP.UINT8 else "i8"
+        npdt = np.uint8 if dt == TP.UINT8 else np.int8
+        zp = lambda v: np.array(v + lo, npdt)
+        for op in ("QLinearAdd", "QLinearMul"):
+            case(f"{op.lower()}_{tag}", [h.make_node(op, ["a", "as", "az", "b", "bs", "bz", "cs", "cz"], ["c"], domain=MS)],
+                 [vi("a", dt, [2, 3, 4]), vi("b", dt, [3, 1])], [vi("c", dt, [2, 3, 4])], [{"a": gen_t(2, 3, 4), "b": gen_t(3, 1)}],
+                 inits=[init("as", np.array(0.05, np.float32)), init("az", zp(120)), init("bs", np.array(0.03, np.float32)), init("bz", zp(128)),
+                        init("cs", np.array(0.07 if op == "QLinearAdd" else 1.1, np.float32)), init("cz", zp(125))], ms=True)
+        allv = (np.arange(256) + lo).astype(npdt).reshape(1, 256)
+        case(f"qlinearsigmoid_{tag}", [h.make_node("QLinearSigmoid", ["x", "xs", "xz", "ys", "yz"], ["y"], domain=MS)],
+             [vi("x", dt, [1, 256])], [vi("y", dt, [1, 256])], [{"x": allv}],
+             inits=[init("xs", np.array(0.045, np.float32)), init("xz", zp(128)), init("ys", np.array(1 / 256, np.float32)), init("yz", zp(0))], ms=True)
+        case(f"qlinearleakyrelu_{tag}", [h.make_node("QLinearLeakyRelu", ["x", "xs", "xz", "ys", "yz"], ["y"], domain=MS, alpha=0.1)],
+             [vi("x", dt, [1, 256])], [vi("y", dt, [1, 256])], [{"x": allv}],
+             inits=[init("xs", np.array(0.045, np.float32)), init("xz", zp(100)), init("ys", np.array(0.03, np.float32)), init("yz", zp(30))], ms=True)
+        case(f"qlinearconcat_{tag}", [h.make_node("QLinearConcat", ["ys", "yz", "a", "as", "az", "b", "bs", "bz"], ["y"], domain=MS, axis=1)],
+             [vi("a", dt, [2, 3, 4]), vi("b", dt, [2, 5, 4])], [vi("y", dt, [2, 8, 4])], [{"a": gen_t(2, 3, 4), "b": gen_t(2, 5, 4)}],
+             inits=[init("ys", np.array(0.05, np.float32)), init("yz", zp(128)), init("as", np.array(0.05, np.float32)), init("az", zp(128)),
+                    init("bs", np.array(0.031, np.float32)), init("bz", zp(110))], ms=True)
+        case(f"qlinearglobalavgpool_{tag}", [h.make_node("QLinearGlobalAveragePool", ["x", "xs", "xz", "ys", "yz"], ["y"], domain=MS)],
+             [vi("x", dt, [2, 3, 5, 7])], [vi("y", dt, [2, 3, 1, 1])], [{"x": gen_t(2, 3, 5, 7)}],
+             inits=[init("xs", np.array(0.05, np.float32)), init("xz", zp(128)), init("ys", np.array(0.02, np.float32)), init("yz", zp(120))], ms=True)
+
+
+GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa, gen_quant]
 
 
 def main(only):

@@ -1,0 +1,156 @@
+// Shape rules of the com.microsoft quantized ops ONNX Runtime's quantizer
+// writes (DynamicQuantizeMatMul, MatMulIntegerToFloat, QGemm, QLinear*,
+// DynamicQuantizeLSTM).
+
+package shapeinfer
+
+import "github.com/webnn-graph/webnn-graph/tensor"
+
+// quantMatMul: MatMul of inputs 0 and 1 with a float32 result (the
+// scale's type).
+func quantMatMul(c *nodeCtx) ([]*Info, error) {
+	a, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.need(1)
+	if err != nil {
+		return nil, err
+	}
+	dt := tensor.Float32
+	if s := c.input(2); s != nil && s.DType != tensor.Undefined {
+		dt = s.DType
+	}
+	shape, err := c.matmulShape(a.Shape, b.Shape)
+	if err != nil {
+		return nil, err
+	}
+	return []*Info{{DType: dt, Shape: shape}}, nil
+}
+
+// qgemm: [M, N] of A (input 0) and B (input 3) with transA/transB; the
+// output zero point's type, or float32 without y_scale.
+func qgemm(c *nodeCtx) ([]*Info, error) {
+	a, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.need(3)
+	if err != nil {
+		return nil, err
+	}
+	dt := tensor.Float32
+	if c.input(7) != nil {
+		dt = tensor.Uint8
+		if z := c.input(8); z != nil {
+			dt = z.DType
+		}
+	}
+	if a.Shape == nil || b.Shape == nil {
+		return []*Info{{DType: dt}}, nil
+	}
+	if len(a.Shape) != 2 || len(b.Shape) != 2 {
+		return nil, c.errorf("A and B must be 2-D, have %s and %s", ShapeString(a.Shape), ShapeString(b.Shape))
+	}
+	m, k1 := a.Shape[0], a.Shape[1]
+	if c.attrInt("transA", 0) != 0 {
+		m, k1 = k1, m
+	}
+	k2, n := b.Shape[0], b.Shape[1]
+	if c.attrInt("transB", 0) != 0 {
+		k2, n = n, k2
+	}
+	if err := c.agree(k1, k2, "inner dims"); err != nil {
+		return nil, err
+	}
+	return []*Info{{DType: dt, Shape: []Expr{m, n}}}, nil
+}
+
+// qlinearBinary: inputs 0 and 3 broadcast; input 0's type.
+func qlinearBinary(c *nodeCtx) ([]*Info, error) {
+	a, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.need(3)
+	if err != nil {
+		return nil, err
+	}
+	if a.Shape == nil || b.Shape == nil {
+		return []*Info{{DType: a.DType}}, nil
+	}
+	shape, err := c.broadcast(a.Shape, b.Shape)
+	if err != nil {
+		return nil, err
+	}
+	return []*Info{{DType: a.DType, Shape: shape}}, nil
+}
+
+// qlinearConcat: the X inputs (2, 5, 8, …) concatenated along axis; Y's
+// zero point type (input 1).
+func qlinearConcat(c *nodeCtx) ([]*Info, error) {
+	z, err := c.need(1)
+	if err != nil {
+		return nil, err
+	}
+	var shapes [][]Expr
+	for i := 2; i < len(c.in); i += 3 {
+		x, err := c.need(i)
+		if err != nil {
+			return nil, err
+		}
+		if x.Shape == nil {
+			return []*Info{{DType: z.DType}}, nil
+		}
+		shapes = append(shapes, x.Shape)
+	}
+	if len(shapes) == 0 {
+		return nil, c.errorf("no inputs to concatenate")
+	}
+	r := len(shapes[0])
+	axis, err := normAxis(c.attrInt("axis", 0), r)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]Expr{}, shapes[0]...)
+	for _, s := range shapes[1:] {
+		if len(s) != r {
+			return nil, c.errorf("inputs of ranks %d and %d", r, len(s))
+		}
+		for i := range s {
+			if i == axis {
+				out[i] = out[i].Add(s[i])
+				continue
+			}
+			if err := c.agree(out[i], s[i], "concatenated dims"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return []*Info{{DType: z.DType, Shape: out}}, nil
+}
+
+// qlinearGlobalPool: spatial dims become 1 (NCHW, or NHWC with
+// channels_last).
+func qlinearGlobalPool(c *nodeCtx) ([]*Info, error) {
+	x, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	if x.Shape == nil {
+		return []*Info{{DType: x.DType}}, nil
+	}
+	r := len(x.Shape)
+	if r < 3 {
+		return nil, c.errorf("input %s needs batch, channel and spatial dims", ShapeString(x.Shape))
+	}
+	shape := append([]Expr{}, x.Shape...)
+	lo, hi := 2, r
+	if c.attrInt("channels_last", 0) != 0 {
+		lo, hi = 1, r-1
+	}
+	for i := lo; i < hi; i++ {
+		shape[i] = Const(1)
+	}
+	return []*Info{{DType: x.DType, Shape: shape}}, nil
+}
