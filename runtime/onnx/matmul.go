@@ -3,7 +3,6 @@ package onnxrt
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/webnn-graph/webnn-graph/runtime/kernel"
 	"github.com/webnn-graph/webnn-graph/tensor"
@@ -127,30 +126,24 @@ func matmul(a, b *tensor.Tensor) (*tensor.Tensor, error) {
 }
 
 func buildMatMul(n *node) (kernelFn, error) {
-	// A constant 2-D float32 right operand (a weight) is packed into the
-	// GEMM panel layout once, on first use, and reused by every Run.
+	// A constant 2-D float32 right operand (a weight) is read in place (a
+	// view of the mapped external data, shared with anything else reading
+	// the same model): kernel.Sgemm streams it row by row at M = 1 and
+	// packs panels of it on the fly for larger M, so no second copy of the
+	// weights is kept.
 	w := n.constInput(1)
-	var pack struct {
-		once sync.Once
-		b    *kernel.PackedB
-		err  error
-	}
 	if w == nil || w.DType != tensor.Float32 || len(w.Shape) != 2 || w.Len() == 0 {
 		w = nil
 	}
 	return halfWrap(func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		a := in[0]
 		if w != nil && in[1] == w && a.DType == tensor.Float32 && len(a.Shape) >= 2 && a.Shape[len(a.Shape)-1] == w.Shape[0] {
-			pack.once.Do(func() {
-				pack.b, pack.err = kernel.PackB(false, w.Shape[0], w.Shape[1], w.Data.([]float32), w.Shape[1])
-			})
-			if pack.err != nil {
-				return nil, pack.err
-			}
 			k, nn := w.Shape[0], w.Shape[1]
 			rows := a.Len() / k
 			out := newSlice[float32](rows, nn)
-			kernel.SgemmPacked(false, rows, 1, a.Data.([]float32), k, pack.b, 0, out, nn)
+			if rows > 0 {
+				kernel.Sgemm(false, false, rows, nn, k, 1, a.Data.([]float32), k, w.Data.([]float32), nn, 0, out, nn)
+			}
 			shape := append(append([]int{}, a.Shape[:len(a.Shape)-1]...), nn)
 			return []*tensor.Tensor{f32Tensor(shape, out)}, nil
 		}
