@@ -67,6 +67,9 @@ func sgemm(workers int, transA, transB bool, m, n, k int, alpha float32, a []flo
 	case m*n*k <= 8*8*8:
 		smallSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
+	case m <= fewRowsMaxM && !transA && !transB && useAsm:
+		gemmFewRows(workers, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
 	}
 	blockedSgemm(workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
 }

@@ -1,5 +1,7 @@
 package kernel
 
+import "unsafe"
+
 // gemv computes c[j] = alpha·Σ_p x[p*incx]·B(p,j) + beta·c[j] for j < n, where
 // B(p,j) is b[p*ldb+j] (B stored [K,N]) or, when bT, b[j*ldb+p] (stored [N,K]).
 // It is the M = 1 case of Sgemm (decode steps) and is memory-bound: every
@@ -191,4 +193,111 @@ func dotGo(x, y []float32) float32 {
 		s0 += x[i] * y[i]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// fewRowsMaxM is the largest M that gemmFewRows takes (a short prompt's
+// prefill): up to it, streaming B once with every row of A applied to each
+// block of B while it is in L1 beats packing B, which costs as much as the
+// product at these sizes.
+const fewRowsMaxM = 16
+
+// gemmFewRows computes C = alpha·A·B + beta·C for a few rows of A (m ≤
+// fewRowsMaxM, A not transposed) and B stored [K,N] in place. Like gemvN,
+// B's rows are claimed in contiguous chunks and read once, each worker
+// accumulating into private partial rows of C; within a chunk the 6×16
+// micro-kernel walks B's 16-column panels in place, each line of B used
+// by every row of A while it is in a register.
+func gemmFewRows(workers, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mPanels := (m + gemmMR - 1) / gemmMR
+	ap := getFloats(mPanels * gemmMR * k)
+	defer putFloats(ap)
+	packedA := *ap // layout [panel][p][r]
+	for t := 0; t < mPanels; t++ {
+		packAPanel(packedA[t*gemmMR*k:(t+1)*gemmMR*k], false, a, lda, t*gemmMR, min(gemmMR, m-t*gemmMR), 0, k, alpha)
+	}
+	if workers > maxGemvWorkers {
+		workers = maxGemvWorkers
+	}
+	if workers <= 1 || m*k*n < 1<<16 {
+		workers = 1
+	}
+	// Chunks of whole 16-row groups, at least 64 KiB of B.
+	grain := roundUp(max(16, (16<<10)/max(n, 1)), 16)
+	pp := getFloats(workers * m * n)
+	defer putFloats(pp)
+	partial := *pp
+	var used [maxGemvWorkers]bool
+	parallelForWorkers(workers, k, grain, func(w, lo, hi int) {
+		acc := partial[w*m*n : (w+1)*m*n]
+		fewRowsChunk(m, n, k, packedA, lo, hi, b, ldb, acc, used[w])
+		used[w] = true
+	})
+	parts := make([][]float32, 0, workers)
+	for i := 0; i < m; i++ {
+		parts = parts[:0]
+		for w := 0; w < workers; w++ {
+			if used[w] {
+				parts = append(parts, partial[(w*m+i)*n:(w*m+i+1)*n])
+			}
+		}
+		sumPartials(c[i*ldc:i*ldc+n], parts, beta)
+	}
+}
+
+// fewRowsChunk does acc[i][j] (+)= Σ_{lo≤p<hi} A[i][p]·b[p*ldb+j] for
+// i < m, j < n (acc is m×n; A packed in 6-row panels over all k); without
+// accumulate the first write overwrites acc.
+func fewRowsChunk(m, n, k int, packedA []float32, lo, hi int, b []float32, ldb int, acc []float32, accumulate bool) {
+	kk := hi - lo
+	mPanels := (m + gemmMR - 1) / gemmMR
+	var tile [gemmMR * gemmNR]float32
+	var packed []float32 // the last, partial panel
+	for j := 0; j < n; j += gemmNR {
+		cols := min(gemmNR, n-j)
+		var bp *float32
+		if cols < gemmNR && packed == nil {
+			packed = make([]float32, gemmNR*256)
+		}
+		if cols == gemmNR {
+			_ = b[(hi-1)*ldb+j+gemmNR-1]
+			bp = &b[lo*ldb+j]
+		}
+		for t := 0; t < mPanels; t++ {
+			rows := min(gemmMR, m-t*gemmMR)
+			ap := packedA[t*gemmMR*k+lo*gemmMR : t*gemmMR*k+hi*gemmMR]
+			full := rows == gemmMR && cols == gemmNR
+			for p0 := 0; p0 < kk; p0 += 256 {
+				kc := min(256, kk-p0)
+				acc0 := accumulate || p0 > 0
+				var dst []float32
+				ldd := gemmNR
+				if full {
+					dst, ldd = acc[t*gemmMR*n+j:], n
+				} else {
+					dst = tile[:]
+					if acc0 {
+						for r := 0; r < rows; r++ {
+							copy(tile[r*gemmNR:r*gemmNR+cols], acc[(t*gemmMR+r)*n+j:(t*gemmMR+r)*n+j+cols])
+						}
+					}
+				}
+				if cols == gemmNR {
+					sgemmKernel6x16StridedAVX2(kc, &ap[p0*gemmMR], (*float32)(unsafeAdd(bp, p0*ldb)), ldb, &dst[0], ldd, acc0)
+				} else {
+					packBPanel(packed[:kc*gemmNR], false, b, ldb, j, cols, lo+p0, kc)
+					sgemmKernel6x16AVX2(kc, &ap[p0*gemmMR], &packed[0], &dst[0], ldd, acc0)
+				}
+				if !full {
+					for r := 0; r < rows; r++ {
+						copy(acc[(t*gemmMR+r)*n+j:(t*gemmMR+r)*n+j+cols], tile[r*gemmNR:r*gemmNR+cols])
+					}
+				}
+			}
+		}
+	}
+}
+
+// unsafeAdd is p advanced by n elements (within a slice the caller bounds-checked).
+func unsafeAdd(p *float32, n int) unsafe.Pointer {
+	return unsafe.Add(unsafe.Pointer(p), n*4)
 }

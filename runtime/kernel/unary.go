@@ -72,6 +72,9 @@ func expShiftSum(dst, src []float32, shift float32) float32 {
 }
 
 // Sigmoid does dst[i] = 1 / (1 + e^−src[i]) (within 3 ulp); dst may be src.
+// Each element's result depends on its value only, never on where it lies
+// in src (the vector exp also computes the tail, padded), so any split of a
+// tensor into calls gives the same bits.
 func Sigmoid(dst, src []float32) {
 	dst = dst[:len(src)]
 	ParallelFor(len(src), 16384, func(lo, hi int) {
@@ -80,13 +83,14 @@ func Sigmoid(dst, src []float32) {
 		var tmp [256]float32
 		for b := lo; b < hi; b += len(tmp) {
 			x := src[b:min(hi, b+len(tmp))]
-			t := tmp[:len(x)]
+			t := tmp[:roundUp(len(x), 8)]
 			for i, v := range x {
 				t[i] = -abs32(v)
 			}
+			clear(t[len(x):])
 			expShiftSum(t, t, 0)
 			d := dst[b : b+len(x)]
-			for i, e := range t {
+			for i, e := range t[:len(x)] {
 				if x[i] < 0 {
 					d[i] = e / (1 + e)
 				} else {

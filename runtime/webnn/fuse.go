@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/webnn-graph/webnn-graph/runtime/kernel"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -38,6 +39,7 @@ const (
 	ewMax
 	ewMin
 	ewPow
+	ewSigmoid // kernel.Sigmoid
 )
 
 // ewOpOf names the binary ops a region evaluates itself.
@@ -239,7 +241,16 @@ func (r *ewRegion) run(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error
 	// A node read by a node of another group is materialised at its own
 	// shape; the root is the result.
 	root := nn - 1
-	out := x.alloc(tensor.Float32, r.shapes[root])
+	var out *tensor.Tensor
+	for l := range in { // the result may take over a leaf it replaces
+		if x.canReuse(l, tensor.Float32, r.shapes[root]) {
+			out = x.allocReuse(l, tensor.Float32, r.shapes[root])
+			break
+		}
+	}
+	if out == nil {
+		out = x.alloc(tensor.Float32, r.shapes[root])
+	}
 	clear(r.bufs)
 	r.bufs[root] = out.Data.([]float32)
 	for i, n := range r.nodes {
@@ -539,6 +550,10 @@ func (n *ewNode) scalar(a, b float32) float32 {
 	switch n.kind {
 	case ewUnary:
 		return float32(n.f(float64(a)))
+	case ewSigmoid:
+		v := [1]float32{a}
+		kernel.Sigmoid(v[:], v[:])
+		return v[0]
 	case ewAdd:
 		return a + b
 	case ewSub:
@@ -569,6 +584,9 @@ func (n *ewNode) row(dst, a, b []float32, as, bs bool, a0, b0 float32) {
 		for j, v := range a[:len(dst)] {
 			dst[j] = float32(f(float64(v)))
 		}
+		return
+	case ewSigmoid:
+		kernel.Sigmoid(dst, a[:len(dst)])
 		return
 	case ewAdd:
 		switch {
@@ -675,6 +693,9 @@ func minNaN(a, b float32) float32 {
 // fallback runs the member steps' own kernels in order (operands that are
 // not float32).
 func (r *ewRegion) fallback(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	saved := x.ins
+	x.ins = nil // the members' operands are not the region's: no in-place results
+	defer func() { x.ins = saved }()
 	vals := make([]*tensor.Tensor, len(r.nodes))
 	for i, m := range r.members {
 		args := make([]*tensor.Tensor, len(r.nodes[i].args))
@@ -729,4 +750,19 @@ func (p *Program) planCSE() {
 	}
 	clear(p.steps[len(kept):])
 	p.steps = kept
+}
+
+// compileSigmoid is sigmoid through kernel.Sigmoid (float32, within 3 ulp,
+// vectorised): a decoder's SiLU gates run it on every MLP activation.
+func compileSigmoid(nc *nodeCompiler) (kernelFn, error) {
+	nc.st.ewKind = ewSigmoid
+	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		src, ok := in[0].Data.([]float32)
+		if !ok {
+			return nil, fmt.Errorf("input must be float32 or float16, got %v", in[0].DType)
+		}
+		out := x.allocReuse(0, tensor.Float32, in[0].Shape)
+		kernel.Sigmoid(out.Data.([]float32), src)
+		return []*tensor.Tensor{out}, nil
+	}, nil
 }

@@ -175,3 +175,40 @@ func TestCSE(t *testing.T) {
 	}
 	sameRuns(t, planned, written, map[string]*tensor.Tensor{"x": x})
 }
+
+// Results computed in place over an operand's buffer (a region over its
+// leaf, softmax over the scores) equal the copying plan's, and a run's
+// outputs are the caller's: a later run does not overwrite them.
+func TestInPlaceAndHandOver(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	q := randT(r, 1, 2, 3, 4)
+	k := randT(r, 1, 2, 4, 5)
+	mask := randT(r, 1, 1, 3, 5)
+	gr := &graph.Graph{
+		Inputs: []graph.Input{{Name: "q", Desc: descOf(q)}, {Name: "k", Desc: descOf(k)}, {Name: "mask", Desc: descOf(mask)}},
+		Consts: []graph.Const{{Name: "scale", Desc: graph.Desc{DType: tensor.Float32}, Kind: graph.ConstScalar, Scalar: "0.5"}},
+		Nodes: []graph.Node{
+			{ID: "s", Op: "matmul", Inputs: []string{"q", "k"}},
+			{ID: "d", Op: "mul", Inputs: []string{"s", "scale"}},
+			{ID: "a", Op: "add", Inputs: []string{"d", "mask"}},
+			{ID: "p", Op: "softmax", Inputs: []string{"a"}, Options: map[string]any{"axis": int64(3)}},
+			{ID: "g", Op: "sigmoid", Inputs: []string{"p"}},
+		},
+		Outputs: []graph.Output{{Name: "g", Operand: "g"}},
+	}
+	planned, written := compileBoth(t, gr)
+	in := map[string]*tensor.Tensor{"q": q, "k": k, "mask": mask}
+	sameRuns(t, planned, written, in)
+	first, err := planned.Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := first["g"].Clone()
+	in2 := map[string]*tensor.Tensor{"q": randT(r, 1, 2, 3, 4), "k": k, "mask": mask}
+	if _, err := planned.Run(in2); err != nil {
+		t.Fatal(err)
+	}
+	if err := sameBits(first["g"], keep); err != nil {
+		t.Errorf("a later run changed an earlier run's output: %v", err)
+	}
+}

@@ -72,11 +72,15 @@ func (b *bufferPool) takeFree(kind uint8, n int) *pooled {
 	lists := &b.free[kind]
 	// Class bits.Len(n) holds capacities in [2^(c-1), 2^c), some of them
 	// below n; every higher class fits, its smallest member being the best.
-	for cl := bits.Len(uint(n)); cl < len(lists); cl++ {
+	// A buffer more than twice the request is left for a request of its
+	// size: handing it out would make the next large result (a long
+	// prefill's attention scores) allocate again, and the pool would grow
+	// with every layer.
+	for cl := bits.Len(uint(n)); cl < len(lists) && cl <= bits.Len(uint(n))+1; cl++ {
 		l := lists[cl]
 		best := -1
 		for i, f := range l {
-			if f.cap >= n && (best < 0 || f.cap < l[best].cap) {
+			if f.cap >= n && f.cap <= 2*n && (best < 0 || f.cap < l[best].cap) {
 				best = i
 			}
 		}
@@ -217,6 +221,26 @@ func (b *bufferPool) stepEnd() {
 		}
 	}
 	b.step = b.step[:0]
+}
+
+// solelyHeld reports whether d is the start of a pooled buffer in use
+// that exactly one slot references, holding n elements (so a result of n
+// elements may take it over).
+func (b *bufferPool) solelyHeld(d any, n int) bool {
+	e := b.owned[dataPtr(d)]
+	return e != nil && e.used && e.refs == 1 && dataLen(d) == n
+}
+
+// release gives up the pooled buffer that d starts, for the caller to
+// keep; false when d is not a pooled buffer in use.
+func (b *bufferPool) release(d any) bool {
+	ptr := dataPtr(d)
+	e := b.owned[ptr]
+	if e == nil || !e.used {
+		return false
+	}
+	delete(b.owned, ptr)
+	return true
 }
 
 // drop releases a slot's reference.

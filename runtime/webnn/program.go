@@ -35,6 +35,9 @@ type step struct {
 	floatF16 bool // float16 operands are computed in float32 and rounded back per result
 
 	release []int // slots whose last reader is this step (or never read): their buffers go back to the pool after it
+	// lastRead[j]: this step is the last reader of operand j's slot, so a
+	// kernel may write its result over that operand (execCtx.allocReuse).
+	lastRead []bool
 
 	// Strided views (views.go). viewFn, set by shape-only ops, computes the
 	// result as a view of the operand; viewMode (chosen by planViews) runs
@@ -235,6 +238,12 @@ func (p *Program) planRelease() {
 			p.steps[i].release = append(p.steps[i].release, s)
 		}
 	}
+	for i, st := range p.steps {
+		st.lastRead = make([]bool, len(st.ins))
+		for j, s := range st.ins {
+			st.lastRead[j] = s >= 0 && last[s] == i && p.consts[s] == nil
+		}
+	}
 }
 
 func (c *compiler) compileNode(n *graph.Node) (*step, error) {
@@ -285,7 +294,8 @@ type execCtx struct {
 	// inViews[i] is operand i as a strided view (ins[i] is nil then), for
 	// steps that take views; nil entries are dense.
 	inViews []*stridedView
-	cache   *Cache // of RunCached, else nil
+	ins     []*tensor.Tensor // the running step's operands (allocReuse)
+	cache   *Cache           // of RunCached, else nil
 }
 
 // alloc returns a tensor from the program's buffer pool; its data may hold
@@ -299,6 +309,30 @@ func (x *execCtx) alloc(dt tensor.DType, shape []int) *tensor.Tensor {
 		panic(allocError{err})
 	}
 	return &tensor.Tensor{DType: dt, Shape: append([]int(nil), shape...), Data: x.p.pool.get(dt, n, shape)}
+}
+
+// allocReuse is alloc, or operand i's own buffer when the result may
+// overwrite it: a dense operand of the same type and shape, held by no
+// other slot, whose last reader is this step (an elementwise result, a
+// softmax computed in place). Kernels that use it must read each element
+// of operand i before writing the same element of the result.
+func (x *execCtx) allocReuse(i int, dt tensor.DType, shape []int) *tensor.Tensor {
+	if x.canReuse(i, dt, shape) {
+		return &tensor.Tensor{DType: dt, Shape: append([]int(nil), shape...), Data: x.ins[i].Data}
+	}
+	return x.alloc(dt, shape)
+}
+
+// canReuse reports whether allocReuse(i, dt, shape) would return operand
+// i's buffer.
+func (x *execCtx) canReuse(i int, dt tensor.DType, shape []int) bool {
+	st := x.st
+	if i >= len(st.lastRead) || !st.lastRead[i] || i >= len(x.ins) {
+		return false
+	}
+	t := x.ins[i]
+	n := tensor.NumElements(shape)
+	return t != nil && n > 0 && t.DType == dt && sameShape(t.Shape, shape) && x.p.pool.solelyHeld(t.Data, n)
 }
 
 // allocZero is alloc with every element set to zero.
@@ -372,6 +406,7 @@ func (p *Program) run(inputs map[string]*tensor.Tensor, c *Cache) (out map[strin
 			}
 		}
 		ins = p.operands(x, st, ins[:0])
+		x.ins = ins
 		res, err := runStep(x, st, ins)
 		if err != nil {
 			return nil, fmt.Errorf("webnn: node %q (%s): %w", st.node.ID, st.node.Op, err)
@@ -399,7 +434,7 @@ func (p *Program) run(inputs map[string]*tensor.Tensor, c *Cache) (out map[strin
 		if vals[s] == nil && p.views[s] != nil {
 			p.materializeSlot(x, s)
 		}
-		out[p.g.Outputs[i].Name] = vals[s].Clone()
+		out[p.g.Outputs[i].Name] = p.handOver(vals[s])
 	}
 	if c != nil {
 		c.commit()
@@ -407,6 +442,17 @@ func (p *Program) run(inputs map[string]*tensor.Tensor, c *Cache) (out map[strin
 	clear(vals)
 	clear(p.views)
 	return out, nil
+}
+
+// handOver returns an output of the run: its own pooled buffer, which the
+// pool gives up (the next run allocates another), so a large output such
+// as a prefill's logits is never copied; a copy when the buffer is not the
+// pool's to give (an input, a constant) or was handed over already.
+func (p *Program) handOver(t *tensor.Tensor) *tensor.Tensor {
+	if !p.pool.release(t.Data) {
+		return t.Clone()
+	}
+	return &tensor.Tensor{DType: t.DType, Shape: append([]int(nil), t.Shape...), Data: t.Data}
 }
 
 // releaseAfter drops the references of the slots whose last reader was st.

@@ -418,29 +418,13 @@ func compileSoftmax(nc *nodeCompiler) (kernelFn, error) {
 			return nil, err
 		}
 		outer, n, inner := tensor.NumElements(t.Shape[:ax]), t.Shape[ax], tensor.NumElements(t.Shape[ax+1:])
-		out := x.alloc(tensor.Float32, t.Shape)
-		dst := out.Data.([]float32)
-		kernel.ParallelFor(outer*inner, max(1, 4096/(n+1)), func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				o, in := r/inner, r%inner
-				base := o*n*inner + in
-				m := float32(math.Inf(-1))
-				for k := 0; k < n; k++ {
-					m = max(m, src[base+k*inner])
-				}
-				var sum float64
-				for k := 0; k < n; k++ {
-					e := math.Exp(float64(src[base+k*inner] - m))
-					dst[base+k*inner] = float32(e)
-					sum += e
-				}
-				inv := 1 / sum
-				for k := 0; k < n; k++ {
-					p := base + k*inner
-					dst[p] = float32(float64(dst[p]) * inv)
-				}
-			}
-		})
+		// In place when the scores are not read again (attention's
+		// [heads, queries, keys] block is the largest buffer of a long
+		// prefill); exp within 2 ulp, vectorised (kernel.SoftmaxAxis).
+		out := x.allocReuse(0, tensor.Float32, t.Shape)
+		if out.Len() > 0 && n > 0 {
+			kernel.SoftmaxAxis(out.Data.([]float32), src, outer, n, inner)
+		}
 		return []*tensor.Tensor{out}, nil
 	}, nil
 }

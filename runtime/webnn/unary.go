@@ -15,7 +15,6 @@ func init() {
 		"ceil": math.Ceil, "floor": math.Floor, "sqrt": math.Sqrt, "exp": math.Exp, "log": math.Log,
 		"sin": math.Sin, "cos": math.Cos, "tan": math.Tan, "erf": math.Erf, "roundEven": math.RoundToEven,
 		"reciprocal": func(v float64) float64 { return 1 / v },
-		"sigmoid":    func(v float64) float64 { return 1 / (1 + math.Exp(-v)) },
 		"tanh":       math.Tanh,
 		"gelu":       func(v float64) float64 { return 0.5 * v * (1 + math.Erf(v/math.Sqrt2)) },
 		"softplus": func(v float64) float64 {
@@ -30,6 +29,7 @@ func init() {
 	for op, f := range math1 {
 		register(op, 1, 1, true, compileFloatUnary(op, f))
 	}
+	register("sigmoid", 1, 1, true, compileSigmoid)
 	for _, op := range []string{"abs", "neg", "sign", "relu"} {
 		register(op, 1, 1, true, compileSignedUnary(op))
 	}
