@@ -240,7 +240,27 @@ func (b *bufferPool) release(d any) bool {
 		return false
 	}
 	delete(b.owned, ptr)
+	// The caller's now: no longer the pool's, nor counted as live.
+	n := int64(e.cap) * elemBytes(e.data)
+	b.bytes -= n
+	membudget.Release(n)
 	return true
+}
+
+// elemBytes is the size of one element of the Go slice d, as newBuffer
+// counted it.
+func elemBytes(d any) int64 {
+	switch d.(type) {
+	case []int8, []uint8, []bool:
+		return 1
+	case []uint16:
+		return 2
+	case []float32, []int32, []uint32:
+		return 4
+	case []int64, []uint64, []float64:
+		return 8
+	}
+	return 16
 }
 
 // drop releases a slot's reference.
