@@ -40,6 +40,7 @@ fuzz:
 	$(GO) test ./emit -run '^$$' -fuzz '^FuzzParseJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzManifestRead$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./weights -run '^$$' -fuzz '^FuzzWeightsOpen$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./weights -run '^$$' -fuzz '^FuzzSafetensors$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./tensor -run '^$$' -fuzz '^FuzzReadNPY$$' -fuzztime $(FUZZTIME)
 
 # proto regenerates onnxpb/onnx.pb.go from onnxpb/onnx.proto, installing

@@ -109,6 +109,27 @@ func (d Desc) ByteLength() int64 {
 	return b
 }
 
+// PackedByteLength is the size of d's data with int4/uint4 elements two to
+// a byte (low nibble first, as WebNN's int4/uint4 constants are laid out
+// in browsers); ByteLength for every other type.
+func (d Desc) PackedByteLength() int64 {
+	if d.DType == tensor.Int4 || d.DType == tensor.Uint4 {
+		n := d.NumElements()
+		if n < 0 {
+			return -1
+		}
+		return n/2 + n%2
+	}
+	return d.ByteLength()
+}
+
+// DataLenOK reports whether n bytes hold d's data in a weights file:
+// ByteLength, or for int4/uint4 also PackedByteLength (a reader tells the
+// two apart by the length; for one element they are the same byte).
+func (d Desc) DataLenOK(n int64) bool {
+	return n >= 0 && (n == d.ByteLength() || n == d.PackedByteLength())
+}
+
 func (d Desc) String() string {
 	parts := make([]string, len(d.Shape))
 	for i, x := range d.Shape {

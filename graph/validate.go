@@ -91,7 +91,7 @@ func Validate(g *Graph, sizes WeightSizes) error {
 				}
 				if err != nil {
 					v.addf("%s: %v", what, err)
-				} else if n != want {
+				} else if !c.Desc.DataLenOK(n) {
 					v.addf("%s: weights %q hold %d bytes, %s needs %d", what, c.Ref, n, c.Desc, want)
 				}
 			}

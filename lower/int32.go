@@ -108,3 +108,38 @@ func int64BytesToInt32(b []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// packInt4 applies target.PackedInt4: int4/uint4 weights go to the
+// weights file two per byte, low nibble first (WebNN's layout for 4-bit
+// constants in browsers), instead of one byte per element. The lowering
+// (MatMulNBits, GatherBlockQuantized) builds them a byte each; packing
+// here, lazily per weight, halves their size in the file. Readers tell the
+// layouts apart by the manifest's byteLength (graph.Desc.DataLenOK).
+func (c *ctx) packInt4() {
+	if !c.target.PackedInt4 {
+		return
+	}
+	for i := range c.weights {
+		w := &c.weights[i]
+		if w.Desc.DType != tensor.Int4 && w.Desc.DType != tensor.Uint4 {
+			continue
+		}
+		data := w.Data
+		w.Data = func() ([]byte, error) {
+			b, err := data()
+			if err != nil {
+				return nil, err
+			}
+			return packNibbles(b), nil
+		}
+	}
+}
+
+// packNibbles packs one-byte 4-bit values two to a byte, low nibble first.
+func packNibbles(b []byte) []byte {
+	out := make([]byte, (len(b)+1)/2)
+	for i, v := range b {
+		out[i/2] |= (v & 0xF) << (4 * uint(i%2))
+	}
+	return out
+}

@@ -194,6 +194,7 @@ func Convert(m *onnxpb.Model, opts Options) (res *Result, err error) {
 	if err := c.int64ToInt32(); err != nil {
 		return nil, fmt.Errorf("lower: %w", err)
 	}
+	c.packInt4()
 	if err := graph.Validate(c.g, nil); err != nil {
 		return nil, fmt.Errorf("lower: internal error, emitted graph is invalid: %w", err)
 	}

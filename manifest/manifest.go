@@ -97,7 +97,8 @@ const maxInt = 1<<63 - 1
 
 // Parse decodes and validates manifest JSON: format, version 1, little
 // endianness, known data types, non-negative offsets and byteLength equal
-// to numel × element size (int4/uint4: one byte per element). A value of
+// to numel × element size (int4/uint4: one byte per element, or two per
+// byte as the webnn target writes them). A value of
 // the wrong JSON type is named in words ("entry "w": dataType must be a
 // string"), never as a Go type.
 func Parse(data []byte) (*Manifest, error) {
@@ -309,7 +310,7 @@ func parseEntry(v any) (Entry, error) {
 	if overflow || count > maxInt/uint64(dt.Size()) {
 		return Entry{}, fmt.Errorf("shape %v is too large", shape)
 	}
-	if want := int64(count) * int64(dt.Size()); want != ent.ByteLength {
+	if want := int64(count) * int64(dt.Size()); want != ent.ByteLength && !((dt == tensor.Int4 || dt == tensor.Uint4) && ent.ByteLength == int64(count/2+count%2)) {
 		return Entry{}, fmt.Errorf("byteLength %d does not match %s%v (%d bytes)", ent.ByteLength, ent.DataType, ent.Shape, want)
 	}
 	return ent, nil

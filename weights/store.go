@@ -163,8 +163,9 @@ var ErrNoneBeside = errors.New("no weights file beside")
 // OpenBeside finds the weights file and manifest next to a graph file the
 // way rustnn/pywebnn do (webnn-graph external_weights): weights
 // {stem}.weights, then model.weights; manifest {stem}.manifest.json, then
-// manifest.json. SafeTensors sidecars are not supported and are refused so
-// that a graph is never silently read with the wrong weights.
+// manifest.json; a SafeTensors sidecar ({stem}.safetensors before
+// {stem}.weights, model.safetensors before model.weights, as rustnn
+// resolves them) is read through its own header.
 //
 // Both files belong to the graph's directory: links are followed, but a
 // file whose real path leaves the directory (or the directories in allow,
@@ -184,10 +185,34 @@ func OpenBeside(graphPath string, allow ...string) (*Store, error) {
 		}
 		return ""
 	}
-	if st := first(stem+".safetensors", "model.safetensors"); st != "" {
-		return nil, fmt.Errorf("weights: %s: SafeTensors weights are not supported (rustnn would prefer it over a manifest)", filepath.Join(dir, st))
+	// rustnn's order: {stem}.safetensors, {stem}.weights,
+	// model.safetensors, model.weights; a .safetensors file carries its
+	// own index (a manifest.json beside it only pins the set and names).
+	wn := first(stem+".safetensors", stem+".weights", "model.safetensors", "model.weights")
+	if strings.HasSuffix(wn, ".safetensors") {
+		wf, err := root.Open(wn)
+		if err != nil {
+			return nil, fmt.Errorf("weights beside %s: %w", graphPath, err)
+		}
+		defer wf.Close()
+		s, err := openSafetensorsFile(wf, filepath.Join(dir, wn))
+		if err != nil {
+			return nil, err
+		}
+		if mn := first(stem+".manifest.json", "manifest.json"); mn != "" {
+			if mf, err := root.Open(mn); err == nil {
+				data, err := confine.ReadAll(mf, mn, maxManifestBytes)
+				mf.Close()
+				if err == nil {
+					if pm, err := manifest.Parse(data); err == nil && len(pm.Tensors) == 0 {
+						s.Manifest.Files, s.Manifest.ONNXNames, s.Manifest.ONNXTypes = pm.Files, pm.ONNXNames, pm.ONNXTypes
+						s.ManifestPath = filepath.Join(dir, mn)
+					}
+				}
+			}
+		}
+		return s, nil
 	}
-	wn := first(stem+".weights", "model.weights")
 	if wn == "" {
 		return nil, fmt.Errorf("weights: %w %s (looked for %s.weights, model.weights)", ErrNoneBeside, graphPath, stem)
 	}

@@ -254,7 +254,9 @@ func TestOpenBeside(t *testing.T) {
 		{"model weights for any stem", map[string]string{"model.weights": "M", "g.manifest.json": man(0)}, "g.webnn", "M"},
 		{"no weights", map[string]string{"manifest.json": man(0)}, "g.webnn", "no weights file beside"},
 		{"no manifest", map[string]string{"model.weights": "M"}, "model.webnn", "no manifest beside"},
-		{"safetensors refused", map[string]string{"model.safetensors": "", "model.weights": "M", "manifest.json": man(0)}, "model.webnn", "SafeTensors weights are not supported"},
+		{"safetensors preferred, checked", map[string]string{"model.safetensors": "", "model.weights": "M", "manifest.json": man(0)}, "model.webnn", "too short for a header"},
+		{"safetensors preferred", map[string]string{"model.safetensors": safetensorsOf("w", "T"), "model.weights": "M", "manifest.json": man(0)}, "model.webnn", "T"},
+		{"stem weights before model safetensors", map[string]string{"g.weights": "S", "g.manifest.json": man(0), "model.safetensors": safetensorsOf("w", "T")}, "g.webnn", "S"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

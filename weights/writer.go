@@ -131,7 +131,7 @@ func (w *Writer) Add(key string, d graph.Desc, data []byte) error {
 	if !d.DType.IsWebNN() {
 		return fmt.Errorf("weights: tensor %q: data type %s is not a WebNN operand type", key, d.DType)
 	}
-	if want := d.ByteLength(); int64(len(data)) != want {
+	if want := d.ByteLength(); !d.DataLenOK(int64(len(data))) {
 		return fmt.Errorf("weights: tensor %q: got %d bytes, %s needs %d", key, len(data), d, want)
 	}
 	ent := manifest.Entry{DataType: d.DType.String(), Shape: make([]int64, len(shape)), ByteLength: int64(len(data)), Layout: "row-major"}

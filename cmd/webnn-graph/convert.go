@@ -28,6 +28,7 @@ type convertFlags struct {
 	name      string
 	jsonOut   bool
 	withJSON  bool
+	wformat   string
 	precision string
 	target    string
 	pins      []string
@@ -77,6 +78,7 @@ See docs/formats.md, "Targets".`,
 	cmd.Flags().StringVar(&f.name, "name", "", "graph name in the header (default: model stem)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print the conversion report as JSON on stdout")
 	cmd.Flags().BoolVar(&f.withJSON, "emit-json", false, "also write DIR/model.json (the webnn-graph-json form)")
+	cmd.Flags().StringVar(&f.wformat, "weights-format", "webnn", "webnn: model.weights + manifest.json; safetensors: model.safetensors (rustnn's newer loaders, pywebnn)")
 	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: compute a float32 model in float16 (inputs and outputs stay float32)")
 	cmd.Flags().StringArrayVar(&f.pins, "freeze-input", nil, "pin a small graph input to a value and remove it: name=v or name=v1,v2,… (repeatable); what depends on it folds, If branches included")
 	cmd.Flags().StringVar(&f.target, "target", "", "loader the graph is for: "+strings.Join(target.Names(), ", ")+" (default "+target.Default.Name+")")
@@ -221,6 +223,9 @@ func (a *app) convert(path string, f *convertFlags) error {
 	if err != nil {
 		return usagef("--target: %v", err)
 	}
+	if f.wformat != "webnn" && f.wformat != "safetensors" && f.wformat != "" {
+		return usagef("--weights-format %q: want webnn or safetensors", f.wformat)
+	}
 	pins, err := parseInputPins(f.pins)
 	if err != nil {
 		return err
@@ -271,25 +276,35 @@ func (a *app) convert(path string, f *convertFlags) error {
 	if f.withJSON {
 		files = append(files, outFile{name: "model.json", data: jsonText})
 	}
-	written, err := writeGraphDir(outDir, files, res.Names, onnxTypes(m, res.Graph, res.Names), res.Graph, func(w *weights.Writer) error {
-		var done int64
+	var written []string
+	switch f.wformat {
+	case "safetensors":
+		ts := make([]weights.Tensor, len(res.Weights))
 		for i, wt := range res.Weights {
-			if i == len(res.Weights)/2 {
-				crashpoint.At("weights-half")
-			}
-			data, err := wt.Data()
-			if err != nil {
-				return fmt.Errorf("convert: reading weight %q: %w", wt.Key, err)
-			}
-			if err := w.Add(wt.Key, wt.Desc, data); err != nil {
-				return fmt.Errorf("convert: writing weight %q: %w", wt.Key, err)
-			}
-			m.ReleasePages(data)
-			done += int64(len(data))
-			prog.bytes("writing weights", done, total)
+			ts[i] = weights.Tensor{Key: wt.Key, Desc: wt.Desc, Data: wt.Data}
 		}
-		return nil
-	})
+		written, err = writeGraphDirSafetensors(outDir, files, res.Names, onnxTypes(m, res.Graph, res.Names), res.Graph, ts)
+	case "webnn", "":
+		written, err = writeGraphDir(outDir, files, res.Names, onnxTypes(m, res.Graph, res.Names), res.Graph, func(w *weights.Writer) error {
+			var done int64
+			for i, wt := range res.Weights {
+				if i == len(res.Weights)/2 {
+					crashpoint.At("weights-half")
+				}
+				data, err := wt.Data()
+				if err != nil {
+					return fmt.Errorf("convert: reading weight %q: %w", wt.Key, err)
+				}
+				if err := w.Add(wt.Key, wt.Desc, data); err != nil {
+					return fmt.Errorf("convert: writing weight %q: %w", wt.Key, err)
+				}
+				m.ReleasePages(data)
+				done += int64(len(data))
+				prog.bytes("writing weights", done, total)
+			}
+			return nil
+		})
+	}
 	prog.done()
 	if err != nil {
 		return err

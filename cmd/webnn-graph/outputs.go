@@ -16,7 +16,9 @@ import (
 
 // setNames are the files of a converted graph directory, in publishing
 // order: the manifest, which pins the others, comes last.
-var setNames = []string{"model.webnn", "model.json", "model.weights", "manifest.json"}
+// model.safetensors (--weights-format safetensors) is a name of the set so
+// that a later conversion replaces it: rustnn would prefer a stale one.
+var setNames = []string{"model.webnn", "model.json", "model.weights", "model.safetensors", "manifest.json"}
 
 // outFile is a small file written beside the weights.
 type outFile struct {

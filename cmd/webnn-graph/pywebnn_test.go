@@ -387,7 +387,10 @@ func lastLineOf(s string) string {
 // loader fixtures and the real-model corpus, each with its sizes.
 func pywebnnModels(t *testing.T) []pyModel {
 	root := testenv.RepoRoot()
-	models := []pyModel{{name: "example/tiny_cnn", onnx: exampleModel(t), tol: 1e-4, sizes: casesAndGenerated(filepath.Join(root, "testdata", "example", "input.npz"))}}
+	models := []pyModel{{name: "example/tiny_cnn", onnx: exampleModel(t), tol: 1e-4, sizes: casesAndGenerated(filepath.Join(root, "testdata", "example", "input.npz"))},
+		// The same with --weights-format safetensors (pywebnn finds
+		// model.safetensors beside the graph).
+		{name: "example/tiny_cnn-safetensors", onnx: exampleModel(t), convertArgs: []string{"--weights-format", "safetensors"}, tol: 1e-4, sizes: casesAndGenerated(filepath.Join(root, "testdata", "example", "input.npz"))}}
 	// Loader fixtures: small models that reproduce a size form or a loader
 	// bug (testdata/loaderbugs/gen.py writes them).
 	fixtures, _ := filepath.Glob(filepath.Join(root, "testdata", "loaderbugs", "*.onnx"))
@@ -407,6 +410,9 @@ func pywebnnModels(t *testing.T) []pyModel {
 			cases, _ := filepath.Glob(filepath.Join(dir, "cases", "*.npz"))
 			sort.Strings(cases)
 			models = append(models, pyModel{name: "zoo/" + z.name, onnx: filepath.Join(dir, "model.onnx"), tol: z.tol, sizes: casesAndGeneratedN(z.name == "smollm-135m", cases[:min(2, len(cases))]...)})
+			if z.name == "bert-tiny" || z.name == "gpt2-tiny" {
+				models = append(models, pyModel{name: "zoo/" + z.name + "-safetensors", onnx: filepath.Join(dir, "model.onnx"), convertArgs: []string{"--weights-format", "safetensors"}, tol: z.tol, sizes: casesAndGenerated(cases[:1]...)})
+			}
 		}
 	}
 	return append(models, realModelsForPywebnn(t)...)

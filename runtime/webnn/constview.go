@@ -99,6 +99,11 @@ func decodeConst(k *graph.Const, ws graph.WeightSource) (*tensor.Tensor, error) 
 	if err != nil {
 		return nil, err
 	}
+	// int4/uint4 weights are one byte per element, or two per byte (the
+	// webnn target writes them packed): the length tells.
+	if (dt == tensor.Int4 || dt == tensor.Uint4) && k.Kind == graph.ConstWeights && n > 1 && int64(len(b)) == k.Desc.PackedByteLength() {
+		return tensor.FromBytes(dt, shape, b, true)
+	}
 	if d := viewBytes(dt, b, n); d != nil {
 		return &tensor.Tensor{DType: dt, Shape: shape, Data: d}, nil
 	}

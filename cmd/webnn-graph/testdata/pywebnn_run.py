@@ -25,8 +25,13 @@ def main():
     try:
         import webnn
 
+        import os
+
         d = job["graph"].rsplit("/", 1)[0]
-        graph = webnn.MLGraph.load(job["graph"], manifest_path=d + "/manifest.json", weights_path=d + "/model.weights")
+        if os.path.exists(d + "/model.safetensors"):
+            graph = webnn.MLGraph.load(job["graph"])  # found beside the graph, as rustnn does
+        else:
+            graph = webnn.MLGraph.load(job["graph"], manifest_path=d + "/manifest.json", weights_path=d + "/model.weights")
         ctx = webnn.ML().create_context()
     except BaseException as e:  # pywebnn raises Rust panics as BaseException
         err_load = "load: " + one_line(e)
