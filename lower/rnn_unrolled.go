@@ -47,7 +47,7 @@ type rnnActivation struct {
 func rnnActivations(n *srcNode, dirs int) ([][]rnnActivation, error) {
 	var def []string
 	switch n.GetOpType() {
-	case "LSTM":
+	case "LSTM", "DynamicQuantizeLSTM":
 		def = []string{"Sigmoid", "Tanh", "Tanh"}
 	case "GRU":
 		def = []string{"Sigmoid", "Tanh"}
@@ -216,6 +216,13 @@ func (c *ctx) recurrentUnrollReason(n *srcNode) string {
 // lowerRecurrentUnrolled emits n step by step (see the file comment).
 func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 	op := n.GetOpType()
+	// com.microsoft.DynamicQuantizeLSTM: LSTM with int8/uint8 weights
+	// W [D, I, 4H], R [D, H, 4H] and ONNX Runtime's dynamic quantization
+	// of X and of each step's hidden state (dqProduct).
+	dq := op == "DynamicQuantizeLSTM"
+	if dq {
+		op = "LSTM"
+	}
 	gates := map[string]int64{"LSTM": 4, "GRU": 3, "RNN": 1}[op]
 	if op == "LSTM" && attrInt(n, "input_forget", 0) != 0 {
 		return unsupportedAttr("input_forget", 1)
@@ -256,6 +263,17 @@ func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 		return fmt.Errorf("%w: %s over %d steps × %d direction(s), more than the unrolling limit %d", ErrUnsupported, op, steps, dirs, maxUnrolledSteps)
 	}
 	H := attrInt(n, "hidden_size", 0)
+	if H <= 0 && dq {
+		rs, err := c.inShape(n, 2)
+		if err != nil {
+			return err
+		}
+		h, ok := rs[1].Value()
+		if !ok || len(rs) != 3 {
+			return fmt.Errorf("%w: hidden size unknown", ErrUnsupported)
+		}
+		H = h
+	}
 	if H <= 0 {
 		gh, ok := ws[1].Value()
 		if !ok {
@@ -323,6 +341,10 @@ func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 	if seqLens != "" {
 		if sl, ok := c.constInts(n, 4); ok && allEqual(sl, steps) {
 			seqLens = "" // every sequence is full
+		} else if dq {
+			// ONNX Runtime quantizes only the first max(sequence_lens)
+			// steps of X, a range known at run time only.
+			return fmt.Errorf("%w: DynamicQuantizeLSTM with sequence_lens shorter than the sequence", ErrUnsupported)
 		} else {
 			if c.dtypeOf(n, 4) != tensor.Int64 {
 				seqLens = c.op(n, "cast", []string{seqLens}, map[string]any{"to": tensor.Int64.String()})
@@ -396,16 +418,34 @@ func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 		reverse := dirName == "reverse" || d == 1
 		a := acts[d]
 		GH := gates * H
-		wd, err := slice2(w, d, 0, GH, Iv, true)
-		if err != nil {
-			return err
+		var xw, rdT string
+		var dqr *dqProduct
+		if dq {
+			var dqx *dqProduct
+			if dqx, err = c.newDQProduct(n, 1, 8, 9, d, Iv, GH); err != nil {
+				return err
+			}
+			if dqr, err = c.newDQProduct(n, 2, 10, 11, d, H, GH); err != nil {
+				return err
+			}
+			// the input projection quantizes all of X at once
+			if xw, err = dqx.apply(c, n, x, []shapeinfer.Expr{S, B, I}, 0); err != nil {
+				return err
+			}
+		} else {
+			wd, err := slice2(w, d, 0, GH, Iv, true)
+			if err != nil {
+				return err
+			}
+			rd, err := slice2(r, d, 0, GH, H, true)
+			if err != nil {
+				return err
+			}
+			// input projection of every step: [S, B, I]·[I, G·H]
+			xw = c.op(n, "matmul", []string{x, c.op(n, "transpose", []string{wd}, map[string]any{"permutation": intsAny([]int64{1, 0})})}, nil)
+			rdT = c.op(n, "transpose", []string{rd}, map[string]any{"permutation": intsAny([]int64{1, 0})})
 		}
-		rd, err := slice2(r, d, 0, GH, H, true)
-		if err != nil {
-			return err
-		}
-		// input projection of every step: [S, B, I]·[I, G·H]
-		xw := c.op(n, "matmul", []string{x, c.op(n, "transpose", []string{wd}, map[string]any{"permutation": intsAny([]int64{1, 0})})}, nil)
+		var dqBias string // DynamicQuantizeLSTM adds Wb + Rb after both products, as ORT
 		var rbn string // GRU's recurrent bias of the candidate gate, [H]
 		if bias != "" {
 			bd, err := c.reshapeTo(n, c.op(n, "slice", []string{bias}, map[string]any{"starts": intsAny([]int64{int64(d), 0}), "sizes": intsAny([]int64{1, 2 * GH})}), exprs(2*GH))
@@ -425,9 +465,12 @@ func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 				}
 				rb = c.op(n, "concat", []string{rbzr, zeroN}, map[string]any{"axis": int64(0)})
 			}
-			xw = c.op(n, "add", []string{xw, c.op(n, "add", []string{wb, rb}, nil)}, nil)
+			if dq {
+				dqBias = c.op(n, "add", []string{wb, rb}, nil)
+			} else {
+				xw = c.op(n, "add", []string{xw, c.op(n, "add", []string{wb, rb}, nil)}, nil)
+			}
 		}
-		rdT := c.op(n, "transpose", []string{rd}, map[string]any{"permutation": intsAny([]int64{1, 0})})
 		var rzrT, rnT string
 		if op == "GRU" {
 			rzrT = c.op(n, "slice", []string{rdT}, map[string]any{"starts": intsAny([]int64{0, 0}), "sizes": intsAny([]int64{H, 2 * H})})
@@ -525,7 +568,18 @@ func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 				// (1 − z)⊙n + z⊙H
 				hNew = c.op(n, "add", []string{c.op(n, "mul", []string{c.op(n, "sub", []string{oneF, z}, nil), nn}, nil), c.op(n, "mul", []string{z, h}, nil)}, nil)
 			case "LSTM":
-				g := c.op(n, "add", []string{xt, c.op(n, "matmul", []string{h, rdT}, nil)}, nil)
+				var rec string
+				if dq {
+					if rec, err = dqr.apply(c, n, h, []shapeinfer.Expr{B, cst(H)}, dqlstmThreads(H)); err != nil {
+						return err
+					}
+				} else {
+					rec = c.op(n, "matmul", []string{h, rdT}, nil)
+				}
+				g := c.op(n, "add", []string{xt, rec}, nil)
+				if dqBias != "" {
+					g = c.op(n, "add", []string{g, dqBias}, nil)
+				}
 				gi, err := gatesOf(g, 0)
 				if err != nil {
 					return err
@@ -637,4 +691,197 @@ func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 		c.bind(n, 2, state(ycs))
 	}
 	return nil
+}
+
+// dqProduct is one of DynamicQuantizeLSTM's quantized products: a
+// direction's weight matrix [K, G] (int8/uint8, centred on its zero
+// point at run time) and its scale, per direction or per column.
+type dqProduct struct {
+	w     string // float32 [K, G]: q − zero point
+	scale string // float32 [1] or [G]
+}
+
+// newDQProduct reads direction d of the weight input wi ([D, K, G]) with
+// its scale si and zero point zi ([D] or [D, G]).
+func (c *ctx) newDQProduct(n *srcNode, wi, si, zi, d int, K, G int64) (*dqProduct, error) {
+	w, err := c.in(n, wi)
+	if err != nil {
+		return nil, err
+	}
+	wdt := c.dtypeOf(n, wi)
+	if wdt != tensor.Int8 && wdt != tensor.Uint8 {
+		return nil, fmt.Errorf("%w: weights of type %v", ErrUnsupported, wdt)
+	}
+	ws, err := c.inShape(n, wi)
+	if err != nil {
+		return nil, err
+	}
+	if sv, ok := staticInts(ws); !ok || len(sv) != 3 || sv[1] != K || sv[2] != G {
+		return nil, fmt.Errorf("weights of shape %s, want [directions, %d, %d]", shapeinfer.ShapeString(ws), K, G)
+	}
+	per := func(i int) (string, int64, error) {
+		s, err := c.inShape(n, i)
+		if err != nil {
+			return "", 0, err
+		}
+		v, err := c.in(n, i)
+		if err != nil {
+			return "", 0, err
+		}
+		switch len(s) {
+		case 1:
+			return c.op(n, "slice", []string{v}, map[string]any{"starts": intsAny([]int64{int64(d)}), "sizes": intsAny([]int64{1})}), 1, nil
+		case 2:
+			if g, ok := s[1].Value(); ok && g == G {
+				sl := c.op(n, "slice", []string{v}, map[string]any{"starts": intsAny([]int64{int64(d), 0}), "sizes": intsAny([]int64{1, G})})
+				r, err := c.reshapeTo(n, sl, exprs(G))
+				return r, G, err
+			}
+		}
+		return "", 0, fmt.Errorf("%w: scale/zero point of shape %s", ErrUnsupported, shapeinfer.ShapeString(s))
+	}
+	scale, _, err := per(si)
+	if err != nil {
+		return nil, err
+	}
+	zp, zn, err := per(zi)
+	if err != nil {
+		return nil, err
+	}
+	sl, err := c.reshapeTo(n, c.op(n, "slice", []string{w}, map[string]any{"starts": intsAny([]int64{int64(d), 0, 0}), "sizes": intsAny([]int64{1, K, G})}), exprs(K, G))
+	if err != nil {
+		return nil, err
+	}
+	if zp, err = c.reshapeTo(n, zp, exprs(1, zn)); err != nil {
+		return nil, err
+	}
+	one, err := c.scalar(tensor.Float32, 1, 1, int(zn))
+	if err != nil {
+		return nil, err
+	}
+	return &dqProduct{w: c.op(n, "dequantizeLinear", []string{sl, one, zp}, nil), scale: scale}, nil
+}
+
+// apply quantizes a ([..., K] float32) as ONNX Runtime does — per tensor
+// when threads is 0, else per row group of the 2-D a (dynQuantRows) — and
+// returns float32(Σ integer products) · (a_scale · w_scale).
+func (p *dqProduct) apply(c *ctx, n *srcNode, a string, shape []shapeinfer.Expr, threads int64) (string, error) {
+	var centered, scale string
+	var err error
+	if threads == 0 {
+		centered, scale, err = c.dynQuantU8(n, a, len(shape))
+	} else {
+		k, ok := shape[1].Value()
+		if !ok {
+			return "", fmt.Errorf("%w: dynamic row length %q", ErrUnsupported, shape[1].String())
+		}
+		centered, scale, err = c.dynQuantRows(n, a, shape[0], k, threads)
+	}
+	if err != nil {
+		return "", err
+	}
+	acc := c.op(n, "matmul", []string{centered, p.w}, nil)
+	return c.op(n, "mul", []string{acc, c.op(n, "mul", []string{scale, p.scale}, nil)}, nil), nil
+}
+
+// dqlstmThreads is the number of threads ONNX Runtime's LSTM splits the
+// batch over in each step's recurrent product (see runtime/onnx's
+// dqlstmRowChunk): min(hardware threads − 1, 2 | 5 | 7 | 11 for hidden
+// sizes up to 128 | 256 | 512 | 1024), here for a machine with at least
+// 12 hardware threads. Each thread quantizes its ceil(batch / threads)
+// consecutive rows on their own.
+func dqlstmThreads(hidden int64) int64 {
+	switch {
+	case hidden <= 128:
+		return 2
+	case hidden <= 256:
+		return 5
+	case hidden <= 512:
+		return 7
+	}
+	return 11
+}
+
+// dynQuantRows quantizes h [B, K] as dynQuantU8 does, separately for each
+// of ONNX Runtime's row groups: rows [k·c, (k+1)·c) with c = ceil(B /
+// threads). Row by row when B cannot exceed threads; otherwise each
+// group's range is taken over h with the other rows zeroed (the range
+// always includes 0, so that changes nothing) and gathered back per row,
+// which works for a dynamic B too. It returns the centred values and the
+// scale per row ([B, 1]).
+func (c *ctx) dynQuantRows(n *srcNode, h string, B shapeinfer.Expr, K, threads int64) (string, string, error) {
+	k := func(v float64) (string, error) { return c.scalar(tensor.Float32, v) }
+	zero, err := k(0)
+	if err != nil {
+		return "", "", err
+	}
+	one, err := k(1)
+	if err != nil {
+		return "", "", err
+	}
+	qmax, err := k(255)
+	if err != nil {
+		return "", "", err
+	}
+	params := func(lo, hi string) (string, string) {
+		scale := c.op(n, "where", []string{c.op(n, "equal", []string{hi, lo}, nil), one, c.op(n, "div", []string{c.op(n, "sub", []string{hi, lo}, nil), qmax}, nil)}, nil)
+		zpf := c.op(n, "roundEven", []string{c.op(n, "clamp", []string{c.op(n, "sub", []string{zero, c.op(n, "div", []string{lo, scale}, nil)}, nil)}, map[string]any{"minValue": 0.0, "maxValue": 255.0})}, nil)
+		return scale, zpf
+	}
+	var scale, zpf string
+	if B.MaxValue(c.bounds) <= threads {
+		red := map[string]any{"axes": []any{int64(1)}, "keepDimensions": true}
+		lo := c.op(n, "min", []string{c.op(n, "reduceMin", []string{h}, red), zero}, nil)
+		hi := c.op(n, "max", []string{c.op(n, "reduceMax", []string{h}, red), zero}, nil)
+		scale, zpf = params(lo, hi)
+	} else {
+		b, err := c.dimOperand(n, B)
+		if err != nil {
+			return "", "", err
+		}
+		t1, err := c.scalar(tensor.Int64, float64(threads-1))
+		if err != nil {
+			return "", "", err
+		}
+		tn, err := c.scalar(tensor.Int64, float64(threads))
+		if err != nil {
+			return "", "", err
+		}
+		chunk := c.op(n, "div", []string{c.op(n, "add", []string{b, t1}, nil), tn}, nil) // ceil(B / threads)
+		rows, err := c.iota(n, B)
+		if err != nil {
+			return "", "", err
+		}
+		if rows, err = c.reshapeTo(n, rows, []shapeinfer.Expr{B, shapeinfer.Const(1)}); err != nil {
+			return "", "", err
+		}
+		group := c.op(n, "div", []string{rows, chunk}, nil) // [B, 1]
+		all := map[string]any{"axes": []any{int64(0), int64(1)}, "keepDimensions": false}
+		var los, his []string
+		for g := int64(0); g < threads; g++ {
+			gk, err := c.scalar(tensor.Int64, float64(g))
+			if err != nil {
+				return "", "", err
+			}
+			hg := c.op(n, "where", []string{c.op(n, "equal", []string{group, gk}, nil), h, zero}, nil)
+			lo := c.op(n, "min", []string{c.op(n, "reduceMin", []string{hg}, all), zero}, nil)
+			hi := c.op(n, "max", []string{c.op(n, "reduceMax", []string{hg}, all), zero}, nil)
+			los = append(los, c.op(n, "reshape", []string{lo}, map[string]any{"newShape": intsAny([]int64{1})}))
+			his = append(his, c.op(n, "reshape", []string{hi}, map[string]any{"newShape": intsAny([]int64{1})}))
+		}
+		gs, gz := params(c.op(n, "concat", los, map[string]any{"axis": int64(0)}), c.op(n, "concat", his, map[string]any{"axis": int64(0)}))
+		scale = c.op(n, "gather", []string{gs, group}, map[string]any{"axis": int64(0)}) // [B, 1]
+		zpf = c.op(n, "gather", []string{gz, group}, map[string]any{"axis": int64(0)})
+	}
+	zp := c.op(n, "cast", []string{zpf}, map[string]any{"to": "uint8"})
+	q := c.op(n, "quantizeLinear", []string{h, scale, zp}, nil)
+	centered := c.op(n, "sub", []string{c.op(n, "cast", []string{q}, map[string]any{"to": "float32"}), zpf}, nil)
+	return centered, scale, nil
+}
+
+func firstSym(e shapeinfer.Expr) string {
+	if s := e.Symbols(); len(s) > 0 {
+		return s[0]
+	}
+	return e.String()
 }

@@ -178,6 +178,7 @@ var msRules = map[string]rule{
 	"QLinearLeakyRelu":                 unary,
 	"QLinearConcat":                    qlinearConcat,
 	"QLinearGlobalAveragePool":         qlinearGlobalPool,
+	"DynamicQuantizeLSTM":              recurrent,
 	"Gelu":                             unary,
 	"QuickGelu":                        unary,
 	"RotaryEmbedding":                  unary,

@@ -3,6 +3,7 @@ package onnxrt
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -25,6 +26,7 @@ func init() {
 	register(msDomain, "QLinearLeakyRelu", 1, buildQLinearUnary("LeakyRelu"))
 	register(msDomain, "QLinearConcat", 1, buildQLinearConcat)
 	register(msDomain, "QLinearGlobalAveragePool", 1, buildQLinearGlobalAveragePool)
+	register(msDomain, "DynamicQuantizeLSTM", 1, buildDynamicQuantizeLSTM)
 }
 
 // dynamicQuantParams is ONNX Runtime's GetQuantizationParameter for uint8:
@@ -522,5 +524,264 @@ func buildQLinearGlobalAveragePool(n *node) (kernelFn, error) {
 			}
 		}
 		return []*tensor.Tensor{fromFloat64(x.DType, shape, out)}, nil
+	}, nil
+}
+
+// dqlstmRowChunk is the number of batch rows ONNX Runtime's LSTM quantizes
+// together in each step's recurrent product: the batch split over its
+// hidden threads, min(hardware threads − 1, 2 | 5 | 7 | 11 for hidden
+// sizes up to 128 | 256 | 512 | 1024). The thread count is the machine's;
+// this follows a machine with at least 12 hardware threads (the caps
+// decide), so a batch up to the cap is quantized row by row. Batch 1 is
+// the same everywhere.
+func dqlstmRowChunk(batch, hidden int) int {
+	hmt := 11
+	switch {
+	case hidden <= 128:
+		hmt = 2
+	case hidden <= 256:
+		hmt = 5
+	case hidden <= 512:
+		hmt = 7
+	}
+	return (batch + hmt - 1) / hmt
+}
+
+// buildDynamicQuantizeLSTM is LSTM with int8/uint8 weights W [D, I, 4H]
+// and R [D, H, 4H] (gates i, o, f, c; per-direction or per-column scales
+// and zero points) computed as ONNX Runtime does: the input projection
+// quantizes all of X at once, each step quantizes the hidden state of the
+// whole batch, both per tensor (GetQuantizationParameter); each integer
+// product is scaled by float32(a_scale·w_scale) and accumulated into the
+// gates (X·W + H·R), to which Wb + Rb is added. ONNX Runtime may split a
+// batch across threads and quantize each part on its own; this is its
+// single-part result (always the case for batch 1).
+func buildDynamicQuantizeLSTM(n *node) (kernelFn, error) {
+	hidden := int(n.i("hidden_size", 0))
+	direction := n.s("direction", "forward")
+	dirs := 1
+	if direction == "bidirectional" {
+		dirs = 2
+	}
+	if n.i("input_forget", 0) != 0 {
+		return nil, fmt.Errorf("input_forget is not supported")
+	}
+	hasClip := n.has("clip")
+	clip := float64(n.f("clip", 0))
+	names := n.strings("activations")
+	if names == nil {
+		for d := 0; d < dirs; d++ {
+			names = append(names, "Sigmoid", "Tanh", "Tanh")
+		}
+	}
+	if len(names) != 3*dirs {
+		return nil, fmt.Errorf("%d activations for %d directions", len(names), dirs)
+	}
+	alphas, betas := n.floats("activation_alpha"), n.floats("activation_beta")
+	acts := make([][]func(float64) float64, dirs)
+	ai, bi := 0, 0
+	for k, name := range names {
+		var a, b float64
+		usesA, usesB := false, false
+		switch strings.ToLower(name) {
+		case "affine", "scaledtanh", "hardsigmoid":
+			usesA, usesB = true, true
+		case "leakyrelu", "thresholdedrelu", "elu":
+			usesA = true
+		}
+		hasA, hasB := usesA && ai < len(alphas), usesB && bi < len(betas)
+		if hasA {
+			a = float64(alphas[ai])
+			ai++
+		}
+		if hasB {
+			b = float64(betas[bi])
+			bi++
+		}
+		f, err := rnnActivation(name, a, b, hasA, hasB)
+		if err != nil {
+			return nil, err
+		}
+		acts[k/3] = append(acts[k/3], f)
+	}
+	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		x, w, r := in[0], in[1], in[2]
+		if len(x.Shape) != 3 || len(w.Shape) != 3 || len(r.Shape) != 3 {
+			return nil, fmt.Errorf("X %v, W %v, R %v must be 3-D", x.Shape, w.Shape, r.Shape)
+		}
+		S, B, I := x.Shape[0], x.Shape[1], x.Shape[2]
+		H := hidden
+		if H == 0 {
+			H = r.Shape[1]
+		}
+		G := 4 * H
+		if !sameShape(w.Shape, []int{dirs, I, G}) || !sameShape(r.Shape, []int{dirs, H, G}) {
+			return nil, fmt.Errorf("W %v / R %v do not fit %d directions, hidden %d, input %d", w.Shape, r.Shape, dirs, H, I)
+		}
+		xv, err := floats(x)
+		if err != nil {
+			return nil, err
+		}
+		wv, err := quantValues(w)
+		if err != nil {
+			return nil, fmt.Errorf("W: %w", err)
+		}
+		rv, err := quantValues(r)
+		if err != nil {
+			return nil, fmt.Errorf("R: %w", err)
+		}
+		perDir := func(t *tensor.Tensor, what string) ([]float64, int, error) {
+			v, err := floats(t)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%s: %w", what, err)
+			}
+			switch len(v) {
+			case dirs:
+				return v, 1, nil
+			case dirs * G:
+				return v, G, nil
+			}
+			return nil, 0, fmt.Errorf("%s has %d values for %d directions × %d", what, len(v), dirs, G)
+		}
+		ws, wsn, err := perDir(in[8], "W_scale")
+		if err != nil {
+			return nil, err
+		}
+		wz, wzn, err := perDir(in[9], "W_zero_point")
+		if err != nil {
+			return nil, err
+		}
+		rs, rsn, err := perDir(in[10], "R_scale")
+		if err != nil {
+			return nil, err
+		}
+		rz, rzn, err := perDir(in[11], "R_zero_point")
+		if err != nil {
+			return nil, err
+		}
+		at := func(v []float64, per, d, col int) float64 {
+			if per == 1 {
+				return v[d]
+			}
+			return v[d*G+col]
+		}
+		bias := make([]float64, dirs*2*G)
+		if t := opt(in, 3); t != nil {
+			if bias, err = floats(t); err != nil {
+				return nil, err
+			}
+		}
+		if t := opt(in, 4); t != nil {
+			l, err := ints(t)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range l {
+				if int(v) != S {
+					return nil, fmt.Errorf("sequence_lens other than the sequence length are not supported")
+				}
+			}
+		}
+		state := func(i int) ([]float64, error) {
+			if t := opt(in, i); t != nil {
+				return floats(t)
+			}
+			return make([]float64, dirs*B*H), nil
+		}
+		h0, err := state(5)
+		if err != nil {
+			return nil, err
+		}
+		c0, err := state(6)
+		if err != nil {
+			return nil, err
+		}
+		var peep []float64
+		if t := opt(in, 7); t != nil {
+			if peep, err = floats(t); err != nil {
+				return nil, err
+			}
+		}
+		clipf := func(v float64) float64 {
+			if hasClip {
+				return math.Max(-clip, math.Min(clip, v))
+			}
+			return v
+		}
+		// gemm quantizes a (rows × k) per tensor and returns float32 of
+		// (aq − azp)·(wq − wzp) · (a_scale · w_scale) per column.
+		gemm := func(a []float64, rows, k int, wq []float64, d int, sc []float64, scn int, zp []float64, zpn int) []float32 {
+			as, azp := dynamicQuantParams(a)
+			q := make([]float64, len(a))
+			for i, v := range a {
+				q[i] = quantizeU8(v, as, azp) - float64(azp)
+			}
+			out := make([]float32, rows*G)
+			for i := 0; i < rows; i++ {
+				for j := 0; j < G; j++ {
+					var acc int64
+					for kk := 0; kk < k; kk++ {
+						acc += int64(q[i*k+kk]) * int64(wq[(d*k+kk)*G+j]-at(zp, zpn, d, j))
+					}
+					out[i*G+j] = float32(acc) * (as * float32(at(sc, scn, d, j)))
+				}
+			}
+			return out
+		}
+		y := make([]float64, S*dirs*B*H)
+		yh := make([]float64, dirs*B*H)
+		yc := make([]float64, dirs*B*H)
+		for d := 0; d < dirs; d++ {
+			reverse := direction == "reverse" || d == 1
+			f, g, hh := acts[d][0], acts[d][1], acts[d][2]
+			xw := gemm(xv, S*B, I, wv, d, ws, wsn, wz, wzn)
+			hs := append([]float64{}, h0[d*B*H:(d+1)*B*H]...)
+			cs := append([]float64{}, c0[d*B*H:(d+1)*B*H]...)
+			for step := 0; step < S; step++ {
+				t := step
+				if reverse {
+					t = S - 1 - step
+				}
+				// ORT quantizes the hidden state in chunks of rows, one
+				// per thread (dqlstmRowChunk).
+				hr := make([]float32, 0, B*G)
+				chunk := dqlstmRowChunk(B, H)
+				for r0 := 0; r0 < B; r0 += chunk {
+					r1 := min(B, r0+chunk)
+					hr = append(hr, gemm(hs[r0*H:r1*H], r1-r0, H, rv, d, rs, rsn, rz, rzn)...)
+				}
+				nh := make([]float64, B*H)
+				for b := 0; b < B; b++ {
+					gate := make([]float64, G)
+					for j := 0; j < G; j++ {
+						v := xw[(t*B+b)*G+j] + hr[b*G+j]
+						gate[j] = float64(v + float32(bias[d*2*G+j]+bias[d*2*G+G+j]))
+					}
+					for q := 0; q < H; q++ {
+						pi, po, pf := 0.0, 0.0, 0.0
+						if peep != nil {
+							pi, po, pf = peep[d*3*H+q], peep[d*3*H+H+q], peep[d*3*H+2*H+q]
+						}
+						C := cs[b*H+q]
+						iG := f(clipf(gate[q] + pi*C))
+						fG := f(clipf(gate[2*H+q] + pf*C))
+						cG := g(clipf(gate[3*H+q]))
+						C = fG*C + iG*cG
+						oG := f(clipf(gate[H+q] + po*C))
+						cs[b*H+q] = C
+						nh[b*H+q] = oG * hh(C)
+					}
+				}
+				hs = nh
+				copy(y[(t*dirs+d)*B*H:], hs)
+			}
+			copy(yh[d*B*H:], hs)
+			copy(yc[d*B*H:], cs)
+		}
+		return []*tensor.Tensor{
+			fromFloat64(tensor.Float32, []int{S, dirs, B, H}, y),
+			fromFloat64(tensor.Float32, []int{dirs, B, H}, yh),
+			fromFloat64(tensor.Float32, []int{dirs, B, H}, yc),
+		}, nil
 	}, nil
 }

@@ -437,7 +437,62 @@ def gen_quant():
              inits=[init("xs", np.array(0.05, np.float32)), init("xz", zp(128)), init("ys", np.array(0.02, np.float32)), init("yz", zp(120))], ms=True)
 
 
-GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa, gen_quant]
+def gen_dqlstm():
+    """DynamicQuantizeLSTM as quantize_dynamic writes it: W [D, I, 4H] and
+    R [D, H, 4H] int8 (or uint8) with per-direction or per-column scales."""
+    r = rng(8)
+    S, I, H = 5, 6, 4
+    for name, direction, per_col, states, peep, u8, B in [
+        ("dqlstm_fwd", "forward", False, False, False, False, 1),
+        ("dqlstm_fwd_states_batches", "forward", False, True, False, False, (2, 3, 5)),
+        ("dqlstm_bidir_percol", "bidirectional", True, True, True, False, 1),
+        ("dqlstm_reverse_u8", "reverse", False, True, False, True, 1),
+    ]:
+        D = 2 if direction == "bidirectional" else 1
+        G = 4 * H
+        def quant(wf):
+            if u8:
+                lo, hi = wf.min(axis=1, keepdims=True), wf.max(axis=1, keepdims=True)
+                sc = ((hi - lo) / 255).astype(np.float32)
+                zp = np.clip(np.round(-lo / sc), 0, 255).astype(np.uint8)
+                q = np.clip(np.round(wf / sc) + zp, 0, 255).astype(np.uint8)
+                return q, sc.reshape(D, -1)[:, :1].reshape(D), zp.reshape(D, -1)[:, :1].reshape(D)
+            amax = np.abs(wf).max(axis=1, keepdims=True) if per_col else np.abs(wf).max(axis=(1, 2), keepdims=True)
+            sc = (amax / 127).astype(np.float32)
+            q = np.clip(np.round(wf / sc), -127, 127).astype(np.int8)
+            shape = (D, G) if per_col else (D,)
+            return q, sc.reshape(shape), np.zeros(shape, np.int8)
+        Wf = 0.5 * f32(r, D, I, G)
+        Rf = 0.5 * f32(r, D, H, G)
+        if u8:
+            # per-direction uint8 (one range over the whole matrix)
+            def quant(wf):
+                lo, hi = min(0, wf.min()), max(0, wf.max())
+                sc = np.float32((hi - lo) / 255)
+                zp = np.uint8(np.clip(np.round(-lo / sc), 0, 255))
+                q = np.clip(np.round(wf / sc) + zp, 0, 255).astype(np.uint8)
+                return q, np.full((D,), sc, np.float32), np.full((D,), zp, np.uint8)
+        Wq, Ws, Wz = quant(Wf)
+        Rq, Rs, Rz = quant(Rf)
+        ins = ["x", "W", "R", "B", "", "h0" if states else "", "c0" if states else "", "P" if peep else "", "Ws", "Wz", "Rs", "Rz"]
+        inputs = [vi("x", TP.FLOAT, [S, "batch", I])]
+        batches = B if isinstance(B, tuple) else (B,)
+        feeds = [{"x": f32(r, S, b, I)} for b in batches]
+        inits = [init("W", Wq), init("R", Rq), init("B", 0.3 * f32(r, D, 2 * G)), init("Ws", Ws), init("Wz", Wz), init("Rs", Rs), init("Rz", Rz)]
+        if states:
+            inputs += [vi("h0", TP.FLOAT, [D, "batch", H]), vi("c0", TP.FLOAT, [D, "batch", H])]
+            for feed, b in zip(feeds, batches):
+                feed.update(h0=0.5 * f32(r, D, b, H), c0=0.5 * f32(r, D, b, H))
+        if peep:
+            inits.append(init("P", 0.3 * f32(r, D, 3 * H)))
+        node = h.make_node("DynamicQuantizeLSTM", ins, ["y", "yh", "yc"], domain=MS, hidden_size=H, direction=direction)
+        # ORT quantizes each step's hidden state per group of batch rows,
+        # one group per thread (2 threads for hidden ≤ 128 on a machine
+        # with ≥ 3 hardware threads, as here)
+        case(name, [node], inputs, [vi(o, TP.FLOAT, None) for o in ("y", "yh", "yc")], feeds, inits=inits, ms=True, tol=1e-4)
+
+
+GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa, gen_quant, gen_dqlstm]
 
 
 def main(only):
