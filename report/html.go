@@ -48,11 +48,16 @@ pre{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:
 ul{margin:6px 0 0 18px;padding:0}
 .warn{color:var(--warn)}
 footer{color:var(--muted);font-size:12px;margin-top:20px}
+details.case{border-top:1px solid var(--line);padding:6px 0}
+details.case summary{cursor:pointer;font-weight:600}
+details.case table{margin:8px 0}
 `
 
 // HTML writes report.html: one self-contained page (inline CSS and SVG,
-// no scripts, nothing fetched) with the verdict, the per-output table,
-// error and ULP distributions, the localisation, a decode chart for
+// no scripts, nothing fetched) with the verdict, a chart and table of the
+// cases when there are several, the per-output table, error and ULP
+// distributions (of every case when there are few, else of the worst; the
+// other cases' tables folded), the localisation, a decode chart for
 // decoders and the conversion summary with its op histogram.
 func HTML(w io.Writer, v *Verify) {
 	p := &page{w: w}
@@ -73,8 +78,15 @@ func HTML(w io.Writer, v *Verify) {
 		}
 		p.f(`</ul></section>`)
 	}
-	for i := range v.Cases {
-		p.caseSections(v, &v.Cases[i])
+	worst, full, folded := v.caseOrder(true)
+	if len(v.Cases) > 1 {
+		p.caseTable(v, worst)
+	}
+	for _, i := range full {
+		p.caseSections(v, i, worst)
+	}
+	if len(folded) > 0 {
+		p.foldedCases(v, folded)
 	}
 	if v.Conversion != nil {
 		p.conversion(v.Conversion)
@@ -107,6 +119,13 @@ func (p *page) cards(v *Verify) {
 	if failed > 0 {
 		cls = "bad"
 	}
+	if n := len(v.Cases); n > 1 {
+		ccls := "ok"
+		if v.FailedCases() > 0 {
+			ccls = "bad"
+		}
+		p.f(`<div class="card"><b class="%s">%d / %d</b><span>cases pass</span></div>`, ccls, n-v.FailedCases(), n)
+	}
 	if total > 0 {
 		p.f(`<div class="card"><b class="%s">%d / %d</b><span>comparisons out of tolerance</span></div>`, cls, failed, total)
 		p.f(`<div class="card"><b>%s</b><span>worst max abs error, webnn vs onnx</span></div>`, fmtErr(worst))
@@ -132,12 +151,104 @@ func (p *page) cards(v *Verify) {
 	p.f(`</div>`)
 }
 
-func (p *page) caseSections(v *Verify, c *Case) {
+// caseSections shows case i in full: its per-output table, the
+// localisation and decode run it carries, and its error distributions
+// when there are few cases or it is the worst.
+func (p *page) caseSections(v *Verify, i, worst int) {
+	c := &v.Cases[i]
 	title := "Outputs"
-	if c.Name != "" {
-		title += " · case " + c.Name
+	if len(v.Cases) > 1 || c.Name != "" {
+		title += " · case " + caseTitle(c, i)
+		if i == worst && len(v.Cases) > FewCases {
+			title += " (worst)"
+		}
 	}
 	p.f(`<section class="panel"><h2>%s</h2>`, esc(title))
+	p.caseBody(c)
+	p.f(`</section>`)
+	if l := c.Localization; l != nil {
+		p.localization(l)
+	}
+	if d := c.Decode; d != nil && len(d.Steps) > 0 {
+		p.decode(v, d)
+	}
+	if len(v.Cases) <= FewCases || i == worst {
+		label := ""
+		if len(v.Cases) > 1 {
+			label = " · case " + caseTitle(c, i)
+		}
+		p.distributions(c, label)
+	}
+}
+
+// foldedCases shows the other cases' per-output tables, each folded
+// under its name and result (<details> opens without scripts).
+func (p *page) foldedCases(v *Verify, idx []int) {
+	p.f(`<section class="panel"><h2>Other cases</h2><p class="muted">Each case's per-output table; open a case to see it.</p>`)
+	for _, i := range idx {
+		c := &v.Cases[i]
+		cls := "ok"
+		if c.Verdict() != VerdictPass {
+			cls = "bad"
+		}
+		p.f(`<details class="case"><summary><code>%s</code> <span class="%s">%s</span></summary>`, esc(caseTitle(c, i)), cls, esc(caseResultText(c)))
+		p.caseBody(c)
+		p.f(`</details>`)
+	}
+	p.f(`</section>`)
+}
+
+// caseTable is one row per case with its result and worst comparison,
+// under a chart of how much of its tolerance each case uses.
+func (p *page) caseTable(v *Verify, worst int) {
+	p.f(`<section class="panel"><h2>Cases</h2>`)
+	p.f(`%s`, casesSVG(v))
+	p.f(`<table><tr><th>case</th><th>result</th><th>worst output</th><th>compared</th><th>max abs</th><th>max rel</th><th>of tolerance</th><th>time</th></tr>`)
+	for i := range v.Cases {
+		c := &v.Cases[i]
+		cls := "ok"
+		if c.Verdict() != VerdictPass {
+			cls = "bad"
+		}
+		name := `<code>` + esc(caseTitle(c, i)) + `</code>`
+		if i == worst && len(v.Cases) > FewCases {
+			name += ` <span class="muted">(worst)</span>`
+		}
+		out, pair, abs, rel, ratio := "–", "–", "–", "–", "–"
+		if x := c.WorstComparison(); x != nil {
+			out, pair, abs, rel, ratio = `<code>`+esc(x.Output)+`</code>`, esc(x.Pair), fmtErr(x.MaxAbs), fmtErr(x.MaxRel), ratioText(Ratio(x))
+		}
+		t := "–"
+		switch {
+		case c.Seconds >= 1:
+			t = fmt.Sprintf("%.2f s", c.Seconds)
+		case c.Seconds > 0:
+			t = fmt.Sprintf("%.1f ms", 1e3*c.Seconds)
+		}
+		p.f(`<tr><td>%s</td><td class="%s">%s</td><td>%s</td><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td></tr>`,
+			name, cls, esc(caseResultText(c)), out, pair, abs, rel, ratio, t)
+	}
+	p.f(`</table></section>`)
+}
+
+// ratioText prints Ratio as a share of the tolerance.
+func ratioText(r float64) string {
+	switch {
+	case math.IsInf(r, 1):
+		return "∞"
+	case r >= 10:
+		return strings.Replace(strings.Replace(fmt.Sprintf("%.3g×", r), "e+0", "e", 1), "e+", "e", 1)
+	case r > 0 && r < 0.01:
+		return fmt.Sprintf("%.1g%%", 100*r)
+	}
+	return fmt.Sprintf("%.0f%%", 100*r)
+}
+
+// caseBody is a case's error, inputs, per-output table and worst line.
+func (p *page) caseBody(c *Case) {
+	if c.Error != "" {
+		p.f(`<p class="bad mono">error: %s</p>`, esc(c.Error))
+	}
 	if len(c.Inputs) > 0 {
 		parts := make([]string, len(c.Inputs))
 		for i, in := range c.Inputs {
@@ -165,17 +276,11 @@ func (p *page) caseSections(v *Verify, c *Case) {
 	if c.Worst != "" {
 		p.f(`<p class="bad mono">worst: %s</p>`, esc(c.Worst))
 	}
-	p.f(`</section>`)
-	if l := c.Localization; l != nil {
-		p.localization(l)
-	}
-	if d := c.Decode; d != nil && len(d.Steps) > 0 {
-		p.decode(v, d)
-	}
-	p.distributions(v, c)
 }
 
-func (p *page) distributions(v *Verify, c *Case) {
+// distributions charts the error and ULP histograms of every comparison
+// of the case.
+func (p *page) distributions(c *Case, label string) {
 	var shown []*parity.Comparison
 	for i := range c.Comparisons {
 		if x := &c.Comparisons[i]; x.AbsHist != nil {
@@ -185,7 +290,7 @@ func (p *page) distributions(v *Verify, c *Case) {
 	if len(shown) == 0 {
 		return
 	}
-	p.f(`<section class="panel"><h2>Error distributions</h2><p class="muted">Elements per bin, log scale. Absolute error |got − want| by decade, the dashed line at atol (elements beyond it pass only through rtol·|want|); distance in float32 units in the last place.</p><div class="dists">`)
+	p.f(`<section class="panel"><h2>Error distributions%s</h2><p class="muted">Elements per bin, log scale. Absolute error |got − want| by decade, the dashed line at atol (elements beyond it pass only through rtol·|want|); distance in float32 units in the last place.</p><div class="dists">`, esc(label))
 	for _, x := range shown {
 		cls, st := "ok", "ok"
 		if !x.Pass {

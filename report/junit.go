@@ -11,9 +11,10 @@ import (
 )
 
 // JUnit XML as CI systems read it (Jenkins, GitLab, GitHub test reporters):
-// <testsuites> with one <testsuite> per case, one <testcase> per compared
-// output and pair and per decode step; a refused conversion or a runtime
-// error is one failing test case.
+// <testsuites> with one <testsuite> per case (named "MODEL [case]"), one
+// <testcase> per compared output and pair and per decode step; a refused
+// conversion is one failing test case, an error one erroring test case
+// (in the suite of the case it stopped at).
 
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
@@ -70,9 +71,17 @@ func JUnit(w io.Writer, v *Verify) error {
 		{"model", v.Model}, {"graph", v.Graph}, {"precision", v.Precision},
 		{"atol", fmt.Sprint(v.Tolerance.Atol)}, {"rtol", fmt.Sprint(v.Tolerance.Rtol)}, {"verdict", v.Verdict},
 	}}
-	if len(v.Refusals) > 0 || v.Error != "" && len(v.Cases) == 0 {
+	caseError := false // the run's error is that of a case
+	for _, c := range v.Cases {
+		caseError = caseError || c.Error != ""
+	}
+	if len(v.Refusals) > 0 || v.Error != "" && !caseError {
 		s := junitSuite{Name: model, Timestamp: v.Generated, Props: props, Tests: 1}
-		tc := junitTestCase{Name: "convert", ClassName: class}
+		step := "convert"
+		if len(v.Cases) > 0 {
+			step = "verify" // after the cases ran: the decode run or the localisation
+		}
+		tc := junitTestCase{Name: step, ClassName: class}
 		if len(v.Refusals) > 0 {
 			tc.Failure = &junitFailure{Message: fmt.Sprintf("conversion refused %d node(s)", len(v.Refusals)), Type: "refused", Text: strings.Join(v.Refusals, "\n")}
 			s.Failures = 1
@@ -84,14 +93,20 @@ func JUnit(w io.Writer, v *Verify) error {
 		root.Suites = append(root.Suites, s)
 	}
 	for _, c := range v.Cases {
-		name := model
+		name, cclass := model, class
 		if c.Name != "" {
+			// The case in the class name too: CI systems group test cases by
+			// class, and every case has the same outputs.
 			name += " [" + c.Name + "]"
+			cclass += "." + classPart(c.Name)
 		}
-		s := junitSuite{Name: name, Timestamp: v.Generated, Props: props, Time: v.Seconds["total"]}
+		s := junitSuite{Name: name, Timestamp: v.Generated, Props: props, Time: c.Seconds}
+		if len(v.Cases) == 1 && c.Seconds == 0 {
+			s.Time = v.Seconds["total"]
+		}
 		for i := range c.Comparisons {
 			x := &c.Comparisons[i]
-			tc := junitTestCase{Name: fmt.Sprintf("%s (%s)", x.Output, x.Pair), ClassName: class}
+			tc := junitTestCase{Name: fmt.Sprintf("%s (%s)", x.Output, x.Pair), ClassName: cclass}
 			if !x.Pass {
 				msg := status(x)
 				if x.Problem == "" {
@@ -105,7 +120,7 @@ func JUnit(w io.Writer, v *Verify) error {
 		}
 		if c.Decode != nil {
 			for _, st := range c.Decode.Steps {
-				tc := junitTestCase{Name: fmt.Sprintf("generate step %02d", st.Step), ClassName: class + ".generate"}
+				tc := junitTestCase{Name: fmt.Sprintf("generate step %02d", st.Step), ClassName: cclass + ".generate"}
 				if !st.ArgmaxAgrees || !st.Pass {
 					msg := fmt.Sprintf("logits max abs %.3g; onnx token %d, webnn token %d", st.MaxAbs, st.ONNXToken, st.WebNNToken)
 					tc.Failure = &junitFailure{Message: msg, Type: "generate", Text: msg}
@@ -114,8 +129,8 @@ func JUnit(w io.Writer, v *Verify) error {
 				s.Cases = append(s.Cases, tc)
 			}
 		}
-		if v.Error != "" {
-			s.Cases = append(s.Cases, junitTestCase{Name: "run", ClassName: class, Error: &junitFailure{Message: firstLine(v.Error), Type: "error", Text: v.Error}})
+		if c.Error != "" {
+			s.Cases = append(s.Cases, junitTestCase{Name: "run", ClassName: cclass, Error: &junitFailure{Message: firstLine(c.Error), Type: "error", Text: c.Error}})
 			s.Errors++
 		}
 		var out strings.Builder
@@ -147,6 +162,17 @@ func JUnit(w io.Writer, v *Verify) error {
 func comparisonText(x *parity.Comparison) string {
 	return fmt.Sprintf("output %s (%s), shape %v %s\nmax abs %.6g, max rel %.6g, worst at %v: got %.9g, want %.9g\nULP p99 %.0f; %d of %d elements out of tolerance (atol %g, rtol %g)%s",
 		x.Output, x.Pair, x.Shape, x.DType, x.MaxAbs, x.MaxRel, x.WorstIndex, x.Got, x.Want, x.ULPp99, x.Failing, x.Elements, x.Atol, x.Rtol, prefixed("\n", x.Problem))
+}
+
+// classPart makes a case name one dot-free segment of a class name.
+func classPart(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '.', '/', '\\', ' ', '(', ')', '[', ']':
+			return '_'
+		}
+		return r
+	}, name)
 }
 
 func firstLine(s string) string {

@@ -8,18 +8,27 @@ import (
 	"github.com/webnn-graph/webnn-graph/parity"
 )
 
-// Markdown writes report.md: the verdict, a table per case, the
-// localisation if any, and the conversion summary folded in <details>, so
-// it fits a pull-request comment.
+// Markdown writes report.md: the verdict, a table of the cases when there
+// are several, the per-output table of each case shown in full (see
+// FewCases; other failing cases folded in <details>, passing ones only in
+// the case table), the localisation if any, and the conversion summary
+// folded in <details>, so it fits a pull-request comment.
 func Markdown(w io.Writer, v *Verify) {
 	icon := map[string]string{VerdictPass: "✅", VerdictFail: "❌", VerdictRefused: "⛔", VerdictError: "⚠️"}[v.Verdict]
 	fmt.Fprintf(w, "## %s webnn-graph verify: **%s** — %s\n\n", icon, v.Verdict, mdCode(displayName(v.Model)))
 	failed, total := v.Failed()
+	cases := ""
+	if n := len(v.Cases); n > 1 {
+		cases = fmt.Sprintf(" in %d cases", n)
+		if v.Verdict != VerdictPass {
+			cases = fmt.Sprintf(", in %d of %d cases", v.FailedCases(), n)
+		}
+	}
 	switch v.Verdict {
 	case VerdictPass:
-		fmt.Fprintf(w, "%d comparisons within tolerance", total)
+		fmt.Fprintf(w, "%d comparisons%s within tolerance", total, cases)
 	case VerdictFail:
-		fmt.Fprintf(w, "%d of %d comparisons out of tolerance", failed, total)
+		fmt.Fprintf(w, "%d of %d comparisons out of tolerance%s", failed, total, cases)
 	case VerdictRefused:
 		fmt.Fprintf(w, "the conversion refused %d node(s); nothing was run", len(v.Refusals))
 	case VerdictError:
@@ -34,72 +43,121 @@ func Markdown(w io.Writer, v *Verify) {
 		}
 		fmt.Fprintln(w)
 	}
-	for i := range v.Cases {
+	worst, full, folded := v.caseOrder(false)
+	if len(v.Cases) > 1 {
+		markdownCaseTable(w, v, worst)
+	}
+	for _, i := range full {
 		c := &v.Cases[i]
 		if len(v.Cases) > 1 || c.Name != "" {
-			fmt.Fprintf(w, "### Case %s\n\n", mdCode(c.Name))
-		}
-		if len(c.Inputs) > 0 {
-			parts := make([]string, len(c.Inputs))
-			for j, in := range c.Inputs {
-				parts[j] = fmt.Sprintf("%s %s%v", mdCode(in.Name), in.DType, in.Shape)
+			note := ""
+			if i == worst && len(v.Cases) > FewCases {
+				note = " (worst)"
 			}
-			fmt.Fprintf(w, "Inputs: %s\n\n", strings.Join(parts, ", "))
+			fmt.Fprintf(w, "### Case %s%s\n\n", mdCode(caseTitle(c, i)), note)
 		}
-		if len(c.Comparisons) > 0 {
-			fmt.Fprintf(w, "| output | compared | shape | max abs | max rel | worst at (got / want) | ULP p99 | argmax | result |\n")
-			fmt.Fprintf(w, "|---|---|---|---:|---:|---|---:|---:|---|\n")
-			for j := range c.Comparisons {
-				x := &c.Comparisons[j]
-				res := "ok"
-				if !x.Pass {
-					res = "**" + mdEscape(status(x)) + "**"
-				}
-				worst := "–"
-				if x.WorstIndex != nil {
-					worst = fmt.Sprintf("%v (%.7g / %.7g)", x.WorstIndex, x.Got, x.Want)
-				}
-				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %.0f | %s | %s |\n",
-					mdCode(x.Output), x.Pair, fmtShape(x.Shape), fmtErr(x.MaxAbs), fmtErr(x.MaxRel), worst, x.ULPp99, argmaxText(x), res)
-			}
-			fmt.Fprintln(w)
+		markdownCase(w, c)
+	}
+	if len(folded) > 0 {
+		fmt.Fprintf(w, "<details><summary>%d other failing case(s)</summary>\n\n", len(folded))
+		for _, i := range folded {
+			c := &v.Cases[i]
+			fmt.Fprintf(w, "#### Case %s\n\n", mdCode(caseTitle(c, i)))
+			markdownCase(w, c)
 		}
-		if c.Worst != "" {
-			fmt.Fprintf(w, "Worst: %s\n\n", mdEscape(c.Worst))
-		}
-		if c.Localization != nil {
-			markdownLocalization(w, c.Localization)
-		}
-		if d := c.Decode; d != nil && len(d.Steps) > 0 {
-			agree, pass := 0, 0
-			worst := 0.0
-			for _, s := range d.Steps {
-				if s.ArgmaxAgrees {
-					agree++
-				}
-				if s.Pass {
-					pass++
-				}
-				worst = max(worst, s.MaxAbs)
-			}
-			fmt.Fprintf(w, "Greedy decode, %d steps from a %d-token prompt: argmax agrees at %d, logits within tolerance at %d, worst logits max abs %s.\n\n",
-				len(d.Steps), len(d.Prompt), agree, pass, fmtErr(worst))
-			fmt.Fprintf(w, "<details><summary>Per step</summary>\n\n| step | tokens fed | onnx token | webnn token | logits max abs | result |\n|---:|---:|---:|---:|---:|---|\n")
-			for _, s := range d.Steps {
-				res := "ok"
-				if !s.ArgmaxAgrees {
-					res = "**argmax differs**"
-				} else if !s.Pass {
-					res = "**FAIL**"
-				}
-				fmt.Fprintf(w, "| %d | %d | %d | %d | %s | %s |\n", s.Step, s.Tokens, s.ONNXToken, s.WebNNToken, fmtErr(s.MaxAbs), res)
-			}
-			fmt.Fprintf(w, "\n</details>\n\n")
-		}
+		fmt.Fprintf(w, "</details>\n\n")
 	}
 	if cv := v.Conversion; cv != nil {
 		markdownConversion(w, cv)
 	}
+}
+
+// markdownCase writes one case: inputs, the per-output table, the worst
+// comparison, the localisation and the decode run.
+func markdownCase(w io.Writer, c *Case) {
+	if c.Error != "" {
+		fmt.Fprintf(w, "**ERROR**: %s\n\n", mdEscape(c.Error))
+	}
+	if len(c.Inputs) > 0 {
+		parts := make([]string, len(c.Inputs))
+		for j, in := range c.Inputs {
+			parts[j] = fmt.Sprintf("%s %s%v", mdCode(in.Name), in.DType, in.Shape)
+		}
+		fmt.Fprintf(w, "Inputs: %s\n\n", strings.Join(parts, ", "))
+	}
+	if len(c.Comparisons) > 0 {
+		fmt.Fprintf(w, "| output | compared | shape | max abs | max rel | worst at (got / want) | ULP p99 | argmax | result |\n")
+		fmt.Fprintf(w, "|---|---|---|---:|---:|---|---:|---:|---|\n")
+		for j := range c.Comparisons {
+			x := &c.Comparisons[j]
+			res := "ok"
+			if !x.Pass {
+				res = "**" + mdEscape(status(x)) + "**"
+			}
+			worst := "–"
+			if x.WorstIndex != nil {
+				worst = fmt.Sprintf("%v (%.7g / %.7g)", x.WorstIndex, x.Got, x.Want)
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %.0f | %s | %s |\n",
+				mdCode(x.Output), x.Pair, fmtShape(x.Shape), fmtErr(x.MaxAbs), fmtErr(x.MaxRel), worst, x.ULPp99, argmaxText(x), res)
+		}
+		fmt.Fprintln(w)
+	}
+	if c.Worst != "" {
+		fmt.Fprintf(w, "Worst: %s\n\n", mdEscape(c.Worst))
+	}
+	if c.Localization != nil {
+		markdownLocalization(w, c.Localization)
+	}
+	if d := c.Decode; d != nil && len(d.Steps) > 0 {
+		agree, pass := 0, 0
+		worst := 0.0
+		for _, s := range d.Steps {
+			if s.ArgmaxAgrees {
+				agree++
+			}
+			if s.Pass {
+				pass++
+			}
+			worst = max(worst, s.MaxAbs)
+		}
+		fmt.Fprintf(w, "Greedy decode, %d steps from a %d-token prompt: argmax agrees at %d, logits within tolerance at %d, worst logits max abs %s.\n\n",
+			len(d.Steps), len(d.Prompt), agree, pass, fmtErr(worst))
+		fmt.Fprintf(w, "<details><summary>Per step</summary>\n\n| step | tokens fed | onnx token | webnn token | logits max abs | result |\n|---:|---:|---:|---:|---:|---|\n")
+		for _, s := range d.Steps {
+			res := "ok"
+			if !s.ArgmaxAgrees {
+				res = "**argmax differs**"
+			} else if !s.Pass {
+				res = "**FAIL**"
+			}
+			fmt.Fprintf(w, "| %d | %d | %d | %d | %s | %s |\n", s.Step, s.Tokens, s.ONNXToken, s.WebNNToken, fmtErr(s.MaxAbs), res)
+		}
+		fmt.Fprintf(w, "\n</details>\n\n")
+	}
+}
+
+// markdownCaseTable writes one row per case: its result and its worst
+// comparison.
+func markdownCaseTable(w io.Writer, v *Verify, worst int) {
+	fmt.Fprintf(w, "| case | result | worst output | compared | max abs | max rel |\n|---|---|---|---|---:|---:|\n")
+	for i := range v.Cases {
+		c := &v.Cases[i]
+		name := mdCode(caseTitle(c, i))
+		if i == worst && len(v.Cases) > FewCases {
+			name += " (worst)"
+		}
+		res := caseResultText(c)
+		if c.Verdict() != VerdictPass {
+			res = "**" + mdEscape(res) + "**"
+		}
+		out, pair, abs, rel := "–", "–", "–", "–"
+		if x := c.WorstComparison(); x != nil {
+			out, pair, abs, rel = mdCode(x.Output), x.Pair, fmtErr(x.MaxAbs), fmtErr(x.MaxRel)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", name, res, out, pair, abs, rel)
+	}
+	fmt.Fprintln(w)
 }
 
 func markdownLocalization(w io.Writer, loc *parity.Localization) {

@@ -48,10 +48,17 @@ type Case struct {
 	Worst        string               `json:"worst,omitempty"`
 	Localization *parity.Localization `json:"localization,omitempty"`
 	Decode       *Decode              `json:"decode,omitempty"`
+	// Error is why the case could not be run (its inputs do not fit the
+	// model, a runtime failed); the run stops there.
+	Error   string  `json:"error,omitempty"`
+	Seconds float64 `json:"seconds,omitempty"` // both runtimes and the comparisons
 }
 
 // Pass reports whether every comparison and decode step of the case passed.
 func (c *Case) Pass() bool {
+	if c.Error != "" {
+		return false
+	}
 	for _, x := range c.Comparisons {
 		if !x.Pass {
 			return false
@@ -128,21 +135,9 @@ type Dim struct {
 
 // Failed counts the failing comparisons and decode steps.
 func (v *Verify) Failed() (failed, total int) {
-	for _, c := range v.Cases {
-		for _, x := range c.Comparisons {
-			total++
-			if !x.Pass {
-				failed++
-			}
-		}
-		if c.Decode != nil {
-			for _, s := range c.Decode.Steps {
-				total++
-				if !s.Pass || !s.ArgmaxAgrees {
-					failed++
-				}
-			}
-		}
+	for i := range v.Cases {
+		f, t := v.Cases[i].failedCount()
+		failed, total = failed+f, total+t
 	}
 	return failed, total
 }

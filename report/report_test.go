@@ -201,3 +201,167 @@ func TestHistogramBins(t *testing.T) {
 		t.Errorf("ULP bin 0 %d, failing %d, elements %d", c.ULPHist[0], c.Failing, c.Elements)
 	}
 }
+
+// sampleCases builds a run of five cases (more than FewCases): a prefill
+// carrying the decode run, two passing steps, the worst failing case and
+// a second failing one.
+func sampleCases() *Verify {
+	want := &tensor.Tensor{DType: tensor.Float32, Shape: []int{2, 4}, Data: []float32{0.5, -1, 2, 0.25, 1, 2, 3, 4}}
+	close := &tensor.Tensor{DType: tensor.Float32, Shape: []int{2, 4}, Data: []float32{0.50001, -1, 2, 0.25, 1, 2, 3, 4.00002}}
+	off := &tensor.Tensor{DType: tensor.Float32, Shape: []int{2, 4}, Data: []float32{0.5, -1, 2.01, 0.25, 1, 2, 3, 4}}
+	far := &tensor.Tensor{DType: tensor.Float32, Shape: []int{2, 4}, Data: []float32{0.5, -1, 2, 0.25, 1, 2, 5, 4}}
+	tol := parity.Tolerance{Atol: 1e-4, Rtol: 1e-4}
+	logits := parity.Options{Detail: true, Logits: true}
+	state := parity.Options{Detail: true}
+	mk := func(name string, l, p *tensor.Tensor) Case {
+		c := Case{Name: name, Inputs: []Input{{Name: "input_ids", DType: "int64", Shape: []int{1, 1}}}, Seconds: 0.0125,
+			Comparisons: []parity.Comparison{
+				parity.Compare("logits", "webnn vs onnx", l, want, tol, logits),
+				parity.Compare("logits", "webnn vs reference", l, want, tol, logits),
+				parity.Compare("present.0.key", "webnn vs onnx", p, want, tol, state),
+			}}
+		for i := range c.Comparisons {
+			if x := &c.Comparisons[i]; !x.Pass && c.Worst == "" {
+				c.Worst = x.Output + " (" + x.Pair + ")"
+			}
+		}
+		return c
+	}
+	prefill := mk("prefill", want, close)
+	prefill.Inputs[0].Shape = []int{1, 4}
+	prefill.Decode = &Decode{Prompt: []int64{1, 2, 3, 4}, Steps: []Step{
+		{Step: 0, Tokens: 4, ONNXToken: 7, WebNNToken: 7, ArgmaxAgrees: true, MaxAbs: 2e-6, Pass: true},
+		{Step: 1, Tokens: 1, ONNXToken: 9, WebNNToken: 9, ArgmaxAgrees: true, MaxAbs: 3e-6, Pass: true},
+	}}
+	return &Verify{
+		Model: "/models/tiny-lm/model.onnx", Graph: "converted in memory", Precision: "float32", Tolerance: tol,
+		Cases: []Case{prefill, mk("step00", close, want), mk("step01", far, want), mk("step02", want, off), mk("step03", close, close)},
+		Verdict: VerdictFail, Seconds: map[string]float64{"total": 0.25},
+	}
+}
+
+// TestCasesMarkdownGolden pins report.md for a run of several cases: the
+// case table, the worst case and the decode case in full, the other
+// failing case folded, the passing ones only in the table.
+func TestCasesMarkdownGolden(t *testing.T) {
+	var b strings.Builder
+	Markdown(&b, sampleCases())
+	golden := filepath.Join("testdata", "cases.md")
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update)", err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("report.md differs from %s (go test ./report -update, then check the diff):\n%s", golden, b.String())
+	}
+	md := b.String()
+	for _, s := range []string{"in 2 of 5 cases", "| `step01` (worst) | **FAIL (2 of 3)** | `logits` |", "### Case `step01` (worst)",
+		"### Case `prefill`", "Greedy decode, 2 steps", "1 other failing case(s)", "#### Case `step02`", "| `step03` | ok |"} {
+		if !strings.Contains(md, s) {
+			t.Errorf("report.md lacks %q", s)
+		}
+	}
+	if strings.Contains(md, "### Case `step00`") || strings.Contains(md, "Case `step03`") {
+		t.Errorf("report.md shows a passing case in full:\n%s", md)
+	}
+	if i, j := strings.Index(md, "### Case `step01`"), strings.Index(md, "### Case `prefill`"); i > j {
+		t.Errorf("the worst case is not shown first")
+	}
+}
+
+// TestCasesHTML checks the page of several cases: the case chart and
+// table, every other case folded, distributions of the worst case only.
+func TestCasesHTML(t *testing.T) {
+	var b strings.Builder
+	v := sampleCases()
+	HTML(&b, v)
+	page := b.String()
+	for _, bad := range []string{"<script", "http://", "https://", "src=", "href=", "@import", "url("} {
+		if strings.Contains(page, bad) {
+			t.Errorf("report.html contains %q", bad)
+		}
+	}
+	for _, want := range []string{"worst comparison of each case", "3 / 5</b><span>cases pass", "Outputs · case step01 (worst)",
+		"Error distributions · case step01", "Outputs · case prefill", "logits max abs error per step", "FAIL (1 of 3)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if n := strings.Count(page, `<details class="case">`); n != 3 { // step00, step02, step03
+		t.Errorf("%d folded cases, want 3", n)
+	}
+	if n := strings.Count(page, "Error distributions"); n != 1 {
+		t.Errorf("%d distribution sections, want 1 (the worst case)", n)
+	}
+	// one bar per case, red for the two failing
+	chart := casesSVG(v)
+	if !strings.Contains(page, chart) || strings.Count(chart, "<rect") != 5 {
+		t.Errorf("the case chart is missing or has not one bar per case:\n%s", chart)
+	}
+	if n := strings.Count(chart, `fill="`+colorBad+`"`); n != 2 {
+		t.Errorf("%d red case bars, want 2", n)
+	}
+	if w := v.WorstCase(); v.Cases[w].Name != "step01" {
+		t.Errorf("worst case %q, want step01", v.Cases[w].Name)
+	}
+}
+
+// TestCasesJUnit checks one suite per case, each case's class distinct,
+// failures counted in the failing cases' suites only.
+func TestCasesJUnit(t *testing.T) {
+	var b strings.Builder
+	if err := JUnit(&b, sampleCases()); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitDoc
+	if err := xml.Unmarshal([]byte(b.String()), &doc); err != nil {
+		t.Fatalf("not XML: %v", err)
+	}
+	wantFail := map[string]int{"prefill": 0, "step00": 0, "step01": 2, "step02": 1, "step03": 0}
+	if len(doc.Suites) != len(wantFail) || doc.Tests != 5*3+2 || doc.Failures != 3 {
+		t.Fatalf("%d suites, %d tests, %d failures; want 5, 17, 3", len(doc.Suites), doc.Tests, doc.Failures)
+	}
+	classes := map[string]string{}
+	for _, s := range doc.Suites {
+		name := s.Name[strings.Index(s.Name, "[")+1 : len(s.Name)-1]
+		f, ok := wantFail[name]
+		if !ok || s.Failures != f {
+			t.Errorf("suite %q: %d failures, want %d", s.Name, s.Failures, f)
+		}
+		for _, tc := range s.Cases {
+			if other, ok := classes[tc.Class]; ok && other != name {
+				t.Errorf("class %q shared by cases %s and %s", tc.Class, other, name)
+			}
+			classes[tc.Class] = name
+		}
+	}
+}
+
+// TestCaseError checks that a case stopped by an error is reported in its
+// own suite and row.
+func TestCaseError(t *testing.T) {
+	v := sampleCases()
+	v.Cases = append(v.Cases[:2], Case{Name: "step01", Error: "case step01: input \"input_ids\" missing"})
+	v.Verdict, v.Error = VerdictError, v.Cases[2].Error
+	var b strings.Builder
+	if err := JUnit(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitDoc
+	if err := xml.Unmarshal([]byte(b.String()), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Suites) != 3 || doc.Errors != 1 || len(doc.Suites[2].Cases) != 1 || doc.Suites[2].Cases[0].Error == nil {
+		t.Errorf("the erroring case is not one suite with one erroring test case:\n%s", b.String())
+	}
+	var md strings.Builder
+	Markdown(&md, v)
+	if !strings.Contains(md.String(), "| `step01` | **ERROR: case step01: input \"input\\_ids\" missing** |") {
+		t.Errorf("report.md lacks the erroring case's row:\n%s", md.String())
+	}
+}

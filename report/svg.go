@@ -181,3 +181,76 @@ func decodeSVG(steps []Step, atol float64) string {
 }
 
 func esc(s string) string { return html.EscapeString(s) }
+
+// casesSVG charts each case's worst comparison as a share of its
+// tolerance on a log scale, the dashed line at the tolerance: a bar
+// reaching above it fails. A case with an exact worst comparison has no
+// bar; an erroring case or a missing output reaches the top.
+func casesSVG(v *Verify) string {
+	const W, H = 940, 250
+	const left, right, top, bottom = 64, 16, 30, 78
+	pw, ph := float64(W-left-right), float64(H-top-bottom)
+	lo, hi := -3.0, 1.0
+	ratios := make([]float64, len(v.Cases))
+	for i := range v.Cases {
+		c := &v.Cases[i]
+		ratios[i] = math.Inf(1)
+		if x := c.WorstComparison(); x != nil && c.Error == "" {
+			ratios[i] = Ratio(x)
+		}
+		if r := ratios[i]; r > 0 && !math.IsInf(r, 0) {
+			l := math.Log10(r)
+			lo, hi = math.Min(lo, math.Floor(l)), math.Max(hi, math.Ceil(l))
+		}
+	}
+	lo, hi = math.Max(lo, -8), math.Min(hi, 8)
+	yOf := func(r float64) float64 {
+		if r <= 0 {
+			return float64(top) + ph
+		}
+		l := math.Min(math.Max(math.Log10(r), lo), hi)
+		return float64(top) + ph - ph*(l-lo)/(hi-lo)
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="worst error per case">`, W, H)
+	fmt.Fprintf(&s, `<text x="%d" y="16" class="ct">worst comparison of each case, as a share of its tolerance atol + rtol·|want| (log scale)</text>`, left)
+	for d := lo; d <= hi; d++ {
+		y := yOf(math.Pow(10, d))
+		fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="0.6"/>`, left, W-right, y, y, colorGrid)
+		fmt.Fprintf(&s, `<text x="%d" y="%.1f" class="ax" text-anchor="end">%s</text>`, left-5, y+3, ratioText(math.Pow(10, d)))
+	}
+	bw := pw / float64(max(len(v.Cases), 1))
+	for i := range v.Cases {
+		c := &v.Cases[i]
+		name := caseTitle(c, i)
+		x := float64(left) + float64(i)*bw
+		r := ratios[i]
+		color := colorOK
+		if c.Verdict() != VerdictPass {
+			color = colorBad
+		}
+		tip := fmt.Sprintf("%s: %s", name, caseResultText(c))
+		if w := c.WorstComparison(); w != nil {
+			tip += fmt.Sprintf("; worst %s (%s), max abs %.3g, %s of tolerance", w.Output, w.Pair, w.MaxAbs, ratioText(r))
+		}
+		y := yOf(r)
+		bx, bwid := x+bw*0.2, math.Max(bw*0.6, 1)
+		fmt.Fprintf(&s, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" rx="1.5"><title>%s</title></rect>`,
+			bx, y, bwid, math.Max(float64(top)+ph-y, 0.5), color, esc(tip))
+		if math.IsInf(r, 1) {
+			fmt.Fprintf(&s, `<text x="%.1f" y="%.1f" class="ax bad" text-anchor="middle">∞</text>`, x+bw/2, y-3)
+		}
+		label := name
+		if rs := []rune(label); len(rs) > 18 {
+			label = string(rs[:17]) + "…"
+		}
+		lx, ly := x+bw/2, float64(H-bottom)+12
+		fmt.Fprintf(&s, `<text x="%.1f" y="%.1f" class="ax" text-anchor="end" transform="rotate(-40 %.1f %.1f)">%s</text>`, lx+3, ly, lx+3, ly, esc(label))
+	}
+	yt := yOf(1)
+	fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="5 3" stroke-width="1.3"/>`, left, W-right, yt, yt, colorMarker)
+	fmt.Fprintf(&s, `<text x="%d" y="%.1f" class="ax mk" text-anchor="end">tolerance</text>`, W-right, yt-4)
+	fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s"/>`, left, W-right, H-bottom, H-bottom, colorMuted)
+	s.WriteString(`</svg>`)
+	return s.String()
+}

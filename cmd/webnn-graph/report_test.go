@@ -52,6 +52,10 @@ func TestVerifyReport(t *testing.T) {
 		{"decoder/smollm-tiny", func(t *testing.T) []string {
 			return []string{filepath.Join(testenv.ZooModel(t, "smollm-tiny"), "model.onnx"), "--steps", "6"}
 		}, 0, 5 + 6, []string{"PASS", "Greedy decode", "model limit"}, []string{"argmax agrees at 6 of 6 steps", "logits max abs error per step"}},
+		{"decoder/smollm-tiny all cases", func(t *testing.T) []string {
+			dir := testenv.ZooModel(t, "smollm-tiny")
+			return []string{filepath.Join(dir, "model.onnx"), "--inputs", filepath.Join(dir, "cases"), "--steps", "4"}
+		}, 0, 18*15 + 4, []string{"PASS", "18 cases", "prefill_b2_leftpad", "step16", "Greedy decode"}, []string{"worst comparison of each case", "Other cases", "18 / 18 cases pass"}},
 		{"decoder/gpt2-tiny corrupted weight", func(t *testing.T) []string {
 			model := filepath.Join(testenv.ZooModel(t, "gpt2-tiny"), "model.onnx")
 			dir := filepath.Join(t.TempDir(), "g")

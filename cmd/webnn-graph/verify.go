@@ -33,7 +33,7 @@ func (e verifyFailed) Error() string { return e.msg }
 
 type verifyFlags struct {
 	graphPath string
-	inputs    string
+	inputs    []string
 	reference string
 	dims      []string
 	bounds    []string
@@ -62,7 +62,8 @@ included WebNN runtime with the same inputs, and compare every output: max abs a
 error, the worst element, the 99th percentile of ULP distance and, for logits-like outputs,
 argmax agreement. The graph is converted in memory unless --graph names a converted one.
 
-Inputs come from --inputs (npz, keys "name" or "in.name"), or are generated from --seed:
+Inputs come from --inputs (npz, keys "name" or "in.name"; repeatable, and a directory
+stands for every *.npz in it, sorted: each file is one case), or are generated from --seed:
 token ids below the embedding's row count, attention masks of ones, position ids counting
 from the past length, floats uniform in [-1, 1). Dynamic dimensions of generated inputs are
 set with --dim name=value (defaults: batch 1, past 4, sequence 7, others 7); dims the graph
@@ -71,20 +72,25 @@ the graph fixes to the head size), and dims an op needs to satisfy an equation (
 height × width patch count) are searched. With batch > 1 the attention mask is left-padded
 (row b starts with b padding tokens; position ids count real tokens), unless --padding none.
 
-With --reference REF.npz (keys "name" or "out.name", e.g. dumped from transformers or ONNX
-Runtime, see docs/verify.md) each runtime is also compared against the reference.
+Each runtime is also compared against a reference: the case's own "out.name" keys (as the
+zoo's cases/*.npz hold), or --reference REF.npz (keys "name" or "out.name", e.g. dumped from
+transformers or ONNX Runtime, see docs/verify.md; with several cases a directory holding a
+reference of each case's file name).
+
+The model is converted once and every case runs on both runtimes, one case at a time.
 
 Passes when |got - want| ≤ atol + rtol·|want| everywhere. Defaults: atol 1e-4 and rtol 1e-4
 for float32 models, 1e-2/1e-2 for float16 models, 2e-2/2e-2 for quantized ones.
-Exit status 0 when every comparison passes, 1 otherwise (the worst output is named).`,
+Exit status 0 when every comparison of every case passes, 1 otherwise (the worst case and
+output are named).`,
 		Args: exactArgs(1, "one ONNX model path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.verify(args[0], f, cmd.Flags().Changed("atol"), cmd.Flags().Changed("rtol"))
 		},
 	}
 	cmd.Flags().StringVar(&f.graphPath, "graph", "", "a converted graph (DIR or DIR/model.webnn) instead of converting in memory")
-	cmd.Flags().StringVar(&f.inputs, "inputs", "", "inputs .npz (keys name or in.name)")
-	cmd.Flags().StringVar(&f.reference, "reference", "", "reference outputs .npz (keys name or out.name)")
+	cmd.Flags().StringArrayVar(&f.inputs, "inputs", nil, "a case: inputs .npz (keys name or in.name, out.name a reference), or a directory of them (repeatable)")
+	cmd.Flags().StringVar(&f.reference, "reference", "", "reference outputs .npz (keys name or out.name), or a directory of one per case file name")
 	cmd.Flags().StringArrayVar(&f.dims, "dim", nil, "value of a dynamic dimension for generated inputs: name=value (repeatable)")
 	cmd.Flags().StringArrayVar(&f.bounds, "bound", nil, "conversion bound of a dynamic dimension: name=max (as convert --dim)")
 	f.atol, f.rtol = 1e-4, 1e-4
@@ -94,10 +100,10 @@ Exit status 0 when every comparison passes, 1 otherwise (the worst output is nam
 	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: convert to a float16 graph (tolerances default to 1e-2)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print JSON")
 	cmd.Flags().StringVar(&f.reportDir, "report", "", "write DIR/report.md (for a pull-request comment) and DIR/report.html (charts, self-contained)")
-	cmd.Flags().StringVar(&f.junit, "junit", "", "write JUnit XML to FILE (one test case per output and per decode step)")
+	cmd.Flags().StringVar(&f.junit, "junit", "", "write JUnit XML to FILE (a test suite per case, a test case per output and pair and per decode step)")
 	cmd.Flags().IntVar(&f.steps, "steps", -1, "greedy decode steps compared on both runtimes for decoder models (default 8 with --report or --junit, else 0)")
 	cmd.Flags().StringArrayVar(&f.pins, "freeze-input", nil, "as convert --freeze-input: the graph is converted with the input pinned, the ONNX model is fed the same value")
-	cmd.Flags().BoolVar(&f.localize, "localize", false, "when the runtimes disagree, name the first ONNX node whose value differs (runs both again, comparing every intermediate)")
+	cmd.Flags().BoolVar(&f.localize, "localize", false, "when the runtimes disagree, name the first ONNX node whose value differs (runs both again on the first such case, comparing every intermediate)")
 	cmd.Flags().StringVar(&f.dimsFile, "dims-file", "", "conversion dim settings as JSON (see convert --dims-file)")
 	cmd.Flags().StringVar(&f.target, "target", "", "loader the in-memory conversion is for (see convert --target)")
 	cmd.Flags().StringVar(&f.padding, "padding", "left", "attention mask of generated inputs with batch > 1: left (row b starts with b padding tokens) or none")
@@ -121,18 +127,27 @@ func (t *tolerance) Set(s string) error {
 }
 
 type verifyReport struct {
-	Model       string             `json:"model"`
-	Graph       string             `json:"graph"`
-	Inputs      map[string][]int   `json:"inputs"`
-	Comparisons []comparison       `json:"comparisons"`
+	Model string `json:"model"`
+	Graph string `json:"graph"`
+	// Inputs and Comparisons are those of the only case when there is one.
+	Inputs      map[string][]int   `json:"inputs,omitempty"`
+	Comparisons []comparison       `json:"comparisons,omitempty"`
+	Cases       []caseReport       `json:"cases"`
 	Pass        bool               `json:"pass"`
 	Worst       string             `json:"worst,omitempty"`
+	WorstCase   string             `json:"worstCase,omitempty"`
 	Seconds     map[string]float64 `json:"seconds"`
 
-	// Localization names the first diverging node (--localize).
-	Localization *parity.Localization `json:"localization,omitempty"`
-	// Decode compares a greedy decode step by step (decoders, --steps).
-	Decode *report.Decode `json:"decode,omitempty"`
+	// Localization names the first diverging node (--localize) of the
+	// first case whose runtimes disagree.
+	Localization  *parity.Localization `json:"localization,omitempty"`
+	LocalizedCase string               `json:"localizedCase,omitempty"`
+	// Decode compares a greedy decode step by step (decoders, --steps),
+	// from the prompt of one case.
+	Decode     *report.Decode `json:"decode,omitempty"`
+	DecodeCase string         `json:"decodeCase,omitempty"`
+
+	worst *comparison // the failing comparison furthest out of tolerance
 }
 
 func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (err error) {
@@ -153,6 +168,10 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	tg, err := target.Lookup(f.target)
 	if err != nil {
 		return usagef("--target: %v", err)
+	}
+	cases, err := listCases(f.inputs, f.reference, f.seed)
+	if err != nil {
+		return err
 	}
 	secs := map[string]float64{}
 	t0 := time.Now()
@@ -228,173 +247,9 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	defer wr.Close()
 	secs["convert"] = time.Since(t1).Seconds()
 
-	var in map[string]*tensor.Tensor
-	if f.inputs != "" {
-		given, err := readInputs(f.inputs, nil)
-		if err != nil {
-			return err
-		}
-		for name, t := range pinned {
-			given[name] = t
-		}
-		if in, err = matchInputs(onnxR.Inputs(), given, f.inputs); err != nil {
-			return err
-		}
-	} else {
-		env, err := bindDims(si, dimValues)
-		if err != nil {
-			return fmt.Errorf("verify: %w", err)
-		}
-		if in, err = randomInputs(m, si, onnxR.Inputs(), env, f.seed, f.padding); err != nil {
-			return err
-		}
-	}
-	for name, t := range pinned {
-		in[name] = t
-	}
-	if err := checkInputShapes(onnxR.Inputs(), in); err != nil {
-		return err
-	}
-	if _, err := shapeinfer.CaseDims(m, si, func(name string) ([]int, bool) {
-		if t := in[name]; t != nil {
-			return t.Shape, true
-		}
-		return nil, false
-	}); err != nil {
-		return fmt.Errorf("verify: inputs: %w", err)
-	}
-	graphIn := in
-	if len(pinned) > 0 {
-		// pinned inputs are constants of the graph, not its inputs
-		graphIn = map[string]*tensor.Tensor{}
-		for k, v := range in {
-			if pinned[k] == nil {
-				graphIn[k] = v
-			}
-		}
-	}
-	win, err := matchInputs(wr.Inputs(), graphIn, "inputs")
-	if err != nil {
-		return err
-	}
-
-	t2 := time.Now()
-	onnxOut, err := onnxR.Run(in)
-	if err != nil {
-		return fmt.Errorf("verify: ONNX interpreter: %w", err)
-	}
-	secs["onnx"] = time.Since(t2).Seconds()
-	t3 := time.Now()
-	webnnOut, err := wr.Run(win)
-	if err != nil {
-		return fmt.Errorf("verify: WebNN runtime: %w", err)
-	}
-	secs["webnn"] = time.Since(t3).Seconds()
-
-	var ref map[string]*tensor.Tensor
-	if f.reference != "" {
-		if ref, _, err = tensor.ReadNPZ(f.reference); err != nil {
-			return err
-		}
-	}
-	rep := verifyReport{Model: modelPath, Graph: graphDesc, Inputs: map[string][]int{}, Pass: true, Seconds: secs}
-	for k, v := range in {
-		rep.Inputs[k] = v.Shape
-	}
-	for _, name := range onnxR.Outputs() {
-		logits := strings.Contains(strings.ToLower(name), "logits")
-		want := onnxOut[name]
-		got := findOutput(wr, webnnOut, name) // by the ONNX name the graph records
-		rep.Comparisons = append(rep.Comparisons, compareTensors(name, "webnn vs onnx", got, want, f.atol, f.rtol, logits))
-		if ref != nil {
-			r := ref["out."+name]
-			if r == nil {
-				r = ref[name]
-			}
-			if r == nil {
-				continue // the reference need not cover every output
-			}
-			rep.Comparisons = append(rep.Comparisons,
-				compareTensors(name, "onnx vs reference", want, r, f.atol, f.rtol, logits),
-				compareTensors(name, "webnn vs reference", got, r, f.atol, f.rtol, logits))
-		}
-	}
-	var worst *comparison
-	for i := range rep.Comparisons {
-		c := &rep.Comparisons[i]
-		if !c.Pass {
-			rep.Pass = false
-			if worst == nil || c.Excess > worst.Excess {
-				worst = c
-			}
-		}
-	}
-	if worst != nil {
-		rep.Worst = describeFailure(worst)
-	}
-	steps := f.steps
-	if steps < 0 && sink.enabled() {
-		steps = 8
-	}
-	if prompt := promptOf(in); steps > 0 && prompt != nil {
-		if _, err := findDecoderIO(wr); err == nil {
-			t5 := time.Now()
-			d, err := decodeCompare(onnxR, wr, prompt, steps, parity.Tolerance{Atol: f.atol, Rtol: f.rtol})
-			if err != nil {
-				return fmt.Errorf("verify: %w", err)
-			}
-			rep.Decode = d
-			if !d.Pass() {
-				rep.Pass = false
-				if rep.Worst == "" {
-					rep.Worst = describeDecode(d)
-				}
-			}
-			secs["decode"] = time.Since(t5).Seconds()
-		}
-	}
-	if f.localize && runtimesDisagree(rep.Comparisons) {
-		t4 := time.Now()
-		loc, err := localize(m, modelPath, ort, wr, lowered, f, in, win)
-		if err != nil {
-			return err
-		}
-		rep.Localization = loc
-		secs["localize"] = time.Since(t4).Seconds()
-	}
-	sink.setResult(&rep, in, kind, parity.Tolerance{Atol: f.atol, Rtol: f.rtol})
-	if f.jsonOut {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	} else {
-		a.printVerify(rep)
-	}
-	if !rep.Pass {
-		failed := 0
-		for _, c := range rep.Comparisons {
-			if !c.Pass {
-				failed++
-			}
-		}
-		total := len(rep.Comparisons)
-		if rep.Decode != nil {
-			total += len(rep.Decode.Steps)
-			for _, st := range rep.Decode.Steps {
-				if !st.Pass || !st.ArgmaxAgrees {
-					failed++
-				}
-			}
-		}
-		msg := fmt.Sprintf("verify failed: %d of %d comparisons out of tolerance; worst: %s", failed, total, rep.Worst)
-		if l := rep.Localization; l != nil && l.Found {
-			msg += fmt.Sprintf("; first diverging node: %q (%s)", l.Node.Name, l.Node.OpType)
-		}
-		return verifyFailed{msg}
-	}
-	return nil
+	v := &verifier{f: f, m: m, si: si, onnxR: onnxR, wr: wr, pinned: pinned, dims: dimValues, tol: parity.Tolerance{Atol: f.atol, Rtol: f.rtol}}
+	rep := &verifyReport{Model: modelPath, Graph: graphDesc, Pass: true, Seconds: secs}
+	return a.verifyCases(v, cases, rep, sink, modelPath, lowered)
 }
 
 func describeDecode(d *report.Decode) string {
@@ -414,21 +269,82 @@ func describeFailure(c *comparison) string {
 		c.Output, c.Pair, c.MaxAbs, c.WorstIndex, c.Got, c.Want, c.Atol, c.Rtol)
 }
 
+// printVerifyResult prints the run as JSON (--json) or as text.
+func (a *app) printVerifyResult(r verifyReport, jsonOut bool) error {
+	if jsonOut {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	a.printVerify(r)
+	return nil
+}
+
 func (a *app) printVerify(r verifyReport) {
-	w := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(a.stdout, "verify %s against %s\n", r.Model, r.Graph)
-	var names []string
-	for k := range r.Inputs {
-		names = append(names, k)
+	if len(r.Cases) == 1 {
+		var names []string
+		for k := range r.Inputs {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		var parts []string
+		for _, k := range names {
+			parts = append(parts, fmt.Sprintf("%s%v", k, r.Inputs[k]))
+		}
+		fmt.Fprintf(a.stdout, "inputs: %s\n", strings.Join(parts, " "))
+		a.printComparisons(r.Comparisons)
+	} else {
+		a.printCases(r)
 	}
-	sort.Strings(names)
-	var parts []string
-	for _, k := range names {
-		parts = append(parts, fmt.Sprintf("%s%v", k, r.Inputs[k]))
+	if d := r.Decode; d != nil {
+		agree := 0
+		for _, st := range d.Steps {
+			if st.ArgmaxAgrees && st.Pass {
+				agree++
+			}
+		}
+		from := ""
+		if len(r.Cases) > 1 {
+			from = " (case " + r.DecodeCase + ")"
+		}
+		fmt.Fprintf(a.stdout, "greedy decode%s: %d steps from a %d-token prompt, logits within tolerance with the same argmax at %d\n", from, len(d.Steps), len(d.Prompt), agree)
 	}
-	fmt.Fprintf(a.stdout, "inputs: %s\n", strings.Join(parts, " "))
+	if r.Localization != nil && len(r.Cases) > 1 {
+		fmt.Fprintf(a.stdout, "localize: case %s\n", r.LocalizedCase)
+	}
+	report.LocalizationText(a.stdout, r.Localization)
+	s := r.Seconds
+	fmt.Fprintf(a.stdout, "time: load %.2fs, convert %.2fs, onnx run %.2fs, webnn run %.2fs", s["load"], s["convert"], s["onnx"], s["webnn"])
+	if t, ok := s["decode"]; ok {
+		fmt.Fprintf(a.stdout, ", decode %.2fs", t)
+	}
+	if t, ok := s["localize"]; ok {
+		fmt.Fprintf(a.stdout, ", localize %.2fs", t)
+	}
+	fmt.Fprintln(a.stdout)
+	if r.Pass {
+		n := 0
+		for _, cr := range r.Cases {
+			n += len(cr.Comparisons)
+		}
+		fmt.Fprintf(a.stdout, "PASS: %d comparisons", n)
+		if len(r.Cases) > 1 {
+			fmt.Fprintf(a.stdout, " in %d cases", len(r.Cases))
+		}
+		fmt.Fprintf(a.stdout, " within tolerance")
+		if r.Decode != nil {
+			fmt.Fprintf(a.stdout, ", %d greedy decode steps agree", len(r.Decode.Steps))
+		}
+		fmt.Fprintln(a.stdout)
+	}
+}
+
+// printComparisons prints one row per output and pair.
+func (a *app) printComparisons(cs []comparison) {
+	w := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "output\tcompared\tshape\tmax abs\tmax rel\tworst at\tULP p99\targmax\tresult")
-	for _, c := range r.Comparisons {
+	for _, c := range cs {
 		status := "ok"
 		if !c.Pass {
 			status = "FAIL"
@@ -443,32 +359,6 @@ func (a *app) printVerify(r verifyReport) {
 		fmt.Fprintf(w, "%s\t%s\t%v\t%.3g\t%.3g\t%v\t%.0f\t%s\t%s\n", c.Output, c.Pair, c.Shape, c.MaxAbs, c.MaxRel, c.WorstIndex, c.ULPp99, am, status)
 	}
 	w.Flush()
-	if d := r.Decode; d != nil {
-		agree := 0
-		for _, st := range d.Steps {
-			if st.ArgmaxAgrees && st.Pass {
-				agree++
-			}
-		}
-		fmt.Fprintf(a.stdout, "greedy decode: %d steps from a %d-token prompt, logits within tolerance with the same argmax at %d\n", len(d.Steps), len(d.Prompt), agree)
-	}
-	report.LocalizationText(a.stdout, r.Localization)
-	s := r.Seconds
-	fmt.Fprintf(a.stdout, "time: load %.2fs, convert %.2fs, onnx run %.2fs, webnn run %.2fs", s["load"], s["convert"], s["onnx"], s["webnn"])
-	if t, ok := s["decode"]; ok {
-		fmt.Fprintf(a.stdout, ", decode %.2fs", t)
-	}
-	if t, ok := s["localize"]; ok {
-		fmt.Fprintf(a.stdout, ", localize %.2fs", t)
-	}
-	fmt.Fprintln(a.stdout)
-	if r.Pass {
-		fmt.Fprintf(a.stdout, "PASS: %d comparisons within tolerance", len(r.Comparisons))
-		if r.Decode != nil {
-			fmt.Fprintf(a.stdout, ", %d greedy decode steps agree", len(r.Decode.Steps))
-		}
-		fmt.Fprintln(a.stdout)
-	}
 }
 
 // bindDims chooses the dims of generated inputs: --dim values, then

@@ -93,21 +93,15 @@ func toolVersion() string {
 	return "devel"
 }
 
-// setResult records the comparisons of the run.
-func (s *reportSink) setResult(rep *verifyReport, in map[string]*tensor.Tensor, precision string, tol parity.Tolerance) {
+// setRun records what every case shares; the seconds map is the run's,
+// filled as it goes.
+func (s *reportSink) setRun(rep *verifyReport, tol parity.Tolerance) {
 	v := &s.v
-	v.Graph, v.Precision, v.Tolerance, v.Seconds = rep.Graph, precision, tol, rep.Seconds
-	c := report.Case{Comparisons: rep.Comparisons, Worst: rep.Worst, Localization: rep.Localization, Decode: rep.Decode}
-	names := make([]string, 0, len(in))
-	for k := range in {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		c.Inputs = append(c.Inputs, report.Input{Name: k, DType: in[k].DType.String(), Shape: in[k].Shape})
-	}
-	v.Cases = []report.Case{c}
+	v.Graph, v.Tolerance, v.Seconds = rep.Graph, tol, rep.Seconds
 }
+
+// addCase records a case as soon as it has run (or failed to).
+func (s *reportSink) addCase(c report.Case) { s.v.Cases = append(s.v.Cases, c) }
 
 // setConversion summarises an in-memory conversion: inputs, dims with the
 // source of each bound, ops, warnings.
