@@ -235,7 +235,7 @@ func sampleCases() *Verify {
 	}}
 	return &Verify{
 		Model: "/models/tiny-lm/model.onnx", Graph: "converted in memory", Precision: "float32", Tolerance: tol,
-		Cases: []Case{prefill, mk("step00", close, want), mk("step01", far, want), mk("step02", want, off), mk("step03", close, close)},
+		Cases:   []Case{prefill, mk("step00", close, want), mk("step01", far, want), mk("step02", want, off), mk("step03", close, close)},
 		Verdict: VerdictFail, Seconds: map[string]float64{"total": 0.25},
 	}
 }
