@@ -227,8 +227,11 @@ func lowerInstanceNorm(c *ctx, n *srcNode) error {
 	for a := 2; a < r; a++ {
 		axes = append(axes, int64(a))
 	}
-	out, err := c.layerNorm(n, x, c.dtypeOf(n, 0), axes, float64(attrFloat(n, "epsilon", 1e-5)))
-	if err != nil {
+	var out string
+	if eps := float64(attrFloat(n, "epsilon", 1e-5)); c.target.NativeNormalization && r == 4 && c.dtypeOf(n, 0) != tensor.Float16 && c.precision != "float16" {
+		// The target's own op (NCHW); scale and bias follow as mul/add.
+		out = c.op(n, "instanceNormalization", []string{x}, map[string]any{"epsilon": graph.Number(strconv.FormatFloat(eps, 'g', -1, 32)), "layout": "nchw"})
+	} else if out, err = c.layerNorm(n, x, c.dtypeOf(n, 0), axes, eps); err != nil {
 		return err
 	}
 	scale, err := c.channelOperand(n, 1, r)
