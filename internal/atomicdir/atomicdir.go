@@ -290,9 +290,13 @@ func (s *Set) publishFiles() error {
 		order = append(slices.Delete(order, i, i+1), last)
 	}
 	for _, n := range order {
-		if err := os.Rename(filepath.Join(s.stage, n), filepath.Join(s.dir, n)); err != nil {
+		src, dst := filepath.Join(s.stage, n), filepath.Join(s.dir, n)
+		if err := os.Rename(src, dst); err != nil {
 			return err
 		}
+		// A staged hard link (Link) of the file already at dst: rename
+		// leaves both names in place (POSIX), and dst is already right.
+		removeSameFile(src, dst)
 		crashpoint.At("after-rename:" + n)
 	}
 	for _, n := range s.names {
@@ -391,6 +395,16 @@ func (s *Set) clearStage(path string) {
 		removeEntry(filepath.Join(path, n))
 	}
 	os.Remove(path)
+}
+
+// removeSameFile removes src when it is still there as another name of
+// dst's file.
+func removeSameFile(src, dst string) {
+	ss, err1 := os.Lstat(src)
+	ds, err2 := os.Lstat(dst)
+	if err1 == nil && err2 == nil && ss.Mode().IsRegular() && os.SameFile(ss, ds) {
+		os.Remove(src)
+	}
 }
 
 // removeEntry removes a file or link (never a directory, never through a
