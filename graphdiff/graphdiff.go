@@ -26,6 +26,8 @@ import (
 	"strings"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/checked"
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
 	"github.com/webnn-graph/webnn-graph/parity"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -493,6 +495,17 @@ func flat(idx, shape []int) int {
 	return off
 }
 
+func differ(x, y float64) bool { return x != y && !(math.IsNaN(x) && math.IsNaN(y)) }
+
+// absDiff is |x - y|, infinite where one of them is NaN.
+func absDiff(x, y float64) float64 {
+	d := math.Abs(x - y)
+	if math.IsNaN(d) {
+		return math.Inf(1)
+	}
+	return d
+}
+
 func constChange(name string, a, b *constInfo) ConstChange {
 	ch := ConstChange{Name: name, AType: a.k.Desc.String(), BType: b.k.Desc.String()}
 	if a.known {
@@ -507,53 +520,66 @@ func constChange(name string, a, b *constInfo) ConstChange {
 	case a.k.Desc.String() != b.k.Desc.String():
 		ch.Note = "type or shape changed"
 	default:
-		va, ok1 := constValues(a)
-		vb, ok2 := constValues(b)
-		if !ok1 || !ok2 || len(va) != len(vb) {
+		va, na, ok1 := constElems(a)
+		vb, nb, ok2 := constElems(b)
+		if !ok1 || !ok2 || na != nb {
 			ch.Note = "bytes changed"
 			break
 		}
 		m := 0.0
-		for i := range va {
-			if va[i] != vb[i] && !(math.IsNaN(va[i]) && math.IsNaN(vb[i])) {
-				ch.Differing++
-				d := math.Abs(va[i] - vb[i])
-				if math.IsNaN(d) {
-					d = math.Inf(1)
+		if a.k.Kind == graph.ConstScalar && b.k.Kind == graph.ConstScalar {
+			// Every element is the same pair: one comparison stands for all.
+			if na > 0 && differ(va(0), vb(0)) {
+				ch.Differing, m = na, absDiff(va(0), vb(0))
+			}
+		} else {
+			for i := 0; i < na; i++ {
+				if x, y := va(i), vb(i); differ(x, y) {
+					ch.Differing++
+					m = math.Max(m, absDiff(x, y))
 				}
-				m = math.Max(m, d)
 			}
 		}
-		ch.MaxAbs, ch.Elements = &m, len(va)
+		ch.MaxAbs, ch.Elements = &m, na
 	}
 	return ch
 }
 
-// constValues decodes a constant's elements (scalars filled).
-func constValues(ci *constInfo) ([]float64, bool) {
+// constElems reads a constant's elements without filling a scalar out
+// (a @scalar const of 10^10 elements is 17 bytes of text): n elements,
+// the i-th given by at. Decoding stored bytes into float64 is checked
+// against the memory budget first.
+func constElems(ci *constInfo) (at func(int) float64, n int, ok bool) {
 	shape, ok := ci.k.Desc.StaticShape()
 	if !ok {
-		return nil, false
+		return nil, 0, false
+	}
+	n, ok = checked.Product(shape)
+	if !ok {
+		return nil, 0, false
 	}
 	if ci.k.Kind == graph.ConstScalar {
 		v, err := ci.k.Scalar.Float64()
 		if err != nil {
-			return nil, false
+			return nil, 0, false
 		}
-		out := make([]float64, tensor.NumElements(shape))
-		for i := range out {
-			out[i] = v
-		}
-		return out, true
+		return func(int) float64 { return v }, n, true
 	}
 	if ci.data == nil {
-		return nil, false
+		return nil, 0, false
+	}
+	if _, err := membudget.Check(tensor.Float64, 8, shape); err != nil {
+		return nil, 0, false
 	}
 	t, err := tensor.FromBytes(ci.k.Desc.DType, shape, ci.data, false)
 	if err != nil {
-		return nil, false
+		return nil, 0, false
 	}
-	return parity.Float64s(t)
+	v, ok := parity.Float64s(t)
+	if !ok || len(v) != n {
+		return nil, 0, false
+	}
+	return func(i int) float64 { return v[i] }, n, true
 }
 
 // nodes matches nodes by id, then the rest by structure (op, options and
