@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -37,27 +35,18 @@ CI gate ("this re-conversion changed nothing but the weights of layer 3").`,
 
 // diffSide loads a graph file, or DIR/model.webnn (else DIR/model.json),
 // with the weights beside it (checked to belong to it, as every command
-// does).
+// does), and validates it: sizes that overflow are refused here, not met
+// while comparing.
 func (a *app) diffSide(path string) (graphdiff.Side, func(), error) {
-	gp := path
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		gp = filepath.Join(path, "model.webnn")
-		if _, err := os.Stat(gp); err != nil {
-			if _, jerr := os.Stat(filepath.Join(path, "model.json")); jerr == nil {
-				gp = filepath.Join(path, "model.json")
-			}
-		}
-	}
-	l, err := a.loadGraph(gp, "", "", false)
+	l, err := a.loadValidGraph(path)
 	if err != nil {
 		return graphdiff.Side{}, nil, err
 	}
-	side := graphdiff.Side{Path: gp, Graph: l.g}
+	side := graphdiff.Side{Path: l.path, Graph: l.g}
 	if l.store != nil {
 		side.Weights = l.store
 	}
-	closeFn := l.Close
-	return side, closeFn, nil
+	return side, l.Close, nil
 }
 
 func (a *app) diff(pathA, pathB string, jsonOut bool) error {

@@ -2,17 +2,15 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/webnn-graph/webnn-graph/emit"
 	"github.com/webnn-graph/webnn-graph/emitjs"
-	"github.com/webnn-graph/webnn-graph/graph"
-	"github.com/webnn-graph/webnn-graph/weights"
+	"github.com/webnn-graph/webnn-graph/internal/atomicdir"
+	"github.com/webnn-graph/webnn-graph/internal/confine"
 )
 
 type emitJSFlags struct {
@@ -70,27 +68,11 @@ that WebNN is not available and still shows the summary and the graph.`,
 	return cmd
 }
 
-// graphPathOf accepts a graph file or a directory holding model.webnn
-// (or model.json).
-func graphPathOf(p string) (string, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return "", err
-	}
-	if !st.IsDir() {
-		return p, nil
-	}
-	for _, n := range []string{"model.webnn", "model.json"} {
-		q := filepath.Join(p, n)
-		if st, err := os.Stat(q); err == nil && st.Mode().IsRegular() {
-			return q, nil
-		}
-	}
-	return "", fmt.Errorf("%s: no model.webnn or model.json in this directory", p)
-}
-
-// emitWeb writes model.js (and with page index.html) plus the weights
-// into f.out, under temporary names renamed at the end.
+// emitWeb writes model.js (and with page index.html), plus the weights
+// and manifest unless the module fetches them from elsewhere, as one
+// output set (package atomicdir): a failure or a crash leaves the old
+// files or the new ones, never a mixture, and removes only what this
+// process made.
 func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 	cmdName := "emit-js"
 	if page {
@@ -99,30 +81,14 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 	if f.out == "" {
 		return nil, usagef("%s needs -o DIR", cmdName)
 	}
-	path, err := graphPathOf(arg)
+	l, err := a.loadValidGraph(arg)
 	if err != nil {
 		return nil, err
 	}
-	g, err := emit.LoadGraphFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var store *weights.Store
-	if hasWeightRefs(g) {
-		if store, err = weights.OpenBeside(path); err != nil {
-			return nil, err
-		}
-		defer store.Close()
-	}
-	var sizes graph.WeightSizes
-	if store != nil {
-		sizes = store
-	}
-	if err := graph.Validate(g, sizes); err != nil {
-		return nil, err
-	}
+	defer l.Close()
+	g, store := l.g, l.store
 	opts := emitjs.Options{}
-	var links []outLink
+	copyWeights := false
 	switch {
 	case f.weightsBase != "":
 		base := f.weightsBase
@@ -136,7 +102,7 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 	case store != nil && sameDir(filepath.Dir(store.WeightsPath), f.out) && sameDir(filepath.Dir(store.ManifestPath), f.out):
 		opts.WeightsURL, opts.ManifestURL = filepath.Base(store.WeightsPath), filepath.Base(store.ManifestPath)
 	case store != nil:
-		links = []outLink{{src: store.WeightsPath, name: "model.weights"}, {src: store.ManifestPath, name: "manifest.json"}}
+		copyWeights = true
 	}
 	module, err := emitjs.Module(g, opts)
 	if err != nil {
@@ -150,9 +116,40 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 		}
 		files = append(files, outFile{name: "index.html", data: html})
 	}
-	written, err := writeWebDir(f.out, files, links)
+	// The set's names: what this command writes, the page (or module) last.
+	// The weights only when copied: in the graph's own directory they are
+	// the graph's, not this set's.
+	var names []string
+	if copyWeights {
+		names = append(names, "model.weights", "manifest.json")
+	}
+	for _, fl := range files {
+		names = append(names, fl.name)
+	}
+	set, err := atomicdir.Begin(f.out, names)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cmdName, err)
+	}
+	defer set.Abort() // a no-op once published
+	if copyWeights {
+		if err := a.linkBeside(set, store.WeightsPath, "model.weights"); err != nil {
+			return nil, fmt.Errorf("%s: %w", cmdName, err)
+		}
+		if err := a.linkBeside(set, store.ManifestPath, "manifest.json"); err != nil {
+			return nil, fmt.Errorf("%s: %w", cmdName, err)
+		}
+	}
+	for _, fl := range files {
+		if err := set.WriteFile(fl.name, fl.data); err != nil {
+			return nil, fmt.Errorf("%s: %w", cmdName, err)
+		}
+	}
+	if err := set.Commit(); err != nil {
+		return nil, fmt.Errorf("%s: publishing %s: %w", cmdName, f.out, err)
+	}
+	var written []string
+	for _, n := range names {
+		written = append(written, filepath.Join(f.out, n))
 	}
 	if !a.quiet {
 		for _, w := range written {
@@ -162,84 +159,25 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 	return written, nil
 }
 
+// linkBeside places the file at path (the weights or manifest found beside
+// the graph) into set as name: opened inside its directory as when it was
+// read (no link out, regular files only), then hard-linked by descriptor
+// or copied, so the output never holds a link.
+func (a *app) linkBeside(set *atomicdir.Set, path, name string) error {
+	root, err := confine.NewRoot(filepath.Dir(path), a.allowExternal...)
+	if err != nil {
+		return err
+	}
+	src, err := root.Open(filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	return set.Link(name, src)
+}
+
 func sameDir(a, b string) bool {
 	sa, err1 := os.Stat(a)
 	sb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
-}
-
-// outLink is a file placed into the output directory from elsewhere: hard
-// linked when the file system allows, else copied.
-type outLink struct{ src, name string }
-
-// writeWebDir writes files and links into dir under temporary names, then
-// renames them all; on failure nothing new is left behind.
-func writeWebDir(dir string, files []outFile, links []outLink) ([]string, error) {
-	created := false
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-		created = true
-	} else if err != nil {
-		return nil, err
-	}
-	suffix := fmt.Sprintf(".tmp-%d", os.Getpid())
-	type pair struct{ tmp, final string }
-	var pairs []pair
-	cleanup := func() {
-		for _, p := range pairs {
-			os.Remove(p.tmp)
-		}
-		if created {
-			os.RemoveAll(dir)
-		}
-	}
-	for _, f := range files {
-		p := pair{filepath.Join(dir, f.name+suffix), filepath.Join(dir, f.name)}
-		pairs = append(pairs, p)
-		if err := os.WriteFile(p.tmp, f.data, 0o644); err != nil {
-			cleanup()
-			return nil, err
-		}
-	}
-	for _, l := range links {
-		p := pair{filepath.Join(dir, l.name+suffix), filepath.Join(dir, l.name)}
-		pairs = append(pairs, p)
-		if err := os.Link(l.src, p.tmp); err != nil {
-			if err := copyFile(l.src, p.tmp); err != nil {
-				cleanup()
-				return nil, err
-			}
-		}
-	}
-	var written []string
-	for _, p := range pairs {
-		if err := os.Rename(p.tmp, p.final); err != nil {
-			cleanup()
-			for _, w := range written {
-				os.Remove(w)
-			}
-			return nil, err
-		}
-		written = append(written, p.final)
-	}
-	return written, nil
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

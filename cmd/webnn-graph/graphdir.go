@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/webnn-graph/webnn-graph/emit"
 	"github.com/webnn-graph/webnn-graph/graph"
@@ -14,6 +16,7 @@ import (
 
 // loadedGraph is a graph file with the weights and manifest beside it.
 type loadedGraph struct {
+	path  string // the graph file (DIR/model.webnn for a directory)
 	g     *graph.Graph
 	store *weights.Store // nil: no weights file (the graph needs none)
 	names *manifest.NameMap
@@ -34,8 +37,11 @@ func (l *loadedGraph) Close() {
 // graph and the weights file are the ones pinned: a directory a crash left
 // mixed, or a file from another conversion, is refused. full also hashes
 // the whole weights file against the digest its header records.
+//
+// path may also be a conversion directory: its model.webnn (else
+// model.json) is read, opened inside that directory as the weights are.
 func (a *app) loadGraph(path, weightsPath, manifestPath string, full bool) (*loadedGraph, error) {
-	src, err := confine.ReadRegular(path, 0)
+	path, src, err := readGraphArg(path)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +49,7 @@ func (a *app) loadGraph(path, weightsPath, manifestPath string, full bool) (*loa
 	if err != nil {
 		return nil, err
 	}
-	l := &loadedGraph{g: g}
+	l := &loadedGraph{path: path, g: g}
 	switch {
 	case weightsPath != "" || manifestPath != "":
 		if weightsPath == "" || manifestPath == "" {
@@ -65,6 +71,60 @@ func (a *app) loadGraph(path, weightsPath, manifestPath string, full bool) (*loa
 	}
 	l.names, l.types = l.store.Manifest.ONNXNames, l.store.Manifest.ONNXTypes
 	return l, nil
+}
+
+// loadValidGraph is loadGraph of a graph argument (file or conversion
+// directory) followed by the format's validation (graph.Validate: sizes
+// checked for overflow, consts against the weights), for the commands that
+// read a graph without running it (diff, emit-js, emit-html).
+func (a *app) loadValidGraph(arg string) (*loadedGraph, error) {
+	l, err := a.loadGraph(arg, "", "", false)
+	if err != nil {
+		return nil, err
+	}
+	var sizes graph.WeightSizes
+	if l.store != nil {
+		sizes = l.store
+	}
+	if err := graph.Validate(l.g, sizes); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// graphFileNames are the graph files looked for in a conversion directory.
+var graphFileNames = []string{"model.webnn", "model.json"}
+
+// readGraphArg reads a graph named on the command line: a file as given
+// (links followed: the user named it), or the graph of a conversion
+// directory, which is a file of the directory like its weights: confined
+// to it (a link out is refused) and regular. It returns the graph file's
+// path and content.
+func readGraphArg(arg string) (string, []byte, error) {
+	st, err := os.Stat(arg)
+	if err != nil || !st.IsDir() {
+		src, err := confine.ReadRegular(arg, 0)
+		return arg, src, err
+	}
+	root, err := confine.NewRoot(arg)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, n := range graphFileNames {
+		if !root.Exists(n) {
+			continue
+		}
+		p := filepath.Join(arg, n)
+		f, err := root.Open(n)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s: %w", arg, err)
+		}
+		defer f.Close()
+		src, err := confine.ReadAll(f, p, 0)
+		return p, src, err
+	}
+	return "", nil, fmt.Errorf("%s: a directory without %s", arg, strings.Join(graphFileNames, " or "))
 }
 
 func (l *loadedGraph) check(path string, src []byte, full bool) error {

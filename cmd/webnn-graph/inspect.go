@@ -12,6 +12,7 @@ import (
 
 	"github.com/webnn-graph/webnn-graph/emit"
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/target"
 	"github.com/webnn-graph/webnn-graph/tensor"
@@ -33,6 +34,13 @@ what that loader reads (` + strings.Join(target.Names(), ", ") + `): its op set,
 expressions it evaluates (rustnn-0.5: NAME, NAME + K, NAME - K), its data types.`,
 		Args: exactArgs(1, "one graph path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var tg *target.Target
+			if targetName != "" {
+				var err error
+				if tg, err = target.Lookup(targetName); err != nil {
+					return usagef("--target: %v", err)
+				}
+			}
 			l, err := a.loadGraph(args[0], weightsPath, manifestPath, true)
 			if err != nil {
 				return err
@@ -42,12 +50,6 @@ expressions it evaluates (rustnn-0.5: NAME, NAME + K, NAME - K), its data types.
 			var sizes graph.WeightSizes
 			if store != nil {
 				sizes = store
-			}
-			var tg *target.Target
-			if targetName != "" {
-				if tg, err = target.Lookup(targetName); err != nil {
-					return usagef("--target: %v", err)
-				}
 			}
 			if err := graph.Validate(g, sizes); err != nil {
 				var ve *graph.ValidationError
@@ -167,16 +169,20 @@ func inspectONNX(path string) (*inspectReport, error) {
 	for _, t := range g.GetInitializer() {
 		inits[t.GetName()] = true
 		rep.Weights++
-		n := int64(1)
+		n, ok := checked.Product(t.GetDims())
 		for _, d := range t.GetDims() {
-			n *= d
+			ok = ok && d >= 0
 		}
 		dt := tensor.DType(t.GetDataType())
-		switch dt {
-		case tensor.Int4, tensor.Uint4:
-			rep.WeightBytes += (n + 1) / 2
-		default:
-			rep.WeightBytes += n * int64(dt.Size())
+		b, okb := n/2+n%2, true
+		if dt != tensor.Int4 && dt != tensor.Uint4 {
+			b, okb = checked.Mul(n, int64(dt.Size()))
+		}
+		if ok = ok && okb; ok {
+			rep.WeightBytes, ok = checked.Add(rep.WeightBytes, b)
+		}
+		if !ok {
+			return nil, fmt.Errorf("onnx: %s: initializer %q: shape %v: its byte size overflows int64 or is negative", path, t.GetName(), t.GetDims())
 		}
 		if t.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
 			rep.External = true
@@ -220,15 +226,26 @@ func inspectONNX(path string) (*inspectReport, error) {
 	return rep, nil
 }
 
-func inspectGraph(path string) (*inspectReport, error) {
-	g, err := emit.LoadGraphFile(path)
+func inspectGraph(arg string) (*inspectReport, error) {
+	path, src, err := readGraphArg(arg)
+	if err != nil {
+		return nil, err
+	}
+	g, err := emit.ParseGraphFile(path, src)
 	if err != nil {
 		return nil, err
 	}
 	rep := &inspectReport{Path: path, Kind: "webnn", Nodes: len(g.Nodes), Ops: opHistogram(g)}
 	for _, c := range g.Consts {
 		rep.Weights++
-		rep.WeightBytes += c.Desc.ByteLength()
+		b := c.Desc.ByteLength()
+		ok := b >= 0
+		if ok {
+			rep.WeightBytes, ok = checked.Add(rep.WeightBytes, b)
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s: const %q: shape %s: its byte size overflows int64", path, c.Name, c.Desc)
+		}
 	}
 	for _, in := range g.Inputs {
 		r := ioReport{Name: in.Name, DType: in.Desc.DType.String()}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,8 +149,9 @@ type verifyReport struct {
 }
 
 func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (err error) {
-	sink := newReportSink(a, f, modelPath)
-	defer func() { err = sink.finish(err) }()
+	// Mistakes in the command line stop verify before anything runs or
+	// is written (a report is of a verification, not of a usage error);
+	// so do output paths that cannot take the report.
 	dimValues, err := parseAssignments("--dim", f.dims)
 	if err != nil {
 		return err
@@ -169,6 +168,11 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	if err != nil {
 		return usagef("--target: %v", err)
 	}
+	if err := checkReportPaths(f); err != nil {
+		return err
+	}
+	sink := newReportSink(a, f, modelPath)
+	defer func() { err = sink.finish(err) }()
 	cases, err := listCases(f.inputs, f.reference, f.seed)
 	if err != nil {
 		return err
@@ -223,9 +227,6 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	t1 := time.Now()
 	if f.graphPath != "" {
 		gp := f.graphPath
-		if st, err := os.Stat(gp); err == nil && st.IsDir() {
-			gp = filepath.Join(gp, "model.webnn")
-		}
 		if wr, err = a.openRunner(gp); err != nil {
 			return err
 		}
