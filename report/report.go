@@ -7,11 +7,11 @@ package report
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/atomicdir"
 	"github.com/webnn-graph/webnn-graph/parity"
 )
 
@@ -142,44 +142,41 @@ func (v *Verify) Failed() (failed, total int) {
 	return failed, total
 }
 
-// WriteFiles writes report.md and report.html into dir (created if
-// needed), each under a temporary name renamed into place, so a reader
-// never sees a half-written report.
+// WriteFiles writes dir/report.md and dir/report.html as one output set
+// (package atomicdir): both new or both old, whatever happens; a link
+// planted at either name is replaced, never written through; a failure
+// leaves nothing of this process's (parents it created included).
 func WriteFiles(dir string, v *Verify) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
 	var md, html strings.Builder
 	Markdown(&md, v)
 	HTML(&html, v)
+	files := []struct{ name, data string }{{"report.md", md.String()}, {"report.html", html.String()}}
+	set, err := atomicdir.Begin(dir, []string{"report.md", "report.html"})
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	defer set.Abort() // a no-op once published
 	var written []string
-	for _, f := range []struct{ name, data string }{{"report.md", md.String()}, {"report.html", html.String()}} {
-		p := filepath.Join(dir, f.name)
-		if err := writeAtomic(p, []byte(f.data)); err != nil {
-			return written, err
+	for _, f := range files {
+		if err := set.WriteFile(f.name, []byte(f.data)); err != nil {
+			return nil, fmt.Errorf("report: %w", err)
 		}
-		written = append(written, p)
+		written = append(written, filepath.Join(dir, f.name))
+	}
+	if err := set.Commit(); err != nil {
+		return nil, fmt.Errorf("report: publishing %s: %w", dir, err)
 	}
 	return written, nil
 }
 
-// WriteJUnitFile writes JUnit XML to path (temporary name, then rename).
+// WriteJUnitFile writes JUnit XML to path (atomicdir.WriteFile: an
+// unpredictable O_EXCL temporary renamed over path).
 func WriteJUnitFile(path string, v *Verify) error {
 	var b strings.Builder
 	if err := JUnit(&b, v); err != nil {
 		return err
 	}
-	return writeAtomic(path, []byte(b.String()))
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := atomicdir.WriteFile(path, []byte(b.String())); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil

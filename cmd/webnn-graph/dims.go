@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
+	"github.com/webnn-graph/webnn-graph/internal/confine"
 	"github.com/webnn-graph/webnn-graph/lower"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 )
@@ -58,26 +56,8 @@ func dimSettings(dimFlags, freezeFlags []string, dimsFile string) (shapeinfer.Bo
 	return bounds, freeze, sources, nil
 }
 
-// readSmallFile reads a settings file of at most 1 MiB.
+// readSmallFile reads a settings file of at most 1 MiB: a regular file
+// (a FIFO is refused without blocking, see confine.OpenRegular).
 func readSmallFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	if st.Size() > 1<<20 {
-		return nil, fmt.Errorf("%s is larger than 1 MiB", path)
-	}
-	buf := make([]byte, st.Size())
-	if _, err := f.ReadAt(buf, 0); err != nil && int64(len(buf)) != st.Size() {
-		return nil, err
-	}
-	return buf, nil
+	return confine.ReadRegular(path, 1<<20)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/atomicdir"
 	"github.com/webnn-graph/webnn-graph/internal/confine"
 	"github.com/webnn-graph/webnn-graph/lower"
 	"github.com/webnn-graph/webnn-graph/manifest"
@@ -357,6 +358,12 @@ func (a *app) run(path string, f *runFlags) error {
 	}
 	if f.repeat < 1 {
 		return usagef("--repeat must be at least 1")
+	}
+	if f.out != "" {
+		// An -o that cannot take the outputs fails before the run.
+		if err := atomicdir.CheckFilePath(f.out); err != nil {
+			return fmt.Errorf("run -o: %w", err)
+		}
 	}
 	r, err := a.openRunner(path)
 	if err != nil {

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/atomicdir"
 	"github.com/webnn-graph/webnn-graph/lower"
 	"github.com/webnn-graph/webnn-graph/parity"
 	"github.com/webnn-graph/webnn-graph/report"
@@ -30,6 +32,22 @@ type reportSink struct {
 
 func newReportSink(a *app, f *verifyFlags, model string) *reportSink {
 	return &reportSink{a: a, dir: f.reportDir, junit: f.junit, start: time.Now(), v: report.Verify{Model: model, Graph: "converted in memory"}}
+}
+
+// checkReportPaths refuses, before verify runs, a --report that is a
+// file and a --junit that is a directory or lies in a missing directory.
+func checkReportPaths(f *verifyFlags) error {
+	if f.reportDir != "" {
+		if st, err := os.Stat(f.reportDir); err == nil && !st.IsDir() {
+			return fmt.Errorf("--report %s: exists and is not a directory", f.reportDir)
+		}
+	}
+	if f.junit != "" {
+		if err := atomicdir.CheckFilePath(f.junit); err != nil {
+			return fmt.Errorf("--junit: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *reportSink) enabled() bool { return s.dir != "" || s.junit != "" }
