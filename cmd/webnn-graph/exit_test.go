@@ -77,6 +77,14 @@ func TestQuiet(t *testing.T) {
 		{"verify", model, "--graph", out},
 		{"ops"},
 		{"version"},
+		// The commands added since: each quiet too.
+		{"convert", model, "-o", filepath.Join(t.TempDir(), "w"), "--target", "webnn"},
+		{"diff", out, out},
+		{"emit-js", out, "-o", filepath.Join(t.TempDir(), "js")},
+		{"emit-html", out, "-o", filepath.Join(t.TempDir(), "html")},
+		{"verify", model, "--report", filepath.Join(t.TempDir(), "rep"), "--junit", filepath.Join(t.TempDir(), "j.xml"), "--localize"},
+		{"validate", out, "--target", "webnn"},
+		{"inspect", out},
 	}
 	for _, args := range cases {
 		t.Run(strings.Join(args[:1], " "), func(t *testing.T) {
