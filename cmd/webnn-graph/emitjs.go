@@ -11,6 +11,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/emitjs"
 	"github.com/webnn-graph/webnn-graph/internal/atomicdir"
 	"github.com/webnn-graph/webnn-graph/internal/confine"
+	"github.com/webnn-graph/webnn-graph/weights"
 )
 
 type emitJSFlags struct {
@@ -88,6 +89,21 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 	defer l.Close()
 	g, store := l.g, l.store
 	opts := emitjs.Options{}
+	// A SafeTensors sidecar carries its own index, which the module cannot
+	// read: it gets a manifest written from that index (offsets into the
+	// .safetensors file) beside it, whichever way the weights come.
+	var stManifest []byte
+	if store != nil && strings.HasSuffix(store.WeightsPath, ".safetensors") {
+		if stManifest, err = store.Manifest.Marshal(); err != nil {
+			return nil, err
+		}
+	}
+	manifestURL := func(u string) string {
+		if stManifest != nil {
+			return safetensorsManifest
+		}
+		return u
+	}
 	copyWeights := false
 	switch {
 	case f.weightsBase != "":
@@ -97,12 +113,13 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 		}
 		opts.WeightsURL, opts.ManifestURL = base+"model.weights", base+"manifest.json"
 		if store != nil {
-			opts.WeightsURL, opts.ManifestURL = base+filepath.Base(store.WeightsPath), base+filepath.Base(store.ManifestPath)
+			opts.WeightsURL, opts.ManifestURL = base+filepath.Base(store.WeightsPath), manifestURL(base+filepath.Base(store.ManifestPath))
 		}
 	case store != nil && sameDir(filepath.Dir(store.WeightsPath), f.out) && sameDir(filepath.Dir(store.ManifestPath), f.out):
-		opts.WeightsURL, opts.ManifestURL = filepath.Base(store.WeightsPath), filepath.Base(store.ManifestPath)
+		opts.WeightsURL, opts.ManifestURL = filepath.Base(store.WeightsPath), manifestURL(filepath.Base(store.ManifestPath))
 	case store != nil:
 		copyWeights = true
+		opts.WeightsURL, opts.ManifestURL = weightsCopyName(store), manifestURL("manifest.json")
 	}
 	module, err := emitjs.Module(g, opts)
 	if err != nil {
@@ -120,8 +137,13 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 	// The weights only when copied: in the graph's own directory they are
 	// the graph's, not this set's.
 	var names []string
-	if copyWeights {
-		names = append(names, "model.weights", "manifest.json")
+	switch {
+	case copyWeights && stManifest != nil:
+		names = append(names, weightsCopyName(store), safetensorsManifest)
+	case copyWeights:
+		names = append(names, weightsCopyName(store), "manifest.json")
+	case stManifest != nil:
+		names = append(names, safetensorsManifest)
 	}
 	for _, fl := range files {
 		names = append(names, fl.name)
@@ -132,10 +154,17 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 	}
 	defer set.Abort() // a no-op once published
 	if copyWeights {
-		if err := a.linkBeside(set, store.WeightsPath, "model.weights"); err != nil {
+		if err := a.linkBeside(set, store.WeightsPath, weightsCopyName(store)); err != nil {
 			return nil, fmt.Errorf("%s: %w", cmdName, err)
 		}
-		if err := a.linkBeside(set, store.ManifestPath, "manifest.json"); err != nil {
+		if stManifest == nil {
+			if err := a.linkBeside(set, store.ManifestPath, "manifest.json"); err != nil {
+				return nil, fmt.Errorf("%s: %w", cmdName, err)
+			}
+		}
+	}
+	if stManifest != nil {
+		if err := set.WriteFile(safetensorsManifest, stManifest); err != nil {
 			return nil, fmt.Errorf("%s: %w", cmdName, err)
 		}
 	}
@@ -157,6 +186,18 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 		}
 	}
 	return written, nil
+}
+
+// safetensorsManifest is the manifest emit-js writes for a SafeTensors
+// sidecar: the tensors of its header, with offsets into the file.
+const safetensorsManifest = "model.safetensors.manifest.json"
+
+// weightsCopyName is the name the weights get beside the module.
+func weightsCopyName(s *weights.Store) string {
+	if strings.HasSuffix(s.WeightsPath, ".safetensors") {
+		return "model.safetensors"
+	}
+	return "model.weights"
 }
 
 // linkBeside places the file at path (the weights or manifest found beside

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/webnn-graph/webnn-graph/internal/testenv"
 )
 
 // TestEmitJS converts the example model and writes its module: beside a
@@ -86,5 +89,65 @@ func TestEmitJS(t *testing.T) {
 	}
 	if _, err := os.Stat(badOut); !os.IsNotExist(err) {
 		t.Errorf("a failed emit-js left %s behind", badOut)
+	}
+}
+
+// TestEmitJSSafetensors: a graph whose weights are a SafeTensors sidecar
+// gets a manifest written from the sidecar's index (the module reads
+// manifests, not SafeTensors headers), in each of the three placements,
+// and the module built in Node (the recording WebNN of emitjs/testdata)
+// reads the same constants as from the default weights file.
+func TestEmitJSSafetensors(t *testing.T) {
+	root := t.TempDir()
+	st, wg := filepath.Join(root, "st"), filepath.Join(root, "wg")
+	if status, _, stderr := cli(t, "convert", "-q", exampleModel(t), "-o", st, "--weights-format", "safetensors"); status != 0 {
+		t.Fatalf("convert: %s", stderr)
+	}
+	if status, _, stderr := cli(t, "convert", "-q", exampleModel(t), "-o", wg); status != 0 {
+		t.Fatalf("convert: %s", stderr)
+	}
+	cases := []struct {
+		name, graph, out string
+		extra            []string
+		files            string
+	}{
+		{"copied", st, filepath.Join(root, "copied"), nil, `{weights: "model.safetensors", manifest: "model.safetensors.manifest.json"}`},
+		{"same-dir", st, st, nil, `{weights: "model.safetensors", manifest: "model.safetensors.manifest.json"}`},
+		{"weights-base", st, filepath.Join(root, "based"), []string{"--weights-base", "../st"}, `{weights: "../st/model.safetensors", manifest: "model.safetensors.manifest.json"}`},
+		{"default-weights", wg, filepath.Join(root, "wgjs"), nil, `{weights: "model.weights", manifest: "manifest.json"}`},
+	}
+	node, _ := exec.LookPath("node")
+	var consts []string
+	for _, c := range cases {
+		if status, _, stderr := cli(t, append([]string{"emit-js", "-q", c.graph, "-o", c.out}, c.extra...)...); status != 0 {
+			t.Fatalf("%s: emit-js: %s", c.name, stderr)
+		}
+		js, _ := os.ReadFile(filepath.Join(c.out, "model.js"))
+		if want := "const FILES = " + c.files + ";"; !strings.Contains(string(js), want) {
+			t.Errorf("%s: model.js lacks %s", c.name, want)
+		}
+		if node == "" || c.name == "weights-base" {
+			continue // the mocked fetch serves the module's own directory only
+		}
+		rec := filepath.Join(t.TempDir(), "rec.json")
+		script := filepath.Join(testenv.RepoRoot(), "emitjs", "testdata", "recorder.mjs")
+		if b, err := exec.Command(node, script, filepath.Join(c.out, "model.js"), c.out, `{"batch_size":1}`, "all", "zeros", rec).CombinedOutput(); err != nil {
+			t.Fatalf("%s: recorder.mjs: %v\n%s", c.name, err, b)
+		}
+		b, _ := os.ReadFile(rec)
+		var r struct {
+			Errors    []string
+			Exception string
+			Graph     struct{ Consts json.RawMessage }
+		}
+		if err := json.Unmarshal(b, &r); err != nil || len(r.Errors) > 0 || r.Exception != "" {
+			t.Fatalf("%s: the module failed: %v %v %s", c.name, err, r.Errors, r.Exception)
+		}
+		consts = append(consts, string(r.Graph.Consts))
+	}
+	for i := 1; i < len(consts); i++ {
+		if consts[i] != consts[0] {
+			t.Errorf("the module reads other constants from the SafeTensors sidecar than from model.weights")
+		}
 	}
 }
