@@ -1,13 +1,17 @@
 package hostile
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/tensor"
+	"github.com/webnn-graph/webnn-graph/weights"
 )
 
 // Rows for the commands added after the first hardening pass (diff,
@@ -28,6 +32,47 @@ func graphDir(name string, plant func(path string) error) func(dir string) error
 			return nil
 		}
 		p := filepath.Join(dir, name)
+		if err := os.Remove(p); err != nil {
+			return err
+		}
+		return plant(p)
+	}
+}
+
+// AddSafetensorsGraph writes dir/model.webnn (AddGraphText) with its
+// weight in dir/model.safetensors (--weights-format safetensors), no
+// manifest.
+func AddSafetensorsGraph(dir string) error {
+	if err := os.WriteFile(filepath.Join(dir, "model.webnn"), []byte(AddGraphText), 0o644); err != nil {
+		return err
+	}
+	vals := make([]byte, 4*WeightLen)
+	for i := 0; i < WeightLen; i++ {
+		binary.LittleEndian.PutUint32(vals[4*i:], math.Float32bits(float32(i)))
+	}
+	f, err := os.Create(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		return err
+	}
+	d := graph.Desc{DType: tensor.Float32, Shape: []graph.Dim{{Size: WeightLen}}}
+	_, err = weights.WriteSafetensors(f, []weights.Tensor{{Key: "w", Desc: d, Data: func() ([]byte, error) { return vals, nil }}}, nil)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return AddInputs(dir, "in.npz")
+}
+
+// safetensorsWith writes AddSafetensorsGraph and replaces model.safetensors
+// through plant.
+func safetensorsWith(plant func(path string) error) func(dir string) error {
+	return func(dir string) error {
+		if err := AddSafetensorsGraph(dir); err != nil {
+			return err
+		}
+		p := filepath.Join(dir, "model.safetensors")
 		if err := os.Remove(p); err != nil {
 			return err
 		}
@@ -212,6 +257,26 @@ func init() {
 		}, Args: []string{"verify", "{dir}/model.onnx", "--graph", "{dir}"}, Exit: 1, Msg: outside},
 		Case{Name: "inspect-graph-in-dir-symlink-out", Class: classNewCmds, Setup: graphDir("model.webnn", linkToSecret),
 			Args: []string{"inspect", "{dir}"}, Exit: 1, Msg: outside},
+		Case{Name: "safetensors-symlink-out-validate", Class: classNewCmds, Setup: safetensorsWith(linkToSecret),
+			Args: []string{"validate", "{dir}/model.webnn"}, Exit: 1, Msg: outside},
+		Case{Name: "safetensors-symlink-out-run", Class: classNewCmds, Setup: safetensorsWith(linkToSecret),
+			Args: []string{"run", "{dir}/model.webnn", "--inputs", "{dir}/in.npz"}, Exit: 1, Msg: outside},
+		Case{Name: "safetensors-symlink-out-emitjs", Class: classNewCmds, Setup: safetensorsWith(linkToSecret),
+			Args: emitJS, Exit: 1, Msg: outside},
+		Case{Name: "safetensors-symlink-out-diff", Class: classNewCmds, Setup: safetensorsWith(linkToSecret),
+			Args: diffSelf, Exit: 1, Msg: outside},
+		Case{Name: "safetensors-fifo-validate", Class: classNewCmds, Setup: safetensorsWith(Mkfifo),
+			Args: []string{"validate", "{dir}/model.webnn"}, Exit: 1, Msg: notRegular},
+		Case{Name: "safetensors-fifo-emitjs", Class: classNewCmds, Setup: safetensorsWith(Mkfifo),
+			Args: emitJS, Exit: 1, Msg: notRegular},
+		// A header length of 2^62: refused from the 8 bytes, never allocated.
+		Case{Name: "safetensors-header-length-huge", Class: classNewCmds, Setup: safetensorsWith(func(p string) error {
+			b := make([]byte, 16)
+			binary.LittleEndian.PutUint64(b, 1<<62)
+			return os.WriteFile(p, b, 0o644)
+		}), Args: []string{"validate", "{dir}/model.webnn"}, Exit: 1, Msg: "safetensors"},
+		Case{Name: "safetensors-emitjs-regular-files", Class: classNewCmds, Setup: AddSafetensorsGraph,
+			Args: emitJS, Exit: 0, Check: regularFiles("model.js", "model.safetensors", "model.safetensors.manifest.json")},
 		Case{Name: "convert-dims-file-fifo", Class: classNewCmds, Setup: func(dir string) error {
 			if err := DynamicModel(dir); err != nil {
 				return err
