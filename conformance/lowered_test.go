@@ -588,7 +588,8 @@ tests that pass now. Keys: the test name for node/, "suite/test" otherwise.
 Regenerate: CONFORMANCE_UPDATE=1 go test ./conformance -run TestONNXNodeLowered`
 
 const refusedHeader = `ONNX backend tests (libonnx-testdata) that lower.Convert REFUSES
-(errors.Is(err, lower.ErrUnsupported): not expressible in WebNN), with the
+(errors.Is(err, lower.ErrUnsupported): not expressible in WebNN, not
+implemented in webnn-graph, or a limit of the target loader), with the
 first line of the refusal. A test listed here that fails with wrong numbers,
 or a refusal not listed here, fails TestONNXNodeLowered.
 Regenerate: CONFORMANCE_UPDATE=1 go test ./conformance -run TestONNXNodeLowered`

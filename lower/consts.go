@@ -29,7 +29,19 @@ func webnnDType(dt tensor.DType) (tensor.DType, error) {
 	case dt.IsWebNN():
 		return dt, nil
 	}
-	return tensor.Undefined, fmt.Errorf("%w: data type %v has no WebNN equivalent", ErrUnsupported, dt)
+	return tensor.Undefined, dtypeRefusal(dt)
+}
+
+// dtypeRefusal says why a data type is refused: float64, strings and
+// complex numbers have no exact WebNN type; int16, uint16 and bfloat16
+// could be widened exactly (to int32 / float32), which webnn-graph does
+// only for constants.
+func dtypeRefusal(dt tensor.DType) error {
+	switch dt {
+	case tensor.Int16, tensor.Uint16, tensor.BFloat16:
+		return fmt.Errorf("%w: data type %v is not a WebNN type and is not widened here", ErrUnsupported, dt)
+	}
+	return fmt.Errorf("%w: data type %v has no WebNN equivalent", ErrNotInWebNN, dt)
 }
 
 // staticDesc builds a static descriptor.
@@ -96,7 +108,7 @@ func (c *ctx) tensorProtoConst(t *onnxpb.TensorProto, name string) (string, erro
 		}
 	default:
 		if !dt.IsWebNN() {
-			return "", fmt.Errorf("tensor %q: %w: data type %v has no WebNN equivalent", name, ErrUnsupported, dt)
+			return "", fmt.Errorf("tensor %q: %w", name, dtypeRefusal(dt))
 		}
 	}
 	id := c.ids.fresh(emit.Sanitize(name))
@@ -405,7 +417,7 @@ func (c *ctx) dimOption(e shapeinfer.Expr) (any, error) {
 	}
 	for _, s := range e.Symbols() {
 		if !c.inputSyms[s] {
-			return nil, fmt.Errorf("%w: size %q depends on tensor data, not only on input dims", ErrUnsupported, e.String())
+			return nil, fmt.Errorf("%w: size %q depends on tensor data, not only on input dims (WebNN graphs have static shapes)", ErrNotInWebNN, e.String())
 		}
 	}
 	orig := e
@@ -469,19 +481,27 @@ func (c *ctx) sizeRefusal(e shapeinfer.Expr) error {
 	if c.target.Name == other {
 		other = ""
 	}
+	kind := ErrTargetLimit
+	if c.target.Name == "webnn" {
+		kind = ErrUnsupported
+	}
 	msg := fmt.Sprintf("%v: size expression %q is not one target %s evaluates (%s; it would use maxSize %d instead); make it static with %s",
-		ErrUnsupported, e.String(), c.target.Name, c.target.SizeFormsDoc(), e.MaxValue(c.bounds), strings.Join(fix, " "))
+		kind, e.String(), c.target.Name, c.target.SizeFormsDoc(), e.MaxValue(c.bounds), strings.Join(fix, " "))
 	if other != "" {
 		msg += " or convert with --target " + other
 	}
-	return &sizeError{msg: msg}
+	return &sizeError{msg: msg, kind: kind}
 }
 
-// sizeError is a refused size expression; it unwraps to ErrUnsupported.
-type sizeError struct{ msg string }
+// sizeError is a refused size expression; it unwraps to its kind
+// (ErrTargetLimit for rustnn-0.5), which matches ErrUnsupported.
+type sizeError struct {
+	msg  string
+	kind error
+}
 
 func (e *sizeError) Error() string { return e.msg }
-func (e *sizeError) Unwrap() error { return ErrUnsupported }
+func (e *sizeError) Unwrap() error { return e.kind }
 
 // warn records a warning once.
 func (c *ctx) warn(msg string) {

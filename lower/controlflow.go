@@ -938,7 +938,7 @@ func checkControlFlow(c *ctx, n *srcNode) error {
 	default:
 		why = "its trip count or condition is not known at conversion time"
 	}
-	return fmt.Errorf("%w: WebNN graphs have no control flow and this %s cannot be resolved at conversion time: %s", ErrUnsupported, n.GetOpType(), why)
+	return fmt.Errorf("%w: WebNN graphs have no control flow and this %s cannot be resolved at conversion time: %s", ErrNotInWebNN, n.GetOpType(), why)
 }
 
 func emitControlFlow(c *ctx, n *srcNode) error { return checkControlFlow(c, n) }

@@ -60,7 +60,7 @@ func (c *ctx) geometry(n *srcNode, sr int, kernel []int64, inSpatial []shapeinfe
 		for i := 0; i < sr; i++ {
 			in, ok := inSpatial[i].Value()
 			if !ok {
-				return nil, fmt.Errorf("%w: auto_pad=%s needs a static spatial dim, dim %d is %q", ErrUnsupported, ap, i, inSpatial[i].String())
+				return nil, fmt.Errorf("%w: auto_pad=%s needs a static spatial dim (its padding depends on the size), dim %d is %q; make it static with %s", ErrUnsupported, ap, i, inSpatial[i].String(), freezeHint(inSpatial[i]))
 			}
 			out := (in + strides[i] - 1) / strides[i]
 			total := max((out-1)*strides[i]+(kernel[i]-1)*dil[i]+1-in, 0)
@@ -260,7 +260,7 @@ func (c *ctx) sameTransposeGeometry(n *srcNode, sr int, kernel []int64, in []sha
 	for i := 0; i < sr; i++ {
 		v, ok := in[i].Value()
 		if !ok {
-			return nil, fmt.Errorf("%w: auto_pad=SAME_* needs a static spatial dim, dim %d is %q", ErrUnsupported, i, in[i].String())
+			return nil, fmt.Errorf("%w: auto_pad=SAME_* needs a static spatial dim (its padding depends on the size), dim %d is %q; make it static with %s", ErrUnsupported, i, in[i].String(), freezeHint(in[i]))
 		}
 		op := int64(0)
 		if outPad != nil {

@@ -291,7 +291,7 @@ func attrStrings(n *srcNode, name string) []string { return onnxpb.AttrStrings(n
 func (c *ctx) iota(n *srcNode, e shapeinfer.Expr) (string, error) {
 	mx := e.MaxValue(c.bounds)
 	if mx < 1 || mx > 1<<24 {
-		return "", fmt.Errorf("%w: size %q bounded by %d", ErrUnsupported, e.String(), mx)
+		return "", fmt.Errorf("%w: size %q bounded by %d (a constant that large is not emitted); bound it with --dim or make it static with %s", ErrUnsupported, e.String(), mx, freezeHint(e))
 	}
 	idx := make([]int64, mx)
 	for i := range idx {

@@ -21,8 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/webnn-graph/webnn-graph/emit"
-	"sort"
-	"strings"
 
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
@@ -206,7 +204,7 @@ func Convert(m *onnxpb.Model, opts Options) (res *Result, err error) {
 func checkTensorInputs(m *onnxpb.Model) error {
 	for _, vi := range m.Proto.GetGraph().GetInput() {
 		if vi.GetType().GetTensorType() == nil {
-			return fmt.Errorf("lower: graph input %q: %w: only tensor inputs are supported (not sequences, maps or optionals)", vi.GetName(), ErrUnsupported)
+			return fmt.Errorf("lower: graph input %q: %w: WebNN inputs are tensors (not sequences, maps or optionals)", vi.GetName(), ErrNotInWebNN)
 		}
 	}
 	return nil
@@ -419,7 +417,7 @@ func (c *ctx) addInput(vi *onnxpb.ValueInfoProto) error {
 	for i, e := range info.Shape {
 		if v, ok := e.Value(); ok {
 			if v > graph.MaxDim {
-				return fmt.Errorf("lower: graph input %q: %w: dim %d is %d, above WebNN's largest dimension %d", name, ErrUnsupported, i, v, int64(graph.MaxDim))
+				return fmt.Errorf("lower: graph input %q: %w: dim %d is %d, above WebNN's largest dimension %d", name, ErrNotInWebNN, i, v, int64(graph.MaxDim))
 			}
 			desc.Shape = append(desc.Shape, graph.Static(v))
 			continue
@@ -564,7 +562,7 @@ func (c *ctx) checkDims(n *srcNode) error {
 		}
 		for d, e := range info.Shape {
 			if v, ok := e.Value(); ok && v > graph.MaxDim {
-				return fmt.Errorf("%w: output %d (%s) has dim %d = %d, above WebNN's largest dimension %d", ErrUnsupported, i, o, d, v, int64(graph.MaxDim))
+				return fmt.Errorf("%w: output %d (%s) has dim %d = %d, above WebNN's largest dimension %d", ErrNotInWebNN, i, o, d, v, int64(graph.MaxDim))
 			}
 		}
 	}
@@ -593,13 +591,6 @@ func loweringPanic(r any) error {
 		return be
 	}
 	return fmt.Errorf("internal error: %s", recovery.Describe(r))
-}
-
-func unsupportedOp(c *ctx, n *srcNode) error {
-	if other := lookupAny(n.domain(), n.GetOpType()); other != nil {
-		return fmt.Errorf("%w: opset %d is outside the supported range %s", ErrUnsupported, n.opset, other.opsetRange())
-	}
-	return fmt.Errorf("%w: no lowering for op %s", ErrUnsupported, qualifiedOp(n.domain(), n.GetOpType()))
 }
 
 func (c *ctx) allFolded(n *srcNode) bool {
@@ -877,53 +868,20 @@ func (c *ctx) usedBounds() shapeinfer.Bounds {
 	return out
 }
 
-// refusal builds the error listing every refused node in graph order.
-func (c *ctx) refusal() error {
-	seen := map[string]bool{}
-	var errs []*NodeError
-	for _, e := range c.errs {
-		k := e.Error()
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		errs = append(errs, e)
-	}
-	sort.SliceStable(errs, func(i, j int) bool { return errs[i].index < errs[j].index })
-	return &RefusalError{Errs: errs}
-}
-
-// RefusalError lists every node a conversion refused.
-type RefusalError struct{ Errs []*NodeError }
-
-func (e *RefusalError) Error() string {
-	lines := make([]string, len(e.Errs))
-	for i, ne := range e.Errs {
-		lines[i] = ne.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Unwrap exposes the node errors to errors.Is / errors.As.
-func (e *RefusalError) Unwrap() []error {
-	out := make([]error, len(e.Errs))
-	for i, ne := range e.Errs {
-		out[i] = ne
-	}
-	return out
-}
-
 // shapeRefusal wraps a shape inference failure that makes the model
 // inexpressible in WebNN.
 type shapeRefusal struct{ err error }
 
 func (e *shapeRefusal) Error() string { return "lower: " + e.err.Error() }
 
-func (e *shapeRefusal) Unwrap() []error { return []error{e.err, ErrUnsupported} }
+func (e *shapeRefusal) Unwrap() []error { return []error{e.err, ErrNotInWebNN} }
 
-// ErrUnsupported marks an op, attribute value or input the lowering cannot
-// express in WebNN.
-var ErrUnsupported = errors.New("not expressible in WebNN")
+// ErrUnsupported is matched (errors.Is) by every refusal: an op,
+// attribute value or input the conversion does not take. Refusals say
+// which kind (refusals.go): not expressible in WebNN at all
+// (ErrNotInWebNN), not implemented here (ErrNotImplemented, and this
+// error itself), or beyond the target loader (ErrTargetLimit).
+var ErrUnsupported = errors.New("not supported by webnn-graph")
 
 // NodeError is a failure tied to one ONNX node.
 type NodeError struct {
@@ -932,6 +890,9 @@ type NodeError struct {
 	Opset  int64
 	index  int
 	Err    error
+	// KnockOns are the refusals downstream of this one that it causes
+	// (a Reshape of the unknown output of an op without a lowering).
+	KnockOns []*NodeError
 }
 
 func newNodeError(n *srcNode, err error) *NodeError {

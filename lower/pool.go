@@ -186,7 +186,7 @@ func ceilPoolPadding(g *convGeometry, spatial []shapeinfer.Expr) error {
 		in, ok := spatial[i].Value()
 		if !ok {
 			if s != 1 {
-				return fmt.Errorf("%w: ceil_mode=1 with stride %d over the dynamic dim %q (the ONNX output size drops a window starting in the padding, which needs static sizes)", ErrUnsupported, s, spatial[i].String())
+				return fmt.Errorf("%w: ceil_mode=1 with stride %d over the dynamic dim %q (the ONNX output size drops a window starting in the padding, which needs static sizes); make it static with %s", ErrUnsupported, s, spatial[i].String(), freezeHint(spatial[i]))
 			}
 			continue
 		}

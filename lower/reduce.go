@@ -33,7 +33,7 @@ func reduce(op, webnn string) *lowering {
 				if n.hasInput(1) {
 					a, ok := c.constInts(n, 1)
 					if !ok {
-						return fmt.Errorf("%w: axes input is not constant", ErrUnsupported)
+						return fmt.Errorf("%w: axes input is not constant (the output shape would depend on tensor data)", ErrNotInWebNN)
 					}
 					axes = a
 				}
@@ -84,7 +84,7 @@ func lowerArg(c *ctx, n *srcNode) error {
 	s, _ := c.inShape(n, 0)
 	d, ok := s[axis].Value()
 	if !ok {
-		return fmt.Errorf("%w: select_last_index on a dynamic axis", ErrUnsupported)
+		return fmt.Errorf("%w: select_last_index on the dynamic axis %q; make it static with %s", ErrUnsupported, s[axis].String(), freezeHint(s[axis]))
 	}
 	rev := c.op(n, "reverse", []string{x}, map[string]any{"axes": []any{axis}})
 	idx := c.op(n, op, []string{rev}, opts)
@@ -107,7 +107,7 @@ func lowerCumSum(c *ctx, n *srcNode) error {
 	}
 	a, ok := c.constInts(n, 1)
 	if !ok || len(a) != 1 {
-		return fmt.Errorf("%w: axis input is not constant", ErrUnsupported)
+		return fmt.Errorf("%w: axis input is not constant (WebNN takes the axis as a static option)", ErrNotInWebNN)
 	}
 	axis, err := normAxis(a[0], r)
 	if err != nil {
@@ -165,7 +165,7 @@ func lowerCumProd(c *ctx, n *srcNode) error {
 	}
 	a, ok := c.constInts(n, 1)
 	if !ok || len(a) != 1 {
-		return fmt.Errorf("%w: axis input is not constant", ErrUnsupported)
+		return fmt.Errorf("%w: axis input is not constant (WebNN takes the axis as a static option)", ErrNotInWebNN)
 	}
 	axis, err := normAxis(a[0], len(xs))
 	if err != nil {

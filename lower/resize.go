@@ -50,13 +50,13 @@ func lowerResize(c *ctx, n *srcNode) error {
 	if sizesIdx > 0 && n.hasInput(sizesIdx) {
 		s, ok := c.constInts(n, sizesIdx)
 		if !ok || len(s) != 4 {
-			return fmt.Errorf("%w: sizes input is not a constant of 4 values", ErrUnsupported)
+			return fmt.Errorf("%w: sizes input is not a constant of 4 values (the output shape would depend on tensor data)", ErrNotInWebNN)
 		}
 		sizes = s
 	} else if n.hasInput(scalesIdx) {
 		s, ok := c.constFloats(n, scalesIdx)
 		if !ok || len(s) != 4 {
-			return fmt.Errorf("%w: scales input is not a constant of 4 values", ErrUnsupported)
+			return fmt.Errorf("%w: scales input is not a constant of 4 values (the output shape would depend on tensor data)", ErrNotInWebNN)
 		}
 		scales = s
 	} else if n.opset < 10 && n.GetOpType() == "Upsample" {
@@ -141,7 +141,7 @@ func resizeScaleSizes(in []shapeinfer.Expr, scales []float64) ([]any, error) {
 			if isPositiveInt(scales[0]) && isPositiveInt(scales[1]) {
 				return nil, nil
 			}
-			return nil, fmt.Errorf("%w: Resize scale %g of a dynamic spatial dim: only positive integer scales keep in×scale an integer for every size (ONNX maps coordinates with the scale, WebNN with output/input sizes)", ErrUnsupported, scales[i])
+			return nil, fmt.Errorf("%w: Resize scale %g of a dynamic spatial dim: only positive integer scales keep in×scale an integer for every size (ONNX maps coordinates with the scale, WebNN with output/input sizes); make it static with %s", ErrUnsupported, scales[i], freezeHint(d))
 		}
 		// ONNX computes in float32: floor(in·scale).
 		p := float32(v) * float32(scales[i])

@@ -145,7 +145,7 @@ func lowerSplit(c *ctx, n *srcNode) error {
 		}
 		v, ok := os[axis].Value()
 		if !ok {
-			return fmt.Errorf("%w: split size of output %d is dynamic (%s)", ErrUnsupported, i, os[axis].String())
+			return fmt.Errorf("%w: split size of output %d is dynamic (%s; WebNN split takes static sizes); make it static with %s", ErrUnsupported, i, os[axis].String(), freezeHint(os[axis]))
 		}
 		sizes = append(sizes, v)
 	}
@@ -170,7 +170,7 @@ func (c *ctx) sliceParams(n *srcNode, rank int) (starts, ends []shapeinfer.Expr,
 		if vs, ok := c.constInts(n, i); ok {
 			return exprs(vs...), nil
 		}
-		return nil, fmt.Errorf("%w: input %d (%s) is not known at conversion time", ErrUnsupported, i, n.Input[i])
+		return nil, fmt.Errorf("%w: input %d (%s) is not known at conversion time (the output shape would depend on tensor data)", ErrNotInWebNN, i, n.Input[i])
 	}
 	if n.opset < 10 {
 		starts, ends = exprs(attrInts(n, "starts")...), exprs(attrInts(n, "ends")...)
@@ -185,14 +185,14 @@ func (c *ctx) sliceParams(n *srcNode, rank int) (starts, ends []shapeinfer.Expr,
 		if n.hasInput(3) {
 			var ok bool
 			if axes, ok = c.constInts(n, 3); !ok {
-				err = fmt.Errorf("%w: axes input is not constant", ErrUnsupported)
+				err = fmt.Errorf("%w: axes input is not constant (the output shape would depend on tensor data)", ErrNotInWebNN)
 				return
 			}
 		}
 		if n.hasInput(4) {
 			var ok bool
 			if steps, ok = c.constInts(n, 4); !ok {
-				err = fmt.Errorf("%w: steps input is not constant", ErrUnsupported)
+				err = fmt.Errorf("%w: steps input is not constant (the output shape would depend on tensor data)", ErrNotInWebNN)
 				return
 			}
 		}
@@ -473,7 +473,7 @@ func lowerTile(c *ctx, n *srcNode) error {
 	// merging the two, which keeps every size an expression of input dims.
 	in := c.info(n.Input[1])
 	if in == nil || in.Value == nil {
-		return fmt.Errorf("%w: repeats input is not known from constants or input dims", ErrUnsupported)
+		return fmt.Errorf("%w: repeats input is not known from constants or input dims (the output shape would depend on tensor data)", ErrNotInWebNN)
 	}
 	xs, err := c.inShape(n, 0)
 	if err != nil {
@@ -539,7 +539,7 @@ func lowerTile(c *ctx, n *srcNode) error {
 // lowerConstantOfShape: a dynamic-shaped fill is expand(scalar, shape).
 func lowerConstantOfShape(c *ctx, n *srcNode) error {
 	if info := c.info(n.Output[0]); info == nil || info.Shape == nil {
-		return fmt.Errorf("%w: the output shape comes from the data of %q, which is only known at run time (WebNN output shapes must follow from input dims; a shape computed with Shape/Gather/Concat from inputs works)", ErrUnsupported, n.Input[0])
+		return fmt.Errorf("%w: the output shape comes from the data of %q, which is only known at run time (WebNN output shapes must follow from input dims; a shape computed with Shape/Gather/Concat from inputs works)", ErrNotInWebNN, n.Input[0])
 	}
 	out, err := c.outShape(n, 0)
 	if err != nil {
@@ -579,7 +579,7 @@ func lowerRange(c *ctx, n *srcNode) error {
 	count := out[0]
 	for _, s := range count.Symbols() {
 		if !c.inputSyms[s] {
-			return fmt.Errorf("%w: Range length depends on tensor data (start/limit/delta are not known from input dims)", ErrUnsupported)
+			return fmt.Errorf("%w: Range length depends on tensor data (start/limit/delta are not known from input dims)", ErrNotInWebNN)
 		}
 	}
 	mx := count.MaxValue(c.bounds)
@@ -664,7 +664,7 @@ func lowerPad(c *ctx, n *srcNode) error {
 	} else {
 		var ok bool
 		if pads, ok = c.constInts(n, 1); !ok {
-			return fmt.Errorf("%w: pads input is not constant", ErrUnsupported)
+			return fmt.Errorf("%w: pads input is not constant (the output shape would depend on tensor data)", ErrNotInWebNN)
 		}
 		if n.hasInput(2) {
 			v, ok := c.constFloats(n, 2)
@@ -681,7 +681,7 @@ func lowerPad(c *ctx, n *srcNode) error {
 	if n.hasInput(3) {
 		a, ok := c.constInts(n, 3)
 		if !ok {
-			return fmt.Errorf("%w: axes input is not constant", ErrUnsupported)
+			return fmt.Errorf("%w: axes input is not constant (the output shape would depend on tensor data)", ErrNotInWebNN)
 		}
 		if axes, err = normAxes(a, r); err != nil {
 			return err
@@ -902,7 +902,7 @@ func lowerOneHot(c *ctx, n *srcNode) error {
 	}
 	depth, ok := c.constFloats(n, 1)
 	if !ok || len(depth) != 1 {
-		return fmt.Errorf("%w: depth input is not constant", ErrUnsupported)
+		return fmt.Errorf("%w: depth input is not constant (the output shape would depend on tensor data)", ErrNotInWebNN)
 	}
 	vals, err := c.in(n, 2)
 	if err != nil {

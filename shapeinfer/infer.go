@@ -352,10 +352,20 @@ func inferRound(m *onnxpb.Model, opts Options, decl map[string][]InputDim, u *un
 	for name, v := range s.freeze {
 		s.bounds[name] = Bound{Min: v, Max: v}
 	}
+	// Initializers do not depend on dims: later rounds reuse the first
+	// round's (decoding them is much of a round's work).
+	firstRound := u.inits == nil
+	if firstRound {
+		u.inits = make(map[string]*Info, len(g.GetInitializer()))
+	}
 	for _, t := range g.GetInitializer() {
-		info, err := s.initializerInfo(t)
-		if err != nil {
-			return nil, nil, err
+		info, ok := u.inits[t.GetName()]
+		if !ok || firstRound {
+			var err error
+			if info, err = s.initializerInfo(t); err != nil {
+				return nil, nil, err
+			}
+			u.inits[t.GetName()] = info
 		}
 		s.values[t.GetName()] = info
 	}

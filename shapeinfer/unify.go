@@ -27,6 +27,7 @@ type unifier struct {
 	subs    map[string]Expr // eliminated symbol → its value
 	rels    []Relation
 	caps    []BoundCap
+	inits   map[string]*Info // the first round's initializer Infos
 	facts   map[string]int64 // monomial key → its value ((height / 4) * (width / 4) = 16)
 	factEqs []Equality       // the equality each fact came from, for Bind and reports
 }

@@ -97,7 +97,23 @@ func execute(args []string, stdout, stderr io.Writer) (status int) {
 		for _, l := range lines {
 			fmt.Fprintf(stderr, "  %s\n", l)
 		}
-		fmt.Fprintf(stderr, "webnn-graph: %d problems; first: %s\n", len(lines), lines[0])
+		// Indented lines are knock-on effects of the problem above them.
+		problems, knock := 0, 0
+		for _, l := range lines {
+			if strings.HasPrefix(l, " ") {
+				knock++
+			} else {
+				problems++
+			}
+		}
+		switch {
+		case knock == 0:
+			fmt.Fprintf(stderr, "webnn-graph: %d problems; first: %s\n", len(lines), lines[0])
+		case problems == 1:
+			fmt.Fprintf(stderr, "webnn-graph: %s (and %d knock-on effect(s) listed above)\n", lines[0], knock)
+		default:
+			fmt.Fprintf(stderr, "webnn-graph: %d problems (and %d knock-on effects); first: %s\n", problems, knock, lines[0])
+		}
 		return 1
 	}
 	fmt.Fprintf(stderr, "webnn-graph: %s\n", msg)

@@ -1,0 +1,215 @@
+// What a refusal says: whether WebNN itself cannot express the model
+// (ErrNotInWebNN), webnn-graph has not implemented it (ErrNotImplemented,
+// and the plain ErrUnsupported), or the target loader cannot read it
+// (ErrTargetLimit); which --freeze would lift it; and which refusal is
+// the first cause — an op without a lowering or a shape rule — with the
+// refusals it causes downstream grouped under it.
+
+package lower
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
+)
+
+// refusalKind is a class of refusal; every kind matches
+// errors.Is(err, ErrUnsupported).
+type refusalKind struct{ text string }
+
+func (k *refusalKind) Error() string        { return k.text }
+func (k *refusalKind) Is(target error) bool { return target == ErrUnsupported }
+
+var (
+	// ErrNotInWebNN marks what the WebNN specification cannot express:
+	// shapes that depend on tensor data (WebNN graphs are built with
+	// static shapes), data types it lacks (float64, string), control
+	// flow, random numbers.
+	ErrNotInWebNN error = &refusalKind{"not expressible in WebNN"}
+	// ErrNotImplemented marks what webnn-graph does not lower although
+	// WebNN could express it (an op without a lowering, a decomposition
+	// not written).
+	ErrNotImplemented error = &refusalKind{"not implemented in webnn-graph"}
+	// ErrTargetLimit marks what the target loader cannot read although
+	// WebNN can express it (rustnn 0.5.12's size forms).
+	ErrTargetLimit error = &refusalKind{"a limit of the target loader, not of WebNN"}
+)
+
+// inexpressibleOps are ONNX ops WebNN cannot express at all, with why.
+var inexpressibleOps = map[string]string{
+	"NonZero":            "its output shape depends on tensor data (WebNN graphs have static shapes)",
+	"Unique":             "its output shape depends on tensor data (WebNN graphs have static shapes)",
+	"Compress":           "its output shape depends on tensor data (WebNN graphs have static shapes)",
+	"NonMaxSuppression":  "its output shape depends on tensor data (WebNN graphs have static shapes)",
+	"StringNormalizer":   "WebNN has no string tensors",
+	"StringConcat":       "WebNN has no string tensors",
+	"StringSplit":        "WebNN has no string tensors",
+	"RegexFullMatch":     "WebNN has no string tensors",
+	"TfIdfVectorizer":    "its output depends on n-gram tables WebNN has no op for",
+	"SequenceAt":         "WebNN has no sequence values",
+	"SequenceConstruct":  "WebNN has no sequence values",
+	"SequenceEmpty":      "WebNN has no sequence values",
+	"SequenceErase":      "WebNN has no sequence values",
+	"SequenceInsert":     "WebNN has no sequence values",
+	"SequenceLength":     "WebNN has no sequence values",
+	"SequenceMap":        "WebNN has no sequence values",
+	"SplitToSequence":    "WebNN has no sequence values",
+	"ConcatFromSequence": "WebNN has no sequence values",
+	"Optional":           "WebNN has no optional values",
+	"OptionalGetElement": "WebNN has no optional values",
+	"OptionalHasElement": "WebNN has no optional values",
+	"RandomNormal":       "WebNN has no random number generation",
+	"RandomNormalLike":   "WebNN has no random number generation",
+	"RandomUniform":      "WebNN has no random number generation",
+	"RandomUniformLike":  "WebNN has no random number generation",
+	"Multinomial":        "WebNN has no random number generation",
+	"Bernoulli":          "WebNN has no random number generation",
+	"DynamicTimeWarping": "its output shape depends on tensor data (WebNN graphs have static shapes)",
+}
+
+// unsupportedOp is the refusal of a node whose op has no lowering.
+func unsupportedOp(c *ctx, n *srcNode) error {
+	op := qualifiedOp(n.domain(), n.GetOpType())
+	if other := lookupAny(n.domain(), n.GetOpType()); other != nil {
+		return fmt.Errorf("%w: opset %d is outside the supported range %s", ErrNotImplemented, n.opset, other.opsetRange())
+	}
+	if why := inexpressibleOps[op]; why != "" {
+		return fmt.Errorf("%w: %s: %s", ErrNotInWebNN, op, why)
+	}
+	return fmt.Errorf("%w: no lowering for op %s (docs/ops.md lists the ops webnn-graph lowers)", ErrNotImplemented, op)
+}
+
+// freezeHint names the flags that make the dims of e static:
+// "--freeze height=N --freeze width=N".
+func freezeHint(es ...shapeinfer.Expr) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, e := range es {
+		for _, s := range e.Symbols() {
+			if !seen[s] && !strings.HasPrefix(s, shapeinfer.UnknownDimPrefix) {
+				seen[s] = true
+				parts = append(parts, "--freeze "+s+"=N")
+			}
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// refusal builds the error listing every refused node: first causes in
+// graph order, each with the refusals downstream of it (knock-on
+// effects) grouped under it. A node without a shape rule whose unknown
+// shapes make later nodes fail is named as their cause.
+func (c *ctx) refusal() error {
+	seen := map[string]bool{}
+	byIndex := map[int]*NodeError{}
+	var errs []*NodeError
+	for _, e := range c.errs {
+		k := e.Error()
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		errs = append(errs, e)
+		if e.OpType != "" {
+			if _, dup := byIndex[e.index]; !dup {
+				byIndex[e.index] = e
+			}
+		}
+	}
+	// Nodes without a shape rule that did not fail themselves: when a
+	// refused node descends from one, the missing rule is the cause.
+	noRule := map[string]bool{}
+	for _, u := range c.si.Unknown {
+		noRule[u] = true
+	}
+	nodeAt := map[int]*srcNode{}
+	for _, n := range c.nodes {
+		nodeAt[n.index] = n
+	}
+	// rootOf returns the earliest refused (or rule-less) ancestor of n.
+	memo := map[*srcNode]*srcNode{}
+	var ancestor func(n *srcNode, depth int) *srcNode
+	ancestor = func(n *srcNode, depth int) *srcNode {
+		if r, ok := memo[n]; ok {
+			return r
+		}
+		memo[n] = nil // cycle guard
+		var best *srcNode
+		for _, in := range n.Input {
+			p := c.producer[in]
+			if p == nil || depth > 100000 {
+				continue
+			}
+			cand := ancestor(p, depth+1)
+			if cand == nil && (byIndex[p.index] != nil || noRule[p.label] && c.live[p]) {
+				cand = p
+			}
+			if cand != nil && (best == nil || cand.index < best.index) {
+				best = cand
+			}
+		}
+		memo[n] = best
+		return best
+	}
+	roots := map[int]*NodeError{}
+	var order []*NodeError
+	for _, e := range errs {
+		n := nodeAt[e.index]
+		if e.OpType == "" || n == nil {
+			order = append(order, e)
+			continue
+		}
+		r := ancestor(n, 0)
+		if r == nil {
+			if _, ok := roots[e.index]; !ok {
+				roots[e.index] = e
+				order = append(order, e)
+			}
+			continue
+		}
+		root, ok := roots[r.index]
+		if !ok {
+			root = byIndex[r.index]
+			if root == nil {
+				root = newNodeError(r, fmt.Errorf("%w: no shape inference rule for op %s, so the shapes after it are unknown", ErrNotImplemented, qualifiedOp(r.domain(), r.GetOpType())))
+			}
+			roots[r.index] = root
+			order = append(order, root)
+		}
+		if root != e {
+			root.KnockOns = append(root.KnockOns, e)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].index < order[j].index })
+	return &RefusalError{Errs: order}
+}
+
+// RefusalError lists every node a conversion refused: the first causes,
+// each with its knock-on effects.
+type RefusalError struct{ Errs []*NodeError }
+
+func (e *RefusalError) Error() string {
+	var lines []string
+	for _, ne := range e.Errs {
+		lines = append(lines, ne.Error())
+		for _, k := range ne.KnockOns {
+			lines = append(lines, "  and because of it, "+strings.TrimPrefix(k.Error(), "lower: "))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap exposes the node errors (knock-ons included) to errors.Is /
+// errors.As.
+func (e *RefusalError) Unwrap() []error {
+	var out []error
+	for _, ne := range e.Errs {
+		out = append(out, ne)
+		for _, k := range ne.KnockOns {
+			out = append(out, k)
+		}
+	}
+	return out
+}
