@@ -1,7 +1,5 @@
 package kernel
 
-import "unsafe"
-
 // gemv computes c[j] = alpha·Σ_p x[p*incx]·B(p,j) + beta·c[j] for j < n, where
 // B(p,j) is b[p*ldb+j] (B stored [K,N]) or, when bT, b[j*ldb+p] (stored [N,K]).
 // It is the M = 1 case of Sgemm (decode steps) and is memory-bound: every
@@ -203,17 +201,24 @@ const fewRowsMaxM = 16
 
 // gemmFewRows computes C = alpha·A·B + beta·C for a few rows of A (m ≤
 // fewRowsMaxM, A not transposed) and B stored [K,N] in place. Like gemvN,
-// B's rows are claimed in contiguous chunks and read once, each worker
-// accumulating into private partial rows of C; within a chunk the 6×16
-// micro-kernel walks B's 16-column panels in place, each line of B used
-// by every row of A while it is in a register.
+// B's rows are claimed in contiguous chunks and read once, sequentially,
+// each worker accumulating into private partial rows of C; a block of
+// eight rows × fewRowsCols columns of B (16 KiB) stays in L1 while every
+// row of A is applied to it.
 func gemmFewRows(workers, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	mPanels := (m + gemmMR - 1) / gemmMR
-	ap := getFloats(mPanels * gemmMR * k)
+	ap := getFloats(m * k)
 	defer putFloats(ap)
-	packedA := *ap // layout [panel][p][r]
-	for t := 0; t < mPanels; t++ {
-		packAPanel(packedA[t*gemmMR*k:(t+1)*gemmMR*k], false, a, lda, t*gemmMR, min(gemmMR, m-t*gemmMR), 0, k, alpha)
+	as := *ap // A with alpha folded in, rows contiguous
+	for i := 0; i < m; i++ {
+		row := a[i*lda : i*lda+k]
+		dst := as[i*k : (i+1)*k]
+		if alpha == 1 {
+			copy(dst, row)
+			continue
+		}
+		for p, v := range row {
+			dst[p] = alpha * v
+		}
 	}
 	if workers > maxGemvWorkers {
 		workers = maxGemvWorkers
@@ -221,16 +226,18 @@ func gemmFewRows(workers, m, n, k int, alpha float32, a []float32, lda int, b []
 	if workers <= 1 || m*k*n < 1<<16 {
 		workers = 1
 	}
-	// Chunks of whole 16-row groups, at least 64 KiB of B.
-	grain := roundUp(max(16, (16<<10)/max(n, 1)), 16)
+	grain := roundUp(max(8, (16<<10)/max(n, 1)), 8)
 	pp := getFloats(workers * m * n)
 	defer putFloats(pp)
 	partial := *pp
 	var used [maxGemvWorkers]bool
 	parallelForWorkers(workers, k, grain, func(w, lo, hi int) {
 		acc := partial[w*m*n : (w+1)*m*n]
-		fewRowsChunk(m, n, k, packedA, lo, hi, b, ldb, acc, used[w])
-		used[w] = true
+		if !used[w] {
+			clear(acc)
+			used[w] = true
+		}
+		fewRowsChunk(m, n, k, as, lo, hi, b, ldb, acc)
 	})
 	parts := make([][]float32, 0, workers)
 	for i := 0; i < m; i++ {
@@ -244,60 +251,37 @@ func gemmFewRows(workers, m, n, k int, alpha float32, a []float32, lda int, b []
 	}
 }
 
-// fewRowsChunk does acc[i][j] (+)= Σ_{lo≤p<hi} A[i][p]·b[p*ldb+j] for
-// i < m, j < n (acc is m×n; A packed in 6-row panels over all k); without
-// accumulate the first write overwrites acc.
-func fewRowsChunk(m, n, k int, packedA []float32, lo, hi int, b []float32, ldb int, acc []float32, accumulate bool) {
-	kk := hi - lo
-	mPanels := (m + gemmMR - 1) / gemmMR
-	var tile [gemmMR * gemmNR]float32
-	var packed []float32 // the last, partial panel
-	for j := 0; j < n; j += gemmNR {
-		cols := min(gemmNR, n-j)
-		var bp *float32
-		if cols < gemmNR && packed == nil {
-			packed = make([]float32, gemmNR*256)
-		}
-		if cols == gemmNR {
-			_ = b[(hi-1)*ldb+j+gemmNR-1]
-			bp = &b[lo*ldb+j]
-		}
-		for t := 0; t < mPanels; t++ {
-			rows := min(gemmMR, m-t*gemmMR)
-			ap := packedA[t*gemmMR*k+lo*gemmMR : t*gemmMR*k+hi*gemmMR]
-			full := rows == gemmMR && cols == gemmNR
-			for p0 := 0; p0 < kk; p0 += 256 {
-				kc := min(256, kk-p0)
-				acc0 := accumulate || p0 > 0
-				var dst []float32
-				ldd := gemmNR
-				if full {
-					dst, ldd = acc[t*gemmMR*n+j:], n
-				} else {
-					dst = tile[:]
-					if acc0 {
-						for r := 0; r < rows; r++ {
-							copy(tile[r*gemmNR:r*gemmNR+cols], acc[(t*gemmMR+r)*n+j:(t*gemmMR+r)*n+j+cols])
-						}
-					}
-				}
-				if cols == gemmNR {
-					sgemmKernel6x16StridedAVX2(kc, &ap[p0*gemmMR], (*float32)(unsafeAdd(bp, p0*ldb)), ldb, &dst[0], ldd, acc0)
-				} else {
-					packBPanel(packed[:kc*gemmNR], false, b, ldb, j, cols, lo+p0, kc)
-					sgemmKernel6x16AVX2(kc, &ap[p0*gemmMR], &packed[0], &dst[0], ldd, acc0)
-				}
-				if !full {
-					for r := 0; r < rows; r++ {
-						copy(acc[(t*gemmMR+r)*n+j:(t*gemmMR+r)*n+j+cols], tile[r*gemmNR:r*gemmNR+cols])
-					}
-				}
+// fewRowsCols is the column block of gemmFewRows: eight rows of it are
+// 16 KiB.
+const fewRowsCols = 512
+
+// fewRowsChunk does acc[i][j] += Σ_{lo≤p<hi} a[i*k+p]·b[p*ldb+j] for
+// i < m, j < n (acc is m×n).
+func fewRowsChunk(m, n, k int, a []float32, lo, hi int, b []float32, ldb int, acc []float32) {
+	_ = b[(hi-1)*ldb+n-1]
+	vec := 0
+	if useAsm {
+		vec = n &^ 31
+	}
+	p := lo
+	for ; p+8 <= hi && vec > 0; p += 8 {
+		for j0 := 0; j0 < vec; j0 += fewRowsCols {
+			w := min(fewRowsCols, vec-j0)
+			for i := 0; i < m; i++ {
+				gemvNKernel8AVX2(w, &a[i*k+p], &b[p*ldb+j0], ldb, &acc[i*n+j0])
 			}
 		}
 	}
-}
-
-// unsafeAdd is p advanced by n elements (within a slice the caller bounds-checked).
-func unsafeAdd(p *float32, n int) unsafe.Pointer {
-	return unsafe.Add(unsafe.Pointer(p), n*4)
+	for ; p < hi; p++ { // rows left over (and everything without assembly)
+		for i := 0; i < m; i++ {
+			axpy(a[i*k+p], b[p*ldb:p*ldb+vec], acc[i*n:i*n+vec])
+		}
+	}
+	if vec < n { // columns beyond the vector width
+		for p := lo; p < hi; p++ {
+			for i := 0; i < m; i++ {
+				axpy(a[i*k+p], b[p*ldb+vec:p*ldb+n], acc[i*n+vec:i*n+n])
+			}
+		}
+	}
 }

@@ -64,7 +64,7 @@ func TestORTSessionProtocol(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := startORT(fakePython(t, c.script), "model.onnx", []int64{1, 2}, 1, 2)
+			s, err := startORT(fakePython(t, c.script), "model.onnx", []int64{1, 2}, 1, 2, true)
 			var r *ortResult
 			if err == nil {
 				defer s.close()
@@ -208,7 +208,7 @@ func testDecodeMatchesReference(t *testing.T, cached bool) {
 func TestORTDecodeMatchesReference(t *testing.T) {
 	dir, md := smollmTiny(t)
 	steps := len(md.GreedyTokens) - 1
-	s, err := startORT("python3", filepath.Join(dir, "model.onnx"), md.PromptIDs, steps, 1)
+	s, err := startORT("python3", filepath.Join(dir, "model.onnx"), md.PromptIDs, steps, 1, true)
 	var un *ortUnavailable
 	if errors.As(err, &un) {
 		t.Skip(un.Error())
@@ -230,7 +230,7 @@ func TestORTDecodeMatchesReference(t *testing.T) {
 }
 
 func TestORTUnavailable(t *testing.T) {
-	_, err := startORT("/nonexistent/python3", "model.onnx", []int64{1}, 1, 1)
+	_, err := startORT("/nonexistent/python3", "model.onnx", []int64{1}, 1, 1, true)
 	var un *ortUnavailable
 	if !errors.As(err, &un) || !strings.Contains(err.Error(), "pip install onnxruntime numpy") {
 		t.Errorf("err = %v, want an ortUnavailable naming the pip install", err)

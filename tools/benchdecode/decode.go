@@ -283,3 +283,39 @@ func lastArgmax(t *tensor.Tensor) (int64, error) {
 	}
 	return int64(best), nil
 }
+
+// prefill runs one prefill of n tokens (the prompt repeated) with past
+// length 0 and returns its time.
+func (d *decoder) prefill(prompt []int64, n int) (time.Duration, error) {
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = prompt[i%len(prompt)]
+	}
+	in := map[string]*tensor.Tensor{d.inputIDs: int64s(ids)}
+	if d.mask != "" {
+		ones := make([]int64, n)
+		for i := range ones {
+			ones[i] = 1
+		}
+		in[d.mask] = int64s(ones)
+	}
+	if d.positions != "" {
+		pos := make([]int64, n)
+		for i := range pos {
+			pos[i] = int64(i)
+		}
+		in[d.positions] = int64s(pos)
+	}
+	var err error
+	t0 := time.Now()
+	if d.cache != nil {
+		d.cache.Reset()
+		_, err = d.prog.RunCached(d.cache, in)
+	} else {
+		for _, kv := range d.kv {
+			in[kv.input] = tensor.New(tensor.Float32, kv.empty)
+		}
+		_, err = d.prog.Run(in)
+	}
+	return time.Since(t0), err
+}

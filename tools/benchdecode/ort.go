@@ -34,6 +34,7 @@ type ortResult struct {
 	OptLevel     string    `json:"graph_optimization_level"`
 	LoadS        float64   `json:"session_load_s"`
 	MaxRSSMB     float64   `json:"max_rss_mb"`
+	Spin         int       `json:"spin"`
 }
 
 // ortUnavailable is returned when python3 or its onnxruntime/numpy modules
@@ -59,7 +60,7 @@ type ortSession struct {
 
 // startORT starts ort_decode.py --serve and waits for its ready line
 // (after the session load and one warm-up decode).
-func startORT(python, modelPath string, prompt []int64, steps, threads int) (*ortSession, error) {
+func startORT(python, modelPath string, prompt []int64, steps, threads int, spin bool) (*ortSession, error) {
 	if _, err := exec.LookPath(python); err != nil {
 		return nil, &ortUnavailable{why: fmt.Sprintf("%s not found", python)}
 	}
@@ -88,7 +89,7 @@ func startORT(python, modelPath string, prompt []int64, steps, threads int) (*or
 		ids[i] = strconv.FormatInt(t, 10)
 	}
 	s.cmd = exec.Command(python, s.script, "--serve", "--model", modelPath, "--prompt", strings.Join(ids, ","),
-		"--steps", strconv.Itoa(steps), "--threads", strconv.Itoa(threads))
+		"--steps", strconv.Itoa(steps), "--threads", strconv.Itoa(threads), "--spin", strconv.Itoa(b2i(spin)))
 	s.cmd.Stderr = &s.stderr
 	if s.stdin, err = s.cmd.StdinPipe(); err != nil {
 		os.Remove(s.script)
@@ -130,8 +131,32 @@ func (s *ortSession) decode() (*ortResult, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	r.Version, r.Threads, r.OptLevel, r.LoadS = s.session.Version, s.session.Threads, s.session.OptLevel, s.session.LoadS
+	r.Version, r.Threads, r.OptLevel, r.LoadS, r.Spin = s.session.Version, s.session.Threads, s.session.OptLevel, s.session.LoadS, s.session.Spin
 	return r, nil
+}
+
+// prefill runs one measured prefill of n tokens (past length 0) and
+// returns its milliseconds.
+func (s *ortSession) prefill(n int) (float64, error) {
+	if _, err := fmt.Fprintf(s.stdin, "prefill %d\n", n); err != nil {
+		werr := s.cmd.Wait()
+		return 0, fmt.Errorf("ort_decode.py ended (%v, %v): %s", werr, err, strings.TrimSpace(s.stderr.String()))
+	}
+	r, err := s.next()
+	if err != nil {
+		return 0, err
+	}
+	if r.PrefillMs <= 0 {
+		return 0, fmt.Errorf("ort_decode.py prefill result has no time: %+v", *r)
+	}
+	return r.PrefillMs, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // next reads the next JSON line, skipping anything else (ORT may log).

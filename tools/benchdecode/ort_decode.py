@@ -35,7 +35,11 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="intra-op threads")
     ap.add_argument("--runs", type=int, default=2, help="measured decodes after one warm-up")
     ap.add_argument("--serve", action="store_true",
-                    help="after the warm-up print a ready line, then one measured decode per 'decode' line on stdin")
+                    help="after the warm-up print a ready line, then one measured decode per 'decode' line on stdin "
+                         "(and one prefill of N tokens per 'prefill N' line)")
+    ap.add_argument("--spin", type=int, default=1,
+                    help="1: the intra-op thread pool spin-waits between ops (ORT's default); 0: it sleeps "
+                         "(session.intra_op.allow_spinning), which loses less when the cores are shared")
     a = ap.parse_args()
     prompt = [int(x) for x in a.prompt.split(",") if x.strip()]
 
@@ -44,6 +48,7 @@ def main():
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.add_session_config_entry("session.intra_op.allow_spinning", str(a.spin))
     t0 = time.perf_counter()
     sess = ort.InferenceSession(a.model, so, providers=["CPUExecutionProvider"])
     load_s = time.perf_counter() - t0
@@ -105,8 +110,24 @@ def main():
             "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # kilobytes on Linux
         }
 
+    def prefill(n):
+        # n prompt tokens (the prompt repeated) with past length 0.
+        ids = [prompt[i % len(prompt)] for i in range(n)]
+        inputs = {name: np.zeros(shape, dtype=np.float32) for name, _, shape in past}
+        inputs["input_ids"] = np.array([ids], dtype=np.int64)
+        if "attention_mask" in in_names:
+            inputs["attention_mask"] = np.ones((1, n), dtype=np.int64)
+        if "position_ids" in in_names:
+            inputs["position_ids"] = np.arange(n, dtype=np.int64)[None, :]
+        t = time.perf_counter()
+        outs = sess.run(None, inputs)
+        ms = (time.perf_counter() - t) * 1e3
+        return {"prefill_ms": ms, "tokens": [int(np.argmax(outs[logits_index][0, -1]))],
+                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
     session = {
         "ort_version": ort.__version__,
+        "spin": a.spin,
         "threads": a.threads,
         "graph_optimization_level": "ORT_ENABLE_ALL",
         "execution_provider": "CPUExecutionProvider",
@@ -122,6 +143,8 @@ def main():
                 return
             if line.strip() == "decode":
                 emit(measured())
+            elif line.startswith("prefill "):
+                emit(prefill(int(line.split()[1])))
     best = None
     for _ in range(max(a.runs, 1)):
         r = measured()
