@@ -28,11 +28,14 @@ test:
 	exit $$status
 
 # bench prints kernel throughput against gonum and the memory bandwidth,
-# then SmolLM-135M decode tokens/s against ONNX Runtime (pip install
-# onnxruntime numpy for that baseline), each as a ratio.
+# then every issue-12 figure (decode and prefill against ONNX Runtime on
+# smollm-135m and a generated ~0.5B Llama, memory of generate/verify/long
+# runs, convert against cp) as a ratio with its target. PYTHON needs
+# onnxruntime and numpy for the ONNX Runtime baseline.
+PYTHON ?= python3
 bench:
 	$(GO) run ./tools/benchreport
-	$(GO) run ./tools/benchdecode
+	$(GO) run ./tools/benchdecode -python $(PYTHON)
 
 fuzz:
 	$(GO) test ./onnxpb -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
