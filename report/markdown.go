@@ -56,14 +56,25 @@ func Markdown(w io.Writer, v *Verify) {
 			}
 			fmt.Fprintf(w, "### Case %s%s\n\n", mdCode(caseTitle(c, i)), note)
 		}
-		markdownCase(w, c)
+		markdownCase(w, c, false)
 	}
 	if len(folded) > 0 {
-		fmt.Fprintf(w, "<details><summary>%d other failing case(s)</summary>\n\n", len(folded))
-		for _, i := range folded {
+		// Only their failing rows, and only so many, so that the comment
+		// stays well under GitHub's 65 536 characters whatever the number
+		// of cases; report.html and the JUnit XML have every row.
+		fmt.Fprintf(w, "<details><summary>%d other failing case(s): their failing comparisons</summary>\n\n", len(folded))
+		for n, i := range folded {
+			if n == MaxFoldedMarkdown {
+				rest := make([]string, 0, len(folded)-n)
+				for _, j := range folded[n:] {
+					rest = append(rest, mdCode(caseTitle(&v.Cases[j], j)))
+				}
+				fmt.Fprintf(w, "and %s (see report.html).\n\n", strings.Join(rest, ", "))
+				break
+			}
 			c := &v.Cases[i]
 			fmt.Fprintf(w, "#### Case %s\n\n", mdCode(caseTitle(c, i)))
-			markdownCase(w, c)
+			markdownCase(w, c, true)
 		}
 		fmt.Fprintf(w, "</details>\n\n")
 	}
@@ -72,9 +83,14 @@ func Markdown(w io.Writer, v *Verify) {
 	}
 }
 
-// markdownCase writes one case: inputs, the per-output table, the worst
-// comparison, the localisation and the decode run.
-func markdownCase(w io.Writer, c *Case) {
+// MaxFoldedMarkdown is how many other failing cases report.md shows the
+// failing comparisons of; the rest are named.
+const MaxFoldedMarkdown = 8
+
+// markdownCase writes one case: inputs, the per-output table (only its
+// failing rows when failingOnly), the worst comparison, the localisation
+// and the decode run.
+func markdownCase(w io.Writer, c *Case, failingOnly bool) {
 	if c.Error != "" {
 		fmt.Fprintf(w, "**ERROR**: %s\n\n", mdEscape(c.Error))
 	}
@@ -90,6 +106,9 @@ func markdownCase(w io.Writer, c *Case) {
 		fmt.Fprintf(w, "|---|---|---|---:|---:|---|---:|---:|---|\n")
 		for j := range c.Comparisons {
 			x := &c.Comparisons[j]
+			if failingOnly && x.Pass {
+				continue
+			}
 			res := "ok"
 			if !x.Pass {
 				res = "**" + mdEscape(status(x)) + "**"

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -363,5 +364,33 @@ func TestCaseError(t *testing.T) {
 	Markdown(&md, v)
 	if !strings.Contains(md.String(), "| `step01` | **ERROR: case step01: input \"input\\_ids\" missing** |") {
 		t.Errorf("report.md lacks the erroring case's row:\n%s", md.String())
+	}
+}
+
+// TestManyCasesMarkdownSize: a run of 60 failing cases (a corrupted
+// weight fails them all) still fits a pull-request comment, with every
+// case in the table and the folded tables capped at MaxFoldedMarkdown.
+func TestManyCasesMarkdownSize(t *testing.T) {
+	v := sampleCases()
+	failing := v.Cases[2]
+	v.Cases = nil
+	for i := 0; i < 60; i++ {
+		c := failing
+		c.Name = fmt.Sprintf("step%02d", i)
+		v.Cases = append(v.Cases, c)
+	}
+	var b strings.Builder
+	Markdown(&b, v)
+	md := b.String()
+	if len(md) > 60000 {
+		t.Errorf("report.md of 60 failing cases is %d bytes, too long for a pull-request comment", len(md))
+	}
+	if n := strings.Count(md, "#### Case "); n != MaxFoldedMarkdown {
+		t.Errorf("%d folded cases shown, want %d", n, MaxFoldedMarkdown)
+	}
+	for _, s := range []string{"| `step59` | **FAIL (2 of 3)** |", fmt.Sprintf("and `step%02d`, ", MaxFoldedMarkdown+1), "`step59` (see report.html)", "59 other failing case(s)"} {
+		if !strings.Contains(md, s) {
+			t.Errorf("report.md lacks %q", s)
+		}
 	}
 }
