@@ -106,6 +106,9 @@ func parseBounds(flags []string) (shapeinfer.Bounds, error) {
 		if err != nil || lo < 0 || hi < 1 || lo > hi {
 			return nil, usagef("--dim %q: bounds must be integers with 0 <= min <= max and max >= 1", f)
 		}
+		if hi > graph.MaxDim {
+			return nil, usagef("--dim %q: %d is above WebNN's largest dimension %d", f, hi, int64(graph.MaxDim))
+		}
 		b[name] = shapeinfer.Bound{Min: lo, Max: hi}
 	}
 	return b, nil

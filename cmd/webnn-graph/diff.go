@@ -38,7 +38,7 @@ CI gate ("this re-conversion changed nothing but the weights of layer 3").`,
 // does), and validates it: sizes that overflow are refused here, not met
 // while comparing.
 func (a *app) diffSide(path string) (graphdiff.Side, func(), error) {
-	l, err := a.loadValidGraph(path)
+	l, err := a.loadValidGraph(path, false)
 	if err != nil {
 		return graphdiff.Side{}, nil, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/internal/confine"
 	"github.com/webnn-graph/webnn-graph/lower"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
@@ -16,6 +17,11 @@ func dimSettings(dimFlags, freezeFlags []string, dimsFile string) (shapeinfer.Bo
 	freeze, err := parseAssignments("--freeze", freezeFlags)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	for k, v := range freeze {
+		if v > graph.MaxDim {
+			return nil, nil, nil, usagef("--freeze %s=%d: above WebNN's largest dimension %d", k, v, int64(graph.MaxDim))
+		}
 	}
 	sources := map[string]string{}
 	for k := range bounds {

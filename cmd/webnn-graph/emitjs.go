@@ -82,7 +82,7 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 	if f.out == "" {
 		return nil, usagef("%s needs -o DIR", cmdName)
 	}
-	l, err := a.loadValidGraph(arg)
+	l, err := a.loadValidGraph(arg, true)
 	if err != nil {
 		return nil, err
 	}

@@ -76,9 +76,11 @@ func (a *app) loadGraph(path, weightsPath, manifestPath string, full bool) (*loa
 // loadValidGraph is loadGraph of a graph argument (file or conversion
 // directory) followed by the format's validation (graph.Validate: sizes
 // checked for overflow, consts against the weights), for the commands that
-// read a graph without running it (diff, emit-js, emit-html).
-func (a *app) loadValidGraph(arg string) (*loadedGraph, error) {
-	l, err := a.loadGraph(arg, "", "", false)
+// read a graph without running it (diff, emit-js, emit-html). full also
+// hashes the whole weights file against its header's digest (emit-js
+// publishes the weights: a corrupted copy is not passed on).
+func (a *app) loadValidGraph(arg string, full bool) (*loadedGraph, error) {
+	l, err := a.loadGraph(arg, "", "", full)
 	if err != nil {
 		return nil, err
 	}

@@ -239,6 +239,18 @@ func init() {
 			Args: emitJS, Exit: 1, Msg: outside},
 		Case{Name: "emitjs-graph-in-dir-fifo", Class: classNewCmds, Setup: graphDir("model.webnn", Mkfifo),
 			Args: emitJS, Exit: 1, Msg: notRegular},
+		Case{Name: "emitjs-weights-body-corrupt", Class: classNewCmds, Setup: func(dir string) error {
+			if err := AddGraph(dir); err != nil {
+				return err
+			}
+			p := filepath.Join(dir, "model.weights")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b[len(b)-1] ^= 0x40 // a value changed, the header's digest not
+			return os.WriteFile(p, b, 0o644)
+		}, Args: emitJS, Exit: 1, Msg: "does not match"},
 		Case{Name: "emitjs-mixed-set", Class: classNewCmds, Setup: pinnedOther,
 			Args: emitJS, Exit: 1, Msg: "not part of the output set"},
 		Case{Name: "diff-weights-symlink-out", Class: classNewCmds, Setup: graphDir("model.weights", linkToSecret),
@@ -419,6 +431,10 @@ func init() {
 			Args: []string{"verify", "{dir}/model.onnx", "--target", "chrome-99", "--report", "{out}"}, Exit: 2, Msg: "--target", Check: absent("")},
 		Case{Name: "usage-verify-rtol-nan-report", Class: classNewCmds, Setup: func(dir string) error { return AddModel(dir, "model.onnx", nil) },
 			Args: []string{"verify", "{dir}/model.onnx", "--rtol", "nan", "--junit", "{out}"}, Exit: 2, Msg: "--rtol", Check: absent("")},
+		Case{Name: "usage-convert-dim-above-max-dimension", Class: classNewCmds, Setup: DynamicModel,
+			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}", "--dim", "batch_size=1099511627776"}, Exit: 2, Msg: "largest dimension"},
+		Case{Name: "usage-convert-freeze-above-max-dimension", Class: classNewCmds, Setup: DynamicModel,
+			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}", "--freeze", "batch_size=1099511627776"}, Exit: 2, Msg: "largest dimension"},
 		Case{Name: "usage-diff-one-argument", Class: classNewCmds, Setup: graphDir("", nil),
 			Args: []string{"diff", "{dir}"}, Exit: 2, Msg: "diff expects"},
 	)
