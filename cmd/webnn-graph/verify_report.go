@@ -243,7 +243,7 @@ func lastLogits(t *tensor.Tensor) ([]float64, bool) {
 // report's decode run.
 func promptOf(in map[string]*tensor.Tensor) []int64 {
 	for k, t := range in {
-		if identKey(k) != "input_ids" || len(t.Shape) != 2 || t.Shape[1] == 0 {
+		if identKey(k) != "input_ids" || len(t.Shape) != 2 || t.Shape[0] == 0 || t.Shape[1] == 0 {
 			continue
 		}
 		v, ok := asFloat64s(t)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/tensor"
 	"github.com/webnn-graph/webnn-graph/weights"
 )
@@ -431,6 +432,16 @@ func init() {
 			Args: []string{"verify", "{dir}/model.onnx", "--target", "chrome-99", "--report", "{out}"}, Exit: 2, Msg: "--target", Check: absent("")},
 		Case{Name: "usage-verify-rtol-nan-report", Class: classNewCmds, Setup: func(dir string) error { return AddModel(dir, "model.onnx", nil) },
 			Args: []string{"verify", "{dir}/model.onnx", "--rtol", "nan", "--junit", "{out}"}, Exit: 2, Msg: "--rtol", Check: absent("")},
+		// Zero rows of input_ids: no prompt for the decode comparison (it
+		// indexed the first row: "internal error: index out of range").
+		Case{Name: "verify-dim-zero-rows-input-ids", Class: classNewCmds, Setup: func(dir string) error {
+			g := &onnxpb.GraphProto{
+				Node:   []*onnxpb.NodeProto{Node("Identity", []string{"input_ids"}, []string{"y"})},
+				Input:  []*onnxpb.ValueInfoProto{VI("input_ids", tensor.Int64, "batch_size", "sequence_length")},
+				Output: []*onnxpb.ValueInfoProto{VI("y", tensor.Int64, "batch_size", "sequence_length")},
+			}
+			return WriteModel(filepath.Join(dir, "model.onnx"), g)
+		}, Args: []string{"verify", "{dir}/model.onnx", "--dim", "batch_size=0"}, Exit: 0},
 		Case{Name: "usage-convert-dim-above-max-dimension", Class: classNewCmds, Setup: DynamicModel,
 			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}", "--dim", "batch_size=1099511627776"}, Exit: 2, Msg: "largest dimension"},
 		Case{Name: "usage-convert-freeze-above-max-dimension", Class: classNewCmds, Setup: DynamicModel,
