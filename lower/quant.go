@@ -286,10 +286,14 @@ func (c *ctx) convIntegerAcc(n *srcNode, xi, zxi, wi, zwi int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(xs) != 4 || len(ws) != 4 {
-		return "", fmt.Errorf("%w: only 2-D integer convolution", ErrUnsupported)
+	sr := len(xs) - 2
+	if sr != 1 && sr != 2 || len(ws) != len(xs) {
+		return "", fmt.Errorf("%w: %d-D integer convolution (1-D and 2-D are supported)", ErrUnsupported, sr)
 	}
-	k := ws[1].Mul(ws[2]).Mul(ws[3])
+	k := ws[1]
+	for _, d := range ws[2:] {
+		k = k.Mul(d)
+	}
 	if err := checkAccumulation(k, c.bounds); err != nil {
 		return "", err
 	}
@@ -307,9 +311,19 @@ func (c *ctx) convIntegerAcc(n *srcNode, xi, zxi, wi, zwi int) (string, error) {
 			return "", fmt.Errorf("%w: kernel shape is not static", ErrUnsupported)
 		}
 	}
-	g, err := c.geometry(n, 2, kernel, xs[2:])
+	g, err := c.geometry(n, sr, kernel, xs[2:])
 	if err != nil {
 		return "", err
+	}
+	if sr == 1 {
+		// 1-D runs as 2-D with a height of 1 (as Conv)
+		one := shapeinfer.Const(1)
+		if x, err = c.reshapeTo(n, x, []shapeinfer.Expr{xs[0], xs[1], one, xs[2]}); err != nil {
+			return "", err
+		}
+		if w, err = c.reshapeTo(n, w, []shapeinfer.Expr{ws[0], ws[1], one, ws[2]}); err != nil {
+			return "", err
+		}
 	}
 	opts := map[string]any{"padding": intsAny(g.padding), "strides": intsAny(g.strides), "dilations": intsAny(g.dilations)}
 	if grp := attrInt(n, "group", 1); grp != 1 {
@@ -323,8 +337,21 @@ func lowerConvInteger(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
+	if acc, err = c.convBack1D(n, acc); err != nil {
+		return err
+	}
 	c.bind(n, 0, c.op(n, "cast", []string{acc}, map[string]any{"to": "int32"}))
 	return nil
+}
+
+// convBack1D reshapes a 1-D convolution's 4-D result back to its output
+// shape (a no-op for 2-D).
+func (c *ctx) convBack1D(n *srcNode, v string) (string, error) {
+	os, err := c.outShape(n, 0)
+	if err != nil || len(os) != 3 {
+		return v, err
+	}
+	return c.reshapeTo(n, v, os)
 }
 
 // requantize multiplies an exact integer accumulator by sa·sb/sy and
@@ -446,6 +473,9 @@ func lowerQLinearConv(c *ctx, n *srcNode) error {
 	}
 	y, err := c.requantize(n, acc, 1, 4, 6, 7, 4, 1)
 	if err != nil {
+		return err
+	}
+	if y, err = c.convBack1D(n, y); err != nil {
 		return err
 	}
 	c.bind(n, 0, y)

@@ -411,6 +411,15 @@ def gen_quant():
             ins.pop()
         case(name, [h.make_node("QGemm", ins, ["y"], domain=MS, transB=transB, alpha=0.75)], [vi("a", TP.UINT8, [M, K])],
              [vi("y", TP.UINT8 if quant_out else TP.FLOAT, [M, N])], [{"a": u8(M, K)}], inits=inits, ms=True)
+    # 1-D integer convolutions (quantize_dynamic's Whisper encoder)
+    case("convinteger_1d", [h.make_node("ConvInteger", ["x", "w", "xz", "wz"], ["y"], pads=[1, 1], strides=[2])],
+         [vi("x", TP.UINT8, ["b", 4, "l"])], [vi("y", TP.INT32, ["b", 3, None])], [{"x": u8(2, 4, 9)}, {"x": u8(1, 4, 16)}],
+         inits=[init("w", u8(3, 4, 3)), init("xz", np.array(128, np.uint8)), init("wz", np.array(120, np.uint8))], check=False)
+    case("qlinearconv_1d", [h.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], pads=[1, 1])],
+         [vi("x", TP.UINT8, [1, 4, 10])], [vi("y", TP.UINT8, [1, 3, 10])], [{"x": u8(1, 4, 10)}],
+         inits=[init("xs", np.array(0.02, np.float32)), init("xz", np.array(128, np.uint8)), init("w", i8(3, 4, 3)),
+                init("ws", np.array([0.01, 0.02, 0.015], np.float32)), init("wz", np.zeros(3, np.int8)),
+                init("ys", np.array(0.05, np.float32)), init("yz", np.array(120, np.uint8)), init("b", r.integers(-500, 500, 3).astype(np.int32))])
     # QLinear binary / unary / concat / global average pool, uint8 and int8
     for dt, gen_t, lo in ((TP.UINT8, u8, 0), (TP.INT8, i8, -128)):
         tag = "u8" if dt == TP.UINT8 else "i8"
