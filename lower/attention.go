@@ -770,3 +770,297 @@ func gqaRotary(c *ctx, n *srcNode, x string, s4 []shapeinfer.Expr, pos string, p
 	}
 	return c.op(n, "concat", parts, map[string]any{"axis": int64(3)}), nil
 }
+
+// lowerMSAttention (com.microsoft.Attention, optimum --optimize O2/O3 for
+// BERT and GPT-2): Q, K, V = input·W + bias split by qkv_hidden_sizes,
+// heads, the past prepended to K and V (present = [K; V]), softmax(Q·Kᵀ·
+// scale + mask + attention_bias)·V. The mask is ONNX Runtime's
+// PrepareMask, built with where: raw 2-D [B, T] or 3-D [B, S, T] masks put
+// mask_filter_value where the mask is ≤ 0, 1-D [B] end positions (or [2B]
+// ends then starts) outside [start, end); unidirectional puts the lowest
+// float on keys after past + s. Refused: 4-D (Megatron) masks, do_rotary,
+// past_present_share_buffer.
+func lowerMSAttention(c *ctx, n *srcNode) error {
+	N := attrInt(n, "num_heads", 0)
+	if N <= 0 {
+		return fmt.Errorf("num_heads %d", N)
+	}
+	for _, a := range []string{"do_rotary", "past_present_share_buffer"} {
+		if v := attrInt(n, a, 0); v != 0 {
+			return unsupportedAttr(a, v)
+		}
+	}
+	if n.hasInput(6) {
+		return fmt.Errorf("%w: past_sequence_length (shared past/present buffer)", ErrUnsupported)
+	}
+	xs, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	ws, err := c.inShape(n, 1)
+	if err != nil {
+		return err
+	}
+	if len(xs) != 3 || len(ws) != 2 {
+		return fmt.Errorf("%w: input of rank %d, weights of rank %d", ErrUnsupported, len(xs), len(ws))
+	}
+	B, S := xs[0], xs[1]
+	total, ok := ws[1].Value()
+	if !ok {
+		return fmt.Errorf("%w: dynamic weight width", ErrUnsupported)
+	}
+	hq, hk, hv := total/3, total/3, total/3
+	if sz := attrInts(n, "qkv_hidden_sizes"); len(sz) == 3 {
+		hq, hk, hv = sz[0], sz[1], sz[2]
+	}
+	if hq+hk+hv != total || hq != hk || hq%N != 0 || hv%N != 0 {
+		return fmt.Errorf("weights of width %d for Q, K, V of %d, %d, %d and %d heads", total, hq, hk, hv, N)
+	}
+	dq, dv := hq/N, hv/N
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	w, err := c.in(n, 1)
+	if err != nil {
+		return err
+	}
+	qkv := c.op(n, "matmul", []string{x, w}, nil)
+	if n.hasInput(2) {
+		b, err := c.in(n, 2)
+		if err != nil {
+			return err
+		}
+		qkv = c.op(n, "add", []string{qkv, b}, nil)
+	}
+	part := func(start, width, d int64) (string, error) {
+		sz, err := c.dimsOption([]shapeinfer.Expr{B, S, shapeinfer.Const(width)})
+		if err != nil {
+			return "", err
+		}
+		p := c.op(n, "slice", []string{qkv}, map[string]any{"starts": intsAny([]int64{0, 0, start}), "sizes": sz})
+		r, err := c.reshapeTo(n, p, []shapeinfer.Expr{B, S, shapeinfer.Const(N), shapeinfer.Const(d)})
+		if err != nil {
+			return "", err
+		}
+		return c.op(n, "transpose", []string{r}, map[string]any{"permutation": intsAny([]int64{0, 2, 1, 3})}), nil
+	}
+	q, err := part(0, hq, dq)
+	if err != nil {
+		return err
+	}
+	k, err := part(hq, hk, dq)
+	if err != nil {
+		return err
+	}
+	v, err := part(hq+hk, hv, dv)
+	if err != nil {
+		return err
+	}
+	P := shapeinfer.Const(0)
+	if n.hasInput(4) {
+		ps, err := c.inShape(n, 4)
+		if err != nil {
+			return err
+		}
+		if len(ps) != 5 || dq != dv {
+			return fmt.Errorf("%w: past of shape %s", ErrUnsupported, shapeinfer.ShapeString(ps))
+		}
+		P = ps[3]
+		past, err := c.in(n, 4)
+		if err != nil {
+			return err
+		}
+		half := func(i int64) (string, error) {
+			sz, err := c.dimsOption([]shapeinfer.Expr{shapeinfer.Const(1), B, shapeinfer.Const(N), P, shapeinfer.Const(dq)})
+			if err != nil {
+				return "", err
+			}
+			s := c.op(n, "slice", []string{past}, map[string]any{"starts": intsAny([]int64{i, 0, 0, 0, 0}), "sizes": sz})
+			return c.reshapeTo(n, s, []shapeinfer.Expr{B, shapeinfer.Const(N), P, shapeinfer.Const(dq)})
+		}
+		pk, err := half(0)
+		if err != nil {
+			return err
+		}
+		pv, err := half(1)
+		if err != nil {
+			return err
+		}
+		k = c.op(n, "concat", []string{pk, k}, map[string]any{"axis": int64(2)})
+		v = c.op(n, "concat", []string{pv, v}, map[string]any{"axis": int64(2)})
+	}
+	T := P.Add(S)
+	if n.hasOutput(1) {
+		if dq != dv {
+			return fmt.Errorf("%w: present with Q/K and V head sizes %d and %d", ErrUnsupported, dq, dv)
+		}
+		five := []shapeinfer.Expr{shapeinfer.Const(1), B, shapeinfer.Const(N), T, shapeinfer.Const(dq)}
+		k5, err := c.reshapeTo(n, k, five)
+		if err != nil {
+			return err
+		}
+		v5, err := c.reshapeTo(n, v, five)
+		if err != nil {
+			return err
+		}
+		c.bind(n, 1, c.op(n, "concat", []string{k5, v5}, map[string]any{"axis": int64(0)}))
+	}
+	dt := c.dtypeOf(n, 0)
+	scale := float64(attrFloat(n, "scale", 0))
+	if scale == 0 {
+		scale = float64(float32(1 / math.Sqrt(float64(dq))))
+	}
+	sc, err := c.scalar(dt, scale)
+	if err != nil {
+		return err
+	}
+	kt := c.op(n, "transpose", []string{k}, map[string]any{"permutation": intsAny([]int64{0, 1, 3, 2})})
+	scores := c.op(n, "mul", []string{c.op(n, "matmul", []string{q, kt}, nil), sc}, nil)
+	mask, err := c.msAttentionMask(n, B, S, P, T, dt)
+	if err != nil {
+		return err
+	}
+	if mask != "" {
+		scores = c.op(n, "add", []string{scores, mask}, nil)
+	}
+	if n.hasInput(5) {
+		ab, err := c.in(n, 5)
+		if err != nil {
+			return err
+		}
+		scores = c.op(n, "add", []string{scores, ab}, nil)
+	}
+	p := c.op(n, "softmax", []string{scores}, map[string]any{"axis": int64(3)})
+	o := c.op(n, "transpose", []string{c.op(n, "matmul", []string{p, v}, nil)}, map[string]any{"permutation": intsAny([]int64{0, 2, 1, 3})})
+	out, err := c.reshapeTo(n, o, []shapeinfer.Expr{B, S, shapeinfer.Const(hv)})
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, out)
+	return nil
+}
+
+// msAttentionMask builds the additive mask [B or 1, 1, S, T] of
+// com.microsoft.Attention ("" when there is none).
+func (c *ctx) msAttentionMask(n *srcNode, B, S, P, T shapeinfer.Expr, dt tensor.DType) (string, error) {
+	mfv, err := c.scalar(dt, float64(attrFloat(n, "mask_filter_value", -10000)))
+	if err != nil {
+		return "", err
+	}
+	zero, err := c.scalar(dt, 0)
+	if err != nil {
+		return "", err
+	}
+	one := shapeinfer.Const(1)
+	var mask string
+	if n.hasInput(3) {
+		ms, err := c.inShape(n, 3)
+		if err != nil {
+			return "", err
+		}
+		m, err := c.in(n, 3)
+		if err != nil {
+			return "", err
+		}
+		k0, err := c.scalar(c.dtypeOf(n, 3), 0)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case len(ms) == 2:
+			masked := c.op(n, "lesserOrEqual", []string{m, k0}, nil)
+			if masked, err = c.reshapeTo(n, masked, []shapeinfer.Expr{B, one, one, T}); err != nil {
+				return "", err
+			}
+			mask = c.op(n, "where", []string{masked, mfv, zero}, nil)
+		case len(ms) == 3:
+			masked := c.op(n, "lesserOrEqual", []string{m, k0}, nil)
+			if masked, err = c.reshapeTo(n, masked, []shapeinfer.Expr{B, one, S, T}); err != nil {
+				return "", err
+			}
+			mask = c.op(n, "where", []string{masked, mfv, zero}, nil)
+		case len(ms) == 1:
+			tIdx, err := c.iota(n, T)
+			if err != nil {
+				return "", err
+			}
+			m64 := c.op(n, "cast", []string{m}, map[string]any{"to": "int64"})
+			endsStarts := func(start int64) (string, error) {
+				sz, err := c.dimsOption([]shapeinfer.Expr{B})
+				if err != nil {
+					return "", err
+				}
+				var s string
+				if start == 0 {
+					s = c.op(n, "slice", []string{m64}, map[string]any{"starts": []any{int64(0)}, "sizes": sz})
+				} else {
+					// the second half of [2B]: B values from B on, read as
+					// the last B (a dynamic start is not a slice start)
+					s = c.op(n, "slice", []string{c.op(n, "reverse", []string{m64}, map[string]any{"axes": []any{int64(0)}})}, map[string]any{"starts": []any{int64(0)}, "sizes": sz})
+					s = c.op(n, "reverse", []string{s}, map[string]any{"axes": []any{int64(0)}})
+				}
+				return c.reshapeTo(n, s, []shapeinfer.Expr{B, one, one, one})
+			}
+			var outside string
+			switch {
+			case ms[0].Equal(B):
+				end, err := c.reshapeTo(n, m64, []shapeinfer.Expr{B, one, one, one})
+				if err != nil {
+					return "", err
+				}
+				outside = c.op(n, "greaterOrEqual", []string{tIdx, end}, nil)
+			case ms[0].Equal(B.Mul(shapeinfer.Const(2))):
+				end, err := endsStarts(0)
+				if err != nil {
+					return "", err
+				}
+				start, err := endsStarts(1)
+				if err != nil {
+					return "", err
+				}
+				outside = c.op(n, "logicalOr", []string{c.op(n, "greaterOrEqual", []string{tIdx, end}, nil), c.op(n, "lesser", []string{tIdx, start}, nil)}, nil)
+			default:
+				return "", fmt.Errorf("%w: 1-D mask_index of length %s for batch %s (3·batch+2 and other forms)", ErrUnsupported, ms[0].String(), B.String())
+			}
+			mask = c.op(n, "where", []string{outside, mfv, zero}, nil)
+		default:
+			return "", fmt.Errorf("%w: mask_index of rank %d (4-D Megatron masks)", ErrUnsupported, len(ms))
+		}
+	}
+	if attrInt(n, "unidirectional", 0) != 0 {
+		sIdx, err := c.iota(n, S)
+		if err != nil {
+			return "", err
+		}
+		tIdx, err := c.iota(n, T)
+		if err != nil {
+			return "", err
+		}
+		pos, err := c.reshapeTo(n, sIdx, []shapeinfer.Expr{S, one})
+		if err != nil {
+			return "", err
+		}
+		if !P.Equal(shapeinfer.Const(0)) {
+			pOp, err := c.dimOperand(n, P)
+			if err != nil {
+				return "", err
+			}
+			pos = c.op(n, "add", []string{pos, pOp}, nil)
+		}
+		future := c.op(n, "greater", []string{tIdx, pos}, nil) // [S, T]
+		lowest := -math.MaxFloat32
+		if dt == tensor.Float16 {
+			lowest = -65504
+		}
+		low, err := c.scalar(dt, lowest)
+		if err != nil {
+			return "", err
+		}
+		if mask == "" {
+			mask = zero
+		}
+		mask = c.op(n, "where", []string{future, low, mask}, nil)
+	}
+	return mask, nil
+}

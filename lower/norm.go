@@ -553,3 +553,108 @@ func lowerMVN(c *ctx, n *srcNode) error {
 	c.bind(n, 0, c.op(n, "div", []string{d, c.op(n, "add", []string{c.op(n, "sqrt", []string{v}, nil), eps}, nil)}, nil))
 	return nil
 }
+
+// lowerEmbedLayerNorm (com.microsoft.EmbedLayerNormalization, BERT's
+// embeddings fused by ORT's optimizer): word[input_ids] +
+// position[position_ids or 0…S−1] (+ segment[segment_ids]), layer-normed
+// over the hidden axis, scaled and shifted; mask_index is the count of
+// mask values equal to 1 per row (as ONNX Runtime counts), embedding_sum
+// the sum before normalisation.
+func lowerEmbedLayerNorm(c *ctx, n *srcNode) error {
+	is, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	if len(is) != 2 {
+		return fmt.Errorf("%w: input_ids of rank %d", ErrUnsupported, len(is))
+	}
+	B, S := is[0], is[1]
+	ws, err := c.inShape(n, 2)
+	if err != nil {
+		return err
+	}
+	if len(ws) != 2 {
+		return fmt.Errorf("word_embedding of rank %d", len(ws))
+	}
+	H := ws[1]
+	gather := func(table, idx int) (string, error) {
+		t, err := c.in(n, table)
+		if err != nil {
+			return "", err
+		}
+		i, err := c.in(n, idx)
+		if err != nil {
+			return "", err
+		}
+		return c.op(n, "gather", []string{t, i}, map[string]any{"axis": int64(0)}), nil
+	}
+	sum, err := gather(2, 0)
+	if err != nil {
+		return err
+	}
+	var pos string
+	if n.hasInput(8) {
+		if pos, err = gather(3, 8); err != nil {
+			return err
+		}
+	} else {
+		pe, err := c.in(n, 3)
+		if err != nil {
+			return err
+		}
+		sz, err := c.dimsOption([]shapeinfer.Expr{S, H})
+		if err != nil {
+			return err
+		}
+		pos = c.op(n, "slice", []string{pe}, map[string]any{"starts": intsAny([]int64{0, 0}), "sizes": sz})
+	}
+	sum = c.op(n, "add", []string{sum, pos}, nil)
+	if n.hasInput(1) && n.hasInput(4) {
+		seg, err := gather(4, 1)
+		if err != nil {
+			return err
+		}
+		sum = c.op(n, "add", []string{sum, seg}, nil)
+	}
+	out, err := c.layerNorm(n, sum, c.dtypeOf(n, 2), []any{int64(2)}, float64(attrFloat(n, "epsilon", 1e-12)))
+	if err != nil {
+		return err
+	}
+	gamma, err := c.in(n, 5)
+	if err != nil {
+		return err
+	}
+	beta, err := c.in(n, 6)
+	if err != nil {
+		return err
+	}
+	c.bind(n, 0, c.scaleBias(n, out, gamma, beta))
+	if n.hasOutput(1) {
+		var mi string
+		if n.hasInput(7) {
+			m, err := c.in(n, 7)
+			if err != nil {
+				return err
+			}
+			one, err := c.scalar(c.dtypeOf(n, 7), 1)
+			if err != nil {
+				return err
+			}
+			ones := c.op(n, "cast", []string{c.op(n, "equal", []string{m, one}, nil)}, map[string]any{"to": "int32"})
+			mi = c.op(n, "reduceSum", []string{ones}, map[string]any{"axes": []any{int64(1)}, "keepDimensions": false})
+		} else {
+			z, err := c.scalar(tensor.Int32, 0)
+			if err != nil {
+				return err
+			}
+			sz, err := c.dimsOption([]shapeinfer.Expr{B})
+			if err != nil {
+				return err
+			}
+			mi = c.op(n, "expand", []string{z}, map[string]any{"newShape": sz})
+		}
+		c.bind(n, 1, mi)
+	}
+	c.bind(n, 2, sum)
+	return nil
+}

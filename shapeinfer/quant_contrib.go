@@ -154,3 +154,63 @@ func qlinearGlobalPool(c *nodeCtx) ([]*Info, error) {
 	}
 	return []*Info{{DType: x.DType, Shape: shape}}, nil
 }
+
+// embedLayerNorm (com.microsoft.EmbedLayerNormalization): output and
+// embedding_sum [B, S, hidden], mask_index [B] int32.
+func embedLayerNorm(c *nodeCtx) ([]*Info, error) {
+	ids, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := c.need(2)
+	if err != nil {
+		return nil, err
+	}
+	if ids.Shape == nil || w.Shape == nil {
+		return []*Info{{DType: w.DType}, {DType: tensor.Int32}, {DType: w.DType}}, nil
+	}
+	if len(ids.Shape) != 2 || len(w.Shape) != 2 {
+		return nil, c.errorf("input_ids %s and word_embedding %s must be 2-D", ShapeString(ids.Shape), ShapeString(w.Shape))
+	}
+	out := []Expr{ids.Shape[0], ids.Shape[1], w.Shape[1]}
+	return []*Info{{DType: w.DType, Shape: out}, {DType: tensor.Int32, Shape: []Expr{ids.Shape[0]}}, {DType: w.DType, Shape: out}}, nil
+}
+
+// msAttention (com.microsoft.Attention): output [B, S, v_hidden], present
+// [2, B, heads, past + S, head_size].
+func msAttention(c *nodeCtx) ([]*Info, error) {
+	x, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := c.need(1)
+	if err != nil {
+		return nil, err
+	}
+	if x.Shape == nil || w.Shape == nil {
+		return []*Info{{DType: x.DType}, {DType: x.DType}}, nil
+	}
+	if len(x.Shape) != 3 || len(w.Shape) != 2 {
+		return nil, c.errorf("input %s and weights %s", ShapeString(x.Shape), ShapeString(w.Shape))
+	}
+	total, ok := w.Shape[1].Value()
+	if !ok {
+		return []*Info{{DType: x.DType}, {DType: x.DType}}, nil
+	}
+	hq, hv := total/3, total/3
+	if sz := c.attrInts("qkv_hidden_sizes"); len(sz) == 3 {
+		hq, hv = sz[0], sz[2]
+	}
+	heads := c.attrInt("num_heads", 1)
+	if heads <= 0 {
+		return nil, c.errorf("num_heads %d", heads)
+	}
+	B, S := x.Shape[0], x.Shape[1]
+	T := S
+	if p := c.input(4); p != nil && p.Shape != nil && len(p.Shape) == 5 {
+		T = p.Shape[3].Add(S)
+	}
+	out := &Info{DType: x.DType, Shape: []Expr{B, S, Const(hv)}}
+	present := &Info{DType: x.DType, Shape: []Expr{Const(2), B, Const(heads), T, Const(hq / heads)}}
+	return []*Info{out, present}, nil
+}

@@ -179,6 +179,8 @@ var msRules = map[string]rule{
 	"QLinearConcat":                    qlinearConcat,
 	"QLinearGlobalAveragePool":         qlinearGlobalPool,
 	"DynamicQuantizeLSTM":              recurrent,
+	"EmbedLayerNormalization":          embedLayerNorm,
+	"Attention":                        msAttention,
 	"Gelu":                             unary,
 	"QuickGelu":                        unary,
 	"RotaryEmbedding":                  unary,

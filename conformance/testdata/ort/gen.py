@@ -154,6 +154,18 @@ def gen_contrib_small():
         case(f"ms_quickgelu_{a}", [h.make_node("QuickGelu", ["x"], ["y"], domain=MS, alpha=a)],
              [vi("x", TP.FLOAT, ["n", 6])], [vi("y", TP.FLOAT, ["n", 6])], [{"x": 2 * f32(r, 3, 6)}], ms=True)
     # BiasAdd has only a CUDA kernel in ORT: checked in the Go differential sweep.
+    # EmbedLayerNormalization (optimum --optimize O2+ on BERT)
+    V, P, H = 13, 16, 8
+    emb = [init("we", f32(r, V, H)), init("pe", f32(r, P, H)), init("se", f32(r, 2, H)), init("g", f32(r, H)), init("bt", f32(r, H))]
+    ids = lambda b, s: r.integers(0, V, (b, s)).astype(np.int32)
+    case("ms_embedlayernorm_seg_mask", [h.make_node("EmbedLayerNormalization", ["ids", "seg", "we", "pe", "se", "g", "bt", "mask"], ["out", "mi", "es"], domain=MS, epsilon=1e-5)],
+         [vi("ids", TP.INT32, ["b", "s"]), vi("seg", TP.INT32, ["b", "s"]), vi("mask", TP.INT32, ["b", "s"])],
+         [vi("out", TP.FLOAT, ["b", "s", H]), vi("mi", TP.INT32, ["b"]), vi("es", TP.FLOAT, ["b", "s", H])],
+         [{"ids": ids(2, 5), "seg": r.integers(0, 2, (2, 5)).astype(np.int32), "mask": np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], np.int32)},
+          {"ids": ids(1, 9), "seg": np.zeros((1, 9), np.int32), "mask": np.ones((1, 9), np.int32)}], inits=emb, ms=True)
+    case("ms_embedlayernorm_noseg_posids", [h.make_node("EmbedLayerNormalization", ["ids", "", "we", "pe", "", "g", "bt", "", "pos"], ["out", "mi"], domain=MS, epsilon=1e-12)],
+         [vi("ids", TP.INT32, ["b", 4]), vi("pos", TP.INT32, [1, 4])], [vi("out", TP.FLOAT, ["b", 4, H]), vi("mi", TP.INT32, ["b"])],
+         [{"ids": ids(3, 4), "pos": np.array([[3, 2, 7, 0]], np.int32)}], inits=emb, ms=True)
     case("simplified_layernorm", [h.make_node("SimplifiedLayerNormalization", ["x", "g"], ["y"], epsilon=1e-6, axis=-1)],
          [vi("x", TP.FLOAT, ["b", "s", 8])], [vi("y", TP.FLOAT, ["b", "s", 8])],
          [{"x": f32(r, 2, 3, 8)}], inits=[init("g", f32(r, 8))], check=False)
@@ -501,7 +513,41 @@ def gen_dqlstm():
         case(name, [node], inputs, [vi(o, TP.FLOAT, None) for o in ("y", "yh", "yc")], feeds, inits=inits, ms=True, tol=1e-4)
 
 
-GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa, gen_quant, gen_dqlstm]
+# ---------------------------------------------------------------------------
+# com.microsoft.Attention (optimum --optimize O2/O3: BERT encoders, GPT-2
+# with past/present)
+
+def gen_attention():
+    r = rng(9)
+    Din, N = 16, 2
+    H3 = 3 * Din
+    w, bias = init("w", 0.3 * f32(r, Din, H3)), init("bias", 0.1 * f32(r, H3))
+
+    def att(name, inputs, feeds, ins, attrs, inits=(), outs=("y",)):
+        node = h.make_node("Attention", ins, list(outs), domain=MS, num_heads=N, **attrs)
+        ov = [vi("y", TP.FLOAT, ["b", "s", Din])]
+        if "present" in outs:
+            ov.append(vi("present", TP.FLOAT, [2, "b", N, "t", Din // N]))
+        case(name, [node], inputs, ov, feeds, inits=[w, bias] + list(inits), ms=True)
+
+    x = lambda b, s: f32(r, b, s, Din)
+    att("ms_attention_raw_mask", [vi("x", TP.FLOAT, ["b", "s", Din]), vi("m", TP.INT32, ["b", "s"])],
+        [{"x": x(2, 5), "m": np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], np.int32)}], ["x", "w", "bias", "m"], {})
+    att("ms_attention_mask_1d_end", [vi("x", TP.FLOAT, ["b", "s", Din]), vi("m", TP.INT32, ["b"])],
+        [{"x": x(2, 4), "m": np.array([2, 4], np.int32)}], ["x", "w", "bias", "m"], {})
+    att("ms_attention_mask_1d_start_end", [vi("x", TP.FLOAT, [2, 5, Din]), vi("m", TP.INT32, [4])],
+        [{"x": x(2, 5), "m": np.array([5, 4, 2, 0], np.int32)}], ["x", "w", "bias", "m"], {})
+    att("ms_attention_mask_3d", [vi("x", TP.FLOAT, ["b", "s", Din]), vi("m", TP.INT32, ["b", "s", "s"])],
+        [{"x": x(1, 4), "m": (r.random((1, 4, 4)) > 0.3).astype(np.int32)}], ["x", "w", "bias", "m"], {"scale": 0.3})
+    att("ms_attention_gpt2_past", [vi("x", TP.FLOAT, ["b", "s", Din]), vi("m", TP.INT32, ["b", "t"]), vi("past", TP.FLOAT, [2, "b", N, "p", Din // N])],
+        [{"x": x(2, 1), "m": np.array([[0, 1, 1, 1], [1, 1, 1, 1]], np.int32), "past": f32(r, 2, 2, N, 3, Din // N)},
+         {"x": x(1, 3), "m": np.ones((1, 5), np.int32), "past": f32(r, 2, 1, N, 2, Din // N)}],
+        ["x", "w", "bias", "m", "past"], {"unidirectional": 1}, outs=("y", "present"))
+    att("ms_attention_causal_nomask_bias", [vi("x", TP.FLOAT, ["b", "s", Din])], [{"x": x(2, 4)}],
+        ["x", "w", "bias", "", "", "ab"], {"unidirectional": 1, "mask_filter_value": -1e4}, inits=[init("ab", 0.5 * f32(r, 1, N, 4, 4))])
+
+
+GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa, gen_quant, gen_dqlstm, gen_attention]
 
 
 def main(only):
