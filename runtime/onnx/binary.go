@@ -48,6 +48,7 @@ func binTyped[T, R any](a, b *tensor.Tensor, dt tensor.DType, f func(x, y T) R) 
 	out := newSlice[R](n)
 	grain := 1 << 15
 	switch {
+	case n == 0:
 	case sameShape(a.Shape, b.Shape):
 		kernel.ParallelFor(n, grain, func(lo, hi int) {
 			for i := lo; i < hi; i++ {

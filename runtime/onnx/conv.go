@@ -348,6 +348,9 @@ func buildConvInteger(n *node) (kernelFn, error) {
 // dequantizeAxis0 dequantizes conv weights whose scale / zero point may
 // be per output channel (axis 0).
 func dequantizeAxis0(w, scale, zp *tensor.Tensor) ([]float64, error) {
+	if len(w.Shape) == 0 || scale.Len() == 0 || (scale.Len() != 1 && scale.Len() != w.Shape[0]) || (zp != nil && zp.Len() != 1 && zp.Len() != w.Shape[0]) {
+		return nil, fmt.Errorf("scale %v / zero point of weights %v must have one or %s values", scale.Shape, w.Shape, "output-channel")
+	}
 	if (scale.Len() > 1) || (zp != nil && zp.Len() > 1) {
 		if scale.Len() == 1 {
 			sv, _ := floats(scale)
@@ -434,7 +437,7 @@ func buildConvTranspose(n *node) (kernelFn, error) {
 		}
 		r := len(x.Shape) - 2
 		nb, ch := x.Shape[0], x.Shape[1]
-		if ch%group != 0 || w.Shape[0] != ch {
+		if group < 1 || ch%group != 0 || w.Shape[0] != ch {
 			return nil, fmt.Errorf("weights %v do not fit input %v with group %d", w.Shape, x.Shape, group)
 		}
 		cg, mg := ch/group, w.Shape[1]

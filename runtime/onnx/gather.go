@@ -118,6 +118,14 @@ func ndOffsets(x *tensor.Tensor, ind *tensor.Tensor, batchDims int) ([]int, int,
 	if r == 0 {
 		return nil, 0, nil, fmt.Errorf("indices must have rank ≥ 1")
 	}
+	if batchDims < 0 || batchDims >= r || batchDims > len(x.Shape) {
+		return nil, 0, nil, fmt.Errorf("batch_dims %d must be below the rank of indices %v and at most that of data %v", batchDims, ind.Shape, x.Shape)
+	}
+	for d := 0; d < batchDims; d++ {
+		if ind.Shape[d] != x.Shape[d] {
+			return nil, 0, nil, fmt.Errorf("indices %v and data %v differ in batch dim %d", ind.Shape, x.Shape, d)
+		}
+	}
 	k := ind.Shape[r-1]
 	if batchDims+k > len(x.Shape) {
 		return nil, 0, nil, fmt.Errorf("index tuples of length %d too long for data %v", k, x.Shape)

@@ -25,7 +25,7 @@ func buildRMSNorm(n *node) (kernelFn, error) {
 			return nil, err
 		}
 		normShape := x.Shape[ax:]
-		if _, err := broadcastShapes(sc.Shape, normShape); err != nil || len(sc.Shape) > len(normShape) {
+		if !broadcastsTo(sc.Shape, normShape) {
 			return nil, fmt.Errorf("scale %v does not broadcast to %v", sc.Shape, normShape)
 		}
 		si := broadcastIndex(sc.Shape, normShape)
@@ -84,6 +84,12 @@ func buildRotaryEmbedding(n *node) (kernelFn, error) {
 		}
 		cv, _ := floats(cosT)
 		sv, _ := floats(sinT)
+		if len(cv) != len(sv) {
+			return nil, fmt.Errorf("cos cache %v and sin cache %v differ", cosT.Shape, sinT.Shape)
+		}
+		if pos == nil && len(cv) < b*s*half {
+			return nil, fmt.Errorf("cos cache %v has fewer than batch %d × seq %d rows of %d", cosT.Shape, b, s, half)
+		}
 		var pv []int64
 		if pos != nil {
 			if pv, err = ints(pos); err != nil {
@@ -102,7 +108,7 @@ func buildRotaryEmbedding(n *node) (kernelFn, error) {
 			if len(pv) == b*s {
 				p = pv[bi*s+si]
 			}
-			if p < 0 || int(p)*half >= len(cv) {
+			if p < 0 || p > int64(len(cv)) || (int(p)+1)*half > len(cv) {
 				return 0, fmt.Errorf("position %d out of range for a cache of %d rows", p, len(cv)/max(half, 1))
 			}
 			return int(p) * half, nil

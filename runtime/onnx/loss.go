@@ -34,6 +34,9 @@ func nllLoss(input []float64, shape []int, target *tensor.Tensor, weight *tensor
 		if wv, err = floats(weight); err != nil {
 			return nil, nil, err
 		}
+		if len(wv) != ch {
+			return nil, nil, fmt.Errorf("weight %v must have one value per class (%d)", weight.Shape, ch)
+		}
 	}
 	loss := newSlice[float64](nb, sp)
 	wsum := 0.0

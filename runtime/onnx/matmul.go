@@ -251,6 +251,9 @@ func zeroPointed(q, zp *tensor.Tensor, axisDim int) ([]int32, error) {
 			return nil, err
 		}
 	}
+	if len(z) > 1 && (axisDim < 0 || axisDim >= len(q.Shape) || len(z) != q.Shape[axisDim]) {
+		return nil, fmt.Errorf("zero point %v must be a scalar or have one value per row of %v", zp.Shape, q.Shape)
+	}
 	st := strides(q.Shape)
 	for i, x := range v {
 		zz := int64(0)

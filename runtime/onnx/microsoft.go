@@ -60,8 +60,7 @@ func buildMSGelu(kind string) builder {
 
 // rowNorm normalizes each row of x over its last dim (LayerNorm, or RMS
 // norm when simplified) and applies gamma / beta.
-func rowNorm(x []float64, hidden int, gamma, beta []float64, eps float64, simplified bool) (out, mean, inv []float64) {
-	rows := len(x) / hidden
+func rowNorm(x []float64, rows, hidden int, gamma, beta []float64, eps float64, simplified bool) (out, mean, inv []float64) {
 	out = make([]float64, len(x))
 	mean = newSlice[float64](rows)
 	inv = newSlice[float64](rows)
@@ -113,6 +112,9 @@ func buildSkipLayerNorm(simplified bool) builder {
 			if err != nil {
 				return nil, err
 			}
+			if len(sum.Shape) == 0 {
+				return nil, fmt.Errorf("input must have a hidden axis, got a scalar")
+			}
 			hidden := sum.Shape[len(sum.Shape)-1]
 			gamma, _ := floats(gammaT)
 			var beta []float64
@@ -122,8 +124,8 @@ func buildSkipLayerNorm(simplified bool) builder {
 			if len(gamma) != hidden || (beta != nil && len(beta) != hidden) {
 				return nil, fmt.Errorf("gamma/beta must have %d elements", hidden)
 			}
-			out, mean, inv := rowNorm(v, hidden, gamma, beta, eps, simplified)
 			statShape := append(append([]int{}, sum.Shape[:len(sum.Shape)-1]...), 1)
+			out, mean, inv := rowNorm(v, tensor.NumElements(statShape), hidden, gamma, beta, eps, simplified)
 			return []*tensor.Tensor{
 				fromFloat64(x.DType, sum.Shape, out),
 				fromFloat64(tensor.Float32, statShape, mean),
@@ -152,7 +154,7 @@ func buildSimplifiedLayerNorm(n *node) (kernelFn, error) {
 		if len(gamma) != hidden {
 			return nil, fmt.Errorf("scale must have %d elements", hidden)
 		}
-		out, _, inv := rowNorm(v, hidden, gamma, nil, eps, true)
+		out, _, inv := rowNorm(v, tensor.NumElements(x.Shape[:ax]), hidden, gamma, nil, eps, true)
 		statShape := append([]int{}, x.Shape...)
 		for d := ax; d < len(statShape); d++ {
 			statShape[d] = 1

@@ -23,6 +23,9 @@ func init() {
 
 // perChannel returns, for [N, C, …], C and the spatial size.
 func perChannel(shape []int) (n, c, sp int) {
+	if len(shape) == 0 {
+		return 1, 1, 1
+	}
 	n = shape[0]
 	if len(shape) > 1 {
 		c = shape[1]
@@ -160,8 +163,11 @@ func buildLayerNorm(n *node) (kernelFn, error) {
 		outer := tensor.NumElements(x.Shape[:ax])
 		inner := tensor.NumElements(x.Shape[ax:])
 		normShape := x.Shape[ax:]
-		if _, err := broadcastShapes(sc.Shape, normShape); err != nil {
+		if !broadcastsTo(sc.Shape, normShape) {
 			return nil, fmt.Errorf("scale %v does not broadcast to %v", sc.Shape, normShape)
+		}
+		if bi != nil && !broadcastsTo(bi.Shape, normShape) {
+			return nil, fmt.Errorf("bias %v does not broadcast to %v", bi.Shape, normShape)
 		}
 		si := broadcastIndex(sc.Shape, normShape)
 		sv, err := floats(sc)
@@ -235,11 +241,14 @@ func buildGroupNorm(n *node) (kernelFn, error) {
 		scale, _ := floats(in[1])
 		bias, _ := floats(in[2])
 		nb, ch, sp := perChannel(x.Shape)
-		if groups <= 0 || ch%groups != 0 {
+		if groups <= 0 || groups > max(ch, 1) || ch%groups != 0 {
 			return nil, fmt.Errorf("%d channels do not split into %d groups", ch, groups)
 		}
 		cg := ch / groups
 		perChannelParams := len(scale) == ch // opset 21; opset 18 has one per group
+		if (len(scale) != ch && len(scale) != groups) || len(bias) != len(scale) {
+			return nil, fmt.Errorf("scale and bias must have one value per channel (%d) or per group (%d), have %d and %d", ch, groups, len(scale), len(bias))
+		}
 		out := make([]float64, len(xv))
 		for b := 0; b < nb; b++ {
 			for g := 0; g < groups; g++ {

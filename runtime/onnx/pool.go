@@ -204,6 +204,15 @@ func buildMaxUnpool(n *node) (kernelFn, error) {
 	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x, ind := in[0], in[1]
 		r := len(x.Shape) - 2
+		if r < 1 {
+			return nil, fmt.Errorf("input %v must be [N,C,spatial…]", x.Shape)
+		}
+		if err := wa.check(r); err != nil {
+			return nil, err
+		}
+		if len(wa.kernel) != r {
+			return nil, fmt.Errorf("kernel_shape %v must have %d values", wa.kernel, r)
+		}
 		// Indices refer to the default unpooled shape; an explicit
 		// output_shape places each element at the same coordinates there.
 		shape := []int{x.Shape[0], x.Shape[1]}
@@ -215,7 +224,11 @@ func buildMaxUnpool(n *node) (kernelFn, error) {
 			if wa.pads != nil {
 				pb, pe = int(wa.pads[i]), int(wa.pads[i+r])
 			}
-			shape = append(shape, (x.Shape[i+2]-1)*s+int(wa.kernel[i])-pb-pe)
+			d := (x.Shape[i+2]-1)*s + int(wa.kernel[i]) - pb - pe
+			if d < 0 {
+				return nil, fmt.Errorf("pads %v leave spatial dim %d negative", wa.pads, i)
+			}
+			shape = append(shape, d)
 		}
 		defShape := shape
 		if os := opt(in, 2); os != nil {

@@ -91,10 +91,11 @@ type graphProg struct {
 }
 
 type cnode struct {
-	n   *node
-	in  []string
-	out []string
-	run kernelFn
+	n      *node
+	in     []string
+	out    []string
+	run    kernelFn
+	schema *onnxpb.Schema // nil for ops the onnx package has no schema of
 }
 
 func (c *cnode) describe() string {
@@ -289,6 +290,14 @@ func (c *compiler) compileNode(np *onnxpb.NodeProto) (*cnode, error) {
 		return nil, nil
 	}
 	cn := &cnode{n: n, in: np.GetInput(), out: np.GetOutput()}
+	if c.function(np) == nil {
+		// the schema first: builders and kernels assume a node follows it
+		if cn.schema = onnxpb.NodeSchema(domain, np.GetOpType(), version); cn.schema != nil {
+			if err := cn.schema.CheckNode(np); err != nil {
+				return nil, fmt.Errorf("onnxrt: %s: %w", cn.describe(), err)
+			}
+		}
+	}
 	run, err := safeBuild(b, n)
 	if err != nil {
 		return nil, fmt.Errorf("onnxrt: %s: %w", cn.describe(), err)
@@ -594,6 +603,20 @@ func runNode(cn *cnode, c *runCtx, ins []*tensor.Tensor) (outs []*tensor.Tensor,
 			err = &nodeError{desc: cn.describe(), err: panicError(r, "")}
 		}
 	}()
+	if cn.schema != nil {
+		var dts [8]tensor.DType
+		types := dts[:0]
+		for _, t := range ins {
+			if t == nil {
+				types = append(types, tensor.Undefined)
+			} else {
+				types = append(types, t.DType)
+			}
+		}
+		if err := cn.schema.CheckInputTypes(types); err != nil {
+			return nil, &nodeError{desc: cn.describe(), err: err}
+		}
+	}
 	// kernels may replace entries of their input slice (half promotion)
 	args := append([]*tensor.Tensor(nil), ins...)
 	outs, err = cn.run(c, args)

@@ -63,6 +63,9 @@ func paramIndex(shape []int, param *tensor.Tensor, axis, block int) ([]int, erro
 
 // dequantize returns (x - zp) * scale as float64.
 func dequantize(x, scale, zp *tensor.Tensor, axis, block int) ([]float64, error) {
+	if err := sameParams(scale, zp); err != nil {
+		return nil, err
+	}
 	xv, err := floats(x)
 	if err != nil {
 		return nil, err
@@ -94,6 +97,9 @@ func dequantize(x, scale, zp *tensor.Tensor, axis, block int) ([]float64, error)
 
 // quantize returns saturate(round(v / scale) + zp) as a tensor of dt.
 func quantize(v []float64, shape []int, scale, zp *tensor.Tensor, dt tensor.DType, axis, block int) (*tensor.Tensor, error) {
+	if err := sameParams(scale, zp); err != nil {
+		return nil, err
+	}
 	sv, err := floats(scale)
 	if err != nil {
 		return nil, err
@@ -217,4 +223,19 @@ func buildDynamicQuantizeLinear(n *node) (kernelFn, error) {
 			fromFloat64(tensor.Uint8, nil, []float64{float64(zp)}),
 		}, nil
 	}, nil
+}
+
+// sameParams checks that a zero point (when given) has the scale's shape,
+// as ONNX requires: each scale has its zero point.
+func sameParams(scale, zp *tensor.Tensor) error {
+	if scale == nil {
+		return fmt.Errorf("scale is missing")
+	}
+	if zp != nil && !sameShape(scale.Shape, zp.Shape) {
+		return fmt.Errorf("zero point of shape %v does not match scale of shape %v", zp.Shape, scale.Shape)
+	}
+	if scale.Len() == 0 {
+		return fmt.Errorf("scale is empty")
+	}
+	return nil
 }

@@ -145,6 +145,9 @@ func buildRecurrent(kind string) builder {
 			}
 			hs := hidden
 			if hs == 0 {
+				if len(r.Shape) != 3 {
+					return nil, fmt.Errorf("R %v must be 3-D", r.Shape)
+				}
 				hs = r.Shape[2]
 			}
 			if !sameShape(w.Shape, []int{dirs, gates * hs, inSize}) || !sameShape(r.Shape, []int{dirs, gates * hs, hs}) {

@@ -171,6 +171,11 @@ func buildSplitToSequence(n *node) (kernelFn, error) {
 			if err != nil {
 				return nil, err
 			}
+			for i, sz := range v {
+				if sz < 0 || (len(s.Shape) == 0 && sz == 0) {
+					return nil, fmt.Errorf("split[%d] = %d must be positive", i, sz)
+				}
+			}
 			if len(s.Shape) == 0 {
 				for rest := dim; rest > 0; rest -= int(v[0]) {
 					sizes = append(sizes, min(int(v[0]), rest))

@@ -610,8 +610,11 @@ func buildTile(n *node) (kernelFn, error) {
 		var err error
 		if n.opset < 6 {
 			// opset 1: tiles (scalar) and axis inputs
-			t, _ := scalarInt(in[1])
-			a, _ := scalarInt(in[2])
+			t, err1 := scalarInt(opt(in, 1))
+			a, err2 := scalarInt(opt(in, 2))
+			if err1 != nil || err2 != nil || a < 0 || a >= int64(len(x.Shape)) {
+				return nil, fmt.Errorf("tiles and axis must be scalars, axis within rank %d", len(x.Shape))
+			}
 			reps = make([]int64, len(x.Shape))
 			for i := range reps {
 				reps[i] = 1
@@ -770,6 +773,9 @@ func buildConstantOfShape(n *node) (kernelFn, error) {
 	if val == nil {
 		val = f32Tensor(nil, []float32{0})
 	}
+	if val.Len() != 1 {
+		return nil, fmt.Errorf("attribute value must hold one element, has shape %v", val.Shape)
+	}
 	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		s, err := ints(in[0])
 		if err != nil {
@@ -862,7 +868,7 @@ func buildDepthToSpace(n *node) (kernelFn, error) {
 	mode := n.s("mode", "DCR")
 	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x := in[0]
-		if len(x.Shape) != 4 || bs <= 0 || x.Shape[1]%(bs*bs) != 0 {
+		if len(x.Shape) != 4 || bs <= 0 || bs > 1<<20 || x.Shape[1]%(bs*bs) != 0 {
 			return nil, fmt.Errorf("input %v does not fit blocksize %d", x.Shape, bs)
 		}
 		b, ch, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
@@ -904,8 +910,11 @@ func buildEyeLike(n *node) (kernelFn, error) {
 	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x := in[0]
 		dt := x.DType
+		var err error
 		if n.has("dtype") {
-			dt = tensor.DType(n.i("dtype", 1))
+			if dt, err = outputDType(n, "dtype"); err != nil {
+				return nil, err
+			}
 		}
 		if len(x.Shape) != 2 {
 			return nil, fmt.Errorf("EyeLike needs a 2-D input, got %v", x.Shape)
@@ -998,6 +1007,17 @@ func buildReverseSequence(n *node) (kernelFn, error) {
 		lens, err := ints(in[1])
 		if err != nil {
 			return nil, err
+		}
+		if r := len(x.Shape); r < 2 || batchAxis < 0 || batchAxis > 1 || timeAxis < 0 || timeAxis > 1 || batchAxis == timeAxis {
+			return nil, fmt.Errorf("batch_axis %d and time_axis %d must be 0 and 1 of an input of rank ≥ 2, got %v", batchAxis, timeAxis, x.Shape)
+		}
+		if len(lens) != x.Shape[batchAxis] {
+			return nil, fmt.Errorf("sequence_lens has %d values for a batch of %d", len(lens), x.Shape[batchAxis])
+		}
+		for i, l := range lens {
+			if l < 0 || l > int64(x.Shape[timeAxis]) {
+				return nil, fmt.Errorf("sequence_lens[%d] = %d is outside [0, %d]", i, l, x.Shape[timeAxis])
+			}
 		}
 		st := strides(x.Shape)
 		idx := make([]int, x.Len())

@@ -23,7 +23,10 @@ func init() {
 func buildWindow(kind string) builder {
 	return func(n *node) (kernelFn, error) {
 		periodic := n.i("periodic", 1) == 1
-		dt := tensor.DType(n.i("output_datatype", 1))
+		dt, err := outputDType(n, "output_datatype")
+		if err != nil {
+			return nil, err
+		}
 		return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			size, err := scalarInt(in[0])
 			if err != nil {
@@ -221,7 +224,10 @@ func buildSTFT(n *node) (kernelFn, error) {
 }
 
 func buildMelWeightMatrix(n *node) (kernelFn, error) {
-	dt := tensor.DType(n.i("output_datatype", 1))
+	dt, err := outputDType(n, "output_datatype")
+	if err != nil {
+		return nil, err
+	}
 	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		numMel, err := scalarInt(in[0])
 		if err != nil {
@@ -231,6 +237,9 @@ func buildMelWeightMatrix(n *node) (kernelFn, error) {
 		rate, _ := scalarInt(in[2])
 		lo, _ := scalarFloat(in[3])
 		hi, _ := scalarFloat(in[4])
+		if numMel < 1 || numMel > 1<<20 || dftLen < 1 || dftLen > 1<<30 || rate < 1 || !(lo >= 0 && lo <= hi && hi < 1e12) {
+			return nil, fmt.Errorf("num_mel_bins %d, dft_length %d, sample_rate %d and edges %v..%v Hz are not a mel filter bank", numMel, dftLen, rate, lo, hi)
+		}
 		specBins := int(dftLen/2 + 1)
 		loMel := 2595 * math.Log10(1+lo/700)
 		hiMel := 2595 * math.Log10(1+hi/700)

@@ -84,6 +84,13 @@ func broadcastShapes(shapes ...[]int) ([]int, error) {
 	return out, nil
 }
 
+// broadcastsTo reports whether in broadcasts to out itself (not to a
+// larger shape).
+func broadcastsTo(in, out []int) bool {
+	r, err := broadcastShapes(in, out)
+	return err == nil && sameShape(r, out)
+}
+
 // broadcastIndex returns, for every element of outShape, the flat index of
 // the element of a tensor of shape in (broadcast to outShape) it reads.
 func broadcastIndex(in, outShape []int) []int {
@@ -527,4 +534,17 @@ func newIndex(shape []int) []int {
 	}
 	n, _ := checked.Product(shape)
 	return make([]int, n)
+}
+
+// outputDType reads an attribute naming an output element type (EyeLike's
+// dtype, the window ops' output_datatype; default float32), refusing
+// types the kernels cannot produce.
+func outputDType(n *node, name string) (tensor.DType, error) {
+	dt := tensor.DType(n.i(name, int64(tensor.Float32)))
+	switch dt {
+	case tensor.Float32, tensor.Float64, tensor.Float16, tensor.BFloat16, tensor.Int8, tensor.Int16, tensor.Int32, tensor.Int64,
+		tensor.Uint8, tensor.Uint16, tensor.Uint32, tensor.Uint64:
+		return dt, nil
+	}
+	return 0, fmt.Errorf("attribute %s = %d is not a numeric element type", name, int64(dt))
 }

@@ -34,6 +34,13 @@ func optimizerArgs(in []*tensor.Tensor, groups int) (r, t float64, lists [][]*te
 	for g := 0; g < groups; g++ {
 		lists = append(lists, in[2+g*k:2+(g+1)*k])
 	}
+	for i := 0; i < k; i++ {
+		for g := range lists {
+			if t := lists[g][i]; t == nil || t.Len() != lists[0][i].Len() {
+				return 0, 0, nil, fmt.Errorf("tensor %d of group %d is missing or differs in size from the first group's", i, g)
+			}
+		}
+	}
 	return
 }
 
