@@ -36,6 +36,9 @@ func lowerRotaryEmbedding(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
+	if len(cs) == 0 {
+		return fmt.Errorf("cos cache must have rank ≥ 1, got a scalar")
+	}
 	half := cs[len(cs)-1]
 	halfV, ok := half.Value()
 	if !ok {

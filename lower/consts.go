@@ -149,6 +149,11 @@ func (c *ctx) constTensor(name string, t *tensor.Tensor, comment string) (string
 			return "", err
 		}
 	}
+	for i, d := range t.Shape {
+		if d > graph.MaxDim {
+			return "", fmt.Errorf("%w: constant %s has dim %d = %d, above WebNN's largest dimension %d", ErrUnsupported, name, i, d, int64(graph.MaxDim))
+		}
+	}
 	desc := staticDesc(wdt, t.Shape)
 	if num, ok := splatNumber(t); ok && t.Len() > 0 {
 		key := "scalar:" + desc.String() + "=" + string(num)

@@ -27,6 +27,9 @@ func (c *ctx) nllLoss(n *srcNode, logp string, xs []shapeinfer.Expr, ti, wi int)
 	if err != nil {
 		return "", err
 	}
+	if len(ts) != len(xs)-1 {
+		return "", fmt.Errorf("target of rank %d does not fit input of rank %d", len(ts), len(xs))
+	}
 	dt := c.dtypeOf(n, 0)
 	tdt := c.dtypeOf(n, ti)
 	var valid string // uint8 mask of non-ignored targets

@@ -364,6 +364,9 @@ func lowerSkipLayerNorm(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
+	if r < 1 {
+		return fmt.Errorf("input must have a hidden axis, got a scalar")
+	}
 	out, err := c.layerNorm(n, s, c.dtypeOf(n, 0), []any{int64(r - 1)}, float64(attrFloat(n, "epsilon", 1e-12)))
 	if err != nil {
 		return err
@@ -391,6 +394,9 @@ func lowerSkipRMSNorm(c *ctx, n *srcNode) error {
 	r, err := c.rankOf(n, 0)
 	if err != nil {
 		return err
+	}
+	if r < 1 {
+		return fmt.Errorf("input must have a hidden axis, got a scalar")
 	}
 	gamma, err := c.in(n, 2)
 	if err != nil {
@@ -421,7 +427,7 @@ func lowerLRN(c *ctx, n *srcNode) error {
 		return fmt.Errorf("%w: rank-%d LRN", ErrUnsupported, len(s))
 	}
 	size := attrInt(n, "size", 0)
-	if size <= 0 {
+	if size <= 0 || size > 1<<31 {
 		return unsupportedAttr("size", size)
 	}
 	dt := c.dtypeOf(n, 0)

@@ -697,6 +697,9 @@ func lowerGatherBlockQuantized(c *ctx, n *srcNode) error {
 	if bs <= 0 {
 		return unsupportedAttr("block_size", bs)
 	}
+	if len(n.Input) < 3 || n.Input[0] == "" || n.Input[1] == "" || n.Input[2] == "" {
+		return fmt.Errorf("needs data, indices and scales inputs")
+	}
 	init, ok := c.constSource(n.Input[0])
 	if !ok {
 		return fmt.Errorf("%w: data is computed at run time (not an initializer or a reshape of one)", ErrUnsupported)

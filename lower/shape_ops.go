@@ -833,6 +833,9 @@ func lowerEyeLike(c *ctx, n *srcNode) error {
 	dt := c.dtypeOf(n, 0)
 	if hasAttr(n, "dtype") {
 		dt = tensor.DType(attrInt(n, "dtype", 1))
+		if _, err := webnnDType(dt); err != nil && dt != tensor.Float64 {
+			return fmt.Errorf("attribute dtype = %d: %w", attrInt(n, "dtype", 1), err)
+		}
 	}
 	k := attrInt(n, "k", 0)
 	t := tensor.New(tensor.Float64, []int{int(st[0]), int(st[1])})

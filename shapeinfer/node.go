@@ -241,6 +241,22 @@ func (s *state) inferNode(n *onnxpb.NodeProto) (outs []*Info, known bool, err er
 	if r == nil {
 		return nil, false, nil
 	}
+	// The op's schema before its rule: rules read the inputs and
+	// attributes the spec promises.
+	if sc := onnxpb.NodeSchema(domain, n.GetOpType(), c.opset); sc != nil && !s.localFunction(n) {
+		if err := sc.CheckNode(n); err != nil {
+			return nil, true, inconsistentError(err.Error())
+		}
+		types := make([]tensor.DType, len(c.in))
+		for i, in := range c.in {
+			if in != nil {
+				types[i] = in.DType
+			}
+		}
+		if err := sc.CheckInputTypes(types); err != nil {
+			return nil, true, inconsistentError(err.Error())
+		}
+	}
 	outs, err = r(c)
 	if err != nil {
 		return nil, true, err
@@ -309,6 +325,17 @@ func isFloat(dt tensor.DType) bool {
 	switch dt {
 	case tensor.Float32, tensor.Float16, tensor.Float64, tensor.BFloat16:
 		return true
+	}
+	return false
+}
+
+// localFunction reports whether n calls a function of the model (which
+// overrides any standard op of the same name).
+func (s *state) localFunction(n *onnxpb.NodeProto) bool {
+	for _, f := range s.m.Proto.GetFunctions() {
+		if f.GetName() == n.GetOpType() && f.GetDomain() == n.GetDomain() {
+			return true
+		}
 	}
 	return false
 }

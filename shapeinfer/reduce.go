@@ -194,6 +194,9 @@ func skipLayerNorm(c *nodeCtx) ([]*Info, error) {
 		return nil, err
 	}
 	var stat []Expr
+	if shape != nil && len(shape) == 0 {
+		return nil, c.errorf("input must have a hidden axis, got a scalar")
+	}
 	if shape != nil {
 		stat = append([]Expr{}, shape...)
 		stat[len(stat)-1] = Const(1)

@@ -628,6 +628,9 @@ func split(c *nodeCtx) ([]*Info, error) {
 		if n <= 0 {
 			return nil, fmt.Errorf("no outputs")
 		}
+		if n != int64(nout) {
+			return nil, c.errorf("attribute num_outputs = %d, but the node has %d outputs", n, nout)
+		}
 		// Equal parts, the last smaller when not divisible (opset 18).
 		part := dim.Add(Const(n - 1)).FloorDiv(Const(n))
 		for i := int64(0); i < n-1; i++ {
@@ -725,6 +728,9 @@ func slice(c *nodeCtx) ([]*Info, error) {
 	}
 	if len(starts) != len(ends) {
 		return nil, c.errorf("%d starts and %d ends", len(starts), len(ends))
+	}
+	if (axes != nil && len(axes) != len(starts)) || (steps != nil && len(steps) != len(starts)) {
+		return nil, c.errorf("%d starts but %d axes and %d steps", len(starts), len(axes), len(steps))
 	}
 	r := len(x.Shape)
 	shape := append([]Expr{}, x.Shape...)
@@ -932,11 +938,15 @@ func gatherND(c *nodeCtx) ([]*Info, error) {
 	if x.Shape == nil || ind.Shape == nil || len(ind.Shape) == 0 {
 		return []*Info{{DType: x.DType}}, nil
 	}
-	bd := int(c.attrInt("batch_dims", 0))
+	bd64 := c.attrInt("batch_dims", 0)
 	last, ok := ind.Shape[len(ind.Shape)-1].Value()
 	if !ok {
 		return nil, fmt.Errorf("last dim of indices is not static")
 	}
+	if bd64 < 0 || bd64 >= int64(len(ind.Shape)) || last < 0 || bd64+last > int64(len(x.Shape)) {
+		return nil, c.errorf("batch_dims %d and index tuples of %d do not fit indices %s and a rank-%d input", bd64, last, shapeString(ind.Shape), len(x.Shape))
+	}
+	bd := int(bd64)
 	if bd+int(last) > len(x.Shape) {
 		return nil, c.errorf("indices address %d dims of a rank-%d input", bd+int(last), len(x.Shape))
 	}

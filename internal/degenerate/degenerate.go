@@ -308,3 +308,21 @@ func Model(n *onnxpb.NodeProto, inits []*onnxpb.TensorProto, opset int64) *onnxp
 	}
 	return &onnxpb.ModelProto{IrVersion: 8, ProducerName: "degenerate", OpsetImport: ops, Graph: g}
 }
+
+// WithInputs turns the first k initializers of m's graph into graph
+// inputs of the same type and static shape (their data is dropped), so a
+// converter sees run-time values rather than constants to fold.
+func WithInputs(m *onnxpb.ModelProto, k int) *onnxpb.ModelProto {
+	g := m.Graph
+	k = min(k, len(g.Initializer))
+	for _, t := range g.Initializer[:k] {
+		shape := &onnxpb.TensorShapeProto{}
+		for _, d := range t.Dims {
+			shape.Dim = append(shape.Dim, &onnxpb.TensorShapeProto_Dimension{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: d}})
+		}
+		g.Input = append(g.Input, &onnxpb.ValueInfoProto{Name: t.Name, Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{
+			TensorType: &onnxpb.TypeProto_Tensor{ElemType: t.DataType, Shape: shape}}}})
+	}
+	g.Initializer = g.Initializer[k:]
+	return m
+}
