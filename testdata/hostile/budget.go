@@ -209,9 +209,23 @@ func init() {
 		Case{Name: "budget-webnn-two-expands-f16-run", Class: classBudget,
 			Setup: func(dir string) error { return WebNNText(dir, twoExpands("float16", 1e9)) },
 			Args:  append(append([]string{}, runWebNN...), "-o", "{out}"), Exit: 1, Msg: msgBudget},
-		// The total: each tensor fits (24 MB under 32 MiB), the third does not.
+		// The total: each tensor fits (24 MB under 32 MiB), the third does
+		// not (expands are views, elementwise chains fuse; cumulativeSum
+		// makes tensors).
 		Case{Name: "budget-webnn-total-live-bytes", Class: classBudget,
-			Setup: func(dir string) error { return WebNNText(dir, twoExpands("float32", 6e6)) },
+			Setup: func(dir string) error {
+				return WebNNText(dir, `webnn_graph "total" v1 {
+  inputs { x: f32[1]; }
+  nodes {
+    e = expand(x, newShape=[6000000]);
+    a = cumulativeSum(e, axis=0);
+    b = cumulativeSum(e, axis=0, reversed=true);
+    y = add(a, b);
+  }
+  outputs { y; }
+}
+`)
+			},
 			Args:  append(append([]string{}, runWebNN...), "--max-memory", "64MiB"), Exit: 1, Msg: "already live"},
 		Case{Name: "budget-max-memory-too-small", Class: classBudget, Setup: DynamicModel,
 			Args: []string{"verify", "{dir}/model.onnx", "--max-memory", "4KiB"}, Exit: 1, Msg: msgBudget},
