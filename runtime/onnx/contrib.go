@@ -389,7 +389,7 @@ func buildEmbedLayerNorm(n *node) (kernelFn, error) {
 				}
 			}
 		}
-		out, _, _ := rowNorm(sum, H, gv, bv, eps, false)
+		out, _, _ := rowNorm(sum, len(sum)/max(H, 1), H, gv, bv, eps, false)
 		mi := make([]float64, B)
 		if m := opt(in, 7); m != nil {
 			mv, err := ints(m)
