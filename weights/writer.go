@@ -107,11 +107,73 @@ func (w *Writer) write(p []byte) {
 	}
 }
 
+// writeHashed writes data while a second goroutine hashes it, piece by
+// piece: piece i is written as piece i-1 is hashed, and released once both
+// are done with it.
+func (w *Writer) writeHashed(data []byte, release func([]byte)) {
+	if len(data) <= chunkSize || w.off < DataStart {
+		w.write(data)
+		if release != nil {
+			release(data)
+		}
+		return
+	}
+	type job struct {
+		piece []byte
+		done  chan struct{}
+	}
+	jobs := make(chan job, 2)
+	go func() {
+		for j := range jobs {
+			w.digest.Write(j.piece)
+			close(j.done)
+		}
+	}()
+	var prev *job
+	for off := 0; off < len(data) && w.err == nil; off += chunkSize {
+		j := job{data[off:min(len(data), off+chunkSize)], make(chan struct{})}
+		jobs <- j
+		n, err := w.buf.Write(j.piece)
+		w.off += int64(n)
+		if err != nil {
+			w.err = fmt.Errorf("weights: writing %s: %w", w.path, err)
+		}
+		if prev != nil {
+			<-prev.done
+			if release != nil {
+				release(prev.piece)
+			}
+		}
+		prev = &j
+	}
+	close(jobs)
+	if prev != nil {
+		<-prev.done
+		if release != nil {
+			release(prev.piece)
+		}
+	}
+}
+
 var zeros [Alignment]byte
 
 // Add appends one tensor under key. len(data) must equal d.ByteLength();
 // d must be static. A key may be added only once.
 func (w *Writer) Add(key string, d graph.Desc, data []byte) error {
+	return w.AddReleasing(key, d, data, nil)
+}
+
+// chunkSize is the unit in which a tensor's bytes are hashed, written and
+// handed to the release callback.
+const chunkSize = 4 << 20
+
+// AddReleasing is Add for data that lies in mapped pages the caller wants
+// to drop as soon as they are written: release is called with consecutive
+// pieces of data (4 MiB at most) once they are no longer needed, so a
+// conversion's resident memory stays near a few pieces instead of its
+// largest tensor. The file's SHA-256 is computed on a second core while
+// the bytes are written. data must not change until AddReleasing returns.
+func (w *Writer) AddReleasing(key string, d graph.Desc, data []byte, release func([]byte)) error {
 	if w.done {
 		return fmt.Errorf("weights: Add(%q) after Finish", key)
 	}
@@ -138,7 +200,18 @@ func (w *Writer) Add(key string, d graph.Desc, data []byte) error {
 	for i, s := range shape {
 		ent.Shape[i] = int64(s)
 	}
-	h := maphash.Bytes(w.seed, data)
+	// The dedup hash reads the bytes once before they are written (a
+	// repeated tensor is not written again); pieces are released as it goes.
+	var mh maphash.Hash
+	mh.SetSeed(w.seed)
+	for off := 0; off < len(data); off += chunkSize {
+		piece := data[off:min(len(data), off+chunkSize)]
+		mh.Write(piece)
+		if release != nil && len(data) > chunkSize {
+			release(piece)
+		}
+	}
+	h := mh.Sum64()
 	for _, s := range w.byHash[h] {
 		if s.n != int64(len(data)) {
 			continue
@@ -158,7 +231,7 @@ func (w *Writer) Add(key string, d graph.Desc, data []byte) error {
 		w.write(zeros[:pad])
 	}
 	ent.ByteOffset = w.off
-	w.write(data)
+	w.writeHashed(data, release)
 	if w.err != nil {
 		return w.err
 	}

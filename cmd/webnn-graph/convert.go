@@ -298,7 +298,11 @@ func (a *app) convert(path string, f *convertFlags) error {
 				if err != nil {
 					return fmt.Errorf("convert: reading weight %q: %w", wt.Key, err)
 				}
-				if err := w.Add(wt.Key, wt.Desc, data); err != nil {
+				// Pieces of the mapped source are dropped as soon as they
+				// are written (and once more whole, for the pages the
+				// pieces' edges split), so peak RSS stays near a few MiB of
+				// weights instead of the largest tensor.
+				if err := w.AddReleasing(wt.Key, wt.Desc, data, m.ReleasePages); err != nil {
 					return fmt.Errorf("convert: writing weight %q: %w", wt.Key, err)
 				}
 				m.ReleasePages(data)

@@ -80,14 +80,16 @@ func DynamicModel(dir string) error {
 }
 
 // twoExpands is the issue's 300-byte graph: two operands expanded to 1e9
-// elements each (4 GB as float32), then added.
+// elements each (4 GB as float32), then added. The expansions differ in
+// rank, so the runtime's plan cannot merge them into one (it drops a step
+// that repeats another).
 func twoExpands(dt string, n int64) string {
 	return fmt.Sprintf(`webnn_graph "boom" v1 {
   inputs { x: f32[1]; }
   nodes {
     c = cast(x, dataType="%s");
     a = expand(c, newShape=[%d]);
-    b = expand(c, newShape=[%d]);
+    b = expand(c, newShape=[1, %d]);
     y = add(a, b);
   }
   outputs { y; }
