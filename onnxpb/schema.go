@@ -94,8 +94,29 @@ var contribSchemas = func() []Schema {
 		fl   = AttributeProto_FLOAT
 		in   = AttributeProto_INT
 	)
+	// pattern: one formal per input, s required, o optional, any type
+	pattern := func(opts ...formalOption) []formal {
+		fs := make([]formal, len(opts))
+		for i, o := range opts {
+			fs[i] = formal{option: o, types: anyNonTensor}
+		}
+		return fs
+	}
 	ms := "com.microsoft"
 	return []Schema{
+		{ms, "Attention", 1, 2, 7, 1, 2, pattern(s, s, o, o, o, o, o), anyIn(2), []attrSpec{{"num_heads", in, true}, {"unidirectional", in, false}, {"do_rotary", in, false}, {"past_present_share_buffer", in, false}, {"mask_filter_value", fl, false}, {"scale", fl, false}}},
+		{ms, "EmbedLayerNormalization", 1, 7, 9, 2, 3, pattern(s, o, s, s, o, s, s, o, o), anyIn(3), []attrSpec{{"epsilon", fl, false}, {"mask_index_type", in, false}}},
+		{ms, "GatherBlockQuantized", 1, 3, 4, 1, 1, pattern(s, s, s, o), anyIn(1), []attrSpec{{"bits", in, false}, {"block_size", in, false}, {"gather_axis", in, false}, {"quantize_axis", in, false}}},
+		{ms, "DynamicQuantizeMatMul", 1, 3, 5, 1, 1, pattern(s, s, s, o, o), anyIn(1), nil},
+		{ms, "MatMulIntegerToFloat", 1, 4, 7, 1, 1, pattern(s, s, s, s, o, o, o), anyIn(1), nil},
+		{ms, "QGemm", 1, 6, 9, 1, 1, pattern(s, s, s, s, s, s, o, o, o), anyIn(1), []attrSpec{{"alpha", fl, false}, {"transA", in, false}, {"transB", in, false}}},
+		{ms, "QLinearAdd", 1, 7, 8, 1, 1, pattern(s, s, o, s, s, o, s, o), anyIn(1), nil},
+		{ms, "QLinearMul", 1, 7, 8, 1, 1, pattern(s, s, o, s, s, o, s, o), anyIn(1), nil},
+		{ms, "QLinearSigmoid", 1, 4, 5, 1, 1, pattern(s, s, o, s, o), anyIn(1), nil},
+		{ms, "QLinearLeakyRelu", 1, 4, 5, 1, 1, pattern(s, s, o, s, o), anyIn(1), []attrSpec{{"alpha", fl, false}}},
+		{ms, "QLinearConcat", 1, 5, 1 << 31, 1, 1, []formal{{option: formalSingle, types: anyNonTensor}, {option: formalSingle, types: anyNonTensor}, {option: formalVariadic, types: anyNonTensor}}, anyIn(1), []attrSpec{{"axis", in, true}}},
+		{ms, "QLinearGlobalAveragePool", 1, 5, 5, 1, 1, pattern(s, s, s, s, s), anyIn(1), []attrSpec{{"channels_last", in, false}}},
+		{ms, "DynamicQuantizeLSTM", 1, 12, 12, 0, 3, pattern(s, s, s, o, o, o, o, o, s, s, s, s), anyIn(3), []attrSpec{{"hidden_size", in, false}, {"direction", AttributeProto_STRING, false}, {"activations", AttributeProto_STRINGS, false}, {"clip", fl, false}, {"input_forget", in, false}}},
 		{ms, "Gelu", 1, 1, 1, 1, 1, t(s), t(s), nil},
 		{ms, "FastGelu", 1, 1, 2, 1, 1, t(s, o), t(s), nil},
 		{ms, "BiasGelu", 1, 2, 2, 1, 1, t(s, s), t(s), nil},
