@@ -1067,3 +1067,261 @@ func (c *ctx) msAttentionMask(n *srcNode, B, S, P, T shapeinfer.Expr, dt tensor.
 	}
 	return mask, nil
 }
+
+// lowerONNXAttention (ai.onnx Attention, opsets 23 and 24; torch's dynamo
+// exporter writes it for scaled_dot_product_attention): Q, K, V in BNSH
+// (3-D inputs split with q_num_heads / kv_num_heads), the past prepended
+// (present outputs), K/V heads repeated for grouped queries, scores ·
+// scale, softcap, a float attn_mask added, then a boolean attn_mask,
+// is_causal (bottom-right: key j for query i iff j ≤ i + past, or +
+// nonpad_kv_seqlen − S without a past) and nonpad_kv_seqlen (keys ≥ it)
+// mask with the lowest float; rows with nothing left give zeros (the
+// opset 23/24 errata) instead of NaN. Refused: the qk_matmul_output
+// output, an attn_mask shorter than the keys.
+func lowerONNXAttention(c *ctx, n *srcNode) error {
+	if n.hasOutput(3) && c.users[n.Output[3]] > 0 {
+		return fmt.Errorf("%w: the qk_matmul_output output", ErrUnsupported)
+	}
+	qs, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	ks, err := c.inShape(n, 1)
+	if err != nil {
+		return err
+	}
+	vs, err := c.inShape(n, 2)
+	if err != nil {
+		return err
+	}
+	if len(qs) != len(ks) || len(qs) != len(vs) || (len(qs) != 3 && len(qs) != 4) {
+		return fmt.Errorf("%w: Q, K, V of ranks %d, %d, %d", ErrUnsupported, len(qs), len(ks), len(vs))
+	}
+	B := qs[0]
+	var S, L shapeinfer.Expr
+	var Nq, Nkv, D, Dv int64
+	toBNSH := func(i int, s []shapeinfer.Expr, heads int64) (string, shapeinfer.Expr, int64, error) {
+		x, err := c.in(n, i)
+		if err != nil {
+			return "", shapeinfer.Expr{}, 0, err
+		}
+		if len(s) == 4 {
+			h, ok := s[1].Value()
+			d, ok2 := s[3].Value()
+			if !ok || !ok2 {
+				return "", shapeinfer.Expr{}, 0, fmt.Errorf("%w: dynamic heads or head size in %s", ErrUnsupported, shapeinfer.ShapeString(s))
+			}
+			if heads != 0 && heads != h {
+				return "", shapeinfer.Expr{}, 0, fmt.Errorf("%d heads, attribute says %d", h, heads)
+			}
+			return x, s[2], d, nil
+		}
+		w, ok := s[2].Value()
+		if !ok || heads <= 0 || w%heads != 0 {
+			return "", shapeinfer.Expr{}, 0, fmt.Errorf("%w: 3-D input %s needs q_num_heads/kv_num_heads dividing its width", ErrUnsupported, shapeinfer.ShapeString(s))
+		}
+		r, err := c.reshapeTo(n, x, []shapeinfer.Expr{s[0], s[1], shapeinfer.Const(heads), shapeinfer.Const(w / heads)})
+		if err != nil {
+			return "", shapeinfer.Expr{}, 0, err
+		}
+		return c.op(n, "transpose", []string{r}, map[string]any{"permutation": intsAny([]int64{0, 2, 1, 3})}), s[1], w / heads, nil
+	}
+	qh, kh := attrInt(n, "q_num_heads", 0), attrInt(n, "kv_num_heads", 0)
+	if len(qs) == 4 {
+		qh, _ = qs[1].Value()
+		kh, _ = ks[1].Value()
+	}
+	Nq, Nkv = qh, kh
+	if Nq <= 0 || Nkv <= 0 || Nq%Nkv != 0 {
+		return fmt.Errorf("%w: %d query heads for %d key/value heads", ErrUnsupported, Nq, Nkv)
+	}
+	q, S, D, err := toBNSH(0, qs, Nq)
+	if err != nil {
+		return err
+	}
+	k, L, dk, err := toBNSH(1, ks, Nkv)
+	if err != nil {
+		return err
+	}
+	v, _, dv, err := toBNSH(2, vs, Nkv)
+	if err != nil {
+		return err
+	}
+	if dk != D {
+		return fmt.Errorf("query head size %d, key %d", D, dk)
+	}
+	Dv = dv
+	P := shapeinfer.Const(0)
+	if n.hasInput(4) != n.hasInput(5) {
+		return fmt.Errorf("past_key without past_value")
+	}
+	if n.hasInput(4) {
+		ps, err := c.inShape(n, 4)
+		if err != nil {
+			return err
+		}
+		if len(ps) != 4 {
+			return fmt.Errorf("past_key of rank %d", len(ps))
+		}
+		P = ps[2]
+		pk, err := c.in(n, 4)
+		if err != nil {
+			return err
+		}
+		pv, err := c.in(n, 5)
+		if err != nil {
+			return err
+		}
+		k = c.op(n, "concat", []string{pk, k}, map[string]any{"axis": int64(2)})
+		v = c.op(n, "concat", []string{pv, v}, map[string]any{"axis": int64(2)})
+	}
+	T := P.Add(L)
+	c.bind(n, 1, k)
+	c.bind(n, 2, v)
+	one := shapeinfer.Const(1)
+	if G := Nq / Nkv; G > 1 {
+		repeat := func(x string, d int64) (string, error) {
+			r, err := c.reshapeTo(n, x, []shapeinfer.Expr{B, shapeinfer.Const(Nkv), one, T, shapeinfer.Const(d)})
+			if err != nil {
+				return "", err
+			}
+			sz, err := c.dimsOption([]shapeinfer.Expr{B, shapeinfer.Const(Nkv), shapeinfer.Const(G), T, shapeinfer.Const(d)})
+			if err != nil {
+				return "", err
+			}
+			return c.reshapeTo(n, c.op(n, "expand", []string{r}, map[string]any{"newShape": sz}), []shapeinfer.Expr{B, shapeinfer.Const(Nq), T, shapeinfer.Const(d)})
+		}
+		if k, err = repeat(k, D); err != nil {
+			return err
+		}
+		if v, err = repeat(v, Dv); err != nil {
+			return err
+		}
+	}
+	dt := c.dtypeOf(n, 0)
+	scale := float64(attrFloat(n, "scale", 0))
+	if !hasAttr(n, "scale") || scale == 0 {
+		scale = 1 / math.Sqrt(float64(D))
+	}
+	sc, err := c.scalar(dt, scale)
+	if err != nil {
+		return err
+	}
+	kt := c.op(n, "transpose", []string{k}, map[string]any{"permutation": intsAny([]int64{0, 1, 3, 2})})
+	scores := c.op(n, "mul", []string{c.op(n, "matmul", []string{q, kt}, nil), sc}, nil)
+	if softcap := float64(attrFloat(n, "softcap", 0)); softcap > 0 {
+		inv, err := c.scalar(dt, 1/softcap)
+		if err != nil {
+			return err
+		}
+		cp, err := c.scalar(dt, softcap)
+		if err != nil {
+			return err
+		}
+		scores = c.op(n, "mul", []string{c.op(n, "tanh", []string{c.op(n, "mul", []string{scores, inv}, nil)}, nil), cp}, nil)
+	}
+	// masked: where the boolean mask, causality or nonpad_kv_seqlen rule
+	// a key out ([…, S, T] broadcastable, "" when nothing is)
+	var masked string
+	or := func(m string) {
+		if masked == "" {
+			masked = m
+		} else {
+			masked = c.op(n, "logicalOr", []string{masked, m}, nil)
+		}
+	}
+	if n.hasInput(3) {
+		ms, err := c.inShape(n, 3)
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 || !ms[len(ms)-1].Equal(T) && !ms[len(ms)-1].Equal(one) {
+			return fmt.Errorf("%w: attn_mask of shape %s for %s keys (a shorter mask is padded by ONNX; not lowered)", ErrUnsupported, shapeinfer.ShapeString(ms), T.String())
+		}
+		m, err := c.in(n, 3)
+		if err != nil {
+			return err
+		}
+		if c.dtypeOf(n, 3) == tensor.Bool {
+			or(c.op(n, "logicalNot", []string{m}, nil))
+		} else {
+			scores = c.op(n, "add", []string{scores, m}, nil)
+		}
+	}
+	tIdx, err := c.iota(n, T)
+	if err != nil {
+		return err
+	}
+	var npOp string
+	if n.hasInput(6) {
+		if n.hasInput(4) {
+			return fmt.Errorf("nonpad_kv_seqlen together with past_key")
+		}
+		np, err := c.in(n, 6)
+		if err != nil {
+			return err
+		}
+		np = c.op(n, "cast", []string{np}, map[string]any{"to": "int64"})
+		if npOp, err = c.reshapeTo(n, np, []shapeinfer.Expr{B, one, one, one}); err != nil {
+			return err
+		}
+		or(c.op(n, "greaterOrEqual", []string{tIdx, npOp}, nil))
+	}
+	if attrInt(n, "is_causal", 0) != 0 {
+		sIdx, err := c.iota(n, S)
+		if err != nil {
+			return err
+		}
+		limit, err := c.reshapeTo(n, sIdx, []shapeinfer.Expr{S, one})
+		if err != nil {
+			return err
+		}
+		switch {
+		case npOp != "":
+			// offset = nonpad − S per batch row
+			sOp, err := c.dimOperand(n, S)
+			if err != nil {
+				return err
+			}
+			limit = c.op(n, "add", []string{limit, c.op(n, "sub", []string{npOp, sOp}, nil)}, nil) // [B, 1, S, 1]
+		case !P.Equal(shapeinfer.Const(0)):
+			pOp, err := c.dimOperand(n, P)
+			if err != nil {
+				return err
+			}
+			limit = c.op(n, "add", []string{limit, pOp}, nil)
+		}
+		or(c.op(n, "greater", []string{tIdx, limit}, nil))
+	}
+	lowest := -math.MaxFloat32
+	if dt == tensor.Float16 {
+		lowest = -65504
+	}
+	low, err := c.scalar(dt, lowest)
+	if err != nil {
+		return err
+	}
+	if masked != "" {
+		scores = c.op(n, "where", []string{masked, low, scores}, nil)
+	}
+	p := c.op(n, "softmax", []string{scores}, map[string]any{"axis": int64(3)})
+	o := c.op(n, "matmul", []string{p, v}, nil)
+	if masked != "" || n.hasInput(3) {
+		// rows with no key left (every score masked, or −inf from a float
+		// mask) give zeros
+		mx := c.op(n, "reduceMax", []string{scores}, map[string]any{"axes": []any{int64(3)}, "keepDimensions": true})
+		zero, err := c.scalar(dt, 0)
+		if err != nil {
+			return err
+		}
+		o = c.op(n, "where", []string{c.op(n, "lesserOrEqual", []string{mx, low}, nil), zero, o}, nil)
+	}
+	if len(qs) == 3 {
+		o = c.op(n, "transpose", []string{o}, map[string]any{"permutation": intsAny([]int64{0, 2, 1, 3})})
+		if o, err = c.reshapeTo(n, o, []shapeinfer.Expr{B, S, shapeinfer.Const(Nq * Dv)}); err != nil {
+			return err
+		}
+	}
+	c.bind(n, 0, o)
+	return nil
+}

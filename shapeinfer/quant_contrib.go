@@ -214,3 +214,57 @@ func msAttention(c *nodeCtx) ([]*Info, error) {
 	present := &Info{DType: x.DType, Shape: []Expr{Const(2), B, Const(heads), T, Const(hq / heads)}}
 	return []*Info{out, present}, nil
 }
+
+// onnxAttention (ai.onnx Attention, opsets 23–24): Y [B, Nq, S, Dv] (or
+// [B, S, Nq·Dv] for 3-D inputs), present key/value [B, Nkv, P + L, D/Dv],
+// qk_matmul_output [B, Nq, S, P + L].
+func onnxAttention(c *nodeCtx) ([]*Info, error) {
+	q, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	k, err := c.need(1)
+	if err != nil {
+		return nil, err
+	}
+	v, err := c.need(2)
+	if err != nil {
+		return nil, err
+	}
+	unknown := []*Info{{DType: q.DType}, {DType: q.DType}, {DType: q.DType}, {DType: q.DType}}
+	if q.Shape == nil || k.Shape == nil || v.Shape == nil || len(q.Shape) != len(k.Shape) || len(q.Shape) != len(v.Shape) {
+		return unknown, nil
+	}
+	B := q.Shape[0]
+	var S, L, Nq, Nkv, D, Dv Expr
+	switch len(q.Shape) {
+	case 4:
+		Nq, S, D = q.Shape[1], q.Shape[2], q.Shape[3]
+		Nkv, L, Dv = k.Shape[1], k.Shape[2], v.Shape[3]
+	case 3:
+		qh, kh := c.attrInt("q_num_heads", 0), c.attrInt("kv_num_heads", 0)
+		qw, ok1 := q.Shape[2].Value()
+		vw, ok2 := v.Shape[2].Value()
+		if qh <= 0 || kh <= 0 || !ok1 || !ok2 {
+			return unknown, nil
+		}
+		Nq, Nkv, S, L = Const(qh), Const(kh), q.Shape[1], k.Shape[1]
+		D, Dv = Const(qw/qh), Const(vw/kh)
+	default:
+		return unknown, nil
+	}
+	T := L
+	if p := c.input(4); p != nil && p.Shape != nil && len(p.Shape) == 4 {
+		T = p.Shape[2].Add(L)
+	}
+	y := []Expr{B, Nq, S, Dv}
+	if len(q.Shape) == 3 {
+		y = []Expr{B, S, Nq.Mul(Dv)}
+	}
+	return []*Info{
+		{DType: q.DType, Shape: y},
+		{DType: q.DType, Shape: []Expr{B, Nkv, T, D}},
+		{DType: q.DType, Shape: []Expr{B, Nkv, T, Dv}},
+		{DType: q.DType, Shape: []Expr{B, Nq, S, T}},
+	}, nil
+}

@@ -91,6 +91,7 @@ var onnxRules = map[string]rule{
 	// opsets 23–26
 	"RMSNormalization": layerNorm,
 	"TensorScatter":    unary,
+	"Attention":        onnxAttention,
 
 	// conv.go
 	"Conv":              conv,

@@ -301,6 +301,11 @@ func buildAttention(n *node) (kernelFn, error) {
 					for _, s := range row {
 						mx = math.Max(mx, s)
 					}
+					if math.IsInf(mx, -1) {
+						// a fully masked row gives zeros, not NaN (opset
+						// 23/24 errata; ONNX Runtime does the same)
+						continue
+					}
 					sum := 0.0
 					for j, s := range row {
 						row[j] = math.Exp(s - mx)

@@ -547,7 +547,38 @@ def gen_attention():
         ["x", "w", "bias", "", "", "ab"], {"unidirectional": 1, "mask_filter_value": -1e4}, inits=[init("ab", 0.5 * f32(r, 1, N, 4, 4))])
 
 
-GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa, gen_quant, gen_dqlstm, gen_attention]
+def gen_onnx_attention():
+    """ai.onnx Attention (opsets 23, 24): what torch's dynamo exporter writes
+    for scaled_dot_product_attention at opset ≥ 23."""
+    r = rng(10)
+    Hd = 8
+
+    def att(name, opset, inputs, feeds, ins, attrs, outs=("y",)):
+        node = h.make_node("Attention", ins, list(outs), **attrs)
+        case(name, [node], inputs, [vi(o, TP.FLOAT, None) for o in outs], feeds, opset=opset, check=False)
+
+    q4 = lambda b, n, s: f32(r, b, n, s, Hd)
+    att("attention23_4d_causal", 23, [vi(n_, TP.FLOAT, ["b", 2, "s", Hd]) for n_ in "qkv"],
+        [{"q": q4(2, 2, 5), "k": q4(2, 2, 5), "v": q4(2, 2, 5)}], ["q", "k", "v"], {"is_causal": 1})
+    att("attention23_gqa_bool_mask", 23, [vi("q", TP.FLOAT, ["b", 4, "s", Hd]), vi("k", TP.FLOAT, ["b", 2, "s", Hd]), vi("v", TP.FLOAT, ["b", 2, "s", Hd]), vi("m", TP.BOOL, ["b", 1, "s", "s"])],
+        [{"q": q4(2, 4, 3), "k": q4(2, 2, 3), "v": q4(2, 2, 3), "m": r.random((2, 1, 3, 3)) > 0.3}], ["q", "k", "v", "m"], {})
+    att("attention23_float_mask_scale_softcap", 23, [vi(n_, TP.FLOAT, [1, 2, 4, Hd]) for n_ in "qkv"] + [vi("m", TP.FLOAT, [4, 4])],
+        [{"q": q4(1, 2, 4), "k": q4(1, 2, 4), "v": q4(1, 2, 4), "m": f32(r, 4, 4)}], ["q", "k", "v", "m"], {"scale": 0.2, "softcap": 3.0})
+    att("attention23_3d_past_causal", 23,
+        [vi("q", TP.FLOAT, ["b", "s", 4 * Hd]), vi("k", TP.FLOAT, ["b", "s", 2 * Hd]), vi("v", TP.FLOAT, ["b", "s", 2 * Hd]),
+         vi("pk", TP.FLOAT, ["b", 2, "p", Hd]), vi("pv", TP.FLOAT, ["b", 2, "p", Hd])],
+        [{"q": f32(r, 2, 1, 4 * Hd), "k": f32(r, 2, 1, 2 * Hd), "v": f32(r, 2, 1, 2 * Hd), "pk": q4(2, 2, 3), "pv": q4(2, 2, 3)},
+         {"q": f32(r, 1, 3, 4 * Hd), "k": f32(r, 1, 3, 2 * Hd), "v": f32(r, 1, 3, 2 * Hd), "pk": q4(1, 2, 2), "pv": q4(1, 2, 2)}],
+        ["q", "k", "v", "", "pk", "pv"], {"is_causal": 1, "q_num_heads": 4, "kv_num_heads": 2}, outs=("y", "pres_k", "pres_v"))
+    fm = np.ones((1, 1, 3, 3), bool)
+    fm[0, 0, 1, :] = False
+    att("attention23_fully_masked_row", 23, [vi(n_, TP.FLOAT, [1, 1, 3, Hd]) for n_ in "qkv"] + [vi("m", TP.BOOL, [1, 1, 3, 3])],
+        [{"q": q4(1, 1, 3), "k": q4(1, 1, 3), "v": q4(1, 1, 3), "m": fm}], ["q", "k", "v", "m"], {})
+    att("attention24_nonpad_causal", 24, [vi(n_, TP.FLOAT, [2, 2, 6, Hd]) for n_ in "kv"] + [vi("q", TP.FLOAT, [2, 2, 2, Hd]), vi("nonpad", TP.INT64, [2])],
+        [{"q": q4(2, 2, 2), "k": q4(2, 2, 6), "v": q4(2, 2, 6), "nonpad": np.array([4, 6], np.int64)}], ["q", "k", "v", "", "", "", "nonpad"], {"is_causal": 1})
+
+
+GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa, gen_quant, gen_dqlstm, gen_attention, gen_onnx_attention]
 
 
 def main(only):
