@@ -148,6 +148,15 @@ func (a *app) emitWeb(arg string, f *emitJSFlags, page bool) ([]string, error) {
 	for _, fl := range files {
 		names = append(names, fl.name)
 	}
+	if copyWeights {
+		// The weights and manifest would replace those of the conversion
+		// held there, leaving its graph beside another graph's weights.
+		for _, n := range graphFileNames {
+			if _, err := os.Lstat(filepath.Join(f.out, n)); err == nil {
+				return nil, fmt.Errorf("%s: %s holds another graph's conversion (%s): its weights and manifest would be replaced; emit into a directory of its own, or into the graph's own directory", cmdName, f.out, n)
+			}
+		}
+	}
 	set, err := atomicdir.Begin(f.out, names)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cmdName, err)

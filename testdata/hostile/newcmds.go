@@ -340,6 +340,17 @@ func init() {
 			}
 			return regularFiles("model.js", "model.webnn", "model.weights", "manifest.json")(dir, out)
 		}},
+		// -o names another conversion's directory: its weights are not
+		// replaced by this graph's (a mixed set).
+		Case{Name: "emitjs-into-other-conversion", Class: classNewCmds, Setup: func(dir string) error {
+			if err := AddGraph(dir); err != nil {
+				return err
+			}
+			if err := os.Mkdir(OutPath(dir), 0o755); err != nil {
+				return err
+			}
+			return AddGraph(OutPath(dir))
+		}, Args: emitJS, Exit: 1, Msg: "holds another graph's conversion"},
 		Case{Name: "emitjs-out-is-a-file", Class: classNewCmds, Setup: func(dir string) error {
 			if err := AddGraph(dir); err != nil {
 				return err
