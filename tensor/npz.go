@@ -5,10 +5,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/atomicdir"
 	"github.com/webnn-graph/webnn-graph/internal/confine"
 )
 
@@ -56,59 +55,43 @@ func ReadNPZ(path string) (map[string]*Tensor, []string, error) {
 
 // WriteNPZ writes the tensors named in names, in that order, as an
 // uncompressed .npz archive (what numpy.savez writes). The file is
-// written under a temporary name (unpredictable, created O_EXCL) and
-// renamed into place, so a failure leaves no partial file and a link at
-// path is replaced, never written through.
+// written under a temporary name and renamed into place
+// (atomicdir.CreateFile: unpredictable, created O_EXCL, a killed writer's
+// temporary cleared by the next), so a failure leaves no partial file and
+// a link at path is replaced, never written through.
 func WriteNPZ(path string, names []string, ts map[string]*Tensor) error {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("npz: %s is a directory", path)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	tmp, err := atomicdir.CreateFile(path)
 	if err != nil {
 		return fmt.Errorf("npz: %v", err)
 	}
-	defer os.Remove(tmp.Name())
+	defer tmp.Abort() // a no-op once committed
 	bw := bufio.NewWriterSize(tmp, 1<<20)
 	zw := zip.NewWriter(bw)
 	seen := make(map[string]bool, len(names))
 	for _, name := range names {
 		t, ok := ts[name]
 		if !ok || t == nil {
-			tmp.Close()
 			return fmt.Errorf("npz: %s: no tensor for %q", path, name)
 		}
 		if seen[name] {
-			tmp.Close()
 			return fmt.Errorf("npz: %s: name %q given twice", path, name)
 		}
 		seen[name] = true
 		w, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Store})
 		if err != nil {
-			tmp.Close()
 			return fmt.Errorf("npz: %s: %v", path, err)
 		}
 		if err := WriteNPY(w, t); err != nil {
-			tmp.Close()
 			return fmt.Errorf("npz: %s: %s: %v", path, name, err)
 		}
 	}
 	if err := zw.Close(); err != nil {
-		tmp.Close()
 		return fmt.Errorf("npz: %s: %v", path, err)
 	}
 	if err := bw.Flush(); err != nil {
-		tmp.Close()
 		return fmt.Errorf("npz: %s: %v", path, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("npz: %s: %v", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("npz: %s: %v", path, err)
-	}
-	os.Chmod(tmp.Name(), 0o644) // CreateTemp makes it 0600
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return fmt.Errorf("npz: %v", err)
 	}
 	return nil

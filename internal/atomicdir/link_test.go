@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestLink: the opened file is what the set gets (even after its path is
@@ -90,5 +91,44 @@ func TestWriteFile(t *testing.T) {
 	es, _ := os.ReadDir(root)
 	if len(es) != 2 {
 		t.Errorf("left behind: %v", es)
+	}
+}
+
+// TestWriteFileClearsDeadTemporaries: a temporary of an earlier writer of
+// the same path that died (flock free, older than a minute) is removed; a
+// live writer's (flock held) and a recent one are kept; other names too.
+func TestWriteFileClearsDeadTemporaries(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "j.xml")
+	old := time.Now().Add(-time.Hour)
+	mk := func(name string) string {
+		q := filepath.Join(root, name)
+		os.WriteFile(q, []byte("partial"), 0o600)
+		os.Chtimes(q, old, old)
+		return q
+	}
+	dead := mk(".j.xml" + stageMark + "111")
+	live := mk(".j.xml" + stageMark + "222")
+	other := mk(".k.xml" + stageMark + "333")
+	recent := filepath.Join(root, ".j.xml"+stageMark+"444")
+	os.WriteFile(recent, nil, 0o600)
+	lf, err := os.Open(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	if err := lockFile(lf); err != nil {
+		t.Skipf("no flock here: %v", err)
+	}
+	if err := WriteFile(p, []byte("<x/>")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(dead); err == nil {
+		t.Errorf("a dead writer's temporary is still there")
+	}
+	for _, q := range []string{live, other, recent} {
+		if _, err := os.Lstat(q); err != nil {
+			t.Errorf("%s was removed", filepath.Base(q))
+		}
 	}
 }
