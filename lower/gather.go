@@ -22,6 +22,9 @@ func lowerGather(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
+	if err := c.checkConstIndices(n, "axis", int(axis)); err != nil {
+		return err
+	}
 	c.bind(n, 0, c.op(n, "gather", xs, map[string]any{"axis": axis}))
 	return nil
 }
@@ -39,6 +42,9 @@ func lowerGatherElements(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
+	if err := c.checkConstIndices(n, "axis", int(axis)); err != nil {
+		return err
+	}
 	c.bind(n, 0, c.op(n, "gatherElements", xs, map[string]any{"axis": axis}))
 	return nil
 }
@@ -49,6 +55,9 @@ func lowerGatherND(c *ctx, n *srcNode) error {
 	}
 	xs, err := c.ins(n, 0, 1)
 	if err != nil {
+		return err
+	}
+	if err := c.checkConstIndices(n, "nd", -1); err != nil {
 		return err
 	}
 	c.bind(n, 0, c.op(n, "gatherND", xs, nil))
@@ -68,6 +77,9 @@ func lowerScatterND(c *ctx, n *srcNode) error {
 	}
 	xs, err := c.ins(n, 0, 1, 2)
 	if err != nil {
+		return err
+	}
+	if err := c.checkConstIndices(n, "nd", -1); err != nil {
 		return err
 	}
 	c.bind(n, 0, c.op(n, "scatterND", xs, nil))
@@ -90,8 +102,78 @@ func lowerScatterElements(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
+	if err := c.checkConstIndices(n, "axis", int(axis)); err != nil {
+		return err
+	}
 	c.bind(n, 0, c.op(n, "scatterElements", xs, map[string]any{"axis": axis}))
 	return nil
+}
+
+// checkConstIndices refuses constant indices (input 1) that are out of
+// range for the data (input 0), naming the first such index, where it is
+// and the bound: ONNX makes them an error, and WebNN would clamp them (or
+// a browser may), so the converted graph would quietly compute something
+// else. mode "axis" checks each index against data dim axis (Gather,
+// GatherElements, ScatterElements); "nd" checks each component of the
+// index tuples in the last dim against the data dim it addresses
+// (GatherND, ScatterND). Indices known only at run time are the
+// runtimes' to check.
+func (c *ctx) checkConstIndices(n *srcNode, mode string, axis int) error {
+	t := c.constTensorOf(n, 1)
+	if t == nil {
+		return nil
+	}
+	idx, ok := tensorInts(t)
+	if !ok {
+		return nil
+	}
+	ds, err := c.inShape(n, 0)
+	if err != nil {
+		return nil
+	}
+	bound := func(d int) (int64, bool) {
+		if d < 0 || d >= len(ds) {
+			return 0, false
+		}
+		return ds[d].Value()
+	}
+	check := func(i int, v int64, d int) error {
+		b, ok := bound(d)
+		if ok && (v < -b || v >= b) {
+			return fmt.Errorf("index %d at %v of indices %s is out of range for dim %d of the data (size %d)", v, unravel(i, t.Shape), n.Input[1], d, b)
+		}
+		return nil
+	}
+	if mode == "axis" {
+		for i, v := range idx {
+			if err := check(i, v, axis); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(t.Shape) == 0 {
+		return nil
+	}
+	k := t.Shape[len(t.Shape)-1]
+	for i, v := range idx {
+		if err := check(i, v, i%max(k, 1)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unravel is the coordinates of flat index i in shape.
+func unravel(i int, shape []int) []int {
+	co := make([]int, len(shape))
+	for d := len(shape) - 1; d >= 0; d-- {
+		if shape[d] > 0 {
+			co[d] = i % shape[d]
+			i /= shape[d]
+		}
+	}
+	return co
 }
 
 // lowerReverseSequence: output[b, t] = x[b, lens[b]−1−t] for t < lens[b],

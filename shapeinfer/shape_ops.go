@@ -829,6 +829,13 @@ func (c *nodeCtx) sliceLen(dim, start, end Expr, step int64) (Expr, Expr) {
 		}
 		return v.MaxB(Const(lo), b).MinB(hi, b)
 	}
+	// A step at least as long as the axis takes one element whatever its
+	// size: cap it there, so ±2^63 steps do not overflow the arithmetic.
+	if limit := max(dim.MaxValue(b), 1); step > limit {
+		step = limit
+	} else if step < -limit {
+		step = -limit
+	}
 	if step > 0 {
 		s := clampIdx(start, 0, 0)
 		e := clampIdx(end, 0, 0)

@@ -228,7 +228,7 @@ func init() {
 }
 `)
 			},
-			Args:  append(append([]string{}, runWebNN...), "--max-memory", "64MiB"), Exit: 1, Msg: "already live"},
+			Args: append(append([]string{}, runWebNN...), "--max-memory", "64MiB"), Exit: 1, Msg: "already live"},
 		Case{Name: "budget-max-memory-too-small", Class: classBudget, Setup: DynamicModel,
 			Args: []string{"verify", "{dir}/model.onnx", "--max-memory", "4KiB"}, Exit: 1, Msg: msgBudget},
 		Case{Name: "budget-max-memory-not-a-size", Class: classBudget, Setup: DynamicModel,
