@@ -29,6 +29,9 @@ func (c *ctx) quantParam(n *srcNode, i, r int, axis int64) (string, error) {
 	switch {
 	case len(s) == 0 || len(s) == 1 && s[0].Equal(shapeinfer.Const(1)):
 	case len(s) == 1:
+		if axis < 0 || axis >= int64(r) {
+			return "", fmt.Errorf("axis %d is outside an input of rank %d", axis, r)
+		}
 		target[axis] = s[0]
 	case len(s) == r:
 		target = s // blocked: already the input's rank
