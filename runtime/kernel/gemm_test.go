@@ -372,3 +372,33 @@ func TestValidateSgemm(t *testing.T) {
 		}
 	}
 }
+
+// GemvShared equals one Sgemm per matrix.
+func TestGemvShared(t *testing.T) {
+	for _, k := range []int{5, 64, 576} {
+		ns := []int{576, 192, 33}
+		x := make([]float32, k)
+		for i := range x {
+			x[i] = float32(i%7) - 3
+		}
+		var bs, cs [][]float32
+		for j, n := range ns {
+			b := make([]float32, k*n)
+			for i := range b {
+				b[i] = float32((i*(j+3))%11) - 5
+			}
+			bs = append(bs, b)
+			cs = append(cs, make([]float32, n))
+		}
+		GemvShared(x, bs, ns, cs)
+		for j, n := range ns {
+			want := make([]float32, n)
+			Sgemm(false, false, 1, n, k, 1, x, k, bs[j], n, 0, want, n)
+			for i := range want {
+				if d := want[i] - cs[j][i]; d > 1e-3 || d < -1e-3 {
+					t.Fatalf("k=%d matrix %d [%d]: %g, want %g", k, j, i, cs[j][i], want[i])
+				}
+			}
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package kernel
 
+import "runtime"
+
 // gemv computes c[j] = alpha·Σ_p x[p*incx]·B(p,j) + beta·c[j] for j < n, where
 // B(p,j) is b[p*ldb+j] (B stored [K,N]) or, when bT, b[j*ldb+p] (stored [N,K]).
 // It is the M = 1 case of Sgemm (decode steps) and is memory-bound: every
@@ -283,5 +285,56 @@ func fewRowsChunk(m, n, k int, a []float32, lo, hi int, b []float32, ldb int, ac
 				axpy(a[i*k+p], b[p*ldb+vec:p*ldb+n], acc[i*n+vec:i*n+n])
 			}
 		}
+	}
+}
+
+// GemvShared computes c[i] = x·B[i] for matrices B[i] stored [K, N[i]] in
+// place that share the vector x (a layer's query/key/value projections, its
+// gate and up projections): one parallel pass over the rows of all of them,
+// as gemvN does for one, so a decode step synchronises its workers once
+// per group instead of once per matrix.
+func GemvShared(x []float32, b [][]float32, n []int, c [][]float32) {
+	k := len(x)
+	workers := min(runtime.GOMAXPROCS(0), maxGemvWorkers)
+	total := 0
+	for _, ni := range n {
+		total += ni
+	}
+	if workers <= 1 || k < 16 || k*total < 1<<15 {
+		for i := range b {
+			clear(c[i][:n[i]])
+			gemvNRows(k, x, b[i], n[i], c[i][:n[i]])
+		}
+		return
+	}
+	grain := roundUp(max(8, (16<<10)/max(total, 1)), 8)
+	pp := getFloats(workers * total)
+	defer putFloats(pp)
+	partial := *pp
+	var used [maxGemvWorkers]bool
+	parallelForWorkers(workers, k, grain, func(w, lo, hi int) {
+		acc := partial[w*total : (w+1)*total]
+		if !used[w] {
+			clear(acc)
+			used[w] = true
+		}
+		off := 0
+		for i := range b {
+			gemvNRows(hi-lo, x[lo:hi], b[i][lo*n[i]:], n[i], acc[off:off+n[i]])
+			off += n[i]
+		}
+	})
+	var parts [maxGemvWorkers][]float32
+	off := 0
+	for i := range b {
+		np := 0
+		for w := 0; w < workers; w++ {
+			if used[w] {
+				parts[np] = partial[w*total+off : w*total+off+n[i]]
+				np++
+			}
+		}
+		sumPartials(c[i][:n[i]], parts[:np], 0)
+		off += n[i]
 	}
 }

@@ -766,3 +766,109 @@ func compileSigmoid(nc *nodeCompiler) (kernelFn, error) {
 		return []*tensor.Tensor{out}, nil
 	}, nil
 }
+
+// planSharedGemv merges the matmuls that multiply one operand by several
+// constant 2-D float32 weights (a layer's query/key/value projections, its
+// gate and up projections) into one step at the first one's place: at a
+// decode step (one row) it streams all the weights in one parallel pass
+// (kernel.GemvShared), so the workers synchronise once per group; with
+// more rows each product runs as before.
+func (p *Program) planSharedGemv() {
+	groups := map[int][]int{} // operand slot → matmul steps
+	var order []int
+	for i, st := range p.steps {
+		if st.node.Op != "matmul" || st.region != nil || len(st.ins) != 2 || len(st.outs) != 1 || st.ins[0] < 0 || st.ins[1] < 0 || p.consts[st.ins[0]] != nil {
+			continue
+		}
+		w := p.consts[st.ins[1]]
+		if w == nil || w.DType != tensor.Float32 || len(w.Shape) != 2 || w.Len() == 0 {
+			continue
+		}
+		a := st.ins[0]
+		if _, ok := groups[a]; !ok {
+			order = append(order, a)
+		}
+		groups[a] = append(groups[a], i)
+	}
+	drop := map[int]bool{}
+	for _, a := range order {
+		g := groups[a]
+		if len(g) < 2 {
+			continue
+		}
+		k := p.consts[p.steps[g[0]].ins[1]].Shape[0]
+		members := []*step{}
+		for _, i := range g {
+			if p.consts[p.steps[i].ins[1]].Shape[0] == k {
+				members = append(members, p.steps[i])
+			}
+		}
+		if len(members) < 2 {
+			continue
+		}
+		gs := &step{node: members[0].node, ins: []int{a}}
+		for _, m := range members {
+			gs.ins = append(gs.ins, m.ins[1])
+			gs.outs = append(gs.outs, m.outs[0])
+		}
+		gs.run = sharedGemvKernel(members)
+		first := true
+		for _, i := range g {
+			if p.consts[p.steps[i].ins[1]].Shape[0] != k {
+				continue
+			}
+			if first {
+				p.steps[i] = gs
+				first = false
+			} else {
+				drop[i] = true
+			}
+		}
+	}
+	if len(drop) == 0 {
+		return
+	}
+	kept := p.steps[:0]
+	for i, st := range p.steps {
+		if !drop[i] {
+			kept = append(kept, st)
+		}
+	}
+	clear(p.steps[len(kept):])
+	p.steps = kept
+}
+
+// sharedGemvKernel runs a group of matmuls sharing operand 0 (in[0]; the
+// weights follow).
+func sharedGemvKernel(members []*step) kernelFn {
+	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		a := in[0]
+		ad, ok := a.Data.([]float32)
+		k := in[1].Shape[0]
+		if ok && a.DType == tensor.Float32 && len(a.Shape) >= 2 && a.Shape[len(a.Shape)-1] == k && a.Len() == k {
+			res := make([]*tensor.Tensor, len(members))
+			bs := make([][]float32, len(members))
+			ns := make([]int, len(members))
+			cs := make([][]float32, len(members))
+			for i := range members {
+				w := in[1+i]
+				n := w.Shape[1]
+				shape := append(append([]int(nil), a.Shape[:len(a.Shape)-1]...), n)
+				res[i] = x.alloc(tensor.Float32, shape)
+				bs[i], ns[i], cs[i] = w.Data.([]float32), n, res[i].Data.([]float32)
+			}
+			kernel.GemvShared(ad, bs, ns, cs)
+			return res, nil
+		}
+		// Several rows (a prefill), or not float32: each product alone.
+		res := make([]*tensor.Tensor, 0, len(members))
+		for i, m := range members {
+			r, err := runStep(x, m, []*tensor.Tensor{a, in[1+i]})
+			if err != nil {
+				return nil, fmt.Errorf("node %q (%s): %w", m.node.ID, m.node.Op, err)
+			}
+			res = append(res, r[0])
+		}
+		return res, nil
+	}
+}

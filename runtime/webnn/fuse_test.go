@@ -212,3 +212,32 @@ func TestInPlaceAndHandOver(t *testing.T) {
 		t.Errorf("a later run changed an earlier run's output: %v", err)
 	}
 }
+
+// Matmuls sharing their operand with constant weights run as one step
+// (one pass over all the weights at one row) and give the same values, at
+// one row and at several.
+func TestSharedGemv(t *testing.T) {
+	r := rand.New(rand.NewSource(8))
+	wq, wk, wo := randT(r, 16, 24), randT(r, 16, 8), randT(r, 24, 16)
+	gr := &graph.Graph{
+		Inputs: []graph.Input{{Name: "x", Desc: graph.Desc{DType: tensor.Float32, Shape: []graph.Dim{graph.Static(1), graph.Dynamic("s", 8), graph.Static(16)}}}},
+		Consts: []graph.Const{
+			{Name: "wq", Desc: descOf(wq), Kind: graph.ConstBytes, Bytes: wq.Bytes()},
+			{Name: "wk", Desc: descOf(wk), Kind: graph.ConstBytes, Bytes: wk.Bytes()},
+			{Name: "wo", Desc: descOf(wo), Kind: graph.ConstBytes, Bytes: wo.Bytes()},
+		},
+		Nodes: []graph.Node{
+			{ID: "q", Op: "matmul", Inputs: []string{"x", "wq"}},
+			{ID: "o", Op: "matmul", Inputs: []string{"q", "wo"}},
+			{ID: "k", Op: "matmul", Inputs: []string{"x", "wk"}},
+		},
+		Outputs: []graph.Output{{Name: "o", Operand: "o"}, {Name: "k", Operand: "k"}},
+	}
+	planned, written := compileBoth(t, gr)
+	if n := len(planned.steps); n != 2 {
+		t.Errorf("%d steps, want 2 (q and k together, then o)", n)
+	}
+	for _, s := range []int{1, 3} {
+		sameRuns(t, planned, written, map[string]*tensor.Tensor{"x": randT(r, 1, s, 16)})
+	}
+}

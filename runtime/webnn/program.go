@@ -205,6 +205,7 @@ func CompileWith(g *graph.Graph, ws graph.WeightSource, opts Options) (prog *Pro
 		p.planCSE()
 		p.planViews()
 		p.planFusion()
+		p.planSharedGemv()
 	}
 	p.planRelease()
 	return p, nil
