@@ -241,3 +241,19 @@ func lastLines(s string, n int) string {
 	}
 	return fmt.Sprint(strings.Join(lines, "\n"))
 }
+
+// TestVerifyDecodeSymbolicHeadSize: verify's greedy-decode comparison on
+// an onnxruntime-genai export, whose past key/values leave the head size
+// symbolic (kv_cache_dim): the ONNX interpreter's empty past was built
+// [1 2 0 1] and every decode comparison (--steps, --report, --junit)
+// failed with "past_key ... must be [1, 2, past, 16]".
+func TestVerifyDecodeSymbolicHeadSize(t *testing.T) {
+	model := filepath.Join(testenv.RepoRoot(), "testdata", "exporters", "genai-llama-fp32", "model.onnx")
+	if _, err := os.Stat(model); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	status, stdout, stderr := cli(t, "verify", model, "--target", "webnn", "--steps", "2")
+	if status != 0 || !strings.Contains(stdout, "2 greedy decode steps agree") {
+		t.Errorf("exit %d\n%s%s", status, stdout, stderr)
+	}
+}

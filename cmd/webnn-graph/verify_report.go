@@ -188,6 +188,19 @@ func decodeCompare(onnxR, wr runner, prompt []int64, steps int, tol parity.Toler
 	}
 	d := &report.Decode{Prompt: prompt}
 	opast, wpast := oio.emptyPast(), wio.emptyPast()
+	// The ONNX model may leave the head size symbolic (onnxruntime-genai's
+	// kv_cache_dim), which the converted graph has resolved: the ONNX
+	// interpreter's empty past takes the graph's shapes, layer by layer.
+	if len(oio.past) == len(wio.past) {
+		for i := range oio.past {
+			for _, pair := range [][2]string{{oio.past[i].key, wio.past[i].key}, {oio.past[i].value, wio.past[i].value}} {
+				o, w := opast[pair[0]], wpast[pair[1]]
+				if o != nil && w != nil && len(o.Shape) == len(w.Shape) {
+					opast[pair[0]] = tensor.New(o.DType, w.Shape)
+				}
+			}
+		}
+	}
 	feed, pastLen := prompt, 0
 	for step := 0; step < steps; step++ {
 		oout, err := onnxR.Run(oio.stepInputs(opast, feed, pastLen))
