@@ -1079,6 +1079,12 @@ func (c *ctx) msAttentionMask(n *srcNode, B, S, P, T shapeinfer.Expr, dt tensor.
 // opset 23/24 errata) instead of NaN. Refused: the qk_matmul_output
 // output, an attn_mask shorter than the keys.
 func lowerONNXAttention(c *ctx, n *srcNode) error {
+	// opset 25 adds sliding windows
+	for _, a := range []string{"left_window_size", "right_window_size"} {
+		if w := attrInt(n, a, -1); w != -1 {
+			return unsupportedAttr(a, w)
+		}
+	}
 	if n.hasOutput(3) && c.users[n.Output[3]] > 0 {
 		return fmt.Errorf("%w: the qk_matmul_output output", ErrUnsupported)
 	}

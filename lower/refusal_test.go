@@ -1,6 +1,7 @@
 package lower
 
 import (
+	"fmt"
 	"errors"
 	"strings"
 	"testing"
@@ -105,7 +106,12 @@ func TestRefusals(t *testing.T) {
 			return newModel(5).input("x", tensor.Float32, 4).
 				node("Relu", "r", strs("x"), strs("y")).
 				output("y", tensor.Float32, 4).build(t)
-		}, []string{`lower: node "r" (Relu, opset 5): not implemented in webnn-graph: opset 5 is outside the supported range 6+`}},
+		}, []string{`lower: node "r" (Relu, opset 5): not implemented in webnn-graph: Relu version 1 (selected by opset 5) is outside the versions lowered (6+)`}},
+		{"opset newer than the operator table", func(t *testing.T) *onnxpb.Model {
+			return newModel(OnnxOpsetMax+1).input("x", tensor.Float32, 4).
+				node("Relu", "r", strs("x"), strs("y")).
+				output("y", tensor.Float32, 4).build(t)
+		}, []string{fmt.Sprintf(`lower: node "r" (Relu, opset %d): not implemented in webnn-graph: opset %d is newer than the ONNX operator versions webnn-graph was checked against (through opset %d): Relu may have changed since`, OnnxOpsetMax+1, OnnxOpsetMax+1, OnnxOpsetMax)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -73,6 +73,14 @@ var inexpressibleOps = map[string]string{
 func unsupportedOp(c *ctx, n *srcNode) error {
 	op := qualifiedOp(n.domain(), n.GetOpType())
 	if other := lookupAny(n.domain(), n.GetOpType()); other != nil {
+		if n.domain() == "" {
+			if n.opset > onnxOpsetMax {
+				return fmt.Errorf("%w: opset %d is newer than the ONNX operator versions webnn-graph was checked against (through opset %d): %s may have changed since", ErrNotImplemented, n.opset, onnxOpsetMax, op)
+			}
+			if v, inTable, ok := onnxOpVersion(n.GetOpType(), n.opset); inTable && ok {
+				return fmt.Errorf("%w: %s version %d (selected by opset %d) is outside the versions lowered (%s)", ErrNotImplemented, op, v, n.opset, other.opsetRange())
+			}
+		}
 		return fmt.Errorf("%w: opset %d is outside the supported range %s", ErrNotImplemented, n.opset, other.opsetRange())
 	}
 	if why := inexpressibleOps[op]; why != "" {

@@ -82,16 +82,68 @@ func table() []*lowering {
 	return tableList
 }
 
-// lookup finds the entry serving op at opset.
+// onnxOpVersion is the version of the ai.onnx operator op that a model
+// importing opset selects: the newest version introduced at or before
+// opset (onnxOpVersions, the ONNX changelog). ok is false when the opset
+// is newer than the table (a later version may have changed the operator)
+// or older than the operator; inTable is false for operators the table
+// does not list (ORT's contrib ops registered in the ai.onnx domain), whose
+// entries are matched on the opset itself.
+func onnxOpVersion(op string, opset int64) (v int64, inTable, ok bool) {
+	vs, inTable := onnxOpVersions[op]
+	if !inTable {
+		return opset, false, true
+	}
+	if opset > onnxOpsetMax {
+		return 0, true, false
+	}
+	for _, x := range vs {
+		if x <= opset {
+			v = x
+		}
+	}
+	return v, true, v > 0
+}
+
+// lookup finds the entry serving op at opset. For ai.onnx operators an
+// entry's since/until are operator versions: it covers the versions of
+// the ONNX changelog from since through until (0: through onnxOpsetMax,
+// every later version reviewed when the table was last regenerated).
 func lookup(domain, op string, opset int64) *lowering {
 	table()
+	v := opset
+	if domain == "" {
+		var ok bool
+		if v, _, ok = onnxOpVersion(op, opset); !ok {
+			return nil
+		}
+	}
 	for _, l := range tableByOp[domain+"\x00"+op] {
-		if opset >= l.since && (l.until == 0 || opset <= l.until) {
+		if v >= l.since && (l.until == 0 || v <= l.until) {
 			return l
 		}
 	}
 	return nil
 }
+
+// Versions lists the ai.onnx operator versions an entry covers (nil for
+// other domains).
+func (e OpEntry) Versions() []int64 {
+	if e.Domain != "" {
+		return nil
+	}
+	var out []int64
+	for _, v := range onnxOpVersions[e.OpType] {
+		if v >= e.Since && (e.Until == 0 || v <= e.Until) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// OnnxOpsetMax is the newest ai.onnx opset the operator table knows;
+// models importing a newer one are refused.
+const OnnxOpsetMax = onnxOpsetMax
 
 // lookupAny finds any entry for op, whatever the opset.
 func lookupAny(domain, op string) *lowering {
@@ -188,7 +240,7 @@ func lowerings() []*lowering {
 		{op: "RotaryEmbedding", domain: msDomain, since: 1, webnn: []string{"gather", "reshape", "slice", "mul", "sub", "add", "concat"}, notes: "3-D or 4-D input; 2-D position_ids (offset form refused); interleaved or halves; partial rotary dim", emit: lowerRotaryEmbedding},
 		{op: "RotaryEmbedding", since: 23, webnn: []string{"gather", "reshape", "slice", "mul", "sub", "add", "concat"}, notes: "as com.microsoft.RotaryEmbedding; without position_ids the caches are [batch, sequence, rotary/2]", emit: lowerRotaryEmbedding},
 		{op: "Attention", domain: msDomain, since: 1, webnn: []string{"matmul", "add", "slice", "reshape", "transpose", "concat", "mul", "lesserOrEqual", "greaterOrEqual", "lesser", "greater", "logicalOr", "where", "cast", "reverse", "softmax"}, notes: "fused QKV projection (qkv_hidden_sizes), past/present, attention_bias; masks as ORT's PrepareMask: raw 2-D/3-D (mask_filter_value where ≤ 0), 1-D end positions [B] or ends+starts [2B], unidirectional (lowest float after past + s); 4-D masks, do_rotary and shared past/present buffers refused", emit: lowerMSAttention},
-		{op: "Attention", since: 23, webnn: []string{"reshape", "transpose", "concat", "expand", "matmul", "mul", "tanh", "add", "logicalNot", "logicalOr", "cast", "slice", "sub", "greater", "greaterOrEqual", "where", "softmax", "reduceMax", "lesserOrEqual"}, notes: "opsets 23–24: 3-D or 4-D Q/K/V, grouped heads, past/present, scale, softcap, float or boolean attn_mask, is_causal with bottom-right alignment (past or nonpad_kv_seqlen offsets), nonpad_kv_seqlen padding; fully masked rows give zeros; qk_matmul_output and a mask shorter than the keys refused", emit: lowerONNXAttention},
+		{op: "Attention", since: 23, webnn: []string{"reshape", "transpose", "concat", "expand", "matmul", "mul", "tanh", "add", "logicalNot", "logicalOr", "cast", "slice", "sub", "greater", "greaterOrEqual", "where", "softmax", "reduceMax", "lesserOrEqual"}, notes: "3-D or 4-D Q/K/V, grouped heads, past/present, scale, softcap, float or boolean attn_mask, is_causal with bottom-right alignment (past or nonpad_kv_seqlen offsets), nonpad_kv_seqlen padding; fully masked rows give zeros; qk_matmul_output, a mask shorter than the keys and opset 25's sliding windows refused", emit: lowerONNXAttention},
 		{op: "MultiHeadAttention", domain: msDomain, since: 1, webnn: []string{"reshape", "transpose", "concat", "matmul", "mul", "add", "softmax"}, notes: "separate Q/K/V (K/V 3-D or BNSH), optional attention_bias and past K/V; packed QKV, bias, key_padding_mask, unidirectional and the qk output refused", emit: lowerMultiHeadAttention},
 		{op: "GroupQueryAttention", domain: msDomain, since: 1, webnn: []string{"slice", "reshape", "transpose", "gather", "gatherElements", "mul", "sub", "add", "min", "max", "concat", "expand", "matmul", "tanh", "lesser", "greaterOrEqual", "logicalAnd", "where", "softmax", "cast", "equal"}, notes: "non-shared KV cache (present as long as past + sequence; total_sequence_length assumed to be that, not read); per-row seqlens_k as ONNX Runtime reads them: a first prompt (empty past) attends keys < min(s+1, seqlens_k+1), a decode row's new tokens land at seqlens_k+1−sequence with the past before them and zeros after, each row attending its own valid keys; separate or packed QKV; rotary (halves or interleaved, partial) at each row's positions; scale, softcap; local_window_size ≠ −1, smooth_softmax, qk_output, position_ids, attention_bias, head_sink and a present declared as long as the past (shared buffer) refused", emit: lowerGroupQueryAttention},
 		// einsum.go
@@ -211,7 +263,7 @@ func lowerings() []*lowering {
 		{op: "Trilu", since: 14, webnn: []string{"triangular"}, notes: "constant k", emit: lowerTrilu},
 		{op: "Pad", since: 2, webnn: []string{"pad", "slice"}, notes: "constant pads; modes constant/edge/reflect; negative pads (constant mode) crop with slice", emit: lowerPad},
 		{op: "DepthToSpace", since: 1, webnn: []string{"reshape", "transpose"}, emit: lowerDepthToSpace},
-		{op: "SpaceToDepth", since: 1, webnn: []string{"reshape", "transpose"}, emit: lowerSpaceToDepth},
+		{op: "SpaceToDepth", since: 1, webnn: []string{"reshape", "transpose"}, notes: "mode DCR (opset 28's CRD refused)", emit: lowerSpaceToDepth},
 		// resize.go
 		{op: "Resize", since: 10, webnn: []string{"resample2d"}, notes: "4-D, spatial axes only; nearest with half_pixel+round_prefer_floor (or integer upscale with asymmetric/floor); linear with half_pixel; constant scales/sizes; cubic, antialias and other coordinate modes refused", emit: lowerResize},
 		{op: "Upsample", since: 7, webnn: []string{"resample2d"}, notes: "as Resize", emit: lowerResize},
@@ -248,7 +300,7 @@ func lowerings() []*lowering {
 		{op: "NegativeLogLikelihoodLoss", since: 12, webnn: []string{"gatherElements", "gather", "neg", "mul", "notEqual", "where", "cast", "reshape", "reduceSum", "reduceMean", "div"}, notes: "reductions none/sum/mean, class weights, ignore_index", emit: lowerNLLLoss},
 		{op: "SoftmaxCrossEntropyLoss", since: 12, webnn: []string{"reduceMax", "sub", "reduceLogSumExp", "gatherElements", "gather", "neg", "mul", "reduceSum", "reduceMean", "div"}, notes: "as NegativeLogLikelihoodLoss on log-softmax over axis 1; log_prob output", emit: lowerSoftmaxCrossEntropyLoss},
 		// quant.go
-		{op: "QuantizeLinear", since: 10, webnn: []string{"quantizeLinear"}, notes: "per-tensor, per-axis; scale/zero point reshaped to the input rank", emit: lowerQuantize},
+		{op: "QuantizeLinear", since: 10, webnn: []string{"quantizeLinear"}, notes: "per-tensor, per-axis; scale/zero point reshaped to the input rank; opset 23's precision other than the scale's type refused", emit: lowerQuantize},
 		{op: "MatMulInteger", since: 10, webnn: []string{"dequantizeLinear", "matmul", "cast"}, notes: "8-bit; exact in float32 up to K = 258 (longer refused)", emit: lowerMatMulInteger},
 		{op: "ConvInteger", since: 10, webnn: []string{"dequantizeLinear", "conv2d", "cast"}, notes: "1-D (as 2-D) or 2-D, 8-bit; exact in float32 up to Cin/g·kernel = 258", emit: lowerConvInteger},
 		{op: "QLinearMatMul", since: 10, webnn: []string{"dequantizeLinear", "matmul", "mul", "div", "quantizeLinear"}, notes: "integer accumulation exact in float32 (K ≤ 258), requantized with round-half-even", emit: lowerQLinearMatMul},

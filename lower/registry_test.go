@@ -1,6 +1,7 @@
 package lower
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/webnn-graph/webnn-graph/graph"
@@ -66,5 +67,37 @@ func TestLookup(t *testing.T) {
 		if got := lookup(tc.domain, tc.op, tc.opset) != nil; got != tc.found {
 			t.Errorf("lookup(%q, %q, %d) found = %v, want %v", tc.domain, tc.op, tc.opset, got, tc.found)
 		}
+	}
+}
+
+// TestRegistryVersions: every ai.onnx entry starts at a version the ONNX
+// changelog (onnxOpVersions) lists for its operator, so the versions
+// column of docs/ops.md says exactly which operator versions it covers,
+// and the newest opset of the table selects a covered version of every
+// operator whose entries are open-ended.
+func TestRegistryVersions(t *testing.T) {
+	for _, e := range Registry() {
+		if e.Domain != "" {
+			continue
+		}
+		vs, ok := onnxOpVersions[e.OpType]
+		if !ok {
+			if e.OpType != "SimplifiedLayerNormalization" { // ORT's, registered in the ai.onnx domain
+				t.Errorf("%s: not in the ONNX operator table", e.OpType)
+			}
+			continue
+		}
+		if !slices.Contains(vs, e.Since) {
+			t.Errorf("%s: since %d is not one of its versions %v", e.OpType, e.Since, vs)
+		}
+		if e.Until == 0 && lookup("", e.OpType, onnxOpsetMax) == nil {
+			t.Errorf("%s: opset %d selects no entry", e.OpType, onnxOpsetMax)
+		}
+	}
+	if v, _, ok := onnxOpVersion("Add", 28); !ok || v != 14 {
+		t.Errorf("Add at opset 28 is version %d (ok %v), want 14", v, ok)
+	}
+	if _, _, ok := onnxOpVersion("Add", onnxOpsetMax+1); ok {
+		t.Errorf("an opset newer than the table selects a version")
 	}
 }

@@ -446,7 +446,7 @@ func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 			rdT = c.op(n, "transpose", []string{rd}, map[string]any{"permutation": intsAny([]int64{1, 0})})
 		}
 		var dqBias string // DynamicQuantizeLSTM adds Wb + Rb after both products, as ORT
-		var rbn string // GRU's recurrent bias of the candidate gate, [H]
+		var rbn string    // GRU's recurrent bias of the candidate gate, [H]
 		if bias != "" {
 			bd, err := c.reshapeTo(n, c.op(n, "slice", []string{bias}, map[string]any{"starts": intsAny([]int64{int64(d), 0}), "sizes": intsAny([]int64{1, 2 * GH})}), exprs(2*GH))
 			if err != nil {

@@ -791,6 +791,10 @@ func lowerDepthToSpace(c *ctx, n *srcNode) error {
 }
 
 func lowerSpaceToDepth(c *ctx, n *srcNode) error {
+	// opset 28 adds a mode; DCR is the order of earlier versions
+	if m := attrString(n, "mode", "DCR"); m != "DCR" {
+		return unsupportedAttr("mode", m)
+	}
 	x, err := c.in(n, 0)
 	if err != nil {
 		return err

@@ -47,7 +47,8 @@ func render(entries []lower.OpEntry) []byte {
 	b.WriteString("shape values that depend on dynamic dims become `{\"name\": EXPR, \"maxSize\": N}` sizes in `reshape`/`expand`/`slice`; ")
 	b.WriteString("axes are explicit and non-negative; no operand-valued options are emitted (scale/bias/C are applied with `mul`/`add`); ")
 	b.WriteString("ONNX bool is carried as uint8.\n\n")
-	b.WriteString("| domain | op | opsets | WebNN ops | constraints / refused cases |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "Versions: for ai.onnx operators the column lists the operator versions (the opsets that introduced a new version, from the ONNX changelog, lower/opversions.go) each entry was checked against, through opset %d; a model importing a newer ai.onnx opset is refused, since an operator may have changed after it. Other domains list their opset range.\n\n", lower.OnnxOpsetMax)
+	b.WriteString("| domain | op | versions | WebNN ops | constraints / refused cases |\n|---|---|---|---|---|\n")
 	for _, e := range entries {
 		dom := e.Domain
 		if dom == "" {
@@ -56,6 +57,14 @@ func render(entries []lower.OpEntry) []byte {
 		rng := fmt.Sprintf("%d+", e.Since)
 		if e.Until != 0 {
 			rng = fmt.Sprintf("%d–%d", e.Since, e.Until)
+		}
+		if vs := e.Versions(); vs != nil {
+			// the ai.onnx operator versions covered (ONNX changelog)
+			parts := make([]string, len(vs))
+			for i, v := range vs {
+				parts[i] = fmt.Sprint(v)
+			}
+			rng = strings.Join(parts, ", ")
 		}
 		w := "—"
 		if len(e.WebNN) > 0 {
