@@ -227,7 +227,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	t1 := time.Now()
 	if f.graphPath != "" {
 		gp := f.graphPath
-		if wr, err = a.openRunner(gp); err != nil {
+		if wr, err = a.openRunnerChecked(gp, true); err != nil {
 			return err
 		}
 		graphDesc = gp

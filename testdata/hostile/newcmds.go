@@ -252,6 +252,24 @@ func init() {
 			b[len(b)-1] ^= 0x40 // a value changed, the header's digest not
 			return os.WriteFile(p, b, 0o644)
 		}, Args: emitJS, Exit: 1, Msg: "does not match"},
+		// verify --graph is the check of a converted directory: a weights
+		// file whose body changed fails it even where the changed values
+		// stay within tolerance.
+		Case{Name: "verify-graph-weights-body-corrupt", Class: classNewCmds, Setup: func(dir string) error {
+			if err := AddModel(dir, "model.onnx", nil); err != nil {
+				return err
+			}
+			if err := AddGraph(dir); err != nil {
+				return err
+			}
+			p := filepath.Join(dir, "model.weights")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b[len(b)-4] ^= 1 // the lowest mantissa bit of the last weight
+			return os.WriteFile(p, b, 0o644)
+		}, Args: []string{"verify", "{dir}/model.onnx", "--graph", "{dir}"}, Exit: 1, Msg: "does not match"},
 		Case{Name: "emitjs-mixed-set", Class: classNewCmds, Setup: pinnedOther,
 			Args: emitJS, Exit: 1, Msg: "not part of the output set"},
 		Case{Name: "diff-weights-symlink-out", Class: classNewCmds, Setup: graphDir("model.weights", linkToSecret),
