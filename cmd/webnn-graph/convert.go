@@ -79,7 +79,7 @@ See docs/formats.md, "Targets".`,
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print the conversion report as JSON on stdout")
 	cmd.Flags().BoolVar(&f.withJSON, "emit-json", false, "also write DIR/model.json (the webnn-graph-json form)")
 	cmd.Flags().StringVar(&f.wformat, "weights-format", "webnn", "webnn: model.weights + manifest.json; safetensors: model.safetensors (rustnn's newer loaders, pywebnn)")
-	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: compute a float32 model in float16 (inputs and outputs stay float32)")
+	cmd.Flags().Var((*precisionFlag)(&f.precision), "precision", "float16: compute a float32 model in float16 (inputs and outputs stay float32)")
 	cmd.Flags().StringArrayVar(&f.pins, "freeze-input", nil, "pin a small graph input to a value and remove it: name=v or name=v1,v2,… (repeatable); what depends on it folds, If branches included")
 	cmd.Flags().StringVar(&f.target, "target", "", "loader the graph is for: "+strings.Join(target.Names(), ", ")+" (default "+target.Default.Name+")")
 	cmd.Flags().StringVar(&f.dimsFile, "dims-file", "", "dim settings as JSON: name → value or {\"min\":N,\"max\":M}, or {\"freeDimensionOverrides\": {…}}")

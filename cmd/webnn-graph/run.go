@@ -162,12 +162,7 @@ func (r *onnxRunner) Close() { r.m.Close() }
 
 // openRunner loads MODEL.onnx into the ONNX interpreter, or a .webnn /
 // .json graph (with the weights beside it) into the WebNN runtime.
-func (a *app) openRunner(path string) (runner, error) { return a.openRunnerChecked(path, false) }
-
-// openRunnerChecked is openRunner; full also hashes a graph's whole
-// weights file against its header's digest (verify --graph: a corrupted
-// file is refused even where its values stay within tolerance).
-func (a *app) openRunnerChecked(path string, full bool) (runner, error) {
+func (a *app) openRunner(path string) (runner, error) {
 	if strings.EqualFold(filepath.Ext(path), ".onnx") {
 		m, err := a.loadONNX(path)
 		if err != nil {
@@ -180,7 +175,7 @@ func (a *app) openRunnerChecked(path string, full bool) (runner, error) {
 		}
 		return &onnxRunner{m: m, prog: p}, nil
 	}
-	l, err := a.loadGraph(path, "", "", full)
+	l, err := a.loadGraph(path, "", "", false)
 	if err != nil {
 		return nil, err
 	}

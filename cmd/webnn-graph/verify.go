@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -83,6 +84,9 @@ Exit status 0 when every comparison of every case passes, 1 otherwise (the worst
 output are named).`,
 		Args: exactArgs(1, "one ONNX model path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("steps") && f.steps < 0 {
+				return usagef("--steps %d: want 0 or more decode steps", f.steps)
+			}
 			return a.verify(args[0], f, cmd.Flags().Changed("atol"), cmd.Flags().Changed("rtol"))
 		},
 	}
@@ -95,7 +99,7 @@ output are named).`,
 	cmd.Flags().Var((*tolerance)(&f.atol), "atol", "absolute tolerance (a finite number ≥ 0)")
 	cmd.Flags().Var((*tolerance)(&f.rtol), "rtol", "relative tolerance (a finite number ≥ 0)")
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed for generated inputs")
-	cmd.Flags().StringVar(&f.precision, "precision", "", "float16: convert to a float16 graph (tolerances default to 1e-2)")
+	cmd.Flags().Var((*precisionFlag)(&f.precision), "precision", "float16: convert to a float16 graph (tolerances default to 1e-2)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print JSON")
 	cmd.Flags().StringVar(&f.reportDir, "report", "", "write DIR/report.md (for a pull-request comment) and DIR/report.html (charts, self-contained)")
 	cmd.Flags().StringVar(&f.junit, "junit", "", "write JUnit XML to FILE (a test suite per case, a test case per output and pair and per decode step)")
@@ -111,6 +115,20 @@ output are named).`,
 // tolerance is a flag value that must be a finite, non-negative number: a
 // NaN tolerance would make every comparison pass. A bad value is a flag
 // error, so a usage error (exit 2).
+// precisionFlag is --precision: float32 (the model's own) or float16; any
+// other value is a usage error where the flag is parsed.
+type precisionFlag string
+
+func (p *precisionFlag) String() string { return string(*p) }
+func (p *precisionFlag) Type() string   { return "precision" }
+func (p *precisionFlag) Set(s string) error {
+	if s != "float32" && s != "float16" {
+		return fmt.Errorf("%q: want float32 or float16", s)
+	}
+	*p = precisionFlag(s)
+	return nil
+}
+
 type tolerance float64
 
 func (t *tolerance) String() string { return strconv.FormatFloat(float64(*t), 'g', -1, 64) }
@@ -222,17 +240,25 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 		return err
 	}
 	var wr runner
+	var digestErr error       // --graph: the weights file's content is not what its header says
 	var lowered *lower.Result // the in-memory conversion, when there is one
 	graphDesc := "converted in memory"
 	t1 := time.Now()
 	if f.graphPath != "" {
 		gp := f.graphPath
-		if wr, err = a.openRunnerChecked(gp, true); err != nil {
+		if wr, err = a.openRunner(gp); err != nil {
 			return err
 		}
 		graphDesc = gp
 		if w, ok := wr.(*webnnRunner); ok {
 			sink.v.Conversion = graphSummary(w.g)
+			if w.store != nil {
+				// The whole weights file against its header's digest: a
+				// corrupted file never passes, even where its values stay
+				// within tolerance; the comparisons still run (and
+				// --localize names the constants that differ).
+				digestErr = w.store.VerifyDigest()
+			}
 		}
 	} else {
 		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Target: tg}, modelPath, f.precision)
@@ -250,7 +276,16 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 
 	v := &verifier{f: f, m: m, si: si, onnxR: onnxR, wr: wr, pinned: pinned, dims: dimValues, tol: parity.Tolerance{Atol: f.atol, Rtol: f.rtol}}
 	rep := &verifyReport{Model: modelPath, Graph: graphDesc, Pass: true, Seconds: secs}
-	return a.verifyCases(v, cases, rep, sink, modelPath, lowered)
+	err = a.verifyCases(v, cases, rep, sink, modelPath, lowered)
+	var vf verifyFailed
+	switch {
+	case digestErr == nil:
+	case err == nil:
+		err = fmt.Errorf("verify: the outputs are within tolerance, but %w", digestErr)
+	case errors.As(err, &vf):
+		err = verifyFailed{vf.msg + "; and " + digestErr.Error()}
+	}
+	return err
 }
 
 func describeDecode(d *report.Decode) string {

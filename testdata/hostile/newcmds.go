@@ -475,6 +475,12 @@ func init() {
 			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}", "--dim", "batch_size=1099511627776"}, Exit: 2, Msg: "largest dimension"},
 		Case{Name: "usage-convert-freeze-above-max-dimension", Class: classNewCmds, Setup: DynamicModel,
 			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}", "--freeze", "batch_size=1099511627776"}, Exit: 2, Msg: "largest dimension"},
+		Case{Name: "usage-convert-precision-unknown", Class: classNewCmds, Setup: func(dir string) error { return AddModel(dir, "model.onnx", nil) },
+			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}", "--precision", "bfloat16"}, Exit: 2, Msg: "--precision"},
+		Case{Name: "usage-verify-precision-unknown", Class: classNewCmds, Setup: func(dir string) error { return AddModel(dir, "model.onnx", nil) },
+			Args: []string{"verify", "{dir}/model.onnx", "--precision", "half", "--junit", "{out}"}, Exit: 2, Msg: "--precision", Check: absent("")},
+		Case{Name: "usage-verify-steps-negative", Class: classNewCmds, Setup: func(dir string) error { return AddModel(dir, "model.onnx", nil) },
+			Args: []string{"verify", "{dir}/model.onnx", "--steps", "-5"}, Exit: 2, Msg: "--steps"},
 		Case{Name: "usage-diff-one-argument", Class: classNewCmds, Setup: graphDir("", nil),
 			Args: []string{"diff", "{dir}"}, Exit: 2, Msg: "diff expects"},
 	)
