@@ -45,6 +45,8 @@ fuzz:
 	$(GO) test ./weights -run '^$$' -fuzz '^FuzzWeightsOpen$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./weights -run '^$$' -fuzz '^FuzzSafetensors$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./tensor -run '^$$' -fuzz '^FuzzReadNPY$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./conformance -run '^$$' -fuzz '^FuzzConvertRun$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./conformance -run '^$$' -fuzz '^FuzzWebNNGraph$$' -fuzztime $(FUZZTIME)
 
 # proto regenerates onnxpb/onnx.pb.go from onnxpb/onnx.proto, installing
 # protoc (Debian's protobuf-compiler) and protoc-gen-go when absent.
