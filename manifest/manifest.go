@@ -175,8 +175,10 @@ func Parse(data []byte) (*Manifest, error) {
 			if err != nil {
 				return nil, fmt.Errorf("manifest: files: %q: %v", name, err)
 			}
+			// An empty sha256 pins by size only (the first
+			// --weights-format safetensors sets were written so).
 			sum, ok := obj["sha256"].(string)
-			if !ok || len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
+			if !ok || (sum != "" && (len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "")) {
 				return nil, fmt.Errorf("manifest: files: %q: sha256 must be 64 lowercase hex digits", name)
 			}
 			m.Files[name] = FilePin{ByteLength: int64(n), SHA256: sum}

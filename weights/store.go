@@ -125,8 +125,27 @@ func (s *Store) CheckPin(pin manifest.FilePin) error {
 	if int64(len(s.data)) != pin.ByteLength {
 		return fmt.Errorf("%s is %d bytes, %s describes one of %d", s.WeightsPath, len(s.data), s.ManifestPath, pin.ByteLength)
 	}
+	if s.isSafetensors() {
+		return nil // no header digest: its content is checked whole by VerifyPin
+	}
 	if d := s.HeaderDigest(); d != pin.SHA256 {
 		return fmt.Errorf("%s is not the weights file %s describes (SHA-256 %s in its header, %s pinned)", s.WeightsPath, s.ManifestPath, short(d), short(pin.SHA256))
+	}
+	return nil
+}
+
+func (s *Store) isSafetensors() bool { return strings.HasSuffix(s.WeightsPath, ".safetensors") }
+
+// VerifyPin hashes a SafeTensors file whole against the SHA-256 its
+// manifest pins (the format records no digest of its own); other files
+// are checked by VerifyDigest.
+func (s *Store) VerifyPin(pin manifest.FilePin) error {
+	if !s.isSafetensors() || pin.SHA256 == "" {
+		return nil
+	}
+	sum := sha256.Sum256(s.data)
+	if got := hex.EncodeToString(sum[:]); got != pin.SHA256 {
+		return fmt.Errorf("weights: %s: content SHA-256 %s is not the %s %s pins (corrupt or another conversion's file)", s.WeightsPath, short(got), short(pin.SHA256), s.ManifestPath)
 	}
 	return nil
 }
@@ -200,15 +219,18 @@ func OpenBeside(graphPath string, allow ...string) (*Store, error) {
 			return nil, err
 		}
 		if mn := first(stem+".manifest.json", "manifest.json"); mn != "" {
-			if mf, err := root.Open(mn); err == nil {
-				data, err := confine.ReadAll(mf, mn, maxManifestBytes)
-				mf.Close()
-				if err == nil {
-					if pm, err := manifest.Parse(data); err == nil && len(pm.Tensors) == 0 {
-						s.Manifest.Files, s.Manifest.ONNXNames, s.Manifest.ONNXTypes = pm.Files, pm.ONNXNames, pm.ONNXTypes
-						s.ManifestPath = filepath.Join(dir, mn)
-					}
-				}
+			// The manifest of the set (pins, ONNX names): one that cannot
+			// be read is an error, not ignored (the names and the pins
+			// would be silently lost). A manifest with tensors describes
+			// a model.weights, which the sidecar takes precedence over.
+			pm, err := readManifestBeside(root, mn)
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("manifest beside %s: %w", graphPath, err)
+			}
+			if len(pm.Tensors) == 0 {
+				s.Manifest.Files, s.Manifest.ONNXNames, s.Manifest.ONNXTypes = pm.Files, pm.ONNXNames, pm.ONNXTypes
+				s.ManifestPath = filepath.Join(dir, mn)
 			}
 		}
 		return s, nil
@@ -231,6 +253,23 @@ func OpenBeside(graphPath string, allow ...string) (*Store, error) {
 	}
 	defer wf.Close()
 	return openFiles(wf, filepath.Join(dir, wn), mf, filepath.Join(dir, mn))
+}
+
+func readManifestBeside(root *confine.Root, name string) (*manifest.Manifest, error) {
+	mf, err := root.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer mf.Close()
+	data, err := confine.ReadAll(mf, name, maxManifestBytes)
+	if err != nil {
+		return nil, err
+	}
+	m, err := manifest.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return m, nil
 }
 
 // CheckConsts checks that every @weights constant of g agrees with its

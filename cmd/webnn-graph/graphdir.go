@@ -143,6 +143,11 @@ func (l *loadedGraph) check(path string, src []byte, full bool) error {
 			if err := s.CheckPin(pin); err != nil {
 				return mixed(filepath.Base(s.WeightsPath))
 			}
+			if full {
+				if err := s.VerifyPin(pin); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if full {

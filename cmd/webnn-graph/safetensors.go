@@ -1,7 +1,10 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"path/filepath"
 
 	"github.com/webnn-graph/webnn-graph/graph"
@@ -14,7 +17,8 @@ import (
 // safetensors: the constants go to model.safetensors (which rustnn's newer
 // loaders and pywebnn read instead of model.weights + a manifest), and
 // manifest.json keeps only what the set needs besides: the files it pins
-// (model.safetensors by size: the format has no digest of its own) and
+// (model.safetensors by size and the SHA-256 of the whole file, which
+// readers check by size, and by content where they read it whole) and
 // the ONNX name map. Published atomically like the default set.
 func writeGraphDirSafetensors(dir string, files []outFile, names, types map[string]string, g *graph.Graph, ts []weights.Tensor) ([]string, error) {
 	set, err := atomicdir.Begin(dir, setNames)
@@ -26,7 +30,8 @@ func writeGraphDirSafetensors(dir string, files []outFile, names, types map[stri
 	if err != nil {
 		return nil, fmt.Errorf("convert: %w", err)
 	}
-	size, err := weights.WriteSafetensors(sf, ts, map[string]string{"producer": "webnn-graph"})
+	sum := sha256.New() // the format has no digest of its own: the pin is of the whole file
+	size, err := weights.WriteSafetensors(io.MultiWriter(sf, sum), ts, map[string]string{"producer": "webnn-graph"})
 	if err == nil {
 		err = sf.Sync()
 	}
@@ -37,7 +42,7 @@ func writeGraphDirSafetensors(dir string, files []outFile, names, types map[stri
 		return nil, fmt.Errorf("convert: %w", err)
 	}
 	man := manifest.New()
-	man.Files = map[string]manifest.FilePin{"model.safetensors": {ByteLength: size}}
+	man.Files = map[string]manifest.FilePin{"model.safetensors": {ByteLength: size, SHA256: hex.EncodeToString(sum.Sum(nil))}}
 	for _, f := range files {
 		if err := set.WriteFile(f.name, f.data); err != nil {
 			return nil, fmt.Errorf("convert: %w", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -258,6 +259,9 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 				// within tolerance; the comparisons still run (and
 				// --localize names the constants that differ).
 				digestErr = w.store.VerifyDigest()
+				if pin, ok := w.store.Manifest.Files[filepath.Base(w.store.WeightsPath)]; ok && digestErr == nil {
+					digestErr = w.store.VerifyPin(pin)
+				}
 			}
 		}
 	} else {
