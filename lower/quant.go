@@ -258,11 +258,19 @@ func lowerMatMulInteger(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	if len(sa) < 2 {
+	sb, err := c.inShape(n, 1)
+	if err != nil {
+		return err
+	}
+	if len(sa) < 2 || len(sb) < 2 {
 		return fmt.Errorf("%w: 1-D MatMulInteger", ErrUnsupported)
 	}
-	if err := checkAccumulation(sa[len(sa)-1], c.bounds); err != nil {
-		return err
+	K := sa[len(sa)-1]
+	k, static := K.Value()
+	if !static {
+		if err := checkAccumulation(K, c.bounds); err != nil {
+			return err
+		}
 	}
 	a, err := c.integerOperand(n, 0, 2)
 	if err != nil {
@@ -272,78 +280,169 @@ func lowerMatMulInteger(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
-	m := c.op(n, "matmul", []string{a, b}, nil)
-	c.bind(n, 0, c.op(n, "cast", []string{m}, map[string]any{"to": "int32"}))
+	if !static || k <= exactFloatAccumulation {
+		m := c.op(n, "matmul", []string{a, b}, nil)
+		c.bind(n, 0, c.op(n, "cast", []string{m}, map[string]any{"to": "int32"}))
+		return nil
+	}
+	// A long dot product: float32 matmuls over chunks of K short enough to
+	// stay exact, each cast to int32, summed in int32 (exact, as ONNX's
+	// int32 accumulation).
+	chunk := func(x string, s []shapeinfer.Expr, axis int, start, size int64) (string, error) {
+		starts := make([]any, len(s))
+		sizes := append([]shapeinfer.Expr(nil), s...)
+		for i := range starts {
+			starts[i] = int64(0)
+		}
+		starts[axis], sizes[axis] = start, shapeinfer.Const(size)
+		sz, err := c.dimsOption(sizes)
+		if err != nil {
+			return "", err
+		}
+		return c.op(n, "slice", []string{x}, map[string]any{"starts": starts, "sizes": sz}), nil
+	}
+	var acc string
+	for start := int64(0); start < k; start += exactFloatAccumulation {
+		size := min(int64(exactFloatAccumulation), k-start)
+		ac, err := chunk(a, sa, len(sa)-1, start, size)
+		if err != nil {
+			return err
+		}
+		bc, err := chunk(b, sb, len(sb)-2, start, size)
+		if err != nil {
+			return err
+		}
+		part := c.op(n, "cast", []string{c.op(n, "matmul", []string{ac, bc}, nil)}, map[string]any{"to": "int32"})
+		if acc == "" {
+			acc = part
+		} else {
+			acc = c.op(n, "add", []string{acc, part}, nil)
+		}
+	}
+	c.bind(n, 0, acc)
 	return nil
 }
 
 // convIntegerAcc emits the exact integer convolution (x−zx)*(w−zw) in
 // float32 for ConvInteger (inputs x, w, zx, zw) and QLinearConv (x, ·, zx,
 // w, ·, zw).
-func (c *ctx) convIntegerAcc(n *srcNode, xi, zxi, wi, zwi int) (string, error) {
+func (c *ctx) convIntegerAcc(n *srcNode, xi, zxi, wi, zwi int) (acc string, isInt32 bool, err error) {
 	ws, err := c.inShape(n, wi)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	xs, err := c.inShape(n, xi)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	sr := len(xs) - 2
 	if sr != 1 && sr != 2 || len(ws) != len(xs) {
-		return "", fmt.Errorf("%w: %d-D integer convolution (1-D and 2-D are supported)", ErrUnsupported, sr)
+		return "", false, fmt.Errorf("%w: %d-D integer convolution (1-D and 2-D are supported)", ErrUnsupported, sr)
 	}
 	k := ws[1]
 	for _, d := range ws[2:] {
 		k = k.Mul(d)
 	}
-	if err := checkAccumulation(k, c.bounds); err != nil {
-		return "", err
+	// A dot product too long for float32's exact integers runs as
+	// convolutions over chunks of input channels, summed in int32.
+	chunkCh := int64(0)
+	if kv, ok := k.Value(); ok && kv > exactFloatAccumulation {
+		_, chOK := ws[1].Value()
+		kk := shapeinfer.Const(1)
+		for _, d := range ws[2:] {
+			kk = kk.Mul(d)
+		}
+		kkv, kOK := kk.Value()
+		if !chOK || !kOK || kkv > exactFloatAccumulation || attrInt(n, "group", 1) != 1 {
+			return "", false, checkAccumulation(k, c.bounds)
+		}
+		chunkCh = exactFloatAccumulation / kkv
+	} else if err := checkAccumulation(k, c.bounds); err != nil {
+		return "", false, err
 	}
 	x, err := c.integerOperand(n, xi, zxi)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	w, err := c.integerOperand(n, wi, zwi)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	kernel := attrInts(n, "kernel_shape")
 	if kernel == nil {
 		if kernel, _ = staticInts(ws[2:]); kernel == nil {
-			return "", fmt.Errorf("%w: kernel shape is not static", ErrUnsupported)
+			return "", false, fmt.Errorf("%w: kernel shape is not static", ErrUnsupported)
 		}
 	}
 	g, err := c.geometry(n, sr, kernel, xs[2:])
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if sr == 1 {
 		// 1-D runs as 2-D with a height of 1 (as Conv)
 		one := shapeinfer.Const(1)
 		if x, err = c.reshapeTo(n, x, []shapeinfer.Expr{xs[0], xs[1], one, xs[2]}); err != nil {
-			return "", err
+			return "", false, err
 		}
 		if w, err = c.reshapeTo(n, w, []shapeinfer.Expr{ws[0], ws[1], one, ws[2]}); err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
 	opts := map[string]any{"padding": intsAny(g.padding), "strides": intsAny(g.strides), "dilations": intsAny(g.dilations)}
 	if grp := attrInt(n, "group", 1); grp != 1 {
 		opts["groups"] = grp
 	}
-	return c.op(n, "conv2d", []string{x, w}, opts), nil
+	if chunkCh == 0 {
+		return c.op(n, "conv2d", []string{x, w}, opts), false, nil
+	}
+	cin, _ := ws[1].Value()
+	x4, w4 := xs, ws
+	if sr == 1 {
+		one := shapeinfer.Const(1)
+		x4 = []shapeinfer.Expr{xs[0], xs[1], one, xs[2]}
+		w4 = []shapeinfer.Expr{ws[0], ws[1], one, ws[2]}
+	}
+	slice := func(v string, s []shapeinfer.Expr, start, size int64) (string, error) {
+		sizes := append([]shapeinfer.Expr(nil), s...)
+		sizes[1] = shapeinfer.Const(size)
+		sz, err := c.dimsOption(sizes)
+		if err != nil {
+			return "", err
+		}
+		return c.op(n, "slice", []string{v}, map[string]any{"starts": []any{int64(0), start, int64(0), int64(0)}, "sizes": sz}), nil
+	}
+	for start := int64(0); start < cin; start += chunkCh {
+		size := min(chunkCh, cin-start)
+		xc, err := slice(x, x4, start, size)
+		if err != nil {
+			return "", false, err
+		}
+		wc, err := slice(w, w4, start, size)
+		if err != nil {
+			return "", false, err
+		}
+		part := c.op(n, "cast", []string{c.op(n, "conv2d", []string{xc, wc}, opts)}, map[string]any{"to": "int32"})
+		if acc == "" {
+			acc = part
+		} else {
+			acc = c.op(n, "add", []string{acc, part}, nil)
+		}
+	}
+	return acc, true, nil
 }
 
 func lowerConvInteger(c *ctx, n *srcNode) error {
-	acc, err := c.convIntegerAcc(n, 0, 2, 1, 3)
+	acc, isInt32, err := c.convIntegerAcc(n, 0, 2, 1, 3)
 	if err != nil {
 		return err
 	}
 	if acc, err = c.convBack1D(n, acc); err != nil {
 		return err
 	}
-	c.bind(n, 0, c.op(n, "cast", []string{acc}, map[string]any{"to": "int32"}))
+	if !isInt32 {
+		acc = c.op(n, "cast", []string{acc}, map[string]any{"to": "int32"})
+	}
+	c.bind(n, 0, acc)
 	return nil
 }
 
@@ -456,9 +555,14 @@ func lowerQLinearMatMul(c *ctx, n *srcNode) error {
 // lowerQLinearConv: x(0) x_scale(1) x_zp(2) w(3) w_scale(4) w_zp(5)
 // y_scale(6) y_zp(7) B(8, int32).
 func lowerQLinearConv(c *ctx, n *srcNode) error {
-	acc, err := c.convIntegerAcc(n, 0, 2, 3, 5)
+	acc, isInt32, err := c.convIntegerAcc(n, 0, 2, 3, 5)
 	if err != nil {
 		return err
+	}
+	if isInt32 {
+		// one rounding of the exact int32 sum, as ONNX Runtime's
+		// float(acc)·scale
+		acc = c.op(n, "cast", []string{acc}, map[string]any{"to": "float32"})
 	}
 	if n.hasInput(8) {
 		b, err := c.in(n, 8)

@@ -1,8 +1,8 @@
 package lower
 
 import (
-	"fmt"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 

@@ -423,6 +423,17 @@ def gen_quant():
             ins.pop()
         case(name, [h.make_node("QGemm", ins, ["y"], domain=MS, transB=transB, alpha=0.75)], [vi("a", TP.UINT8, [M, K])],
              [vi("y", TP.UINT8 if quant_out else TP.FLOAT, [M, N])], [{"a": u8(M, K)}], inits=inits, ms=True)
+    # a dot product longer than float32's exact integer range: chunked
+    case("matmulinteger_k1024", [h.make_node("MatMulInteger", ["a", "b", "az", "bz"], ["y"])],
+         [vi("a", TP.UINT8, ["b", 1024])], [vi("y", TP.INT32, ["b", 5])], [{"a": np.full((2, 1024), 255, np.uint8)}, {"a": u8(3, 1024)}],
+         inits=[init("b", np.concatenate([np.full((1024, 1), -127, np.int8), i8(1024, 4)], axis=1)), init("az", np.array(0, np.uint8)), init("bz", np.array(0, np.int8))])
+    case("convinteger_576_terms", [h.make_node("ConvInteger", ["x", "w", "xz"], ["y"], pads=[1, 1, 1, 1])],
+         [vi("x", TP.UINT8, [1, 64, 5, 5])], [vi("y", TP.INT32, [1, 2, 5, 5])], [{"x": np.full((1, 64, 5, 5), 255, np.uint8)}, {"x": u8(1, 64, 5, 5)}],
+         inits=[init("w", np.concatenate([np.full((1, 64, 3, 3), 127, np.uint8), u8(1, 64, 3, 3)])), init("xz", np.array(0, np.uint8))])
+    case("qlinearconv_576_terms", [h.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz"], ["y"], pads=[1, 1, 1, 1])],
+         [vi("x", TP.UINT8, [1, 64, 4, 4])], [vi("y", TP.UINT8, [1, 2, 4, 4])], [{"x": u8(1, 64, 4, 4)}],
+         inits=[init("xs", np.array(0.02, np.float32)), init("xz", np.array(128, np.uint8)), init("w", i8(2, 64, 3, 3)),
+                init("ws", np.array(0.01, np.float32)), init("wz", np.array(0, np.int8)), init("ys", np.array(2.0, np.float32)), init("yz", np.array(128, np.uint8))])
     # 1-D integer convolutions (quantize_dynamic's Whisper encoder)
     case("convinteger_1d", [h.make_node("ConvInteger", ["x", "w", "xz", "wz"], ["y"], pads=[1, 1], strides=[2])],
          [vi("x", TP.UINT8, ["b", 4, "l"])], [vi("y", TP.INT32, ["b", 3, None])], [{"x": u8(2, 4, 9)}, {"x": u8(1, 4, 16)}],
