@@ -174,6 +174,9 @@ func benchDecode(dir string, o options) (*decodeResult, error) {
 	threads := runtime.GOMAXPROCS(0)
 	load0 := loadAvg()
 	res := &decodeResult{name: md.Name}
+	if st, err := os.Stat(filepath.Join(dir, "model.onnx.data")); err == nil && st.Size() > 1<<30 && o.steps > 16 {
+		o.steps = 16 // a step of a 2 GB model takes 3–4× smollm-135m's: keep make bench short
+	}
 
 	ld, err := loadDecoder(modelPath, !o.noCache)
 	if err != nil {
