@@ -434,6 +434,20 @@ func summarize(name string, t *tensor.Tensor) outputSummary {
 	}
 	s.DType = t.DType.String()
 	s.Shape = t.Shape
+	if f, ok := t.Data.([]float32); ok && len(f) > 0 && t.DType == tensor.Float32 {
+		// In place: a long prefill's logits are hundreds of MB, and a
+		// float64 copy would double them.
+		s.Min, s.Max = math.Inf(1), math.Inf(-1)
+		sum := 0.0
+		for _, v32 := range f {
+			v := float64(v32)
+			s.Min = math.Min(s.Min, v)
+			s.Max = math.Max(s.Max, v)
+			sum += v
+		}
+		s.Mean = sum / float64(len(f))
+		return s
+	}
 	vals, ok := asFloat64s(t)
 	if !ok || len(vals) == 0 {
 		return s

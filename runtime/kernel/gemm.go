@@ -302,6 +302,28 @@ func packAPanel(dst []float32, transA bool, a []float32, lda, i, rows, pc, kc in
 		}
 		return
 	}
+	if rows == gemmMR {
+		// Six rows read side by side, the panel written in order.
+		r0 := a[i*lda+pc : i*lda+pc+kc]
+		r1 := a[(i+1)*lda+pc : (i+1)*lda+pc+kc]
+		r2 := a[(i+2)*lda+pc : (i+2)*lda+pc+kc]
+		r3 := a[(i+3)*lda+pc : (i+3)*lda+pc+kc]
+		r4 := a[(i+4)*lda+pc : (i+4)*lda+pc+kc]
+		r5 := a[(i+5)*lda+pc : (i+5)*lda+pc+kc]
+		dst = dst[:kc*gemmMR]
+		if alpha == 1 {
+			for p := range r0 {
+				d := (*[gemmMR]float32)(dst[p*gemmMR:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+			return
+		}
+		for p := range r0 {
+			d := (*[gemmMR]float32)(dst[p*gemmMR:])
+			d[0], d[1], d[2], d[3], d[4], d[5] = alpha*r0[p], alpha*r1[p], alpha*r2[p], alpha*r3[p], alpha*r4[p], alpha*r5[p]
+		}
+		return
+	}
 	for r := 0; r < rows; r++ {
 		src := a[(i+r)*lda+pc : (i+r)*lda+pc+kc]
 		for p, v := range src {
