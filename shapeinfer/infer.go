@@ -9,6 +9,8 @@
 package shapeinfer
 
 import (
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
+
 	"github.com/webnn-graph/webnn-graph/internal/checked"
 
 	"errors"
@@ -390,11 +392,30 @@ func inferRound(m *onnxpb.Model, opts Options, decl map[string][]InputDim, u *un
 		return nil, nil, err
 	}
 	res := &Result{Values: s.values, Order: order, Inputs: decl}
+	// Folded constants count against the memory budget while inference
+	// runs: one is small (constLimit), but a model of many small nodes
+	// may fold many.
+	var folded int64
+	defer func() { membudget.Release(folded) }()
 	for i, n := range order {
 		s.cur, s.curIdx = n, i
 		infos, known, err := s.inferNode(n)
 		if err == nil {
 			err = s.checkSizes(infos)
+		}
+		if err == nil {
+			for _, info := range infos {
+				if info == nil || info.Const == nil {
+					continue
+				}
+				b := int64(info.Const.Len()) * int64(max(info.Const.DType.Size(), 1))
+				if err = membudget.CheckBytes(b); err != nil {
+					err = fmt.Errorf("folded constant: %w", err)
+					break
+				}
+				membudget.Add(b)
+				folded += b
+			}
 		}
 		cause := s.taintOf(n)
 		if err != nil {

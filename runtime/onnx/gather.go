@@ -28,13 +28,14 @@ func init() {
 
 // fixIndex normalises a possibly negative index into [0, dim).
 func fixIndex(i int64, dim int) (int, error) {
-	if i < 0 {
-		i += int64(dim)
+	j := i
+	if j < 0 {
+		j += int64(dim)
 	}
-	if i < 0 || i >= int64(dim) {
+	if j < 0 || j >= int64(dim) {
 		return 0, fmt.Errorf("index %d out of range for dim %d", i, dim)
 	}
-	return int(i), nil
+	return int(j), nil
 }
 
 func buildGather(n *node) (kernelFn, error) {
