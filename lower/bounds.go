@@ -20,9 +20,18 @@ import (
 // which only hides that longer inputs fail anyway). A bound the user gave
 // is never changed.
 func inferTightened(m *onnxpb.Model, opts Options) (*shapeinfer.Result, []TightenedBound, error) {
-	si, err := infer(m, opts.Dims, opts.Freeze, opts.Sources)
+	si, err := infer(m, opts.Dims, opts.Freeze, opts.Sources, nil)
 	if err != nil {
 		return nil, nil, err
+	}
+	// A dim the graph reads only a prefix of, assumed to be that prefix
+	// where the target needs the prefix's length as an input dim
+	// (assume.go).
+	assume := prefixAssumptions(m, si, opts.Target)
+	if len(assume) > 0 {
+		if si, err = infer(m, opts.Dims, opts.Freeze, opts.Sources, assume); err != nil {
+			return nil, nil, err
+		}
 	}
 	bounds := shapeinfer.Bounds{}
 	for k, v := range opts.Dims {
@@ -46,7 +55,7 @@ func inferTightened(m *onnxpb.Model, opts Options) (*shapeinfer.Result, []Tighte
 			bounds[name] = shapeinfer.Bound{Min: b.Min, Max: t.Max}
 			tightened = append(tightened, t)
 		}
-		next, err := infer(m, bounds, opts.Freeze, opts.Sources)
+		next, err := infer(m, bounds, opts.Freeze, opts.Sources, assume)
 		if err != nil {
 			// The tighter bounds are an optimisation only.
 			break

@@ -10,6 +10,9 @@ import (
 )
 
 func lowerGather(c *ctx, n *srcNode) error {
+	if ok, err := c.unflattenGather(n); ok || err != nil {
+		return err
+	}
 	xs, err := c.ins(n, 0, 1)
 	if err != nil {
 		return err

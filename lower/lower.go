@@ -214,8 +214,8 @@ func checkTensorInputs(m *onnxpb.Model) error {
 // model is an error, a value WebNN needs static but the model computes at
 // run time (axes or split sizes fed as graph inputs) is a refusal, and
 // anything else (an internal failure of inference) is neither.
-func infer(m *onnxpb.Model, bounds shapeinfer.Bounds, freeze map[string]int64, sources map[string]string) (*shapeinfer.Result, error) {
-	si, err := shapeinfer.Infer(m, shapeinfer.Options{Bounds: bounds, Freeze: freeze, Sources: sources})
+func infer(m *onnxpb.Model, bounds shapeinfer.Bounds, freeze map[string]int64, sources map[string]string, assume []shapeinfer.Equality) (*shapeinfer.Result, error) {
+	si, err := shapeinfer.Infer(m, shapeinfer.Options{Bounds: bounds, Freeze: freeze, Sources: sources, Assume: assume})
 	if err == nil {
 		return si, nil
 	}

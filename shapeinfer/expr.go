@@ -546,19 +546,21 @@ func (e Expr) exactDiv(o Expr) (Expr, bool) {
 		slices.SortFunc(out, func(a, b term) int { return strings.Compare(a.key, b.key) })
 		return mkPoly(out).divConst(ot.k), true
 	}
-	// e == c*o for an integer c?
-	ets := e.terms()
+	// e == q*o for a monomial q = c*m (a reshape's -1 computed as
+	// numel / known dims: (64*b*p + 64*b*s) / (16*p + 16*s) = 4*b)? Each
+	// term of e that o's last term divides gives the one candidate q.
 	lead := ots[len(ots)-1]
-	for _, t := range ets {
-		if t.key == lead.key {
-			if t.k%lead.k != 0 {
-				return Expr{}, false
-			}
-			c := t.k / lead.k
-			if o.scale(c).Equal(e) {
-				return Const(c), true
-			}
-			return Expr{}, false
+	for _, t := range e.terms() {
+		if t.k%lead.k != 0 {
+			continue
+		}
+		rest, ok := removeAtoms(t.atoms, lead.atoms)
+		if !ok {
+			continue
+		}
+		q := mkPoly([]term{{k: t.k / lead.k, atoms: rest, key: monoKey(rest)}})
+		if o.Mul(q).Equal(e) {
+			return q, true
 		}
 	}
 	return Expr{}, false

@@ -107,6 +107,11 @@ type Options struct {
 	// Sources optionally says where each Bounds/Freeze entry came from
 	// ("--dim", "dims file", "model metadata"), for Relations and errors.
 	Sources map[string]string
+	// Assume adds equalities the caller chooses to hold (a consumer that
+	// needs a dim expressed through another, where the graph only bounds
+	// it): they are unified like the ones ops require and reported in
+	// Result.Relations with their Node text as the reason.
+	Assume []Equality
 }
 
 // Result is the outcome of Infer.

@@ -77,6 +77,7 @@ func newUnifier(m *onnxpb.Model, decl map[string][]InputDim, opts Options) *unif
 			u.unused = append(u.unused, k)
 		}
 	}
+	u.userEqs = append(u.userEqs, opts.Assume...)
 	for _, k := range sortedKeys(opts.Bounds) {
 		d, ok := keys[k]
 		switch {

@@ -427,7 +427,66 @@ func pywebnnModels(t *testing.T) []pyModel {
 			}
 		}
 	}
+	models = append(models, exporterDecodersForPywebnn(t)...)
 	return append(models, realModelsForPywebnn(t)...)
+}
+
+// exporterDecodersForPywebnn lists the decoders of the exporter fixtures
+// (testdata/exporters: optimum, ORT-quantized, torch dynamo, genai) with
+// their batch-1 and batch-2 cases (prefill and decode, batch 2 left
+// padded), whose references are ONNX Runtime's; their tolerance is the
+// exporter test's.
+func exporterDecodersForPywebnn(t *testing.T) []pyModel {
+	root := filepath.Join(testenv.RepoRoot(), "testdata", "exporters")
+	metas, _ := filepath.Glob(filepath.Join(root, "*", "meta.json"))
+	sort.Strings(metas)
+	var out []pyModel
+	for _, mp := range metas {
+		var meta struct {
+			Kind  string `json:"kind"`
+			Cases []struct {
+				Name  string `json:"name"`
+				Model string `json:"model"`
+			} `json:"cases"`
+		}
+		b, err := os.ReadFile(mp)
+		if err == nil {
+			err = json.Unmarshal(b, &meta)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", mp, err)
+		}
+		if meta.Kind != "decoder" {
+			continue
+		}
+		dir := filepath.Dir(mp)
+		fixture := filepath.Base(dir)
+		var cases []string
+		model := ""
+		for _, c := range meta.Cases {
+			if strings.Contains(c.Name, "_b1") || strings.Contains(c.Name, "_b2") {
+				cases = append(cases, filepath.Join(dir, "cases", c.Name+".npz"))
+				model = c.Model
+			}
+		}
+		if model == "" {
+			continue
+		}
+		tol := 1e-4
+		switch {
+		case strings.HasPrefix(fixture, "genai-") && strings.Contains(fixture, "int4"):
+			tol = 3e-2
+		case strings.Contains(fixture, "int4") || strings.Contains(fixture, "quant"):
+			tol = 1e-3
+		}
+		out = append(out, pyModel{name: "exporter/" + fixture, onnx: filepath.Join(dir, model), tol: tol, sizes: casesOnly(cases...)})
+	}
+	return out
+}
+
+// casesOnly returns the given npz cases as sizes, nothing generated.
+func casesOnly(cases ...string) func(t *testing.T, m *onnxpb.Model) []pySize {
+	return func(t *testing.T, _ *onnxpb.Model) []pySize { return readCases(t, cases) }
 }
 
 // casesAndGenerated returns the sizes of a model: the given npz cases
@@ -439,30 +498,36 @@ func casesAndGenerated(cases ...string) func(t *testing.T, m *onnxpb.Model) []py
 
 func casesAndGeneratedN(few bool, cases ...string) func(t *testing.T, m *onnxpb.Model) []pySize {
 	return func(t *testing.T, m *onnxpb.Model) []pySize {
-		var out []pySize
-		for _, c := range cases {
-			if c == "" {
+		return append(readCases(t, cases), generatedSizes(t, m, few)...)
+	}
+}
+
+// readCases reads npz cases (keys in.NAME / out.NAME, or plain input
+// names) as sizes.
+func readCases(t *testing.T, cases []string) []pySize {
+	var out []pySize
+	for _, c := range cases {
+		if c == "" {
+			continue
+		}
+		arrays, _, err := tensor.ReadNPZ(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := pySize{name: strings.TrimSuffix(filepath.Base(c), ".npz"), inputs: map[string]*tensor.Tensor{}}
+		for k, v := range arrays {
+			if name, ok := strings.CutPrefix(k, "out."); ok {
+				if s.refs == nil {
+					s.refs = map[string]*tensor.Tensor{}
+				}
+				s.refs[name] = v
 				continue
 			}
-			arrays, _, err := tensor.ReadNPZ(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := pySize{name: strings.TrimSuffix(filepath.Base(c), ".npz"), inputs: map[string]*tensor.Tensor{}}
-			for k, v := range arrays {
-				if name, ok := strings.CutPrefix(k, "out."); ok {
-					if s.refs == nil {
-						s.refs = map[string]*tensor.Tensor{}
-					}
-					s.refs[name] = v
-					continue
-				}
-				s.inputs[strings.TrimPrefix(k, "in.")] = v
-			}
-			out = append(out, s)
+			s.inputs[strings.TrimPrefix(k, "in.")] = v
 		}
-		return append(out, generatedSizes(t, m, few)...)
+		out = append(out, s)
 	}
+	return out
 }
 
 // generatedSizes makes seeded inputs at batch 1 and 2, a short and a long
