@@ -155,7 +155,8 @@ func (c *ctx) constTensor(name string, t *tensor.Tensor, comment string) (string
 		}
 	}
 	desc := staticDesc(wdt, t.Shape)
-	if num, ok := splatNumber(t); ok && t.Len() > 0 {
+	int4Weights := c.target.Int4Weights && (wdt == tensor.Int4 || wdt == tensor.Uint4)
+	if num, ok := splatNumber(t); ok && t.Len() > 0 && !int4Weights {
 		key := "scalar:" + desc.String() + "=" + string(num)
 		if op, ok := c.scalarMemo[key]; ok {
 			return op, nil
@@ -167,7 +168,7 @@ func (c *ctx) constTensor(name string, t *tensor.Tensor, comment string) (string
 	}
 	b := t.Bytes()
 	id := c.ids.fresh(name)
-	if len(b) < smallConstBytes {
+	if len(b) < smallConstBytes && !int4Weights {
 		c.g.Consts = append(c.g.Consts, graph.Const{Name: id, Desc: desc, Kind: graph.ConstBytes, Bytes: b, Comment: commentFor(comment, id)})
 		return id, nil
 	}
@@ -315,6 +316,9 @@ func (c *ctx) scalar(dt tensor.DType, v float64, shape ...int) (string, error) {
 			return c.constTensor("c", splatTensor(dt, v, shape), "")
 		}
 	} else {
+		if c.target.Int4Weights && (wdt == tensor.Int4 || wdt == tensor.Uint4) {
+			return c.constTensor(fmt.Sprintf("c_%s_%d", wdt.Short(), int64(v)), splatTensor(dt, v, shape), "")
+		}
 		num = graph.Number(strconv.FormatInt(int64(v), 10))
 	}
 	desc := staticDesc(wdt, shape)
@@ -368,6 +372,14 @@ func splatTensor(dt tensor.DType, v float64, shape []int) *tensor.Tensor {
 	case []int32:
 		for i := range d {
 			d[i] = int32(v)
+		}
+	case []int8:
+		for i := range d {
+			d[i] = int8(v)
+		}
+	case []uint8:
+		for i := range d {
+			d[i] = uint8(v)
 		}
 	}
 	return t

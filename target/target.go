@@ -95,6 +95,13 @@ type Workarounds struct {
 	// dynamic it emits reduceMean/reduceMax/reduceL2 over axes 2 and 3.
 	// Test: TestPywebnnWorkarounds/rustnn-0.5/global_pool_dynamic.
 	GlobalPoolWindow bool
+	// Int4Weights: rustnn 0.5.12 cannot build an int4/uint4 constant
+	// written as @scalar or @bytes ("int4/uint4 constants not supported in
+	// scalar export"; MatMulNBits' default zero point 8 is such a splat),
+	// so the lowering writes every int4/uint4 constant to the weights
+	// file, one byte per element.
+	// Test: TestPywebnnWorkarounds/rustnn-0.5/int4_default_zero_point.
+	Int4Weights bool
 }
 
 // Target is one loader's table.
@@ -138,6 +145,7 @@ var (
 			SplitAfterConv:    true,
 			BidirectionalLSTM: true,
 			GlobalPoolWindow:  true,
+			Int4Weights:       true,
 		},
 	}
 	// WebNN is the W3C spec as browsers implement it, reached through

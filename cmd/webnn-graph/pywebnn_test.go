@@ -346,6 +346,7 @@ func TestPywebnnWorkarounds(t *testing.T) {
 		{"split_after_conv", func(w *target.Workarounds) { w.SplitAfterConv = false }, "split axis 1 out of bounds for rank 0"},
 		{"bidirectional_lstm", func(w *target.Workarounds) { w.BidirectionalLSTM = false }, "Input B must have shape {2,8*3}"},
 		{"global_pool_dynamic", func(w *target.Workarounds) { w.GlobalPoolWindow = false }, "AveragePool"},
+		{"int4_default_zero_point", func(w *target.Workarounds) { w.Int4Weights = false }, "int4/uint4 constants not supported"},
 	} {
 		t.Run("rustnn-0.5/"+tc.fixture, func(t *testing.T) {
 			pm := pyModel{name: "fixture/" + tc.fixture, onnx: filepath.Join(root, "testdata", "loaderbugs", tc.fixture+".onnx"), tol: 1e-4, sizes: casesAndGenerated("")}

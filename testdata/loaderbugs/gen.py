@@ -24,6 +24,11 @@ global_pool_dynamic.onnx
     GlobalAveragePool over dynamic spatial dims: averagePool2d without
     windowDimensions, which rustnn 0.5.12 lowers to an AveragePool
     without kernel_shape.
+int4_default_zero_point.onnx
+    com.microsoft MatMulNBits (4 bits, block 16) without zero points: the
+    default zero point 8 is a uint4 splat, which rustnn 0.5.12 cannot build
+    as a @scalar constant ("int4/uint4 constants not supported in scalar
+    export").
 """
 import os
 
@@ -45,11 +50,12 @@ def i64(name, *vals):
     return numpy_helper.from_array(np.array(vals, dtype=np.int64), name)
 
 
-def save(graph, name, opset=17):
+def save(graph, name, opset=17, extra_opsets=()):
     for node in graph.node:
         if not node.name:  # exporters name nodes; messages name them too
             node.name = "/" + node.output[0]
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="webnn-graph testdata/loaderbugs/gen.py")
+    opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, v) for d, v in extra_opsets]
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="webnn-graph testdata/loaderbugs/gen.py")
     model.ir_version = 8
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(HERE, name))
@@ -223,9 +229,25 @@ def global_pool_dynamic():
     save(g, "global_pool_dynamic.onnx")
 
 
+def int4_default_zero_point():
+    K, N, block = 32, 8, 16
+    q = rng.integers(0, 16, size=(N, K)).astype(np.uint8)
+    packed = (q[:, 0::2] | (q[:, 1::2] << 4)).reshape(N, K // block, block // 2)
+    scales = (rng.random(N * (K // block)) * 0.1 + 0.01).astype(np.float32)
+    g = helper.make_graph(
+        [helper.make_node("MatMulNBits", ["x", "B", "scales"], ["y"], domain="com.microsoft", K=K, N=N, bits=4, block_size=block)],
+        "int4_default_zero_point",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch_size", K])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch_size", N])],
+        [numpy_helper.from_array(packed, "B"), numpy_helper.from_array(scales, "scales")],
+    )
+    save(g, "int4_default_zero_point.onnx", extra_opsets=[("com.microsoft", 1)])
+
+
 if __name__ == "__main__":
     whisper_like()
     resample_after_conv()
     split_after_conv()
     bidirectional_lstm()
     global_pool_dynamic()
+    int4_default_zero_point()
