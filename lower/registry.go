@@ -278,7 +278,7 @@ func lowerings() []*lowering {
 		{op: "Loop", since: 1, webnn: nil, notes: "unrolled when the trip count is a constant ≤ 256 (≤ 16384 body nodes in all) and the condition stays true; otherwise refused", check: checkControlFlow, emit: emitControlFlow},
 		{op: "Scan", since: 9, webnn: nil, notes: "unrolled over a static sequence length ≤ 256 (≤ 16384 nodes); opset 8 (batched) refused", check: checkControlFlow, emit: emitControlFlow},
 		// gather.go
-		{op: "Gather", since: 1, webnn: []string{"gather"}, emit: lowerGather},
+		{op: "Gather", since: 1, webnn: []string{"gather", "transpose", "reshape"}, notes: "a Gather of a flattened tensor by provably linearised indices (i·T + j) reads the unflattened tensor where the target cannot read the flattened size", emit: lowerGather},
 		{op: "GatherElements", since: 11, webnn: []string{"gatherElements"}, emit: lowerGatherElements},
 		{op: "GatherND", since: 11, webnn: []string{"gatherND"}, notes: "batch_dims=0", emit: lowerGatherND},
 		{op: "ReverseSequence", since: 10, webnn: []string{"cast", "slice", "reshape", "sub", "lesser", "where", "expand", "gatherElements"}, notes: "gatherElements along the time axis with indices where(t < len, len−1−t, t)", emit: lowerReverseSequence},
