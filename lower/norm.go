@@ -477,8 +477,11 @@ func lowerGroupNorm(c *ctx, n *srcNode) error {
 		return fmt.Errorf("%w: rank-%d GroupNormalization", ErrUnsupported, len(s))
 	}
 	g := attrInt(n, "num_groups", 0)
-	if g <= 0 {
+	if g <= 0 || g > graph.MaxDim {
 		return unsupportedAttr("num_groups", g)
+	}
+	if ch, ok := s[1].Value(); ok && (g > max(ch, 1) || ch%g != 0) {
+		return fmt.Errorf("num_groups %d does not divide the %d channels", g, ch)
 	}
 	G := shapeinfer.Const(g)
 	rest := s[1].FloorDiv(G)

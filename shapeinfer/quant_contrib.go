@@ -235,6 +235,9 @@ func onnxAttention(c *nodeCtx) ([]*Info, error) {
 	if q.Shape == nil || k.Shape == nil || v.Shape == nil || len(q.Shape) != len(k.Shape) || len(q.Shape) != len(v.Shape) {
 		return unknown, nil
 	}
+	if r := len(q.Shape); r != 3 && r != 4 {
+		return nil, c.errorf("Q, K and V must be rank 3 or 4, got rank %d", r)
+	}
 	B := q.Shape[0]
 	var S, L, Nq, Nkv, D, Dv Expr
 	switch len(q.Shape) {
