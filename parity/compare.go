@@ -112,9 +112,13 @@ type Comparison struct {
 	Pass       bool     `json:"pass"`
 	Failing    int      `json:"failing,omitempty"` // elements out of tolerance
 	Elements   int      `json:"elements"`
-	Problem    string   `json:"problem,omitempty"` // shape/dtype mismatch, missing output
-	AbsHist    []int    `json:"absErrorHistogram,omitempty"`
-	ULPHist    []int    `json:"ulpHistogram,omitempty"`
+	// NonFinite counts the elements that are NaN, or the same infinity, on
+	// both sides: they agree, but no number was compared there, which a
+	// reader must see (an output that is all NaN in both runtimes passes).
+	NonFinite int    `json:"nonFinite,omitempty"`
+	Problem   string `json:"problem,omitempty"` // shape/dtype mismatch, missing output
+	AbsHist   []int  `json:"absErrorHistogram,omitempty"`
+	ULPHist   []int  `json:"ulpHistogram,omitempty"`
 	// Excess is how far past tolerance the worst element is (a ratio),
 	// for picking the worst of several comparisons.
 	Excess float64 `json:"-"`
@@ -209,7 +213,10 @@ func compareValues(c *Comparison, g, w []float64, shape []int, tol Tolerance, op
 		if math.IsNaN(a) || math.IsNaN(b) {
 			if math.IsNaN(a) != math.IsNaN(b) {
 				mismatch(i)
-			} else if c.AbsHist != nil {
+				continue
+			}
+			c.NonFinite++
+			if c.AbsHist != nil {
 				c.AbsHist[0]++
 			}
 			continue
@@ -217,7 +224,10 @@ func compareValues(c *Comparison, g, w []float64, shape []int, tol Tolerance, op
 		if math.IsInf(a, 0) || math.IsInf(b, 0) {
 			if a != b {
 				mismatch(i)
-			} else if c.AbsHist != nil {
+				continue
+			}
+			c.NonFinite++
+			if c.AbsHist != nil {
 				c.AbsHist[0]++
 			}
 			continue

@@ -392,6 +392,15 @@ func (a *app) printComparisons(cs []comparison) {
 				status += ": " + c.Problem
 			}
 		}
+		if c.Pass && c.NonFinite > 0 {
+			// They agree there, but say so: an all-NaN output would
+			// otherwise read as a clean pass with max abs 0.
+			if c.NonFinite == c.Elements {
+				status += fmt.Sprintf(" (all %d elements NaN/Inf in both: no number compared)", c.Elements)
+			} else {
+				status += fmt.Sprintf(" (%d of %d elements NaN/Inf in both)", c.NonFinite, c.Elements)
+			}
+		}
 		am := "-"
 		if c.Argmax != nil {
 			am = fmt.Sprintf("%.0f%%", 100**c.Argmax)
