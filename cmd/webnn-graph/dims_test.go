@@ -56,10 +56,11 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // optimum's form, and the exporter fixtures of testdata/exporters:
 // optimum, ORT-quantized, torch dynamo, onnxruntime-genai) converts once
 // and verifies at batch 1, 2 and 3 with left padding, at prefill and at
-// decode. The exporters' decoders need sizes like batch_size *
-// (past_sequence_length + sequence_length), which rustnn 0.5.12 cannot
-// evaluate, so they are converted for --target webnn. Known failures are
-// listed in testdata/decoder-batches-expected.txt.
+// decode, with the default target (rustnn-0.5, whose sizes are NAME ± K
+// only: the padding mask's flattened lookup and dynamo's mask length are
+// rewritten for it) and, for the exporter fixtures, with --target webnn
+// too (key suffix " [webnn]"). Known failures are listed in
+// testdata/decoder-batches-expected.txt.
 func TestDecodersVerifyBatches(t *testing.T) {
 	type model struct{ name, path, target string }
 	models := []model{
@@ -73,7 +74,7 @@ func TestDecodersVerifyBatches(t *testing.T) {
 	for _, name := range []string{"optimum-llama", "optimum-qwen2", "optimum-qwen3", "optimum-phi3", "optimum-mistral", "optimum-gemma3",
 		"ortquant-dynamic-llama", "ortquant-nbits-llama", "dynamo-llama", "genai-llama-fp32", "genai-llama-int4"} {
 		if p := filepath.Join(exporters, name, "model.onnx"); fileExists(p) {
-			models = append(models, model{name, p, "webnn"})
+			models = append(models, model{name, p, ""}, model{name + " [webnn]", p, "webnn"})
 		}
 	}
 	expected := readExpected(t, filepath.Join("testdata", "decoder-batches-expected.txt"))
@@ -81,7 +82,8 @@ func TestDecodersVerifyBatches(t *testing.T) {
 	for _, m := range models {
 		for _, b := range []int{1, 2, 3} {
 			for _, step := range []struct{ past, seq int }{{0, 6}, {5, 1}} {
-				key := fmt.Sprintf("%s b%d p%d s%d", m.name, b, step.past, step.seq)
+				name, suffix, _ := strings.Cut(m.name, " ")
+				key := strings.TrimSpace(fmt.Sprintf("%s b%d p%d s%d %s", name, b, step.past, step.seq, suffix))
 				args := []string{"verify", m.path, "--json", "--dim", fmt.Sprintf("batch_size=%d", b),
 					"--dim", fmt.Sprintf("past_sequence_length=%d", step.past), "--dim", fmt.Sprintf("sequence_length=%d", step.seq)}
 				if m.target != "" {
@@ -114,7 +116,7 @@ func TestDecodersVerifyBatches(t *testing.T) {
 			}
 		}
 	}
-	testenv.Report("decoder-batches: %d passed, %d failed, %d listed (%d decoders, batch 1-3, left padding, prefill and decode)", pass, fail, listed, len(models))
+	testenv.Report("decoder-batches: %d passed, %d failed, %d listed (%d decoder conversions, batch 1-3, left padding, prefill and decode)", pass, fail, listed, len(models))
 }
 
 // readExpected reads "key  # reason" lines.
