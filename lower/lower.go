@@ -293,6 +293,8 @@ type ctx struct {
 	precision string                       // Options.Precision
 	target    *target.Target               // Options.Target, never nil
 	splitAxes map[string]*splitValue       // ONNX values held with folded axes kept apart (split.go)
+	pieces    map[string]*pieceValue       // ONNX values held as pieces along an axis (pieces.go)
+	pieceable map[string]bool              // ONNX values that may be held in pieces (pieces.go mayPiece)
 	foldScan  int8                         // mayFold: 0 not scanned, 1 no fold, 2 some reshape folds
 	keepF32   map[string]bool              // casts and consts of float32 islands the float16 pass keeps
 	cur       *srcNode                     // node being emitted (for warnings)
@@ -684,6 +686,11 @@ func (c *ctx) value(v string) (string, error) {
 		return op, nil
 	}
 	op, sv, err := c.valueOrSplit(v)
+	if err == nil && sv == nil && op == "" {
+		if pv := c.pieces[v]; pv != nil {
+			return c.joinPieces(v, pv)
+		}
+	}
 	if err != nil || sv == nil {
 		return op, err
 	}
@@ -760,7 +767,7 @@ func (c *ctx) emitValue(v string) (string, error) {
 		if op, ok := c.operand[v]; ok {
 			return op, nil
 		}
-		if c.isSplit(v) {
+		if c.isSplit(v) || c.pieces[v] != nil {
 			return "", nil
 		}
 		return "", newNodeError(p, fmt.Errorf("output %q was not produced by the lowering", v))
@@ -775,6 +782,9 @@ func (c *ctx) emitValue(v string) (string, error) {
 	}
 	if err := guard(func() error {
 		handled, err := c.emitSplit(p)
+		if !handled && err == nil {
+			handled, err = c.emitPieces(p)
+		}
 		if !handled && err == nil {
 			err = p.low.emit(c, p)
 		}
@@ -794,7 +804,7 @@ func (c *ctx) emitValue(v string) (string, error) {
 	if op, ok := c.operand[v]; ok {
 		return op, nil
 	}
-	if c.isSplit(v) {
+	if c.isSplit(v) || c.pieces[v] != nil {
 		return "", nil
 	}
 	return "", newNodeError(p, fmt.Errorf("output %q was not produced by the lowering", v))

@@ -259,7 +259,7 @@ func lowerings() []*lowering {
 		{op: "Shape", since: 1, webnn: nil, notes: "folded; dynamic dims rebuilt from slice lengths when used as data", emit: lowerFromValue},
 		{op: "Size", since: 1, webnn: nil, notes: "folded", emit: lowerFromValue},
 		{op: "ConstantOfShape", since: 9, webnn: []string{"expand"}, emit: lowerConstantOfShape},
-		{op: "Range", since: 11, webnn: []string{"slice", "add", "mul", "cast"}, notes: "iota constant of the maximum length sliced to the dynamic count", emit: lowerRange},
+		{op: "Range", since: 11, webnn: []string{"slice", "add", "mul", "cast", "reduceSum", "concat"}, notes: "iota constant of the maximum length sliced to the dynamic count; a count that is a sum of input dims the target cannot read as one is held as one piece per dim (joined by concat)", emit: lowerRange},
 		{op: "Trilu", since: 14, webnn: []string{"triangular"}, notes: "constant k", emit: lowerTrilu},
 		{op: "Pad", since: 2, webnn: []string{"pad", "slice"}, notes: "constant pads; modes constant/edge/reflect; negative pads (constant mode) crop with slice", emit: lowerPad},
 		{op: "DepthToSpace", since: 1, webnn: []string{"reshape", "transpose"}, emit: lowerDepthToSpace},

@@ -607,6 +607,9 @@ func lowerRange(c *ctx, n *srcNode) error {
 	if err != nil {
 		return err
 	}
+	if lengths, ok := c.lengthPieces(count); ok {
+		return c.rangePieces(n, lengths, it, dt) // pieces.go
+	}
 	size, err := c.dimOption(count)
 	if err != nil {
 		return err

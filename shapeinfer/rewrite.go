@@ -139,3 +139,24 @@ func ParseConstraint(s string) (lhs, rhs Expr, ok bool) {
 	}
 	return le, re, true
 }
+
+// SumParts splits e into a list of symbols, each listed as often as its
+// (positive) coefficient, plus a constant: past_sequence_length +
+// sequence_length + 1 is [past_sequence_length, sequence_length] and 1.
+// ok is false when a term is anything else (a product, a floor-division,
+// a negative coefficient).
+func (e Expr) SumParts() (syms []string, k int64, ok bool) {
+	for _, t := range e.terms() {
+		switch {
+		case len(t.atoms) == 0:
+			k = t.k
+		case len(t.atoms) == 1 && t.atoms[0].op == opSym && t.k > 0 && t.k <= 8:
+			for range t.k {
+				syms = append(syms, t.atoms[0].name)
+			}
+		default:
+			return nil, 0, false
+		}
+	}
+	return syms, k, true
+}

@@ -457,21 +457,25 @@ func exporterDecodersForPywebnn(t *testing.T) []pyModel {
 		if err != nil {
 			t.Fatalf("%s: %v", mp, err)
 		}
-		if meta.Kind != "decoder" {
+		if meta.Kind != "decoder" && meta.Kind != "encoder-decoder" {
 			continue
 		}
 		dir := filepath.Dir(mp)
 		fixture := filepath.Base(dir)
-		var cases []string
-		model := ""
+		// Each decoder model file with its batch-1 and batch-2 cases (a
+		// merged decoder needs --freeze-input and is left out).
+		var models []string
+		casesOf := map[string][]string{}
 		for _, c := range meta.Cases {
-			if strings.Contains(c.Name, "_b1") || strings.Contains(c.Name, "_b2") {
-				cases = append(cases, filepath.Join(dir, "cases", c.Name+".npz"))
-				model = c.Model
+			if !strings.Contains(c.Model, "decoder") && meta.Kind != "decoder" || strings.Contains(c.Model, "merged") {
+				continue
 			}
-		}
-		if model == "" {
-			continue
+			if strings.Contains(c.Name, "_b1") || strings.Contains(c.Name, "_b2") {
+				if _, ok := casesOf[c.Model]; !ok {
+					models = append(models, c.Model)
+				}
+				casesOf[c.Model] = append(casesOf[c.Model], filepath.Join(dir, "cases", c.Name+".npz"))
+			}
 		}
 		tol := 1e-4
 		switch {
@@ -480,7 +484,13 @@ func exporterDecodersForPywebnn(t *testing.T) []pyModel {
 		case strings.Contains(fixture, "int4") || strings.Contains(fixture, "quant"):
 			tol = 1e-3
 		}
-		out = append(out, pyModel{name: "exporter/" + fixture, onnx: filepath.Join(dir, model), tol: tol, sizes: casesOnly(cases...)})
+		for _, model := range models {
+			name := "exporter/" + fixture
+			if meta.Kind != "decoder" {
+				name += "/" + strings.TrimSuffix(model, ".onnx")
+			}
+			out = append(out, pyModel{name: name, onnx: filepath.Join(dir, model), tol: tol, sizes: casesOnly(casesOf[model]...)})
+		}
 	}
 	return out
 }
