@@ -32,7 +32,17 @@ import (
 // the equalities dim == E for each graph-input dim (a free symbol) that a
 // Gather or GatherND reads only at positions arange(E), where E is a size
 // of the graph the target could not read otherwise.
-func prefixAssumptions(m *onnxpb.Model, si *shapeinfer.Result, t *target.Target) []shapeinfer.Equality {
+func prefixAssumptions(m *onnxpb.Model, si *shapeinfer.Result, t *target.Target) (out []shapeinfer.Equality) {
+	defer func() {
+		// An analysis that overflows (coefficients past int64) assumes
+		// nothing; the conversion then goes on as without it.
+		if r := recover(); r != nil {
+			if _, overflow := r.(*shapeinfer.OverflowError); !overflow {
+				panic(r)
+			}
+			out = nil
+		}
+	}()
 	if t == nil {
 		t = target.Default
 	}
@@ -81,7 +91,6 @@ func prefixAssumptions(m *onnxpb.Model, si *shapeinfer.Result, t *target.Target)
 		}
 		return tm.n, true
 	}
-	var out []shapeinfer.Equality
 	seen := map[string]bool{}
 	consider := func(n *srcNode, input string, axis int, e shapeinfer.Expr) {
 		info := si.Values[input]

@@ -168,3 +168,26 @@ func TestGatherOfFlattenedReadsUnflattened(t *testing.T) {
 		})
 	}
 }
+
+// TestIndexFormSharedPaths: an index that adds a value to itself 40 times
+// (each value reached along 2^k paths) is analysed once per value and its
+// terms capped, so the conversion ends at once (refusing the flattened
+// size, since 2^40·i is no stride).
+func TestIndexFormSharedPaths(t *testing.T) {
+	b := newModel(17).
+		input("x", tensor.Float32, "batch_size", "total").
+		init("zero", i64Scalar(0)).init("one", i64Scalar(1)).init("flat", i64(-1)).
+		node("Shape", "/shape", strs("x"), strs("xs")).
+		node("Gather", "/B", strs("xs", "zero"), strs("B"), aInt("axis", 0)).
+		node("Range", "/Range", strs("zero", "B", "one"), strs("v0"))
+	for k := range 40 {
+		b = b.node("Add", fmt.Sprintf("/double_%d", k), strs(fmt.Sprintf("v%d", k), fmt.Sprintf("v%d", k)), strs(fmt.Sprintf("v%d", k+1)))
+	}
+	m := b.node("Reshape", "/flatten", strs("x", "flat"), strs("xf")).
+		node("Gather", "/lookup", strs("xf", "v40"), strs("out"), aInt("axis", 0)).
+		output("out", tensor.Float32, "batch_size").build(t)
+	_, err := Convert(m, Options{})
+	if err == nil || !strings.Contains(err.Error(), "batch_size * total") {
+		t.Errorf("want the flattened size refused, got %v", err)
+	}
+}

@@ -33,8 +33,13 @@ type indexForm struct {
 	offset shapeinfer.Expr
 }
 
-// maxIndexFormDepth bounds the walk back from an index value.
-const maxIndexFormDepth = 24
+// maxIndexFormDepth bounds the walk back from an index value and
+// maxIndexTerms the terms of a form (a graph that adds a value to itself
+// over and over would otherwise double them at every step).
+const (
+	maxIndexFormDepth = 24
+	maxIndexTerms     = 8
+)
 
 // indexForm returns the form of integer value v, or false when v is not
 // provably such a sum (any other op on the way, a product of two varying
@@ -43,7 +48,27 @@ func (c *ctx) indexForm(v string) (*indexForm, bool) {
 	return c.indexFormAt(v, 0)
 }
 
+// indexFormAt is indexForm memoised per value, so a value reached along
+// many paths is analysed once.
 func (c *ctx) indexFormAt(v string, depth int) (*indexForm, bool) {
+	if f, ok := c.forms[v]; ok {
+		return f, f != nil
+	}
+	f, ok := c.indexFormOf(v, depth)
+	if ok && len(f.terms) > maxIndexTerms {
+		f, ok = nil, false
+	}
+	if c.forms == nil {
+		c.forms = map[string]*indexForm{}
+	}
+	if !ok {
+		f = nil
+	}
+	c.forms[v] = f
+	return f, ok
+}
+
+func (c *ctx) indexFormOf(v string, depth int) (*indexForm, bool) {
 	info := c.info(v)
 	if depth > maxIndexFormDepth || info == nil || info.Shape == nil || !info.DType.IsInt() {
 		return nil, false

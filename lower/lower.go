@@ -295,6 +295,7 @@ type ctx struct {
 	splitAxes map[string]*splitValue       // ONNX values held with folded axes kept apart (split.go)
 	pieces    map[string]*pieceValue       // ONNX values held as pieces along an axis (pieces.go)
 	pieceable map[string]bool              // ONNX values that may be held in pieces (pieces.go mayPiece)
+	forms     map[string]*indexForm        // memoised index forms (indexform.go); nil: none
 	foldScan  int8                         // mayFold: 0 not scanned, 1 no fold, 2 some reshape folds
 	keepF32   map[string]bool              // casts and consts of float32 islands the float16 pass keeps
 	cur       *srcNode                     // node being emitted (for warnings)
