@@ -50,6 +50,11 @@ type Options struct {
 	// expressions, ops and data types it reads and which of its bugs to
 	// route around. nil is target.Default.
 	Target *target.Target
+	// AllowNewerOpset (--allow-newer-opset) lowers a model importing an
+	// ai.onnx opset newer than the operator version table (OnnxOpsetMax)
+	// by each operator's newest known definition; otherwise its nodes are
+	// refused, since an operator may have changed after the table.
+	AllowNewerOpset bool
 }
 
 // Weight is one tensor for the weights file. Data returns the bytes lazily
@@ -360,6 +365,9 @@ func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) 
 		n.opset = m.Opsets[n.domain()]
 		if n.opset == 0 && n.domain() == "" {
 			n.opset = m.Opsets["ai.onnx"]
+		}
+		if n.domain() == "" && n.opset > onnxOpsetMax && opts.AllowNewerOpset {
+			n.opset = onnxOpsetMax
 		}
 		n.low = lookup(n.domain(), np.GetOpType(), n.opset)
 		for _, o := range np.Output {

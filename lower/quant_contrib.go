@@ -18,6 +18,7 @@ package lower
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/tensor"
@@ -620,4 +621,252 @@ func lowerQLinearGlobalAveragePool(c *ctx, n *srcNode) error {
 	}
 	c.bind(n, 0, out)
 	return nil
+}
+
+// maxQLinearPoolWindow bounds the kernel positions of a lowered
+// QLinearAveragePool (one slice and one add each).
+const maxQLinearPoolWindow = 1024
+
+// lowerQLinearAveragePool is ONNX Runtime's QLinearAveragePool, exactly:
+// x dequantized to float32 (x_scale · (x − x_zero_point)), each window's
+// elements summed in float32 in ONNX Runtime's order — one strided slice
+// per kernel position, added in row-major order over zero padding (an
+// added zero changes no sum) —, divided by the count (the window clipped
+// to the input, a constant per output position, or the kernel size with
+// count_include_pad), then round-half-even(v / y_scale + y_zero_point)
+// saturated. WebNN's averagePool2d is not used: its summation order is
+// the implementation's. A kernel covering the whole unpadded input is
+// QLinearGlobalAveragePool in ONNX Runtime, and lowered as that.
+func lowerQLinearAveragePool(c *ctx, n *srcNode) error {
+	xs, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	r := len(xs)
+	if r < 3 || r > 5 {
+		return fmt.Errorf("%w: input of rank %d (ONNX Runtime pools 1 to 3 spatial dims)", ErrUnsupported, r)
+	}
+	sr := r - 2
+	channelsLast := attrInt(n, "channels_last", 0) != 0
+	nchw := xs
+	if channelsLast {
+		nchw = append([]shapeinfer.Expr{xs[0], xs[r-1]}, xs[1:r-1]...)
+	}
+	ys, err := c.outShape(n, 0)
+	if err != nil {
+		return err
+	}
+	outNCHW := ys
+	if channelsLast {
+		outNCHW = append([]shapeinfer.Expr{ys[0], ys[r-1]}, ys[1:r-1]...)
+	}
+	kernel := attrInts(n, "kernel_shape")
+	if len(kernel) != sr {
+		return fmt.Errorf("kernel_shape %v for %d spatial dims", kernel, sr)
+	}
+	for _, d := range attrInts(n, "dilations") {
+		if d != 1 {
+			return unsupportedAttr("dilations", attrInts(n, "dilations"))
+		}
+	}
+	strides := attrInts(n, "strides")
+	if strides == nil {
+		strides = slices.Repeat([]int64{1}, sr)
+	}
+	pads := attrInts(n, "pads")
+	if pads == nil {
+		pads = make([]int64, 2*sr)
+	}
+	if len(strides) != sr || len(pads) != 2*sr {
+		return fmt.Errorf("strides %v / pads %v for %d spatial dims", strides, pads, sr)
+	}
+	in := make([]int64, sr)
+	out := make([]int64, sr)
+	for i := 0; i < sr; i++ {
+		v, ok := nchw[2+i].Value()
+		o, ok2 := outNCHW[2+i].Value()
+		if !ok || !ok2 {
+			return fmt.Errorf("%w: dynamic spatial dim %q (the window counts and paddings are computed at conversion); make it static with %s", ErrUnsupported, nchw[2+i].String(), freezeHint(nchw[2+i]))
+		}
+		in[i], out[i] = v, o
+	}
+	pb := make([]int64, sr)
+	pe := make([]int64, sr)
+	global := true
+	for i := 0; i < sr; i++ {
+		switch ap := attrString(n, "auto_pad", "NOTSET"); ap {
+		case "SAME_UPPER", "SAME_LOWER":
+			total := max(0, (out[i]-1)*strides[i]+kernel[i]-in[i])
+			pb[i] = total / 2
+			if ap == "SAME_LOWER" {
+				pb[i] = total - total/2
+			}
+			pe[i] = total - pb[i]
+		case "VALID":
+		case "NOTSET", "":
+			pb[i], pe[i] = pads[i], pads[sr+i]
+		default:
+			return unsupportedAttr("auto_pad", ap)
+		}
+		if kernel[i] != in[i] || pb[i] != 0 || pe[i] != 0 {
+			global = false
+		}
+	}
+	if global {
+		return lowerQLinearGlobalAveragePool(c, n)
+	}
+	kp := int64(1)
+	for _, k := range kernel {
+		kp *= k
+	}
+	if kp > maxQLinearPoolWindow {
+		return fmt.Errorf("%w: %d kernel positions (the exact lowering emits one slice per position, up to %d)", ErrUnsupported, kp, maxQLinearPoolWindow)
+	}
+	dt := c.dtypeOf(n, 0)
+	lo, hi, err := quantRange(dt)
+	if err != nil {
+		return err
+	}
+	sx, zx, err := c.qScaleZP(n, 1, 2)
+	if err != nil {
+		return err
+	}
+	sy, zy, err := c.qScaleZP(n, 3, 4)
+	if err != nil {
+		return err
+	}
+	x, err := c.in(n, 0)
+	if err != nil {
+		return err
+	}
+	if channelsLast {
+		perm := append([]int64{0, int64(r - 1)}, intRange(1, int64(r-1))...)
+		x = c.op(n, "transpose", []string{x}, map[string]any{"permutation": intsAny(perm)})
+	}
+	v := c.op(n, "cast", []string{x}, map[string]any{"to": "float32"})
+	if zx != 0 {
+		z, err := c.scalar(tensor.Float32, float64(zx))
+		if err != nil {
+			return err
+		}
+		v = c.op(n, "sub", []string{v, z}, nil)
+	}
+	s, err := c.scalar(tensor.Float32, float64(sx))
+	if err != nil {
+		return err
+	}
+	v = c.op(n, "mul", []string{v, s}, nil)
+	// Zero padding so that every window's slice lies inside: the begin
+	// pads, and at the end what the last window needs.
+	padB, padE := []int64{0, 0}, []int64{0, 0}
+	padded := false
+	for i := 0; i < sr; i++ {
+		e := max(0, (out[i]-1)*strides[i]+kernel[i]-in[i]-pb[i])
+		padB, padE = append(padB, pb[i]), append(padE, e)
+		padded = padded || pb[i] != 0 || e != 0
+	}
+	if padded {
+		v = c.op(n, "pad", []string{v}, map[string]any{"beginningPadding": intsAny(padB), "endingPadding": intsAny(padE)})
+	}
+	// WebNN slice sizes are the extent read: (out − 1)·stride + 1.
+	sizes := []shapeinfer.Expr{nchw[0], nchw[1]}
+	for i := 0; i < sr; i++ {
+		sizes = append(sizes, shapeinfer.Const((out[i]-1)*strides[i]+1))
+	}
+	step := append([]int64{1, 1}, strides...)
+	var acc string
+	for kk := int64(0); kk < kp; kk++ {
+		begin := []shapeinfer.Expr{shapeinfer.Const(0), shapeinfer.Const(0)}
+		rest := kk
+		kc := make([]int64, sr)
+		for d := sr - 1; d >= 0; d-- {
+			kc[d] = rest % kernel[d]
+			rest /= kernel[d]
+		}
+		for d := 0; d < sr; d++ {
+			begin = append(begin, shapeinfer.Const(kc[d]))
+		}
+		opts, err := c.sliceOptions(begin, sizes, step, nil)
+		if err != nil {
+			return err
+		}
+		sl := c.op(n, "slice", []string{v}, opts)
+		if acc == "" {
+			acc = sl
+		} else {
+			acc = c.op(n, "add", []string{acc, sl}, nil)
+		}
+	}
+	// The divisor: the kernel size, or each window's count of input
+	// elements.
+	var div string
+	counts := make([]float32, 0)
+	same := true
+	if attrInt(n, "count_include_pad", 0) == 0 {
+		total := int64(1)
+		for _, o := range out {
+			total *= o
+		}
+		counts = make([]float32, total)
+		for p := int64(0); p < total; p++ {
+			rest := p
+			cnt := int64(1)
+			for d := sr - 1; d >= 0; d-- {
+				o := rest % out[d]
+				rest /= out[d]
+				st := o*strides[d] - pb[d]
+				cnt *= min(st+kernel[d], in[d]) - max(st, 0)
+			}
+			counts[p] = float32(cnt)
+			if counts[p] != counts[0] {
+				same = false
+			}
+		}
+	}
+	switch {
+	case len(counts) == 0:
+		div, err = c.scalar(tensor.Float32, float64(kp))
+	case same:
+		div, err = c.scalar(tensor.Float32, float64(counts[0]))
+	default:
+		shape := []int{1, 1}
+		for _, o := range out {
+			shape = append(shape, int(o))
+		}
+		div, err = c.f32Const(n, "counts", counts, shape...)
+	}
+	if err != nil {
+		return err
+	}
+	y := c.op(n, "div", []string{acc, div}, nil)
+	ysc, err := c.scalar(tensor.Float32, float64(sy))
+	if err != nil {
+		return err
+	}
+	y = c.op(n, "div", []string{y, ysc}, nil)
+	if zy != 0 {
+		z, err := c.scalar(tensor.Float32, float64(zy))
+		if err != nil {
+			return err
+		}
+		y = c.op(n, "add", []string{y, z}, nil)
+	}
+	y = c.op(n, "roundEven", []string{y}, nil)
+	y = c.op(n, "clamp", []string{y}, map[string]any{"minValue": float64(lo), "maxValue": float64(hi)})
+	y = c.op(n, "cast", []string{y}, map[string]any{"to": dt.String()})
+	if channelsLast {
+		perm := append(append([]int64{0}, intRange(2, int64(r))...), 1)
+		y = c.op(n, "transpose", []string{y}, map[string]any{"permutation": intsAny(perm)})
+	}
+	c.bind(n, 0, y)
+	return nil
+}
+
+// intRange is lo, lo+1, …, hi−1.
+func intRange(lo, hi int64) []int64 {
+	var out []int64
+	for i := lo; i < hi; i++ {
+		out = append(out, i)
+	}
+	return out
 }

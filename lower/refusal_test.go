@@ -144,3 +144,18 @@ func TestRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestAllowNewerOpset: with Options.AllowNewerOpset (--allow-newer-opset)
+// a model importing an ai.onnx opset past the operator table converts,
+// each operator read by its newest known definition.
+func TestAllowNewerOpset(t *testing.T) {
+	m := newModel(OnnxOpsetMax+71).input("x", tensor.Float32, 4).
+		node("Relu", "r", strs("x"), strs("y")).
+		output("y", tensor.Float32, 4).build(t)
+	if _, err := Convert(m, Options{}); err == nil {
+		t.Fatal("converted without AllowNewerOpset, want a refusal")
+	}
+	if _, err := Convert(m, Options{AllowNewerOpset: true}); err != nil {
+		t.Fatalf("AllowNewerOpset: %v", err)
+	}
+}

@@ -69,6 +69,15 @@ var inexpressibleOps = map[string]string{
 	"DynamicTimeWarping": "its output shape depends on tensor data (WebNN graphs have static shapes)",
 }
 
+// unloweredOps are ops the reference interpreter (runtime/onnx) runs but
+// webnn-graph does not lower, with why.
+var unloweredOps = map[string]string{
+	"com.microsoft.QLinearSoftmax": "ONNX Runtime rounds e·floor(1/y_scale)/sum from a quotient more precise than float32 " +
+		"(a float32 quotient that lands on a tie goes the way of the exact one); WebNN's float32 div rounds first, and " +
+		"resolving those ties with error-free float32 transformations would rely on every backend keeping IEEE " +
+		"round-to-nearest without contraction — the lowering is refused rather than off by one quantum on ties",
+}
+
 // unsupportedOp is the refusal of a node whose op has no lowering.
 func unsupportedOp(c *ctx, n *srcNode) error {
 	op := qualifiedOp(n.domain(), n.GetOpType())
@@ -85,6 +94,9 @@ func unsupportedOp(c *ctx, n *srcNode) error {
 	}
 	if why := inexpressibleOps[op]; why != "" {
 		return fmt.Errorf("%w: %s: %s", ErrNotInWebNN, op, why)
+	}
+	if why := unloweredOps[op]; why != "" {
+		return fmt.Errorf("%w: no lowering for op %s: %s", ErrNotImplemented, op, why)
 	}
 	return fmt.Errorf("%w: no lowering for op %s (docs/ops.md lists the ops webnn-graph lowers)", ErrNotImplemented, op)
 }

@@ -319,6 +319,7 @@ func lowerings() []*lowering {
 		{op: "QLinearLeakyRelu", domain: msDomain, since: 1, webnn: []string{"cast", "add", "gather"}, notes: "as QLinearSigmoid", emit: lowerQLinearUnary},
 		{op: "QLinearConcat", domain: msDomain, since: 1, webnn: []string{"cast", "add", "gather", "concat"}, notes: "inputs whose scale/zero point differ from Y's requantized through a lookup table", emit: lowerQLinearConcat},
 		{op: "QLinearGlobalAveragePool", domain: msDomain, since: 1, webnn: []string{"cast", "reduceSum", "sub", "mul", "roundEven", "add", "clamp"}, notes: "static spatial dims; exact integer sum, times x_scale/(y_scale·count), rounded half to even; NCHW or channels_last", emit: lowerQLinearGlobalAveragePool},
+		{op: "QLinearAveragePool", domain: msDomain, since: 1, webnn: []string{"cast", "sub", "mul", "pad", "slice", "add", "div", "roundEven", "clamp"}, notes: "ONNX Runtime's arithmetic exactly: dequantized, each window summed in float32 in ONNX Runtime's order (one strided slice per kernel position, up to 1024), divided by the count, requantized; static spatial dims, 1–3 of them, dilations 1; a kernel over the whole input as QLinearGlobalAveragePool; NCHW or channels_last", emit: lowerQLinearAveragePool},
 		{op: "DequantizeLinear", since: 10, webnn: []string{"dequantizeLinear"}, notes: "per-tensor, per-axis; scale/zero point reshaped to the input rank", emit: lowerDequantize},
 	}
 	return t

@@ -823,17 +823,19 @@ func (c *ctx) dynQuantRows(n *srcNode, h string, B shapeinfer.Expr, K, threads i
 	if err != nil {
 		return "", "", err
 	}
-	params := func(lo, hi string) (string, string) {
-		scale := c.op(n, "where", []string{c.op(n, "equal", []string{hi, lo}, nil), one, c.op(n, "div", []string{c.op(n, "sub", []string{hi, lo}, nil), qmax}, nil)}, nil)
-		zpf := c.op(n, "roundEven", []string{c.op(n, "clamp", []string{c.op(n, "sub", []string{zero, c.op(n, "div", []string{lo, scale}, nil)}, nil)}, map[string]any{"minValue": 0.0, "maxValue": 255.0})}, nil)
-		return scale, zpf
+	scaleOf := func(lo, hi string) string {
+		return c.op(n, "where", []string{c.op(n, "equal", []string{hi, lo}, nil), one, c.op(n, "div", []string{c.op(n, "sub", []string{hi, lo}, nil), qmax}, nil)}, nil)
+	}
+	zeroPoint := func(lo, scale string) string {
+		return c.op(n, "roundEven", []string{c.op(n, "clamp", []string{c.op(n, "sub", []string{zero, c.op(n, "div", []string{lo, scale}, nil)}, nil)}, map[string]any{"minValue": 0.0, "maxValue": 255.0})}, nil)
 	}
 	var scale, zpf string
 	if B.MaxValue(c.bounds) <= threads {
 		red := map[string]any{"axes": []any{int64(1)}, "keepDimensions": true}
 		lo := c.op(n, "min", []string{c.op(n, "reduceMin", []string{h}, red), zero}, nil)
 		hi := c.op(n, "max", []string{c.op(n, "reduceMax", []string{h}, red), zero}, nil)
-		scale, zpf = params(lo, hi)
+		scale = scaleOf(lo, hi)
+		zpf = zeroPoint(lo, scale)
 	} else {
 		b, err := c.dimOperand(n, B)
 		if err != nil {
@@ -869,9 +871,14 @@ func (c *ctx) dynQuantRows(n *srcNode, h string, B shapeinfer.Expr, K, threads i
 			los = append(los, c.op(n, "reshape", []string{lo}, map[string]any{"newShape": intsAny([]int64{1})}))
 			his = append(his, c.op(n, "reshape", []string{hi}, map[string]any{"newShape": intsAny([]int64{1})}))
 		}
-		gs, gz := params(c.op(n, "concat", los, map[string]any{"axis": int64(0)}), c.op(n, "concat", his, map[string]any{"axis": int64(0)}))
+		// Each row gathers its group's min and scale, and computes the zero
+		// point itself: rustnn 0.5.12 gives a clamp's output no shape, so a
+		// gather of per-group zero points fails to load there ("axis 0 is
+		// out of bounds for shape with 0 dimensions").
+		glo := c.op(n, "concat", los, map[string]any{"axis": int64(0)})
+		gs := scaleOf(glo, c.op(n, "concat", his, map[string]any{"axis": int64(0)}))
 		scale = c.op(n, "gather", []string{gs, group}, map[string]any{"axis": int64(0)}) // [B, 1]
-		zpf = c.op(n, "gather", []string{gz, group}, map[string]any{"axis": int64(0)})
+		zpf = zeroPoint(c.op(n, "gather", []string{glo, group}, map[string]any{"axis": int64(0)}), scale)
 	}
 	zp := c.op(n, "cast", []string{zpf}, map[string]any{"to": "uint8"})
 	q := c.op(n, "quantizeLinear", []string{h, scale, zp}, nil)

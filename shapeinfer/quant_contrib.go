@@ -155,6 +155,40 @@ func qlinearGlobalPool(c *nodeCtx) ([]*Info, error) {
 	return []*Info{{DType: x.DType, Shape: shape}}, nil
 }
 
+// qlinearAvgPool (com.microsoft.QLinearAveragePool): AveragePool's
+// output size, over NCHW or, with channels_last, NHWC.
+func qlinearAvgPool(c *nodeCtx) ([]*Info, error) {
+	x, err := c.need(0)
+	if err != nil {
+		return nil, err
+	}
+	if x.Shape == nil {
+		return []*Info{{DType: x.DType}}, nil
+	}
+	r := len(x.Shape)
+	if r < 3 {
+		return nil, c.errorf("input %s needs batch, channel and spatial dims", ShapeString(x.Shape))
+	}
+	kernel := c.attrInts("kernel_shape")
+	if kernel == nil {
+		return nil, c.errorf("attribute kernel_shape is required")
+	}
+	last := c.attrInt("channels_last", 0) != 0
+	nchw := x.Shape
+	if last {
+		nchw = append([]Expr{x.Shape[0], x.Shape[r-1]}, x.Shape[1:r-1]...)
+	}
+	sp, err := c.spatial(nchw, kernel, c.attrInt("ceil_mode", 0) != 0)
+	if err != nil {
+		return nil, err
+	}
+	shape := append([]Expr{nchw[0], nchw[1]}, sp...)
+	if last {
+		shape = append(append([]Expr{nchw[0]}, sp...), nchw[1])
+	}
+	return []*Info{{DType: x.DType, Shape: shape}}, nil
+}
+
 // embedLayerNorm (com.microsoft.EmbedLayerNormalization): output and
 // embedding_sum [B, S, hidden], mask_index [B] int32.
 func embedLayerNorm(c *nodeCtx) ([]*Info, error) {

@@ -236,7 +236,7 @@ func (a *app) convert(path string, f *convertFlags) error {
 	stages := map[string]float64{}
 	prog := newProgress(a, "convert")
 	prog.stage("loading " + filepath.Base(path))
-	m, res, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Name: f.name, Precision: f.precision, Target: tg}, stages)
+	m, res, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Name: f.name, Precision: f.precision, Target: tg, AllowNewerOpset: a.allowNewerOpset}, stages)
 	if err != nil {
 		prog.done()
 		return err

@@ -318,7 +318,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 			return err
 		}
 		defer m.Close()
-		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, Target: tg}, path, "")
+		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, Target: tg, AllowNewerOpset: a.allowNewerOpset}, path, "")
 		if err != nil {
 			return err
 		}

@@ -265,7 +265,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 			}
 		}
 	} else {
-		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Target: tg}, modelPath, f.precision)
+		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Target: tg, AllowNewerOpset: a.allowNewerOpset}, modelPath, f.precision)
 		if err != nil {
 			return err
 		}

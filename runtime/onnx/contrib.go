@@ -210,7 +210,7 @@ func buildGatherBlockQuantized(n *node) (kernelFn, error) {
 			mask := uint8(1<<bits - 1)
 			for i, b := range raw {
 				for k := 0; k < per; k++ {
-					q[i*per+k] = int(b >> (uint(k*bits)) & mask)
+					q[i*per+k] = int(b >> (uint(k * bits)) & mask)
 				}
 			}
 			defZP = 1 << (bits - 1)

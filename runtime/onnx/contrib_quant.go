@@ -26,6 +26,8 @@ func init() {
 	register(msDomain, "QLinearLeakyRelu", 1, buildQLinearUnary("LeakyRelu"))
 	register(msDomain, "QLinearConcat", 1, buildQLinearConcat)
 	register(msDomain, "QLinearGlobalAveragePool", 1, buildQLinearGlobalAveragePool)
+	register(msDomain, "QLinearAveragePool", 1, buildQLinearAveragePool)
+	register(msDomain, "QLinearSoftmax", 1, buildQLinearSoftmax)
 	register(msDomain, "DynamicQuantizeLSTM", 1, buildDynamicQuantizeLSTM)
 }
 
@@ -472,7 +474,97 @@ func buildQLinearConcat(n *node) (kernelFn, error) {
 func buildQLinearGlobalAveragePool(n *node) (kernelFn, error) {
 	channelsLast := n.i("channels_last", 0) != 0
 	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		y, err := qlinearGlobalAvg(in, channelsLast)
+		if err != nil {
+			return nil, err
+		}
+		return []*tensor.Tensor{y}, nil
+	}, nil
+}
+
+// qlinearGlobalAvg is QLinearGlobalAveragePool on in (x, x_scale,
+// x_zero_point, y_scale, y_zero_point).
+func qlinearGlobalAvg(in []*tensor.Tensor, channelsLast bool) (*tensor.Tensor, error) {
+	x := in[0]
+	xs, xz, err := qparams(in, 1, 2)
+	if err != nil {
+		return nil, err
+	}
+	ys, yz, err := qparams(in, 3, 4)
+	if err != nil {
+		return nil, err
+	}
+	if len(x.Shape) < 3 {
+		return nil, fmt.Errorf("input %v needs batch, channel and spatial dims", x.Shape)
+	}
+	xv, err := quantValues(x)
+	if err != nil {
+		return nil, err
+	}
+	B := x.Shape[0]
+	var C, S int
+	if channelsLast {
+		C = x.Shape[len(x.Shape)-1]
+		S = tensor.NumElements(x.Shape[1 : len(x.Shape)-1])
+	} else {
+		C = x.Shape[1]
+		S = tensor.NumElements(x.Shape[2:])
+	}
+	scale := xs / (ys * float32(S))
+	out := make([]float64, B*C)
+	for b := 0; b < B; b++ {
+		for ch := 0; ch < C; ch++ {
+			var sum int64
+			for s := 0; s < S; s++ {
+				idx := (b*C+ch)*S + s
+				if channelsLast {
+					idx = (b*S+s)*C + ch
+				}
+				sum += int64(xv[idx])
+			}
+			sum -= int64(xz) * int64(S)
+			out[b*C+ch] = saturate(math.RoundToEven(float64(float32(sum)*scale))+float64(yz), x.DType)
+		}
+	}
+	shape := append([]int{}, x.Shape...)
+	if channelsLast {
+		for i := 1; i < len(shape)-1; i++ {
+			shape[i] = 1
+		}
+	} else {
+		for i := 2; i < len(shape); i++ {
+			shape[i] = 1
+		}
+	}
+	return fromFloat64(x.DType, shape, out), nil
+}
+
+// buildQLinearAveragePool is ONNX Runtime's QLinearAveragePool: x
+// dequantized to float32 (x_scale · (x − x_zero_point)), each window's
+// elements inside the input summed in float32 in row-major order, divided
+// by the count (the window clipped to the input, or the kernel size with
+// count_include_pad), then round-half-even(v / y_scale + y_zero_point)
+// saturated. A kernel covering the whole unpadded input goes through
+// QLinearGlobalAveragePool, as in ONNX Runtime. Dilations are not read
+// (ONNX Runtime ignores them), so other than 1 they are refused.
+func buildQLinearAveragePool(n *node) (kernelFn, error) {
+	wa := readWindowAttrs(n)
+	if wa.kernel == nil {
+		return nil, fmt.Errorf("kernel_shape is required")
+	}
+	for _, d := range wa.dilations {
+		if d != 1 {
+			return nil, fmt.Errorf("dilations %v (ONNX Runtime's QLinearAveragePool ignores them)", wa.dilations)
+		}
+	}
+	includePad := n.i("count_include_pad", 0) != 0
+	channelsLast := n.i("channels_last", 0) != 0
+	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x := in[0]
+		r := len(x.Shape)
+		if r < 3 || r > 5 {
+			return nil, fmt.Errorf("input %v: want 1 to 3 spatial dims", x.Shape)
+		}
 		xs, xz, err := qparams(in, 1, 2)
 		if err != nil {
 			return nil, err
@@ -481,49 +573,171 @@ func buildQLinearGlobalAveragePool(n *node) (kernelFn, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(x.Shape) < 3 {
-			return nil, fmt.Errorf("input %v needs batch, channel and spatial dims", x.Shape)
+		N := x.Shape[0]
+		C := x.Shape[1]
+		sp := x.Shape[2:]
+		if channelsLast {
+			C = x.Shape[r-1]
+			sp = x.Shape[1 : r-1]
+		}
+		g, err := wa.resolve(sp, toInts(wa.kernel))
+		if err != nil {
+			return nil, err
+		}
+		global := true
+		for i := range sp {
+			if g.k[i] != sp[i] || g.pb[i] != 0 || g.pe[i] != 0 {
+				global = false
+			}
+		}
+		if global {
+			y, err := qlinearGlobalAvg(in, channelsLast)
+			if err != nil {
+				return nil, err
+			}
+			return []*tensor.Tensor{y}, nil
 		}
 		xv, err := quantValues(x)
 		if err != nil {
 			return nil, err
 		}
-		B := x.Shape[0]
-		var C, S int
-		if channelsLast {
-			C = x.Shape[len(x.Shape)-1]
-			S = tensor.NumElements(x.Shape[1 : len(x.Shape)-1])
-		} else {
-			C = x.Shape[1]
-			S = tensor.NumElements(x.Shape[2:])
-		}
-		scale := xs / (ys * float32(S))
-		out := make([]float64, B*C)
-		for b := 0; b < B; b++ {
+		inSp := tensor.NumElements(sp)
+		outSp := tensor.NumElements(g.out)
+		kp := tensor.NumElements(g.k)
+		ist, ost, kst := strides(sp), strides(g.out), strides(g.k)
+		out := make([]float64, N*C*outSp)
+		for b := 0; b < N; b++ {
 			for ch := 0; ch < C; ch++ {
-				var sum int64
-				for s := 0; s < S; s++ {
-					idx := (b*C+ch)*S + s
+				// at maps a spatial offset of channel ch to x's index.
+				at := func(s int) int {
 					if channelsLast {
-						idx = (b*S+s)*C + ch
+						return (b*inSp+s)*C + ch
 					}
-					sum += int64(xv[idx])
+					return (b*C+ch)*inSp + s
 				}
-				sum -= int64(xz) * int64(S)
-				out[b*C+ch] = saturate(math.RoundToEven(float64(float32(sum)*scale))+float64(yz), x.DType)
+				for op := 0; op < outSp; op++ {
+					var acc float32
+					count := 0
+					for kk := 0; kk < kp; kk++ {
+						off := 0
+						ok := true
+						for d := range sp {
+							ic := ((op/ost[d])%g.out[d])*g.s[d] - g.pb[d] + (kk/kst[d])%g.k[d]
+							if ic < 0 || ic >= sp[d] {
+								ok = false
+								break
+							}
+							off += ic * ist[d]
+						}
+						if !ok {
+							continue
+						}
+						// explicit conversions: no fused multiply-add (Go may fuse)
+						acc = float32(acc + float32(xs*float32(xv[at(off)]-float64(xz))))
+						count++
+					}
+					if includePad {
+						count = kp
+					}
+					acc /= float32(count)
+					q := math.RoundToEven(float64(float32(float32(acc/ys) + yz)))
+					oi := (b*C+ch)*outSp + op
+					if channelsLast {
+						oi = (b*outSp+op)*C + ch
+					}
+					out[oi] = saturate(q, x.DType)
+				}
 			}
 		}
-		shape := append([]int{}, x.Shape...)
+		shape := append([]int{N, C}, g.out...)
 		if channelsLast {
-			for i := 1; i < len(shape)-1; i++ {
-				shape[i] = 1
-			}
-		} else {
-			for i := 2; i < len(shape); i++ {
-				shape[i] = 1
-			}
+			shape = append(append([]int{N}, g.out...), C)
 		}
 		return []*tensor.Tensor{fromFloat64(x.DType, shape, out)}, nil
+	}, nil
+}
+
+// qlinearSoftmaxTable is ONNX Runtime's float32 exponent table of
+// QLinearSoftmax (QlinearBuildLookupTableUint32, EXP_OUT_DTYPE float) for
+// x_scale and rows of d elements: entry i is exp((i − 255 + shift) ·
+// x_scale) computed in float64 and rounded to float32, where shift =
+// max(0, logf(FLT_MAX / d) − 5) / x_scale — FLT_MAX / d and its logarithm
+// in float32 (C++ picks the float overload of log). An element x of a row
+// whose largest element is m reads entry x − m + 255, for int8 and uint8
+// alike.
+func qlinearSoftmaxTable(xScale float32, d int) []float32 {
+	shift := float64(float32(math.Log(float64(float32(math.MaxFloat32) / float32(d)))))
+	shift = math.Max(0, shift-5) / float64(xScale)
+	tab := make([]float32, 256)
+	for i := range tab {
+		tab[i] = float32(math.Exp((float64(i) - 255 + shift) * float64(xScale)))
+	}
+	return tab
+}
+
+// buildQLinearSoftmax is ONNX Runtime's QLinearSoftmax: per row (the dims
+// from axis on, flattened, below the opset attribute's 13; the axis dim
+// from 13 on), e = table[x − max + 255] (qlinearSoftmaxTable), the row's
+// float32 sum in element order, then e · floor(1 / y_scale) / sum rounded
+// half to even from its float64 quotient (ONNX Runtime 1.32's results on
+// rows whose float32 quotient lands on a tie follow the exact quotient),
+// plus y_zero_point, saturated (ONNX Runtime 1.32 saturates int8 too). x_zero_point
+// is not read.
+func buildQLinearSoftmax(n *node) (kernelFn, error) {
+	if !n.has("opset") {
+		return nil, fmt.Errorf("attribute opset is required")
+	}
+	opset := n.i("opset", 13)
+	axis := n.i("axis", map[bool]int64{true: 1, false: -1}[opset < 13])
+	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		x := in[0]
+		a, err := normAxis(axis, len(x.Shape))
+		if err != nil {
+			return nil, err
+		}
+		xs, _, err := qparams(in, 1, 2)
+		if err != nil {
+			return nil, err
+		}
+		ys, yz, err := qparams(in, 3, 4)
+		if err != nil {
+			return nil, err
+		}
+		xv, err := quantValues(x)
+		if err != nil {
+			return nil, err
+		}
+		// rows of D elements, inner apart: outer · D · inner
+		outer := tensor.NumElements(x.Shape[:a])
+		D, inner := x.Shape[a], tensor.NumElements(x.Shape[a+1:])
+		if opset < 13 {
+			D, inner = tensor.NumElements(x.Shape[a:]), 1
+		}
+		out := make([]float64, len(xv))
+		if len(xv) == 0 {
+			return []*tensor.Tensor{fromFloat64(x.DType, x.Shape, out)}, nil
+		}
+		tab := qlinearSoftmaxTable(xs, D)
+		yScale := float32(math.Floor(float64(1 / ys)))
+		for o := 0; o < outer; o++ {
+			for k := 0; k < inner; k++ {
+				at := func(j int) int { return (o*D+j)*inner + k }
+				m := xv[at(0)]
+				for j := 1; j < D; j++ {
+					m = math.Max(m, xv[at(j)])
+				}
+				var sum float32
+				for j := 0; j < D; j++ {
+					sum = float32(sum + tab[int(xv[at(j)]-m)+255])
+				}
+				for j := 0; j < D; j++ {
+					e := tab[int(xv[at(j)]-m)+255]
+					q := math.RoundToEven(float64(e)*float64(yScale)/float64(sum)) + float64(yz)
+					out[at(j)] = saturate(q, x.DType)
+				}
+			}
+		}
+		return []*tensor.Tensor{fromFloat64(x.DType, x.Shape, out)}, nil
 	}, nil
 }
 

@@ -29,6 +29,12 @@ int4_default_zero_point.onnx
     default zero point 8 is a uint4 splat, which rustnn 0.5.12 cannot build
     as a @scalar constant ("int4/uint4 constants not supported in scalar
     export").
+dqlstm_dynamic_batch.onnx
+    com.microsoft.DynamicQuantizeLSTM (quantize_dynamic's LSTM) over a
+    dynamic batch: the lowering quantizes each step's hidden state per
+    group of batch rows, as ONNX Runtime's threads do, with per-group
+    scales gathered per row; rustnn 0.5.12 gives a clamp's output no
+    shape, so a gather of clamped per-group values fails to load.
 """
 import os
 
@@ -244,6 +250,33 @@ def int4_default_zero_point():
     save(g, "int4_default_zero_point.onnx", extra_opsets=[("com.microsoft", 1)])
 
 
+def dqlstm_dynamic_batch():
+    r = np.random.default_rng(20261207)  # its own stream: the other fixtures stay as they are
+    S, I, Hd = 5, 6, 4
+    G = 4 * Hd
+    amax = lambda a: np.abs(a).max()
+    Wf, Rf = 0.5 * r.standard_normal((1, I, G)), 0.5 * r.standard_normal((1, Hd, G))
+    Ws, Rs = np.float32(amax(Wf) / 127), np.float32(amax(Rf) / 127)
+    Wq = np.clip(np.round(Wf / Ws), -127, 127).astype(np.int8)
+    Rq = np.clip(np.round(Rf / Rs), -127, 127).astype(np.int8)
+    arr = lambda name, a: numpy_helper.from_array(a, name)
+    g = helper.make_graph(
+        [helper.make_node("DynamicQuantizeLSTM", ["x", "W", "R", "B", "", "", "", "", "Ws", "Wz", "Rs", "Rz"], ["y", "y_h", "y_c"],
+                          domain="com.microsoft", hidden_size=Hd)],
+        "dqlstm_dynamic_batch",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [S, "batch_size", I])],
+        [
+            helper.make_tensor_value_info("y", TensorProto.FLOAT, [S, 1, "batch_size", Hd]),
+            helper.make_tensor_value_info("y_h", TensorProto.FLOAT, [1, "batch_size", Hd]),
+            helper.make_tensor_value_info("y_c", TensorProto.FLOAT, [1, "batch_size", Hd]),
+        ],
+        [arr("W", Wq), arr("R", Rq), arr("B", (0.3 * r.standard_normal((1, 2 * G))).astype(np.float32)),
+         arr("Ws", np.array([Ws], np.float32)), arr("Wz", np.zeros(1, np.int8)),
+         arr("Rs", np.array([Rs], np.float32)), arr("Rz", np.zeros(1, np.int8))],
+    )
+    save(g, "dqlstm_dynamic_batch.onnx", extra_opsets=[("com.microsoft", 1)])
+
+
 if __name__ == "__main__":
     whisper_like()
     resample_after_conv()
@@ -251,3 +284,4 @@ if __name__ == "__main__":
     bidirectional_lstm()
     global_pool_dynamic()
     int4_default_zero_point()
+    dqlstm_dynamic_batch()

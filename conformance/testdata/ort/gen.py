@@ -467,6 +467,123 @@ def gen_quant():
         case(f"qlinearglobalavgpool_{tag}", [h.make_node("QLinearGlobalAveragePool", ["x", "xs", "xz", "ys", "yz"], ["y"], domain=MS)],
              [vi("x", dt, [2, 3, 5, 7])], [vi("y", dt, [2, 3, 1, 1])], [{"x": gen_t(2, 3, 5, 7)}],
              inits=[init("xs", np.array(0.05, np.float32)), init("xz", zp(128)), init("ys", np.array(0.02, np.float32)), init("yz", zp(120))], ms=True)
+        # QLinearAveragePool: windows summed in float32 in ONNX Runtime's
+        # order, divided by the count, requantized
+        qp = lambda: [init("xs", np.array(0.0173, np.float32)), init("xz", zp(131)), init("ys", np.array(0.0071, np.float32)), init("yz", zp(117))]
+        pool_cases = [
+            ("pads", [2, 3, 7, 8], [2, 3, 4, 4], dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])),
+            ("incpad_ceil", [2, 3, 7, 8], [2, 3, 4, 4], dict(kernel_shape=[2, 3], strides=[2, 2], pads=[0, 1, 1, 0], ceil_mode=1, count_include_pad=1)),
+            ("global", [1, 3, 4, 4], [1, 3, 1, 1], dict(kernel_shape=[4, 4])),
+        ]
+        if dt == TP.UINT8:
+            pool_cases += [
+                ("1d", [1, 4, 10], [1, 4, 10], dict(kernel_shape=[3], pads=[1, 1])),
+                ("nhwc_same", [1, 6, 5, 3], [1, 6, 5, 3], dict(kernel_shape=[2, 2], auto_pad="SAME_UPPER", channels_last=1)),
+                ("3d", [1, 2, 4, 5, 6], [1, 2, 2, 2, 2], dict(kernel_shape=[2, 2, 3], strides=[2, 2, 2])),
+                ("ceil_exclpad", [1, 2, 9, 9], [1, 2, 4, 4], dict(kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1], ceil_mode=1)),
+            ]
+        if dt == TP.UINT8:
+            pool_cases += [
+                # every window's sum is order-sensitive: 3x3 windows whose
+                # float32 sum in ONNX Runtime's row-major order quantizes
+                # differently from the reversed, pairwise or float64 sum
+                ("order", [1, 1, 3, 3 * 48], [1, 1, 1, 48], dict(kernel_shape=[3, 3], strides=[3, 3])),
+                # ties: window means on a 1/16 grid with an odd zero point
+                # (the zero point is added before rounding half to even)
+                ("ties", [1, 2, 6, 6], [1, 2, 5, 5], dict(kernel_shape=[2, 2])),
+            ]
+        # QLinearSoftmax (x_zero_point is not read by ONNX Runtime)
+        sm_cases = [("op13", [2, 3, 10], dict(opset=13)), ("op13_axis1", [2, 5, 4], dict(opset=13, axis=1)),
+                    ("op12", [2, 3, 4], dict(opset=12, axis=1))]
+        if dt == TP.UINT8:
+            sm_cases += [("order", [64, 16], dict(opset=13))]
+        for sname, xshape, attrs in sm_cases:
+            feed = gen_t(*xshape)
+            if sname == "order":
+                feed = order_sensitive_softmax_rows(64, 16, np.float32(0.11), np.float32(1 / 256))
+            case(f"qlinearsoftmax_{sname}_{tag}", [h.make_node("QLinearSoftmax", ["x", "xs", "xz", "ys", "yz"], ["y"], domain=MS, **attrs)],
+                 [vi("x", dt, xshape)], [vi("y", dt, xshape)], [{"x": feed}],
+                 inits=[init("xs", np.array(0.11, np.float32)), init("xz", zp(128)), init("ys", np.array(1 / 256, np.float32)), init("yz", zp(0))], ms=True)
+        for pname, xshape, yshape, attrs in pool_cases:
+            feed = gen_t(*xshape)
+            inits = qp()
+            if pname == "order":
+                feed = order_sensitive_windows(48)
+                inits = [init("xs", np.array(0.0173, np.float32)), init("xz", zp(131)), init("ys", np.array(0.0173 * 2 / 9, np.float32)), init("yz", zp(117))]
+            if pname == "ties":
+                inits = [init("xs", np.array(0.25, np.float32)), init("xz", zp(128)), init("ys", np.array(1.0, np.float32)), init("yz", zp(117))]
+            case(f"qlinearavgpool_{pname}_{tag}", [h.make_node("QLinearAveragePool", ["x", "xs", "xz", "ys", "yz"], ["y"], domain=MS, **attrs)],
+                 [vi("x", dt, xshape)], [vi("y", dt, yshape)], [{"x": feed}], inits=inits, ms=True)
+
+
+def order_sensitive_softmax_rows(count, d, xs, ys):
+    """count uint8 rows of d elements whose QLinearSoftmax result depends
+    on the order of the row's float32 sum (ONNX Runtime's element order
+    against reversed and pairwise orders)."""
+    r = rng(29)
+    shift = max(0.0, np.log(np.float64(np.float32(np.finfo(np.float32).max) / np.float32(d))) - 5) / np.float64(xs)
+    tab = np.exp((np.arange(256, dtype=np.float64) - 255 + shift) * np.float64(xs)).astype(np.float32)
+    yscale = np.float32(np.floor(np.float32(1) / ys))
+    picked = []
+    while len(picked) < count:
+        w = r.integers(0, 256, (1 << 14, d)).astype(np.uint8)
+        e = tab[w.astype(np.int64) - w.max(axis=1, keepdims=True) + 255]
+        def seq(cols):
+            acc = np.zeros(len(e), np.float32)
+            for k in cols:
+                acc = (acc + e[:, k]).astype(np.float32)
+            return acc
+        v = [e[:, k] for k in range(d)]
+        while len(v) > 1:
+            nxt = [(v[i] + v[i + 1]).astype(np.float32) for i in range(0, len(v) - 1, 2)]
+            if len(v) % 2:
+                nxt.append(v[-1])
+            v = nxt
+        quant = lambda sm: np.minimum(np.rint(((e * yscale).astype(np.float32) / sm[:, None]).astype(np.float32)), 255)
+        ref = quant(seq(range(d)))
+        hit = np.zeros(len(e), bool)
+        for alt in (seq(range(d - 1, -1, -1)), v[0]):
+            hit |= (quant(alt) != ref).any(axis=1)
+        picked.extend(w[hit][: count - len(picked)])
+    return np.array(picked, np.uint8)
+
+
+def order_sensitive_windows(count):
+    """A [1, 1, 3, 3·count] uint8 input of 3x3 windows (x_scale 0.0173,
+    zero points 131 / 117, y_scale 0.0173·2/9: odd integer sums fall on
+    ties, which the float32 rounding decides) whose QLinearAveragePool
+    result depends on the summation order: the float32 sum in ONNX
+    Runtime's row-major order quantizes differently from the reversed,
+    pairwise or float64 sum."""
+    r = rng(23)
+    xs, xz, ys, yz = np.float32(0.0173), 131, np.float32(0.0173 * 2 / 9), np.float32(117)
+    def quant(vals):
+        return np.clip(np.rint(np.float32(vals / np.float32(9)) / ys + yz), 0, 255)
+    picked = []
+    while len(picked) < count:
+        w = r.integers(0, 256, (1 << 14, 9)).astype(np.uint8)
+        dq = (xs * (w.astype(np.float32) - np.float32(xz))).astype(np.float32)
+        def seq(cols):
+            acc = np.zeros(len(dq), np.float32)
+            for k in cols:
+                acc = (acc + dq[:, k]).astype(np.float32)
+            return acc
+        v = [dq[:, k] for k in range(9)]
+        while len(v) > 1:
+            nxt = [(v[i] + v[i + 1]).astype(np.float32) for i in range(0, len(v) - 1, 2)]
+            if len(v) % 2:
+                nxt.append(v[-1])
+            v = nxt
+        ref = quant(seq(range(9)))
+        alts = [quant(seq(range(8, -1, -1))), quant(v[0]), quant(dq.astype(np.float64).sum(axis=1).astype(np.float32))]
+        hit = np.zeros(len(dq), bool)
+        for a in alts:
+            hit |= a != ref
+        picked.extend(w[hit][: count - len(picked)])
+    out = np.zeros((3, 3 * count), np.uint8)
+    for k, w in enumerate(picked):
+        out[:, 3 * k:3 * k + 3] = w.reshape(3, 3)
+    return out.reshape(1, 1, 3, 3 * count)
 
 
 def gen_dqlstm():
