@@ -3,14 +3,9 @@ package lower
 import (
 	"flag"
 	"fmt"
-	"strings"
 	"testing"
-	"time"
-
-	"google.golang.org/protobuf/proto"
 
 	"github.com/webnn-graph/webnn-graph/internal/degenerate"
-	"github.com/webnn-graph/webnn-graph/internal/membudget"
 	"github.com/webnn-graph/webnn-graph/internal/testenv"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/runtime/webnn"
@@ -26,9 +21,7 @@ var degenerateCases = flag.Int("degenerate", 40, "random degenerate nodes per lo
 // error"), never a hang — and a graph it emits must compile in
 // runtime/webnn.
 func TestDegenerateLowerings(t *testing.T) {
-	_, total := membudget.Limits()
-	membudget.SetTotal(64 << 20)
-	defer membudget.SetTotal(total)
+	degenerate.UnderBudget(t)
 	var converted, refused, bad int
 	for ei, e := range Registry() {
 		g := degenerate.New(uint64(ei)*104729 + 3)
@@ -45,14 +38,14 @@ func TestDegenerateLowerings(t *testing.T) {
 			if i%3 != 0 {
 				mp = degenerate.WithInputs(mp, 1+i%2)
 			}
-			err, hung := convertDegenerate(mp)
+			err, hung := degenerate.Run(func() error { return convertDegenerate(mp) })
 			switch {
 			case hung:
 				t.Errorf("%s (opset %d) case %d: no answer within 5s", e.OpType, opset, i)
 				return
 			case err == nil:
 				converted++
-			case strings.Contains(err.Error(), "internal error"):
+			case degenerate.Internal(err):
 				bad++
 				t.Errorf("%s (opset %d) case %d: %v", e.OpType, opset, i, err)
 			default:
@@ -70,43 +63,25 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-func convertDegenerate(mp *onnxpb.ModelProto) (err error, hung bool) {
-	done := make(chan error, 1)
-	go func() {
-		b, err := proto.Marshal(mp)
-		if err != nil {
-			done <- err
-			return
-		}
-		m, err := onnxpb.Parse(b, "")
-		if err != nil {
-			done <- err
-			return
-		}
-		res, err := Convert(m, Options{})
-		if err != nil {
-			done <- err
-			return
-		}
-		ws := map[string][]byte{}
-		for _, w := range res.Weights {
-			if ws[w.Key], err = w.Data(); err != nil {
-				done <- fmt.Errorf("internal error: weight %q: %v", w.Key, err)
-				return
-			}
-		}
-		if _, err := webnn.Compile(res.Graph, weightMap(ws)); err != nil {
-			done <- fmt.Errorf("internal error: the emitted graph does not compile: %v", err)
-			return
-		}
-		done <- nil
-	}()
-	select {
-	case err := <-done:
-		return err, false
-	case <-time.After(5 * time.Second):
-		return nil, true
+func convertDegenerate(mp *onnxpb.ModelProto) error {
+	m, err := degenerate.Parse(mp)
+	if err != nil {
+		return err
 	}
+	res, err := Convert(m, Options{})
+	if err != nil {
+		return err
+	}
+	ws := map[string][]byte{}
+	for _, w := range res.Weights {
+		if ws[w.Key], err = w.Data(); err != nil {
+			return fmt.Errorf("internal error: weight %q: %v", w.Key, err)
+		}
+	}
+	if _, err := webnn.Compile(res.Graph, weightMap(ws)); err != nil {
+		return fmt.Errorf("internal error: the emitted graph does not compile: %v", err)
+	}
+	return nil
 }
 
 type weightMap map[string][]byte

@@ -28,32 +28,48 @@ type outFile struct {
 
 // writeGraphDir builds the output set (files, the weights writeWeights
 // adds, and the manifest pinning them all with the ONNX name map) in a
-// private staging directory and publishes it into dir atomically (package
-// atomicdir): after a failure or a crash at any moment dir holds the old
-// set or the new one, and nothing this process made is left behind.
+// private staging directory and publishes it into dir atomically
+// (publishGraphDir).
 func writeGraphDir(dir string, files []outFile, names, types map[string]string, g *graph.Graph, writeWeights func(*weights.Writer) error) ([]string, error) {
+	return publishGraphDir(dir, "model.weights", files, names, types, g, func(set *atomicdir.Set) (*manifest.Manifest, error) {
+		wf, err := set.Create("model.weights")
+		if err != nil {
+			return nil, fmt.Errorf("convert: %w", err)
+		}
+		w, err := weights.NewFileWriter(wf, filepath.Join(dir, "model.weights"))
+		if err != nil {
+			return nil, err
+		}
+		if err := writeWeights(w); err != nil {
+			w.Abort()
+			return nil, err
+		}
+		man, err := w.Finish()
+		if err != nil {
+			return nil, err
+		}
+		man.Files = map[string]manifest.FilePin{"model.weights": {ByteLength: w.Size(), SHA256: w.Digest()}}
+		return man, nil
+	})
+}
+
+// publishGraphDir is the publishing both weights formats share: in an
+// atomicdir set for dir, writeConstants writes the constants file (named
+// constants) and returns the manifest that pins it; then the files, and
+// last that manifest, pinning the files too and holding the ONNX name
+// map and types, are added and the set is published. After a failure or a
+// crash at any moment dir holds the old set or the new one, and nothing
+// this process made is left behind. It returns the paths written.
+func publishGraphDir(dir, constants string, files []outFile, names, types map[string]string, g *graph.Graph, writeConstants func(*atomicdir.Set) (*manifest.Manifest, error)) ([]string, error) {
 	set, err := atomicdir.Begin(dir, setNames)
 	if err != nil {
 		return nil, fmt.Errorf("convert: %w", err)
 	}
 	defer set.Abort() // a no-op once published
-	wf, err := set.Create("model.weights")
-	if err != nil {
-		return nil, fmt.Errorf("convert: %w", err)
-	}
-	w, err := weights.NewFileWriter(wf, filepath.Join(dir, "model.weights"))
+	man, err := writeConstants(set)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeWeights(w); err != nil {
-		w.Abort()
-		return nil, err
-	}
-	man, err := w.Finish()
-	if err != nil {
-		return nil, err
-	}
-	man.Files = map[string]manifest.FilePin{"model.weights": {ByteLength: w.Size(), SHA256: w.Digest()}}
 	for _, f := range files {
 		if err := set.WriteFile(f.name, f.data); err != nil {
 			return nil, fmt.Errorf("convert: %w", err)
@@ -78,7 +94,7 @@ func writeGraphDir(dir string, files []outFile, names, types map[string]string, 
 	for _, f := range files {
 		written = append(written, filepath.Join(dir, f.name))
 	}
-	return append(written, filepath.Join(dir, "model.weights"), filepath.Join(dir, "manifest.json")), nil
+	return append(written, filepath.Join(dir, constants), filepath.Join(dir, "manifest.json")), nil
 }
 
 func pinOf(data []byte) manifest.FilePin {

@@ -8,11 +8,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/internal/degenerate"
-	"github.com/webnn-graph/webnn-graph/internal/membudget"
 	"github.com/webnn-graph/webnn-graph/internal/testenv"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -40,9 +38,7 @@ var optionStrings = []string{"", "bogus", "nchw", "nhwc", "oihw", "hwio", "ohwi"
 // under a 64 MiB memory budget: each must compile and run or fail with an
 // error — never a recovered panic ("internal error"), never a hang.
 func TestDegenerateOps(t *testing.T) {
-	_, total := membudget.Limits()
-	membudget.SetTotal(64 << 20)
-	defer membudget.SetTotal(total)
+	degenerate.UnderBudget(t)
 	ops := make([]string, 0, len(opTable))
 	for name := range opTable {
 		ops = append(ops, name)
@@ -54,14 +50,14 @@ func TestDegenerateOps(t *testing.T) {
 		g := degenerate.New(uint64(oi)*7919 + 17)
 		for i := 0; i < *degenerateCases; i++ {
 			gr := degenerateGraph(g, op, spec)
-			err, hung := runDegenerateGraph(gr)
+			err, hung := degenerate.Run(func() error { return runDegenerateGraph(gr) })
 			switch {
 			case hung:
 				t.Errorf("%s case %d: no answer within 5s: %s", op, i, describeGraph(gr))
 				return
 			case err == nil:
 				ran++
-			case strings.Contains(err.Error(), "internal error"):
+			case degenerate.Internal(err):
 				panics++
 				t.Errorf("%s case %d: %v\n  %s", op, i, err, describeGraph(gr))
 			default:
@@ -133,23 +129,13 @@ func optionValue(r *rand.Rand) any {
 	return l
 }
 
-func runDegenerateGraph(g *graph.Graph) (err error, hung bool) {
-	done := make(chan error, 1)
-	go func() {
-		p, err := Compile(g, nil)
-		if err != nil {
-			done <- err
-			return
-		}
-		_, err = p.Run(map[string]*tensor.Tensor{})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		return err, false
-	case <-time.After(5 * time.Second):
-		return nil, true
+func runDegenerateGraph(g *graph.Graph) error {
+	p, err := Compile(g, nil)
+	if err != nil {
+		return err
 	}
+	_, err = p.Run(map[string]*tensor.Tensor{})
+	return err
 }
 
 func describeGraph(g *graph.Graph) string {
