@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -90,7 +92,7 @@ func Page(g *graph.Graph, opts PageOptions) ([]byte, error) {
 	}
 	p.WeightText = fmt.Sprintf("%s bytes", groupDigits(p.WeightBytes))
 	if p.WeightBytes >= 1024 {
-		p.WeightText += " (" + humanSize(p.WeightBytes) + ")"
+		p.WeightText += " (" + bytesize.Format(p.WeightBytes) + ")"
 	}
 	if len(g.Nodes)+len(g.Inputs)+len(g.Outputs) <= maxDrawnNodes {
 		d := layout(g)
@@ -228,14 +230,4 @@ func groupDigits(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 }

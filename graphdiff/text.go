@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/webnn-graph/webnn-graph/internal/bytesize"
 )
 
 // WriteText prints the diff for people: one section per kind of change,
@@ -83,13 +85,13 @@ func WriteText(w io.Writer, d *Diff) {
 			fmt.Fprintln(w)
 		}
 	}
-	fmt.Fprintf(w, "weights: %s → %s", humanBytes(d.Weights.A), humanBytes(d.Weights.B))
+	fmt.Fprintf(w, "weights: %s → %s", bytesize.Format(d.Weights.A), bytesize.Format(d.Weights.B))
 	if delta := d.Weights.B - d.Weights.A; delta != 0 {
 		sign := "+"
 		if delta < 0 {
 			sign, delta = "-", -delta
 		}
-		fmt.Fprintf(w, " (%s%s)", sign, humanBytes(delta))
+		fmt.Fprintf(w, " (%s%s)", sign, bytesize.Format(delta))
 	}
 	fmt.Fprintln(w)
 	if d.Identical {
@@ -129,16 +131,4 @@ func orDash(s string) string {
 		return "–"
 	}
 	return s
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -7,6 +7,7 @@ package lower
 
 import (
 	le "encoding/binary"
+	"errors"
 	"fmt"
 	"github.com/webnn-graph/webnn-graph/emit"
 	"math"
@@ -38,6 +39,9 @@ func webnnDType(dt tensor.DType) (tensor.DType, error) {
 // only for constants.
 func dtypeRefusal(dt tensor.DType) error {
 	switch dt {
+	case tensor.Undefined:
+		// elem_type 0: the file is malformed, not beyond WebNN.
+		return errors.New("data type is UNDEFINED (elem_type 0): the model does not state it")
 	case tensor.Int16, tensor.Uint16, tensor.BFloat16:
 		return fmt.Errorf("%w: data type %v is not a WebNN type and is not widened here", ErrUnsupported, dt)
 	}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+
 	"github.com/webnn-graph/webnn-graph/parity"
 )
 
@@ -143,7 +145,7 @@ func (p *page) cards(v *Verify) {
 		}
 	}
 	if cv := v.Conversion; cv != nil {
-		p.f(`<div class="card"><b>%d</b><span>WebNN nodes · %s weights</span></div>`, cv.Nodes, HumanBytes(cv.WeightBytes))
+		p.f(`<div class="card"><b>%d</b><span>WebNN nodes · %s weights</span></div>`, cv.Nodes, bytesize.Format(cv.WeightBytes))
 	}
 	if s, ok := v.Seconds["total"]; ok {
 		p.f(`<div class="card"><b>%.2fs</b><span>total time</span></div>`, s)
@@ -433,7 +435,7 @@ func (p *page) localization(l *parity.Localization) {
 		p.f(`<p>WebNN ops lowered from it:</p><pre>%s</pre>`, esc(strings.Join(n.WebNNOps, "\n")))
 	}
 	p.f(`<p class="muted">Compared %d ONNX values (%d agree); %d folded at conversion, %d fused into patterns, %d unmatched; at most %s of ONNX intermediates held at once%s.`,
-		l.Compared, l.Agree, l.Folded, l.Fused, l.Unmatched, HumanBytes(l.PeakKeptBytes), esc(passesText(l)))
+		l.Compared, l.Agree, l.Folded, l.Fused, l.Unmatched, bytesize.Format(l.PeakKeptBytes), esc(passesText(l)))
 	if len(l.Later) > 0 {
 		p.f(` Next diverging: <code>%s</code>.`, esc(strings.Join(l.Later, ", ")))
 	}
@@ -452,7 +454,7 @@ func (p *page) decode(v *Verify, d *Decode) {
 }
 
 func (p *page) conversion(cv *Conversion) {
-	p.f(`<section class="panel"><h2>Conversion</h2><p class="muted">%d WebNN nodes, %d consts, %s of weights.</p>`, cv.Nodes, cv.Consts, HumanBytes(cv.WeightBytes))
+	p.f(`<section class="panel"><h2>Conversion</h2><p class="muted">%d WebNN nodes, %d consts, %s of weights.</p>`, cv.Nodes, cv.Consts, bytesize.Format(cv.WeightBytes))
 	if len(cv.Inputs) > 0 {
 		p.f(`<table><tr><th>input</th><th>ONNX name</th><th>type</th></tr>`)
 		for _, in := range cv.Inputs {

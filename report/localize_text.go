@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+
 	"github.com/webnn-graph/webnn-graph/parity"
 )
 
@@ -42,7 +44,7 @@ func LocalizationText(w io.Writer, loc *parity.Localization) {
 		fmt.Fprintf(w, "  input  %s\n", valueLine(in))
 	}
 	fmt.Fprintf(w, "  compared %d ONNX values (%d agree); %d folded, %d fused, %d unmatched; at most %s of ONNX intermediates kept%s\n",
-		loc.Compared, loc.Agree, loc.Folded, loc.Fused, loc.Unmatched, HumanBytes(loc.PeakKeptBytes), passesText(loc))
+		loc.Compared, loc.Agree, loc.Folded, loc.Fused, loc.Unmatched, bytesize.Format(loc.PeakKeptBytes), passesText(loc))
 	if len(loc.Later) > 0 {
 		fmt.Fprintf(w, "  next diverging nodes: %s\n", strings.Join(loc.Later, ", "))
 	}
@@ -84,19 +86,6 @@ func verdict(v parity.ValueReport) string {
 		return fmt.Sprintf("agrees (max abs %.3g)", c.MaxAbs)
 	}
 	return fmt.Sprintf("DIFFERS: max abs %.3g, max rel %.3g at %v (webnn %.7g, onnx %.7g)", c.MaxAbs, c.MaxRel, c.WorstIndex, c.Got, c.Want)
-}
-
-// HumanBytes formats a byte count.
-func HumanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // passesText notes a localisation done in several windows.

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+
 	"github.com/webnn-graph/webnn-graph/parity"
 )
 
@@ -237,7 +239,7 @@ func verdictMD(v parity.ValueReport) string {
 }
 
 func markdownConversion(w io.Writer, cv *Conversion) {
-	fmt.Fprintf(w, "<details><summary>Conversion: %d nodes, %d consts, %s of weights, %d warning(s)</summary>\n\n", cv.Nodes, cv.Consts, HumanBytes(cv.WeightBytes), len(cv.Warnings))
+	fmt.Fprintf(w, "<details><summary>Conversion: %d nodes, %d consts, %s of weights, %d warning(s)</summary>\n\n", cv.Nodes, cv.Consts, bytesize.Format(cv.WeightBytes), len(cv.Warnings))
 	if len(cv.Inputs) > 0 {
 		fmt.Fprintf(w, "| input | ONNX name | type |\n|---|---|---|\n")
 		for _, in := range cv.Inputs {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+
 	"github.com/spf13/cobra"
 
 	"github.com/webnn-graph/webnn-graph/emit"
@@ -86,13 +88,15 @@ See docs/formats.md, "Targets".`,
 	return cmd
 }
 
-// parseBounds reads --dim name=max / name=min..max flags.
-func parseBounds(flags []string) (shapeinfer.Bounds, error) {
+// parseBounds reads name=max / name=min..max bound flags; flag is the
+// flag's name as the user wrote it (convert's --dim, verify's and
+// generate's --bound), so a usage error names the flag given.
+func parseBounds(flag string, flags []string) (shapeinfer.Bounds, error) {
 	b := shapeinfer.Bounds{}
 	for _, f := range flags {
 		name, val, ok := strings.Cut(f, "=")
 		if !ok || name == "" {
-			return nil, usagef("--dim %q: want name=max or name=min..max", f)
+			return nil, usagef("%s %q: want name=max or name=min..max", flag, f)
 		}
 		lo, hi := int64(0), int64(0)
 		var err error
@@ -104,10 +108,10 @@ func parseBounds(flags []string) (shapeinfer.Bounds, error) {
 			hi, err = strconv.ParseInt(val, 10, 64)
 		}
 		if err != nil || lo < 0 || hi < 1 || lo > hi {
-			return nil, usagef("--dim %q: bounds must be integers with 0 <= min <= max and max >= 1", f)
+			return nil, usagef("%s %q: bounds must be integers with 0 <= min <= max and max >= 1", flag, f)
 		}
 		if hi > graph.MaxDim {
-			return nil, usagef("--dim %q: %d is above WebNN's largest dimension %d", f, hi, int64(graph.MaxDim))
+			return nil, usagef("%s %q: %d is above WebNN's largest dimension %d", flag, f, hi, int64(graph.MaxDim))
 		}
 		b[name] = shapeinfer.Bound{Min: lo, Max: hi}
 	}
@@ -176,7 +180,7 @@ type dimReport struct {
 	Name   string `json:"name"`
 	Min    int64  `json:"min"`
 	Max    int64  `json:"max"`
-	Source string `json:"source"`           // "--dim", "dims file", "model metadata", "default", "model limit" or "derived"
+	Source string `json:"source"`           // "--dim" (verify/generate: "--bound"), "dims file", "model metadata", "default", "model limit" or "derived"
 	Reason string `json:"reason,omitempty"` // why a default was lowered to a model limit
 	// Value is the expression over the free dims a derived dim stands for.
 	Value string `json:"value,omitempty"`
@@ -218,7 +222,7 @@ func (a *app) convertModel(path string, opts lower.Options, stages map[string]fl
 
 func (a *app) convert(path string, f *convertFlags) error {
 	start := time.Now()
-	bounds, freeze, sources, err := dimSettings(f.dims, f.freeze, f.dimsFile)
+	bounds, freeze, sources, err := dimSettings("--dim", f.dims, f.freeze, f.dimsFile)
 	if err != nil {
 		return err
 	}
@@ -472,7 +476,7 @@ func (a *app) printConvertReport(r convertReport) {
 			fmt.Fprintf(w, "  %s = %s   (fixed by %s)\n", d.Name, d.Value, d.By)
 		}
 	}
-	fmt.Fprintf(w, "%d nodes, %d consts, %s of weights\n", r.Nodes, r.Consts, humanBytes(r.WeightBytes))
+	fmt.Fprintf(w, "%d nodes, %d consts, %s of weights\n", r.Nodes, r.Consts, bytesize.Format(r.WeightBytes))
 	fmt.Fprintf(w, "ops: %s\n", formatHistogram(r.Ops))
 	for _, warn := range r.Warnings {
 		a.log.Warn(warn)
@@ -515,16 +519,4 @@ func formatHistogram(h map[string]int) string {
 		parts[i] = fmt.Sprintf("%s×%d", p.k, p.v)
 	}
 	return strings.Join(parts, " ")
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -7,10 +7,11 @@ import (
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 )
 
-// dimSettings merges a --dims-file with --dim bounds and --freeze values
-// (the flags win) and says where each setting came from.
-func dimSettings(dimFlags, freezeFlags []string, dimsFile string) (shapeinfer.Bounds, map[string]int64, map[string]string, error) {
-	bounds, err := parseBounds(dimFlags)
+// dimSettings merges a --dims-file with bound flags (convert's --dim,
+// verify's and generate's --bound: boundFlag) and --freeze values (the
+// flags win) and says where each setting came from.
+func dimSettings(boundFlag string, dimFlags, freezeFlags []string, dimsFile string) (shapeinfer.Bounds, map[string]int64, map[string]string, error) {
+	bounds, err := parseBounds(boundFlag, dimFlags)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -25,7 +26,7 @@ func dimSettings(dimFlags, freezeFlags []string, dimsFile string) (shapeinfer.Bo
 	}
 	sources := map[string]string{}
 	for k := range bounds {
-		sources[k] = "--dim"
+		sources[k] = boundFlag
 	}
 	for k := range freeze {
 		sources[k] = "--freeze"

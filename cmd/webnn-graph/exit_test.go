@@ -28,11 +28,27 @@ func TestUsageErrors(t *testing.T) {
 	if err := hostile.WriteModel(sneaky, g); err != nil {
 		t.Fatal(err)
 	}
+	// An input whose data type is UNDEFINED: a malformed model, said so.
+	untyped := filepath.Join(dir, "untyped.onnx")
+	x := hostile.VI("x", tensor.Float32, 4)
+	x.Type.GetTensorType().ElemType = 0
+	if err := hostile.WriteModel(untyped, &onnxpb.GraphProto{
+		Node:   []*onnxpb.NodeProto{{OpType: "Relu", Input: []string{"x"}, Output: []string{"y"}}},
+		Input:  []*onnxpb.ValueInfoProto{x},
+		Output: []*onnxpb.ValueInfoProto{hostile.VI("y", tensor.Float32, 4)},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args   []string
 		status int
 		has    string
 	}{
+		{[]string{"convert", untyped, "-o", filepath.Join(dir, "u")}, 1, "UNDEFINED (elem_type 0)"},
+		// Bound flags are named as given: convert's --dim, verify's and generate's --bound.
+		{[]string{"convert", model, "-o", filepath.Join(dir, "b"), "--dim", "n=0"}, 2, `--dim "n=0"`},
+		{[]string{"verify", model, "--bound", "n=x"}, 2, `--bound "n=x"`},
+		{[]string{"generate", model, "--prompt-ids", "1", "--bound", "n"}, 2, `--bound "n"`},
 		{[]string{"verify", model, "--atol", "NaN"}, 2, "--atol"},
 		{[]string{"verify", model, "--rtol", "NaN"}, 2, "--rtol"},
 		{[]string{"verify", model, "--atol", "Inf"}, 2, "--atol"},

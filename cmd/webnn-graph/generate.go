@@ -303,7 +303,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 			return err
 		}
 	}
-	bounds, freeze, sources, err := dimSettings(f.bounds, nil, f.dimsFile)
+	bounds, freeze, sources, err := dimSettings("--bound", f.bounds, nil, f.dimsFile)
 	if err != nil {
 		return err
 	}

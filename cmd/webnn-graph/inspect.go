@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+
 	"github.com/spf13/cobra"
 
 	"github.com/webnn-graph/webnn-graph/emit"
@@ -298,6 +300,6 @@ func (a *app) printInspect(r *inspectReport) {
 	if r.External {
 		ext = " (external data)"
 	}
-	fmt.Fprintf(w, "%d nodes, %d weights, %s%s\n", r.Nodes, r.Weights, humanBytes(r.WeightBytes), ext)
+	fmt.Fprintf(w, "%d nodes, %d weights, %s%s\n", r.Nodes, r.Weights, bytesize.Format(r.WeightBytes), ext)
 	fmt.Fprintf(w, "ops: %s\n", formatHistogram(r.Ops))
 }

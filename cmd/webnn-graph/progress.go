@@ -5,6 +5,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+
 	"golang.org/x/term"
 )
 
@@ -42,7 +44,7 @@ func (p *progress) bytes(msg string, done, total int64) {
 	if total > 0 {
 		pct = 100 * float64(done) / float64(total)
 	}
-	p.draw(fmt.Sprintf("%s %s / %s (%.0f%%)", msg, humanBytes(done), humanBytes(total), pct))
+	p.draw(fmt.Sprintf("%s %s / %s (%.0f%%)", msg, bytesize.Format(done), bytesize.Format(total), pct))
 }
 
 func (p *progress) draw(msg string) {

@@ -175,7 +175,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 	if err != nil {
 		return err
 	}
-	bounds, freeze, sources, err := dimSettings(f.bounds, nil, f.dimsFile)
+	bounds, freeze, sources, err := dimSettings("--bound", f.bounds, nil, f.dimsFile)
 	if err != nil {
 		return err
 	}
