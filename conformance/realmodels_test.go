@@ -48,7 +48,7 @@ type realModelSpec struct {
 
 type realModelInput struct {
 	Shape   []int     `json:"shape"`
-	DType   string    `json:"dtype"`   // default float32
+	DType   string    `json:"dtype"`   // float32 (default), int64 or int32
 	Uniform []float64 `json:"uniform"` // [lo, hi) for seeded random values
 	Value   *float64  `json:"value"`   // every element this value
 }
@@ -256,6 +256,12 @@ func realModelInputs(seedName string, specs map[string]realModelInput) (map[stri
 				d[i] = int64(val())
 			}
 			out[k] = &tensor.Tensor{DType: tensor.Int64, Shape: s.Shape, Data: d}
+		case "int32":
+			d := make([]int32, n)
+			for i := range d {
+				d[i] = int32(val())
+			}
+			out[k] = &tensor.Tensor{DType: tensor.Int32, Shape: s.Shape, Data: d}
 		default:
 			return nil, fmt.Errorf("input %q: dtype %q not supported by the corpus spec", k, s.DType)
 		}
