@@ -178,8 +178,15 @@ func (r *Result) clamp(s string, v int64) int64 {
 // searches the picked dims it involves: first all set to one value, then
 // each alone, from its lower bound up.
 func (r *Result) satisfy(env map[string]int64, picked map[string]bool) error {
-	holds := func() (Equality, bool) {
+	// holds checks the equalities that mention one of vars (all of them
+	// when vars is nil): a search over some dims is judged only by the
+	// equalities those dims can change, so a still-broken equality of
+	// another dim (fixed by a later round) does not hide a good value.
+	holds := func(vars []string) (Equality, bool) {
 		for _, e := range r.Unsolved {
+			if vars != nil && !mentionsAny(e, vars) {
+				continue
+			}
 			a, err1 := e.A.Eval(env)
 			b, err2 := e.B.Eval(env)
 			if err1 == nil && err2 == nil && a != b {
@@ -190,7 +197,7 @@ func (r *Result) satisfy(env map[string]int64, picked map[string]bool) error {
 	}
 	const searchLimit = 1 << 14
 	for tries := 0; tries < len(r.Unsolved)+1; tries++ {
-		bad, ok := holds()
+		bad, ok := holds(nil)
 		if ok {
 			return nil
 		}
@@ -217,7 +224,7 @@ func (r *Result) satisfy(env map[string]int64, picked map[string]bool) error {
 			for _, s := range vars {
 				env[s] = v
 			}
-			_, found = holds()
+			_, found = holds(vars)
 		}
 		for _, s := range vars {
 			if found {
@@ -229,7 +236,7 @@ func (r *Result) satisfy(env map[string]int64, picked map[string]bool) error {
 			b := r.Bounds.Of(s)
 			for v := max(b.Min, 1); v <= min(b.Max, searchLimit) && !found; v++ {
 				env[s] = v
-				_, found = holds()
+				_, found = holds(vars)
 			}
 		}
 		if !found {
@@ -239,10 +246,20 @@ func (r *Result) satisfy(env map[string]int64, picked map[string]bool) error {
 			return fmt.Errorf("shapeinfer: no value of %s found that satisfies %s (needed by node %q (%s)); give them with --dim", strings.Join(vars, ", "), bad, bad.Node, bad.OpType)
 		}
 	}
-	if bad, ok := holds(); !ok {
+	if bad, ok := holds(nil); !ok {
 		return fmt.Errorf("shapeinfer: no dims found that satisfy %s (needed by node %q (%s))", bad, bad.Node, bad.OpType)
 	}
 	return nil
+}
+
+// mentionsAny reports whether e involves one of the dims vars.
+func mentionsAny(e Equality, vars []string) bool {
+	for _, s := range slices.Concat(e.A.Symbols(), e.B.Symbols()) {
+		if slices.Contains(vars, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Result) dimNames() []string {

@@ -162,6 +162,29 @@ func TestUnsolvedSearch(t *testing.T) {
 	}
 }
 
+// TestUnsolvedSearchPerDim: two equations, one per dim (YOLO's concat
+// of an upsampled map with a skip connection: height and width must each
+// be even). The search over height is judged by height's equation alone:
+// width's, still broken until its own round, must not hide height = 2.
+func TestUnsolvedSearchPerDim(t *testing.T) {
+	m := buildModel(t, 17, []string{"img: f32[b, 3, height, width]", "roi: f32{0}", "scales: f32{4}=1,1,2,2"},
+		[]string{"p = MaxPool(img) kernel_shape=[2,2] strides=[2,2]", "u = Resize(p, roi, scales) mode=nearest", "y = Concat(img, u) axis=1"})
+	res, err := Infer(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unsolved) != 2 {
+		t.Fatalf("want 2 unsolved equations, got %v", res.Unsolved)
+	}
+	env, err := res.Bind(nil, func(string) int64 { return 7 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, w := env["height"], env["width"]; h%2 != 0 || w%2 != 0 {
+		t.Errorf("env %v: height and width must be even", env)
+	}
+}
+
 // TestExpressionDimPrints: an expression dim_param times another dim
 // prints as what it means (the old single symbol printed
 // "batch_size * past_sequence_length + sequence_length" for B·(P+S)).
