@@ -77,6 +77,20 @@ func TestRefusals(t *testing.T) {
 			`  and because of it, node "reshape" (Reshape, opset 17): not supported by webnn-graph: shape of "r" is unknown`,
 			`lower: node "nz" (NonZero, opset 17): not expressible in WebNN: NonZero: its output shape depends on tensor data (WebNN graphs have static shapes)`,
 		}},
+		{"an op without a lowering after another is a first cause too", func(t *testing.T) *onnxpb.Model {
+			// skl2onnx's LinearClassifier → Normalizer: Normalizer would be
+			// refused whatever its input, so it is not a knock-on.
+			b := newModel(17).domain("com.example", 1).input("x", tensor.Float32, "batch", 8).
+				node("Mystery", "mystery", strs("x"), strs("m")).
+				node("Enigma", "enigma", strs("m"), strs("e"))
+			b.g.Node[0].Domain, b.g.Node[1].Domain = "com.example", "com.example"
+			return b.node("Reshape", "reshape", strs("x", "e"), strs("r")).
+				output("r", tensor.Float32, "batch", 8).build(t)
+		}, []string{
+			`lower: node "mystery" (com.example.Mystery, opset 1): not implemented in webnn-graph: no lowering for op com.example.Mystery (docs/ops.md lists the ops webnn-graph lowers)`,
+			`lower: node "enigma" (com.example.Enigma, opset 1): not implemented in webnn-graph: no lowering for op com.example.Enigma (docs/ops.md lists the ops webnn-graph lowers)`,
+			`  and because of it, node "reshape" (Reshape, opset 17): not supported by webnn-graph: shape of "r" is unknown`,
+		}},
 		{"a freeze lifts it", func(t *testing.T) *onnxpb.Model {
 			return newModel(17).input("x", tensor.Float32, 1, 1, "h", "w").
 				node("MaxPool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 3, 3), aInts("strides", 2, 2), aString("auto_pad", "SAME_UPPER")).

@@ -8,6 +8,7 @@
 package lower
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -78,8 +79,21 @@ var unloweredOps = map[string]string{
 		"round-to-nearest without contraction — the lowering is refused rather than off by one quantum on ties",
 }
 
+// opRefusal marks a refusal of the op itself (no lowering, an opset
+// outside the table, an op WebNN cannot express): the node would be
+// refused whatever its inputs, so it is a first cause in its own right,
+// never a knock-on of a refused node upstream.
+type opRefusal struct{ err error }
+
+func (e opRefusal) Error() string { return e.err.Error() }
+func (e opRefusal) Unwrap() error { return e.err }
+
 // unsupportedOp is the refusal of a node whose op has no lowering.
 func unsupportedOp(c *ctx, n *srcNode) error {
+	return opRefusal{unsupportedOpReason(c, n)}
+}
+
+func unsupportedOpReason(c *ctx, n *srcNode) error {
 	op := qualifiedOp(n.domain(), n.GetOpType())
 	if other := lookupAny(n.domain(), n.GetOpType()); other != nil {
 		if n.domain() == "" {
@@ -162,7 +176,12 @@ func (c *ctx) refusal() error {
 			if p == nil || depth > 100000 {
 				continue
 			}
-			cand := ancestor(p, depth+1)
+			var cand *srcNode
+			if pe := byIndex[p.index]; pe != nil && errors.As(pe.Err, new(opRefusal)) {
+				cand = p // a first cause of its own: what is above it is not why
+			} else {
+				cand = ancestor(p, depth+1)
+			}
 			if cand == nil && (byIndex[p.index] != nil || noRule[p.label] && c.live[p]) {
 				cand = p
 			}
@@ -181,7 +200,10 @@ func (c *ctx) refusal() error {
 			order = append(order, e)
 			continue
 		}
-		r := ancestor(n, 0)
+		var r *srcNode
+		if !errors.As(e.Err, new(opRefusal)) {
+			r = ancestor(n, 0)
+		}
 		if r == nil {
 			if _, ok := roots[e.index]; !ok {
 				roots[e.index] = e

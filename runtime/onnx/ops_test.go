@@ -376,7 +376,8 @@ func TestUnknownOpsReportedTogether(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, w := range []string{"2 unsupported op(s)", `node "FancyOp_0": op FancyOp (domain ai.onnx, opset 17)`, `node "ms": op MysteryAttention (domain com.example, opset 1)`} {
+	// One line per op, each a problem of its own (none indented).
+	for _, w := range []string{"onnxrt: unsupported op: node \"FancyOp_0\": op FancyOp (domain ai.onnx, opset 17)", "\nonnxrt: unsupported op: node \"ms\": op MysteryAttention (domain com.example, opset 1)"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q does not mention %q", err, w)
 		}

@@ -137,7 +137,9 @@ func Compile(m *onnxpb.Model) (*Program, error) {
 		if len(c.unknown) == 1 {
 			return nil, fmt.Errorf("onnxrt: unsupported op: %s", c.unknown[0])
 		}
-		return nil, fmt.Errorf("onnxrt: %d unsupported op(s):\n  %s", len(c.unknown), strings.Join(c.unknown, "\n  "))
+		// One line per op, none indented: each is a problem of its own
+		// (the CLI reads indented lines as knock-on effects).
+		return nil, fmt.Errorf("onnxrt: unsupported op: %s", strings.Join(c.unknown, "\nonnxrt: unsupported op: "))
 	}
 	if err != nil {
 		return nil, err
