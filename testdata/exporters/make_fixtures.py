@@ -548,6 +548,342 @@ def ultralytics_yolov8(tmp):
                    "kind": "detector", "cases": cases, "versions": versions()})
 
 
+# ---------------------------------------------------------------- more architectures
+
+def perturb(m):
+    """Random init leaves norms at 1 and biases at 0: perturb every parameter and buffer of
+    floating type (BatchNorm running stats included) so each one matters to the outputs."""
+    with torch.no_grad():
+        g = torch.Generator().manual_seed(1)
+        for p in list(m.parameters()) + [b for n, b in m.named_buffers() if b.is_floating_point()]:
+            p.add_(torch.randn(p.shape, generator=g) * 0.02)
+    return m
+
+
+def text_feeds(sess, rng, b, s, pad_row=True):
+    """Token inputs at batch b, length s; with b > 1 the second row is right-padded (mask 0)."""
+    ids = rng.integers(3, VOCAB, size=(b, s)).astype(np.int64)
+    mask = np.ones((b, s), np.int64)
+    if b > 1 and pad_row:
+        mask[1, s - 3:] = 0
+        ids[1, s - 3:] = PAD
+    f = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros((b, s), np.int64)}
+    have = {i.name for i in sess.get_inputs()}
+    return {k: v for k, v in f.items() if k in have}
+
+
+def run_cases(d, model_file, feeds_list):
+    """Runs each (case name, feeds) on ONNX Runtime, writes the cases, returns meta's entries."""
+    sess = session(os.path.join(d, model_file))
+    names = [o.name for o in sess.get_outputs()]
+    cases = []
+    for name, f in feeds_list:
+        save_case(d, name, f, dict(zip(names, sess.run(names, f))))
+        cases.append({"name": name, "model": model_file})
+    return cases
+
+
+def export_hf(m, tmp, name, task, save_extra=None, **kw):
+    """Saves a HF model to tmp and exports it with optimum's main_export; returns the output dir."""
+    from optimum.exporters.onnx import main_export
+    hf = os.path.join(tmp, name + "-hf")
+    m.save_pretrained(hf)
+    if save_extra:
+        save_extra(hf)
+    out = os.path.join(tmp, name + "-optimum")
+    main_export(hf, output=out, task=task, do_validation=False, **kw)
+    return out
+
+
+def optimum_text_encoders(tmp):
+    """DistilBERT (sequence classification), RoBERTa (position ids from a cumsum of the mask;
+    feature extraction) and DeBERTa-v2 (disentangled relative attention with log buckets;
+    sequence classification)."""
+    import transformers as tf
+    common = dict(vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                  intermediate_size=128, max_position_embeddings=64)
+    specs = [
+        ("optimum-distilbert", "text-classification",
+         lambda: tf.DistilBertForSequenceClassification(tf.DistilBertConfig(
+             vocab_size=VOCAB, dim=64, n_layers=2, n_heads=4, hidden_dim=128, max_position_embeddings=64, num_labels=3))),
+        ("optimum-roberta", "feature-extraction",
+         lambda: tf.RobertaModel(tf.RobertaConfig(**dict(common, max_position_embeddings=72), pad_token_id=1))),
+        ("optimum-deberta-v2", "text-classification",
+         lambda: tf.DebertaV2ForSequenceClassification(tf.DebertaV2Config(
+             **common, relative_attention=True, position_buckets=16, pos_att_type=["p2c", "c2p"],
+             position_biased_input=False, num_labels=3, type_vocab_size=0))),
+    ]
+    for name, task, make in specs:
+        torch.manual_seed(0)
+        m = perturb(make().eval())
+        out = export_hf(m, tmp, name, task, save_extra=tiny_tokenizer)
+        d = fresh(name)
+        copy_model(out, ["model.onnx"], d)
+        rng = np.random.default_rng(7)
+        sess = session(os.path.join(d, "model.onnx"))
+        feeds = [("b%d_len%d" % (b, s), text_feeds(sess, rng, b, s)) for b, s in ((1, 7), (2, 12))]
+        write_meta(d, {"tool": "optimum-onnx main_export, task " + task, "kind": "encoder",
+                       "config": m.config.to_diff_dict(), "cases": run_cases(d, "model.onnx", feeds),
+                       "versions": versions()})
+
+
+def optimum_vision(tmp):
+    """Image models publishers hold beside ViT: ConvNeXt (depthwise 7x7 conv, LayerNorm over
+    channels), Swin (windowed attention, roll, patch merging), SegFormer (overlapping patch
+    embeddings, efficient attention, a segmentation head) and CLIP (text and vision towers in
+    one zero-shot graph)."""
+    import transformers as tf
+    specs = [
+        ("optimum-convnext", "image-classification", 32,
+         lambda: tf.ConvNextForImageClassification(tf.ConvNextConfig(
+             num_channels=3, patch_size=4, hidden_sizes=[16, 32], depths=[1, 1], num_stages=2, num_labels=10,
+             image_size=32))),
+        ("optimum-swin", "image-classification", 32,
+         lambda: tf.SwinForImageClassification(tf.SwinConfig(
+             image_size=32, patch_size=2, embed_dim=16, depths=[1, 1], num_heads=[2, 4], window_size=4,
+             num_labels=10))),
+        ("optimum-segformer", "semantic-segmentation", 32,
+         lambda: tf.SegformerForSemanticSegmentation(tf.SegformerConfig(
+             num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[16, 32], patch_sizes=[7, 3],
+             strides=[4, 2], num_attention_heads=[1, 2], mlp_ratios=[2, 2], decoder_hidden_size=32, num_labels=5))),
+    ]
+    for name, task, size, make in specs:
+        torch.manual_seed(0)
+        m = perturb(make().eval())
+        out = export_hf(m, tmp, name, task,
+                        save_extra=lambda hf: tf.ViTImageProcessor(size={"height": size, "width": size}).save_pretrained(hf))
+        d = fresh(name)
+        copy_model(out, ["model.onnx"], d)
+        rng = np.random.default_rng(7)
+        feeds = [("b%d" % b, {"pixel_values": rng.standard_normal((b, 3, size, size)).astype(np.float32)}) for b in (1, 2)]
+        write_meta(d, {"tool": "optimum-onnx main_export, task " + task, "kind": "encoder",
+                       "config": m.config.to_diff_dict(), "cases": run_cases(d, "model.onnx", feeds),
+                       "versions": versions()})
+
+    torch.manual_seed(0)
+    cfg = tf.CLIPConfig(
+        text_config=dict(vocab_size=VOCAB, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, max_position_embeddings=16, bos_token_id=1, eos_token_id=2),
+        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                           image_size=32, patch_size=8),
+        projection_dim=16)
+    m = perturb(tf.CLIPModel(cfg).eval())
+
+    def clip_extra(hf):
+        tiny_tokenizer(hf)
+        tf.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(hf)
+
+    out = export_hf(m, tmp, "optimum-clip", "zero-shot-image-classification", save_extra=clip_extra)
+    d = fresh("optimum-clip")
+    copy_model(out, ["model.onnx"], d)
+    rng = np.random.default_rng(7)
+    sess = session(os.path.join(d, "model.onnx"))
+    feeds = []
+    for b, s in ((1, 7), (2, 9)):
+        f = text_feeds(sess, rng, 3, s, pad_row=True)  # three texts against b images
+        f["input_ids"][:, -1] = 2  # CLIP pools at the eos token
+        f["pixel_values"] = rng.standard_normal((b, 3, 32, 32)).astype(np.float32)
+        feeds.append(("img%d_txt3_len%d" % (b, s), f))
+    write_meta(d, {"tool": "optimum-onnx main_export, task zero-shot-image-classification", "kind": "encoder",
+                   "config": m.config.to_diff_dict(), "cases": run_cases(d, "model.onnx", feeds),
+                   "versions": versions()})
+
+
+def optimum_wav2vec2(tmp):
+    """wav2vec2 for CTC: the conv feature extractor with group norm on its first layer, the
+    grouped positional conv, a CTC head; raw audio in."""
+    import transformers as tf
+    torch.manual_seed(0)
+    cfg = tf.Wav2Vec2Config(vocab_size=32, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                            intermediate_size=64, conv_dim=(16, 16, 16), conv_stride=(5, 2, 2), conv_kernel=(10, 3, 3),
+                            num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=4, feat_extract_norm="group",
+                            do_stable_layer_norm=False, pad_token_id=0)
+    m = perturb(tf.Wav2Vec2ForCTC(cfg).eval())
+    out = export_hf(m, tmp, "optimum-wav2vec2", "automatic-speech-recognition",
+                    save_extra=lambda hf: tf.Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000).save_pretrained(hf))
+    d = fresh("optimum-wav2vec2")
+    copy_model(out, ["model.onnx"], d)
+    rng = np.random.default_rng(7)
+    feeds = [("b%d_len%d" % (b, n), {"input_values": rng.standard_normal((b, n)).astype(np.float32)})
+             for b, n in ((1, 400), (2, 640))]
+    write_meta(d, {"tool": "optimum-onnx main_export, task automatic-speech-recognition", "kind": "encoder",
+                   "config": m.config.to_diff_dict(), "cases": run_cases(d, "model.onnx", feeds),
+                   "versions": versions()})
+
+
+def optimum_gpt2(tmp):
+    """GPT-2 (learned positions, Conv1D projections, fused qkv split, tanh GELU) as optimum's
+    decoder with past."""
+    import transformers as tf
+    torch.manual_seed(0)
+    cfg = tf.GPT2Config(vocab_size=VOCAB, n_embd=64, n_layer=2, n_head=4, n_positions=128, n_inner=128,
+                        bos_token_id=1, eos_token_id=2)
+    m = perturb(tf.GPT2LMHeadModel(cfg).eval())
+    out = export_hf(m, tmp, "optimum-gpt2", "text-generation-with-past", save_extra=tiny_tokenizer)
+    d = fresh("optimum-gpt2")
+    copy_model(out, ["model.onnx"], d)
+    cases, greedy = decoder_cases(os.path.join(d, "model.onnx"), d, "model.onnx")
+    write_meta(d, {"tool": "optimum-onnx main_export, task text-generation-with-past", "kind": "decoder",
+                   "config": m.config.to_diff_dict(), "cases": cases, "greedy": greedy, "versions": versions()})
+
+
+def optimum_seq2seq(kind, tmp):
+    """T5 (relative position buckets, RMS-style layer norm, no biases) and BART (learned
+    positions, post-norm) as optimum's encoder + decoder + decoder-with-past; the merged
+    decoder is left out (its If on use_cache_branch is covered by optimum-whisper)."""
+    import transformers as tf
+    torch.manual_seed(0)
+    if kind == "t5":
+        cfg = tf.T5Config(vocab_size=VOCAB, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2,
+                          num_heads=4, relative_attention_num_buckets=8, relative_attention_max_distance=16,
+                          decoder_start_token_id=PAD, pad_token_id=PAD, eos_token_id=2)
+        m = tf.T5ForConditionalGeneration(cfg)
+    else:
+        cfg = tf.BartConfig(vocab_size=VOCAB, d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
+                            decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=64,
+                            decoder_start_token_id=2, pad_token_id=PAD, bos_token_id=1, eos_token_id=2,
+                            forced_eos_token_id=None)
+        m = tf.BartForConditionalGeneration(cfg)
+    m = perturb(m.eval())
+    name = "optimum-" + kind
+    out = export_hf(m, tmp, name, "text2text-generation-with-past", save_extra=tiny_tokenizer)
+    d = fresh(name)
+    files = ["encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx"]
+    copy_model(out, files, d)
+    enc, dec, decp = (session(os.path.join(d, f)) for f in files)
+    names = lambda s: [o.name for o in s.get_outputs()]  # noqa: E731
+    rng = np.random.default_rng(7)
+    cases = []
+    for b, s in ((1, 7), (2, 9)):
+        f = text_feeds(enc, rng, b, s)
+        eo = dict(zip(names(enc), enc.run(None, f)))
+        save_case(d, "encoder_b%d" % b, f, eo)
+        cases.append({"name": "encoder_b%d" % b, "model": files[0]})
+        ids = np.concatenate([np.full((b, 1), cfg.decoder_start_token_id), rng.integers(3, VOCAB, size=(b, 3))],
+                             axis=1).astype(np.int64)
+        df = {"input_ids": ids, "encoder_hidden_states": eo["last_hidden_state"], "encoder_attention_mask": f["attention_mask"]}
+        df = {k: v for k, v in df.items() if k in {i.name for i in dec.get_inputs()}}
+        do = dict(zip(names(dec), dec.run(None, df)))
+        save_case(d, "decoder_b%d" % b, df, do)
+        cases.append({"name": "decoder_b%d" % b, "model": files[1]})
+        pf = {"input_ids": do["logits"][:, -1].argmax(-1)[:, None].astype(np.int64),
+              "encoder_attention_mask": f["attention_mask"]}
+        for i in decp.get_inputs():
+            if i.name.startswith("past_key_values."):
+                pf[i.name] = do[i.name.replace("past_key_values.", "present.")]
+        pf = {k: v for k, v in pf.items() if k in {i.name for i in decp.get_inputs()}}
+        save_case(d, "decoder_with_past_b%d" % b, pf, dict(zip(names(decp), decp.run(None, pf))))
+        cases.append({"name": "decoder_with_past_b%d" % b, "model": files[2]})
+    write_meta(d, {"tool": "optimum-onnx main_export, task text2text-generation-with-past", "kind": "encoder-decoder",
+                   "config": m.config.to_diff_dict(), "cases": cases, "versions": versions()})
+
+
+class TinyResNet(torch.nn.Module):
+    """A ResNet-style CNN: conv-BN-ReLU stem, MaxPool with ceil_mode, two basic blocks (one
+    strided with a 1x1 projection), global AdaptiveAvgPool, flatten, linear."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 7, 2, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+        self.pool = nn.MaxPool2d(3, 2, 1, ceil_mode=True)
+
+        def block(cin, cout, stride):
+            body = nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                                 nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout))
+            proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)) if stride != 1 else None
+            return nn.ModuleList([body, proj]) if proj is not None else nn.ModuleList([body])
+
+        self.blocks = nn.ModuleList([block(8, 8, 1), block(8, 16, 2)])
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.pool(self.stem(x))
+        for blk in self.blocks:
+            skip = blk[1](x) if len(blk) > 1 else x
+            x = torch.relu(blk[0](x) + skip)
+        return self.fc(torch.flatten(self.gap(x), 1))
+
+
+class TinyEncoder(torch.nn.Module):
+    """A small transformer encoder as people write it by hand: embeddings + learned positions,
+    one pre-norm block on F.scaled_dot_product_attention with a key-padding mask, one
+    nn.TransformerEncoderLayer (batch_first, GELU; left out for the TorchScript exporter, which
+    traces its reshapes with the example's length so ONNX Runtime itself fails at another
+    length), mean pooling over the mask."""
+
+    def __init__(self, torch_layer=True):
+        super().__init__()
+        nn = torch.nn
+        self.emb = nn.Embedding(VOCAB, 32)
+        self.pos = nn.Embedding(64, 32)
+        self.ln1, self.ln2 = nn.LayerNorm(32), nn.LayerNorm(32)
+        self.qkv, self.proj = nn.Linear(32, 96), nn.Linear(32, 32)
+        self.mlp = nn.Sequential(nn.Linear(32, 64), nn.GELU(), nn.Linear(64, 32))
+        self.layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.0, activation="gelu", batch_first=True) \
+            if torch_layer else None
+        self.head = nn.Linear(32, 5)
+
+    def forward(self, input_ids, attention_mask):
+        B, S = input_ids.shape
+        x = self.emb(input_ids) + self.pos(torch.arange(S, device=input_ids.device))[None]
+        q, k, v = self.qkv(self.ln1(x)).view(B, S, 3, 4, 8).permute(2, 0, 3, 1, 4)
+        keep = attention_mask[:, None, None, :].bool()
+        a = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+        x = x + self.proj(a.transpose(1, 2).reshape(B, S, 32))
+        x = x + self.mlp(self.ln2(x))
+        if self.layer is not None:
+            x = self.layer(x, src_key_padding_mask=~attention_mask.bool())
+        m = attention_mask[..., None].to(x.dtype)
+        return self.head((x * m).sum(1) / m.sum(1)), x
+
+
+def torch_models(tmp):
+    """The CNN and the encoder above through both torch exporters: dynamo (opset 18, the
+    default of torch 2.x) and TorchScript (dynamo=False) at opsets 13 (CNN) and 17 (encoder)."""
+    rng = np.random.default_rng(7)
+    Dim = torch.export.Dim
+    for arch, make, example, names_in, names_out in (
+        ("resnet", TinyResNet, (torch.randn(2, 3, 40, 48),), ["pixel_values"], ["logits"]),
+        ("encoder", TinyEncoder, (torch.randint(3, VOCAB, (2, 9)), torch.ones(2, 9, dtype=torch.int64)),
+         ["input_ids", "attention_mask"], ["logits", "hidden"]),
+    ):
+        for exporter, opset in (("dynamo", 18), ("torchscript", 13 if arch == "resnet" else 17)):
+            torch.manual_seed(0)
+            model = perturb((make(exporter == "dynamo") if arch == "encoder" else make()).eval())
+            name = "torch-%s-%s" % (exporter, arch)
+            d = fresh(name)
+            path = os.path.join(d, "model.onnx")
+            if arch == "resnet":
+                dyn = {"pixel_values": {0: "batch_size", 2: "height", 3: "width"}, "logits": {0: "batch_size"}}
+                ds = {"x": {0: Dim("batch_size", max=64), 2: Dim("height", min=32, max=512), 3: Dim("width", min=32, max=512)}}
+            else:
+                dyn = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+                       "attention_mask": {0: "batch_size", 1: "sequence_length"},
+                       "logits": {0: "batch_size"}, "hidden": {0: "batch_size", 1: "sequence_length"}}
+                b, s = Dim("batch_size", max=64), Dim("sequence_length", min=2, max=64)
+                ds = {"input_ids": {0: b, 1: s}, "attention_mask": {0: b, 1: s}}
+            if exporter == "dynamo":
+                prog = torch.onnx.export(model, example, dynamo=True, opset_version=opset, dynamic_shapes=ds,
+                                         input_names=names_in, output_names=names_out, optimize=True)
+                prog.save(path)
+            else:
+                torch.onnx.export(model, example, path, input_names=names_in, output_names=names_out,
+                                  dynamic_axes=dyn, opset_version=opset, dynamo=False)
+            sess = session(path)
+            feeds = []
+            if arch == "resnet":
+                for b, h, w in ((1, 40, 48), (2, 57, 33)):
+                    feeds.append(("b%d_%dx%d" % (b, h, w), {"pixel_values": rng.standard_normal((b, 3, h, w)).astype(np.float32)}))
+            else:
+                for b, s in ((1, 7), (2, 12)):
+                    feeds.append(("b%d_len%d" % (b, s), text_feeds(sess, rng, b, s)))
+            write_meta(d, {"tool": "torch.onnx.export(%s, opset_version=%d)" % ("dynamo=True" if exporter == "dynamo" else "dynamo=False", opset),
+                           "kind": "encoder" if arch == "encoder" else "cnn",
+                           "cases": run_cases(d, "model.onnx", feeds), "versions": versions()})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--genai-pythonpath", default="", help="site dir with transformers 5 for the genai builder")
@@ -576,6 +912,19 @@ def main():
             torch_rnn(tmp)
         if on("ultralytics-yolov8"):
             ultralytics_yolov8(tmp)
+        if on("optimum-gpt2"):
+            optimum_gpt2(tmp)
+        for kind in ("t5", "bart"):
+            if on("optimum-" + kind):
+                optimum_seq2seq(kind, tmp)
+        if on("optimum-text-encoders"):
+            optimum_text_encoders(tmp)
+        if on("optimum-vision"):
+            optimum_vision(tmp)
+        if on("optimum-wav2vec2"):
+            optimum_wav2vec2(tmp)
+        if on("torch-models"):
+            torch_models(tmp)
         for kind, precision, tied in (("llama", "int4", False), ("llama", "fp32", False), ("qwen2", "int4", True)):
             if on("genai-%s-%s%s" % (kind, precision, "-tied" if tied else "")):
                 genai(kind, precision, tmp, a.genai_pythonpath, tied=tied)
