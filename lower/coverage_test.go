@@ -33,6 +33,12 @@ func gruModel(t *testing.T, rbnZero bool) *onnxpb.Model {
 		output("y", tensor.Float32, 4, 1, "batch_size", h).output("yh", tensor.Float32, 1, "batch_size", h).build(t)
 }
 
+func ceilPoolModel(t *testing.T, op string) *onnxpb.Model {
+	return newModel(17).input("x", tensor.Float32, "batch_size", 2, "height", "width").
+		node(op, "pool", strs("x"), strs("y"), aInts("kernel_shape", 3, 3), aInts("strides", 2, 2), aInts("pads", 1, 1, 1, 1), aInt("ceil_mode", 1)).
+		output("y", tensor.Float32, "batch_size", 2, "h2", "w2").build(t)
+}
+
 func TestCoverage(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	for _, tc := range []struct {
@@ -72,6 +78,18 @@ func TestCoverage(t *testing.T) {
 				node("AveragePool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 2, 2), aInts("strides", 2, 2), aInt("ceil_mode", 1)).
 				output("y", tensor.Float32, 1, 2, 3, 3).build(t)
 		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 2, 5, 5)}},
+		// ResNet's stem pool over dynamic dims: with end padding 1 ≤ extent 3 −
+		// stride 2 no last window can start in the padding, so the ceil size
+		// is one formula of the dim (odd and even sizes both checked).
+		{"MaxPool ceil_mode 3/2/1 over dynamic dims, odd size", func(t *testing.T) *onnxpb.Model {
+			return ceilPoolModel(t, "MaxPool")
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 2, 7, 9)}},
+		{"MaxPool ceil_mode 3/2/1 over dynamic dims, even size", func(t *testing.T) *onnxpb.Model {
+			return ceilPoolModel(t, "MaxPool")
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 2, 8, 6)}},
+		{"AveragePool ceil_mode 3/2/1 over dynamic dims", func(t *testing.T) *onnxpb.Model {
+			return ceilPoolModel(t, "AveragePool")
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 2, 6, 7)}},
 		{"AveragePool count_include_pad=1", func(t *testing.T) *onnxpb.Model {
 			return newModel(17).input("x", tensor.Float32, "batch_size", 2, 4, 4).
 				node("AveragePool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 3, 3), aInts("pads", 1, 1, 1, 1), aInt("count_include_pad", 1)).
@@ -127,9 +145,9 @@ func TestCoverageRefusals(t *testing.T) {
 				node("Resize", "resize", strs("x", "", "scales"), strs("y"), aString("mode", "linear")).
 				output("y", tensor.Float32, 1, 1, "h2", "w2").build(t)
 		}},
-		{"MaxPool ceil_mode with stride 2 over a dynamic dim", func(t *testing.T) *onnxpb.Model {
+		{"MaxPool ceil_mode with stride 2 over a dynamic dim, end padding that may start a dropped window", func(t *testing.T) *onnxpb.Model {
 			return newModel(17).input("x", tensor.Float32, 1, 2, "height", 5).
-				node("MaxPool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 2, 2), aInts("strides", 2, 2), aInt("ceil_mode", 1)).
+				node("MaxPool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 2, 2), aInts("strides", 2, 2), aInts("pads", 1, 0, 1, 0), aInt("ceil_mode", 1)).
 				output("y", tensor.Float32, 1, 2, "h2", 3).build(t)
 		}},
 	} {

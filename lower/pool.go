@@ -177,20 +177,27 @@ func lowerGlobalPool(c *ctx, n *srcNode) error {
 // floor rounding reaches the ONNX size is exact for every loader: the
 // extra windows cover input elements, and padding is ignored by max
 // pooling and excluded from the average (count_include_pad=0; the =1 case
-// is refused with ceil_mode). A dynamic spatial dim qualifies only with
-// stride 1, where both roundings agree.
+// is refused with ceil_mode). A dynamic spatial dim qualifies when ONNX
+// can never drop that last window: its start (out−1)·s is at most
+// span+s−1 = in+p0+p1−eff+s−1, below in+p0 for every input size exactly
+// when p1 ≤ eff−s (shapeinfer's windowOut uses the same test). Then the
+// ONNX size is ceil(span/s)+1 = floor((span+s−1)/s)+1 for every size,
+// which s−1 more end padding gives under floor rounding (stride 1 needs
+// none). PyTorch's MaxPool2d(3, 2, 1, ceil_mode=True), ResNet's stem, is
+// such a pool.
 func ceilPoolPadding(g *convGeometry, spatial []shapeinfer.Expr) error {
 	for i := 0; i < 2; i++ {
 		k, s, d := g.kernel[i], g.strides[i], g.dilations[i]
 		p0, p1 := g.padding[2*i], g.padding[2*i+1]
+		eff := (k-1)*d + 1
 		in, ok := spatial[i].Value()
 		if !ok {
-			if s != 1 {
-				return fmt.Errorf("%w: ceil_mode=1 with stride %d over the dynamic dim %q (the ONNX output size drops a window starting in the padding, which needs static sizes); make it static with %s", ErrUnsupported, s, spatial[i].String(), freezeHint(spatial[i]))
+			if p1+s > eff {
+				return fmt.Errorf("%w: ceil_mode=1 with stride %d, kernel extent %d and end padding %d over the dynamic dim %q (the ONNX output size drops a last window starting in the end padding for some sizes, so it is not one formula of the dim); make it static with %s", ErrUnsupported, s, eff, p1, spatial[i].String(), freezeHint(spatial[i]))
 			}
+			g.padding[2*i+1] += s - 1
 			continue
 		}
-		eff := (k-1)*d + 1
 		span := in + p0 + p1 - eff
 		if span < 0 {
 			return fmt.Errorf("%w: pooling window larger than the padded input", ErrUnsupported)

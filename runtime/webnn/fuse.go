@@ -264,14 +264,22 @@ func (r *ewRegion) run(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error
 		r.evalGroup(&r.groups[0], in)
 		return []*tensor.Tensor{out}, nil
 	}
-	// Smallest group first: an operand never has more elements than its
-	// reader, so every group's inputs are ready before it runs.
+	// Smallest group first, then lowest rank: a reader's shape broadcasts
+	// its operands', so an operand never has more elements nor a higher
+	// rank, and with as many elements and the same rank it has the same
+	// shape (one group). Elements alone do not order [4] before [1, 4]
+	// (decomposed BatchNormalization at batch 1: sqrt(var + eps) is read
+	// by the [1, 4] div and must run first).
 	r.order = r.order[:0]
 	for i := range r.groups {
 		r.order = append(r.order, i)
 	}
 	slices.SortStableFunc(r.order, func(a, b int) int {
-		return tensor.NumElements(r.groups[a].shape) - tensor.NumElements(r.groups[b].shape)
+		ga, gb := r.groups[a].shape, r.groups[b].shape
+		if d := tensor.NumElements(ga) - tensor.NumElements(gb); d != 0 {
+			return d
+		}
+		return len(ga) - len(gb)
 	})
 	for _, g := range r.order {
 		r.evalGroup(&r.groups[g], in)

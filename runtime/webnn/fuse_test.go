@@ -42,6 +42,40 @@ func TestFusionRMSNorm(t *testing.T) {
 	sameRuns(t, planned, written, map[string]*tensor.Tensor{"x": x})
 }
 
+// A region whose groups have as many elements but different ranks: the
+// decomposed BatchNormalization (x − mean) / sqrt(var + eps) at batch 1,
+// where the [4] group (add, sqrt) must run before the [1, 4] group that
+// reads it (ordering by element count alone ran the div on an unwritten
+// buffer: NaN and −Inf).
+func TestFusionEqualSizeGroupsOfOtherRank(t *testing.T) {
+	r := rand.New(rand.NewSource(6))
+	x := randT(r, 1, 4)
+	m, v := randT(r, 4), randT(r, 4)
+	for i, f := range v.Data.([]float32) {
+		v.Data.([]float32)[i] = 1 + f*f
+	}
+	gr := &graph.Graph{
+		Inputs: []graph.Input{{Name: "x", Desc: descOf(x)}},
+		Consts: []graph.Const{
+			{Name: "m", Desc: descOf(m), Kind: graph.ConstBytes, Bytes: m.Bytes()},
+			{Name: "v", Desc: descOf(v), Kind: graph.ConstBytes, Bytes: v.Bytes()},
+			{Name: "eps", Desc: graph.Desc{DType: tensor.Float32}, Kind: graph.ConstScalar, Scalar: "1e-5"},
+		},
+		Nodes: []graph.Node{
+			{ID: "a", Op: "sub", Inputs: []string{"x", "m"}},
+			{ID: "b", Op: "add", Inputs: []string{"v", "eps"}},
+			{ID: "c", Op: "sqrt", Inputs: []string{"b"}},
+			{ID: "y", Op: "div", Inputs: []string{"a", "c"}},
+		},
+		Outputs: []graph.Output{{Name: "y", Operand: "y"}},
+	}
+	planned, written := compileBoth(t, gr)
+	if n := len(planned.steps); n != 1 {
+		t.Errorf("%d steps, want 1 region", n)
+	}
+	sameRuns(t, planned, written, map[string]*tensor.Tensor{"x": x})
+}
+
 // Random chains of elementwise ops over operands of broadcasting shapes
 // (scalars, rows, columns, full, reshaped views of one input) give the
 // values of the unfused plan, in float32, and fall back to the ops' own

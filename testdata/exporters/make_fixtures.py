@@ -780,7 +780,9 @@ def optimum_seq2seq(kind, tmp):
 
 class TinyResNet(torch.nn.Module):
     """A ResNet-style CNN: conv-BN-ReLU stem, MaxPool with ceil_mode, two basic blocks (one
-    strided with a 1x1 projection), global AdaptiveAvgPool, flatten, linear."""
+    strided with a 1x1 projection), global AdaptiveAvgPool, flatten, a BatchNorm1d neck (the
+    exporters fold the 2-D BatchNorms into the convs; this one stays a BatchNormalization),
+    linear."""
 
     def __init__(self):
         super().__init__()
@@ -796,6 +798,7 @@ class TinyResNet(torch.nn.Module):
 
         self.blocks = nn.ModuleList([block(8, 8, 1), block(8, 16, 2)])
         self.gap = nn.AdaptiveAvgPool2d(1)
+        self.neck = nn.BatchNorm1d(16)
         self.fc = nn.Linear(16, 10)
 
     def forward(self, x):
@@ -803,7 +806,7 @@ class TinyResNet(torch.nn.Module):
         for blk in self.blocks:
             skip = blk[1](x) if len(blk) > 1 else x
             x = torch.relu(blk[0](x) + skip)
-        return self.fc(torch.flatten(self.gap(x), 1))
+        return self.fc(self.neck(torch.flatten(self.gap(x), 1)))
 
 
 class TinyEncoder(torch.nn.Module):
