@@ -10,6 +10,7 @@ package onnxpb
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -38,7 +39,10 @@ type Model struct {
 	closed  bool
 	maps    map[string]*mappedFile // external data files by cleaned location
 	modelMM []byte                 // mapping of the model file itself (Load), nil otherwise
-	aliased []*TensorProto         // tensors whose RawData points into modelMM
+	modelFD *os.File               // the model file, open while modelMM is (keepOpen), else nil
+	// keptOpen counts the mapped files kept open for FileRange.
+	keptOpen int
+	aliased  []*TensorProto // tensors whose RawData points into modelMM
 }
 
 // LoadOptions widen what Load may read.
@@ -56,12 +60,13 @@ func Load(path string) (*Model, error) { return LoadWithOptions(path, LoadOption
 
 // LoadWithOptions is Load with options.
 func LoadWithOptions(path string, opts LoadOptions) (*Model, error) {
-	data, unmap, err := mapFile(path)
+	data, fd, unmap, err := mapFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: %v", err)
 	}
 	m, err := parse(data, filepath.Dir(path), path)
 	if err != nil {
+		fd.Close()
 		unmap()
 		return nil, err
 	}
@@ -69,9 +74,15 @@ func LoadWithOptions(path string, opts LoadOptions) (*Model, error) {
 	m.Path = path
 	if m.aliased == nil {
 		// Nothing points into the mapping: give it back now.
+		fd.Close()
 		unmap()
 	} else {
 		m.modelMM = data
+		if m.keepOpen(len(data)) {
+			m.modelFD = fd
+		} else {
+			fd.Close()
+		}
 	}
 	return m, nil
 }
@@ -183,6 +194,10 @@ func (m *Model) Close() error {
 			first = err
 		}
 		m.modelMM = nil
+	}
+	if m.modelFD != nil {
+		m.modelFD.Close()
+		m.modelFD = nil
 	}
 	for _, f := range m.maps {
 		if err := f.close(); err != nil && first == nil {

@@ -183,11 +183,16 @@ func (m *Model) externalBytes(t *TensorProto) ([]byte, error) {
 			return nil, fmt.Errorf("onnx: tensor %s: external data %v", tensorLabel(t), err)
 		}
 		data, _, err := mapOpened(fd, ref.location)
-		fd.Close()
 		if err != nil {
+			fd.Close()
 			return nil, fmt.Errorf("onnx: tensor %s: external data: %v", tensorLabel(t), err)
 		}
 		f = &mappedFile{path: ref.location, data: data}
+		if m.keepOpen(len(data)) {
+			f.fd = fd
+		} else {
+			fd.Close()
+		}
 		if m.maps == nil {
 			m.maps = make(map[string]*mappedFile)
 		}

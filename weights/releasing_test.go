@@ -10,8 +10,9 @@ import (
 )
 
 // AddReleasing writes the same file as Add (the digest computed beside the
-// writes) and hands back every byte of a large tensor, in order, exactly
-// once per pass.
+// writes) and hands back every byte it read, once per pass: the written
+// tensors once (written from memory: no CopyFrom), the repeat once (hashed
+// whole when its sample collides, then found equal and not written).
 func TestAddReleasing(t *testing.T) {
 	big := make([]byte, 3*chunkSize+12345)
 	for i := range big {
@@ -44,8 +45,8 @@ func TestAddReleasing(t *testing.T) {
 		if _, err := w.Finish(); err != nil {
 			t.Fatal(err)
 		}
-		if releasing && released != len(small)+3*len(big) { // the repeat is only hashed
-			t.Errorf("released %d bytes, want %d", released, len(small)+3*len(big))
+		if releasing && released != len(small)+2*len(big) {
+			t.Errorf("released %d bytes, want %d", released, len(small)+2*len(big))
 		}
 		digests = append(digests, w.Digest())
 	}

@@ -293,6 +293,9 @@ func (a *app) convert(path string, f *convertFlags) error {
 		written, err = writeGraphDirSafetensors(outDir, files, res.Names, onnxTypes(m, res.Graph, res.Names), res.Graph, ts)
 	case "webnn", "":
 		written, err = writeGraphDir(outDir, files, res.Names, onnxTypes(m, res.Graph, res.Names), res.Graph, func(w *weights.Writer) error {
+			// Weights stored unchanged in the model's files are copied
+			// file to file by the kernel, as cp does.
+			w.CopyFrom(m)
 			var done int64
 			for i, wt := range res.Weights {
 				if i == len(res.Weights)/2 {
