@@ -42,8 +42,14 @@ const (
 	maxUnrollIterations = 256
 	// maxUnrolledNodes bounds iterations × body nodes of one unrolled
 	// loop, so a small trip count over a large body cannot blow up the
-	// graph either.
+	// graph either. Body nodes count those of the graphs nested in them
+	// (an inner Loop's body, an If's branches).
 	maxUnrolledNodes = 1 << 14
+	// maxTotalUnrolledNodes bounds the nodes all unrolling of one model
+	// creates, over every round: Loops nested in Loops (each unrolled copy
+	// of the outer body holds an inner Loop, unrolled next round) or many
+	// sibling Loops each within maxUnrolledNodes multiply past it.
+	maxTotalUnrolledNodes = 1 << 16
 	// maxPinnedElements bounds the size of a --freeze-input value.
 	maxPinnedElements = 1 << 12
 	// maxControlFlowRounds bounds the fold/re-infer rounds (nested Ifs
@@ -96,7 +102,11 @@ func pinInputs(g *onnxpb.GraphProto, vals map[string]string) error {
 		}
 		t, err := parsePinned(vi, text)
 		if err != nil {
-			return fmt.Errorf("lower: --freeze-input %s=%s: %w", vi.GetName(), text, err)
+			shown := text
+			if len(shown) > 40 {
+				shown = shown[:40] + "…"
+			}
+			return fmt.Errorf("lower: --freeze-input %s=%s: %w", vi.GetName(), shown, err)
 		}
 		g.Initializer = append(g.Initializer, t)
 		done[vi.GetName()] = true
@@ -227,6 +237,9 @@ type cfRewriter struct {
 	kept   map[string]string   // node (by first output) → why it stays
 	checks []*unrolledLoopCond // conditions to confirm after re-inference
 	serial int
+	// unrolled counts the nodes unrolling has created so far (against
+	// maxTotalUnrolledNodes).
+	unrolled int64
 }
 
 // unrolledLoopCond is an unrolled Loop whose per-iteration conditions
@@ -393,6 +406,9 @@ func (r *cfRewriter) foldIf(n *onnxpb.NodeProto, si *shapeinfer.Result) ([]*onnx
 	if len(g.GetOutput()) != len(n.Output) {
 		return nil, "", fmt.Errorf("lower: node %q (If): %s has %d outputs, the node %d", n.GetName(), branch, len(g.GetOutput()), len(n.Output))
 	}
+	if err := checkBranchTypes(n); err != nil {
+		return nil, "", err
+	}
 	// Values the branch defines keep their names unless the main graph
 	// already uses them.
 	ren := map[string]string{}
@@ -436,6 +452,28 @@ func (r *cfRewriter) foldIf(n *onnxpb.NodeProto, si *shapeinfer.Result) ([]*onnx
 		out = append(out, &onnxpb.NodeProto{OpType: "Identity", Name: pfx + "/output_" + strconv.Itoa(i), Input: []string{src}, Output: []string{n.Output[i]}})
 	}
 	return out, "", nil
+}
+
+// checkBranchTypes refuses an If whose branches declare outputs of
+// different element types (the ONNX checker's rule; ONNX Runtime refuses
+// such a model): folding one branch would silently give the node, and the
+// graph output it feeds, the type of whichever branch the condition picks.
+// Shapes may differ between branches.
+func checkBranchTypes(n *onnxpb.NodeProto) error {
+	then, els := onnxpb.AttrGraph(n, "then_branch"), onnxpb.AttrGraph(n, "else_branch")
+	if then == nil || els == nil {
+		return fmt.Errorf("lower: node %q (If): a branch is missing", n.GetName())
+	}
+	if len(then.GetOutput()) != len(els.GetOutput()) {
+		return fmt.Errorf("lower: node %q (If): then_branch has %d outputs, else_branch %d", n.GetName(), len(then.GetOutput()), len(els.GetOutput()))
+	}
+	for i, t := range then.GetOutput() {
+		tt, et := t.GetType().GetTensorType().GetElemType(), els.GetOutput()[i].GetType().GetTensorType().GetElemType()
+		if tt != 0 && et != 0 && tt != et {
+			return fmt.Errorf("lower: node %q (If): output %d is %v in then_branch and %v in else_branch", n.GetName(), i, tensor.DType(tt), tensor.DType(et))
+		}
+	}
+	return nil
 }
 
 // renamedNode copies n with inputs and outputs renamed by ren (names not in
@@ -672,8 +710,8 @@ func (r *cfRewriter) unrollLoop(n *onnxpb.NodeProto, si *shapeinfer.Result, at i
 	if M < 0 {
 		M = 0
 	}
-	if M > maxUnrollIterations || M*int64(len(body.GetNode())+2) > maxUnrolledNodes {
-		return nil, fmt.Sprintf("trip count %d over a %d-node body is more than the unrolling limit (%d iterations, %d nodes)", M, len(body.GetNode()), maxUnrollIterations, maxUnrolledNodes), nil
+	if why, err := r.unrollBudget(n, "trip count", M, body, 2); why != "" || err != nil {
+		return nil, why, err
 	}
 	nCarried := len(n.Input) - 2
 	if nCarried < 0 {
@@ -784,8 +822,8 @@ func (r *cfRewriter) unrollScan(n *onnxpb.NodeProto, si *shapeinfer.Result) ([]*
 	if L == 0 && K > 0 {
 		return nil, "a Scan over zero steps with scan outputs (empty tensors)", nil
 	}
-	if L > maxUnrollIterations || L*int64(len(body.GetNode())+M+K+1) > maxUnrolledNodes {
-		return nil, fmt.Sprintf("sequence length %d over a %d-node body is more than the unrolling limit (%d iterations, %d nodes)", L, len(body.GetNode()), maxUnrollIterations, maxUnrolledNodes), nil
+	if why, err := r.unrollBudget(n, "sequence length", L, body, int64(M+K+1)); why != "" || err != nil {
+		return nil, why, err
 	}
 	pfx := n.GetName()
 	if pfx == "" {
@@ -842,6 +880,44 @@ func (r *cfRewriter) unrollScan(n *onnxpb.NodeProto, si *shapeinfer.Result) ([]*
 			Attribute: []*onnxpb.AttributeProto{{Name: "axis", Type: onnxpb.AttributeProto_INT, I: attrOr("scan_output_axes", j, 0)}}})
 	}
 	return out, "", nil
+}
+
+// unrollBudget checks unrolling body iters times (extra nodes added per
+// iteration) against the per-loop limit (past it, why says so and the
+// node stays, refused) and the per-model one (past it, an error: loops
+// nested in loops, or many loops each within the limit, would make a
+// graph of millions of nodes), and charges it.
+func (r *cfRewriter) unrollBudget(n *onnxpb.NodeProto, what string, iters int64, body *onnxpb.GraphProto, extra int64) (why string, err error) {
+	weight := graphWeight(body, maxUnrolledNodes+1) + extra
+	if iters > maxUnrollIterations || iters*weight > maxUnrolledNodes {
+		return fmt.Sprintf("%s %d over a %d-node body is more than the unrolling limit (%d iterations, %d nodes)", what, iters, weight-extra, maxUnrollIterations, maxUnrolledNodes), nil
+	}
+	if r.unrolled+iters*weight > maxTotalUnrolledNodes {
+		return "", fmt.Errorf("lower: node %q (%s): %s %d over a %d-node body would take the model's unrolled loops past the unrolling limit (%d nodes in all, %d unrolled before it; nested or many loops)",
+			n.GetName(), n.GetOpType(), what, iters, weight-extra, maxTotalUnrolledNodes, r.unrolled)
+	}
+	r.unrolled += iters * weight
+	return "", nil
+}
+
+// graphWeight counts g's nodes and those of the graphs nested in them,
+// stopping once the count passes limit.
+func graphWeight(g *onnxpb.GraphProto, limit int64) int64 {
+	n := int64(len(g.GetNode()))
+	for _, nd := range g.GetNode() {
+		for _, a := range nd.GetAttribute() {
+			if n > limit {
+				return n
+			}
+			if a.GetG() != nil {
+				n += graphWeight(a.GetG(), limit-n)
+			}
+			for _, sg := range a.GetGraphs() {
+				n += graphWeight(sg, limit-n)
+			}
+		}
+	}
+	return n
 }
 
 // confirmLoops checks, after re-inference, that every unrolled Loop's

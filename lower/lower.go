@@ -26,6 +26,7 @@ import (
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/target"
+	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
 // Options control a conversion.
@@ -447,9 +448,13 @@ func (c *ctx) addInput(vi *onnxpb.ValueInfoProto) error {
 				return fmt.Errorf("lower: graph input %q: dim %d: %w", name, i, err)
 			}
 		}
+		hi := c.bounds.Of(sym).Max
+		if hi > graph.MaxDim {
+			return fmt.Errorf("lower: graph input %q: %w: dim %d (%s) may be as large as %d, above WebNN's largest dimension %d (--dim %s=MAX bounds it)", name, ErrNotInWebNN, i, sym, hi, int64(graph.MaxDim), sym)
+		}
 		c.symbols[sym] = true
 		c.inputSyms[sym] = true
-		desc.Shape = append(desc.Shape, graph.Dynamic(sym, c.bounds.Of(sym).Max))
+		desc.Shape = append(desc.Shape, graph.Dynamic(sym, hi))
 		c.g.Version = 2
 	}
 	id := c.ids.fresh(emit.Sanitize(name))
@@ -520,6 +525,15 @@ func (c *ctx) checkAll() {
 	for _, o := range c.m.Proto.GetGraph().GetOutput() {
 		if c.producer[o.GetName()] == nil && c.operand[o.GetName()] == "" && !c.folded(o.GetName()) {
 			c.errs = append(c.errs, &NodeError{Node: "output " + o.GetName(), Err: errors.New("graph output has no producer")})
+			continue
+		}
+		// A graph output declared of one type and computed as another is
+		// an inconsistent model (ONNX Runtime refuses it); emitting the
+		// computed type would hand the caller a different tensor type.
+		if want := tensor.DType(o.GetType().GetTensorType().GetElemType()); want != 0 {
+			if in := c.info(o.GetName()); in != nil && in.DType != 0 && in.DType != want {
+				c.errs = append(c.errs, &NodeError{Node: "output " + o.GetName(), Err: fmt.Errorf("graph output declared %v is computed as %v", want, in.DType)})
+			}
 		}
 	}
 	for _, n := range c.nodes {
@@ -584,10 +598,40 @@ func (c *ctx) checkDims(n *srcNode) error {
 func guard(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			if ge, ok := r.(*GraphTooLargeError); ok {
+				panic(ge) // ends the conversion (Convert recovers it)
+			}
 			err = loweringPanic(r)
 		}
 	}()
 	return f()
+}
+
+// The emitted graph's size budget: a base that holds the largest unrolled
+// recurrence (2048 steps, ~45000 ops) twice, plus a generous 8 ops per
+// ONNX node. Every node within its own limits (an unrolled LSTM, a
+// QLinearAveragePool slice per kernel position, an Einsum's products)
+// may still add up, over many such nodes or nodes copied by unrolled
+// loops, to a graph of millions of ops and gigabytes of memory; the
+// budget stops the conversion at the node that passes it.
+const (
+	maxOpsBase    = 1 << 17
+	maxOpsPerNode = 8
+)
+
+func (c *ctx) maxOps() int { return maxOpsBase + maxOpsPerNode*len(c.nodes) }
+
+// GraphTooLargeError is a conversion stopped by the emitted graph's size
+// budget. It aborts the whole lowering (guard passes it on): every node
+// after it would be refused the same way.
+type GraphTooLargeError struct {
+	Node, Op       string
+	Ops, ONNXNodes int
+}
+
+func (e *GraphTooLargeError) Error() string {
+	return fmt.Sprintf("node %q (%s): the emitted graph passes %d ops, the budget for a model of %d ONNX nodes (%d + %d per node): the model unrolls or expands to too large a graph",
+		e.Node, e.Op, e.Ops, e.ONNXNodes, maxOpsBase, maxOpsPerNode)
 }
 
 // loweringPanic is the error a recovered panic stands for: an overflowing
@@ -600,6 +644,9 @@ func loweringPanic(r any) error {
 	}
 	if be := membudget.FromPanic(r); be != nil {
 		return be
+	}
+	if ge, ok := r.(*GraphTooLargeError); ok {
+		return ge
 	}
 	return fmt.Errorf("internal error: %s", recovery.Describe(r))
 }
@@ -870,6 +917,9 @@ func (c *ctx) opMulti(n *srcNode, op string, inputs []string, opts map[string]an
 }
 
 func (c *ctx) nextID(n *srcNode) string {
+	if len(c.g.Nodes) >= c.maxOps() {
+		panic(&GraphTooLargeError{Node: n.label, Op: n.GetOpType(), Ops: len(c.g.Nodes), ONNXNodes: len(c.nodes)})
+	}
 	want := n.base
 	if n.nOps > 0 {
 		want = fmt.Sprintf("%s_%d", n.base, n.nOps)

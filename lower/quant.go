@@ -658,10 +658,27 @@ func lowerMatMulNBits(c *ctx, n *srcNode) error {
 	if !ok {
 		return fmt.Errorf("%w: B is not an initializer", ErrUnsupported)
 	}
+	if K > graph.MaxDim || N > graph.MaxDim || bs > graph.MaxDim {
+		return fmt.Errorf("%w: K=%d N=%d block_size=%d past WebNN's largest dimension", ErrUnsupported, K, N, bs)
+	}
 	blocks := (K + bs - 1) / bs
 	qt := tensor.Uint4
 	if bits == 8 {
 		qt = tensor.Uint8
+	}
+	// B holds [N, blocks, block_size·bits/8] bytes (ONNX Runtime's
+	// layout): a B the attributes do not describe would be read past its
+	// end (or only in part).
+	bBytes := int64(1)
+	for _, d := range bInit.GetDims() {
+		if d < 0 || d > graph.MaxDim {
+			bBytes = -1
+			break
+		}
+		bBytes *= d
+	}
+	if want := N * blocks * (bs * bits / 8); bBytes != want || len(bInit.GetDims()) > 3 {
+		return fmt.Errorf("B of shape %v for K=%d N=%d block_size=%d bits=%d (want [%d, %d, %d])", bInit.GetDims(), K, N, bs, bits, N, blocks, bs*bits/8)
 	}
 	total := N * blocks * bs
 	m := c.m

@@ -20,6 +20,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -680,6 +681,11 @@ func lowerQLinearAveragePool(c *ctx, n *srcNode) error {
 	if len(strides) != sr || len(pads) != 2*sr {
 		return fmt.Errorf("strides %v / pads %v for %d spatial dims", strides, pads, sr)
 	}
+	for i := 0; i < sr; i++ {
+		if kernel[i] <= 0 || strides[i] <= 0 || pads[i] < 0 || pads[sr+i] < 0 || kernel[i] > graph.MaxDim || strides[i] > graph.MaxDim || pads[i] > graph.MaxDim || pads[sr+i] > graph.MaxDim {
+			return fmt.Errorf("kernel_shape %v, strides %v, pads %v: each must be positive (pads non-negative) and at most %d", kernel, strides, pads, int64(graph.MaxDim))
+		}
+	}
 	in := make([]int64, sr)
 	out := make([]int64, sr)
 	for i := 0; i < sr; i++ {
@@ -717,7 +723,10 @@ func lowerQLinearAveragePool(c *ctx, n *srcNode) error {
 	}
 	kp := int64(1)
 	for _, k := range kernel {
-		kp *= k
+		kp *= k // each ≤ MaxDim: stops before it can wrap
+		if kp > maxQLinearPoolWindow {
+			break
+		}
 	}
 	if kp > maxQLinearPoolWindow {
 		return fmt.Errorf("%w: %d kernel positions (the exact lowering emits one slice per position, up to %d)", ErrUnsupported, kp, maxQLinearPoolWindow)

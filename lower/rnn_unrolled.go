@@ -28,6 +28,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -213,6 +214,40 @@ func (c *ctx) recurrentUnrollReason(n *srcNode) string {
 	return ""
 }
 
+// checkRecurrentWeights refuses W and R whose static dims disagree with
+// the directions, the hidden size (an attribute a hostile model may set
+// far past its weights) and the input size: W [D, G·H, I] and R [D, G·H, H]
+// (DynamicQuantizeLSTM: W [D, I, G·H], R [D, H, G·H]).
+func checkRecurrentWeights(c *ctx, n *srcNode, dq bool, dirs, gates, H int64, I shapeinfer.Expr) error {
+	if H <= 0 || H > graph.MaxDim {
+		return fmt.Errorf("hidden_size %d", H)
+	}
+	iv, iok := I.Value()
+	want := map[int][3]int64{1: {dirs, gates * H, iv}, 2: {dirs, gates * H, H}}
+	if dq {
+		want = map[int][3]int64{1: {dirs, iv, gates * H}, 2: {dirs, H, gates * H}}
+	}
+	for _, i := range []int{1, 2} {
+		s, err := c.inShape(n, i)
+		if err != nil {
+			return err
+		}
+		if len(s) != 3 {
+			return fmt.Errorf("%s of rank %d, want 3", map[int]string{1: "W", 2: "R"}[i], len(s))
+		}
+		for d := 0; d < 3; d++ {
+			if !iok && ((dq && i == 1 && d == 1) || (!dq && i == 1 && d == 2)) {
+				continue
+			}
+			if v, ok := s[d].Value(); ok && v != want[i][d] {
+				return fmt.Errorf("%s of shape %s for %d direction(s), hidden_size %d and input size %s (want %v)",
+					map[int]string{1: "W", 2: "R"}[i], shapeinfer.ShapeString(s), dirs, H, I.String(), want[i])
+			}
+		}
+	}
+	return nil
+}
+
 // lowerRecurrentUnrolled emits n step by step (see the file comment).
 func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 	op := n.GetOpType()
@@ -268,8 +303,11 @@ func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 		if err != nil {
 			return err
 		}
+		if len(rs) != 3 {
+			return fmt.Errorf("%w: hidden size unknown (R of rank %d)", ErrUnsupported, len(rs))
+		}
 		h, ok := rs[1].Value()
-		if !ok || len(rs) != 3 {
+		if !ok {
 			return fmt.Errorf("%w: hidden size unknown", ErrUnsupported)
 		}
 		H = h
@@ -280,6 +318,9 @@ func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 			return fmt.Errorf("%w: hidden size unknown", ErrUnsupported)
 		}
 		H = gh / gates
+	}
+	if err := checkRecurrentWeights(c, n, dq, int64(dirs), gates, H, I); err != nil {
+		return err
 	}
 	acts, err := rnnActivations(n, dirs)
 	if err != nil {

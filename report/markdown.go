@@ -281,10 +281,12 @@ func markdownConversion(w io.Writer, cv *Conversion) {
 	fmt.Fprintf(w, "</details>\n")
 }
 
-// mdEscape keeps text from breaking a table row or starting markup.
+// mdEscape keeps text from breaking a table row or starting markup
+// (links and images included: names come from the model, and the report
+// is posted as a pull-request comment).
 func mdEscape(s string) string {
-	r := strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'")
-	return r.Replace(s)
+	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'", "[", `\[`, "]", `\]`)
+	return r.Replace(oneLine(s))
 }
 
 // mdCode is s as inline code, or "–" when empty.
@@ -292,5 +294,21 @@ func mdCode(s string) string {
 	if s == "" {
 		return "–"
 	}
-	return "`" + strings.ReplaceAll(strings.ReplaceAll(s, "`", "'"), "|", `\|`) + "`"
+	return "`" + strings.ReplaceAll(strings.ReplaceAll(oneLine(s), "`", "'"), "|", `\|`) + "`"
+}
+
+// oneLine replaces line breaks with spaces and other control characters
+// with U+FFFD: a name from the model must not end a table row (a code
+// span cannot cross lines, so what follows would render as Markdown) or
+// carry bytes a viewer shows as garbage.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029':
+			return ' '
+		case r < 0x20 || r == 0x7f:
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }

@@ -180,7 +180,16 @@ func decodeSVG(steps []Step, atol float64) string {
 	return s.String()
 }
 
-func esc(s string) string { return html.EscapeString(s) }
+// esc escapes s for HTML text and attributes; control characters (other
+// than line breaks and tabs) become U+FFFD.
+func esc(s string) string {
+	return html.EscapeString(strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\n' && r != '\r' && r != '\t') || r == 0x7f {
+			return '\uFFFD'
+		}
+		return r
+	}, s))
+}
 
 // casesSVG charts each case's worst comparison as a share of its
 // tolerance on a log scale, the dashed line at the tolerance: a bar

@@ -143,7 +143,20 @@ func DeclaredDims(m *onnxpb.Model) map[string][]InputDim {
 // parseDimParam parses a dim_param made of integers, names in plain,
 // + - * // and parentheses. Anything else (a name no input declares, "/",
 // "%", a function) is not an expression.
-func parseDimParam(p string, plain map[string]bool) (Expr, bool) {
+func parseDimParam(p string, plain map[string]bool) (e Expr, ok bool) {
+	if len(p) > maxDimParamLen {
+		return Expr{}, false
+	}
+	defer func() {
+		// an expression past the normal form's size limits (or one
+		// overflowing int64) is no size either
+		if r := recover(); r != nil {
+			if _, isOverflow := r.(*OverflowError); !isOverflow {
+				panic(r)
+			}
+			e, ok = Expr{}, false
+		}
+	}()
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
 		ch := p[i]
@@ -174,8 +187,15 @@ func parseDimParam(p string, plain map[string]bool) (Expr, bool) {
 	if strings.Contains(b.String(), "max(") || strings.Contains(b.String(), "min(") {
 		return Expr{}, false
 	}
+	if e.dividesByNonPositive() {
+		return Expr{}, false // "n // 0" is not a size
+	}
 	return e, true
 }
+
+// maxDimParamLen bounds the dim_params read as expressions (exporters
+// write a few dozen characters); a longer one is an opaque name.
+const maxDimParamLen = 1024
 
 // dimKeys maps the names a user may give a dim (--dim, --freeze, a dims
 // file, metadata) to the dims they mean: the symbol name, the dim_param as

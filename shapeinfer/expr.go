@@ -59,10 +59,36 @@ type atom struct {
 // lowering's node loop recover it and report the node.
 type OverflowError struct {
 	Expr string // the expression, or the operation, that overflows
+	// Limit, when set, says which of the expression size limits
+	// (maxPolyTerms, maxTermAtoms) the operation passed instead: a dim
+	// expression that large is as impossible as an overflow, and
+	// computing it would take time and memory without bound.
+	Limit string
 }
 
 func (e *OverflowError) Error() string {
+	if e.Limit != "" {
+		return fmt.Sprintf("shape expression too large: %s has %s", e.Expr, e.Limit)
+	}
 	return fmt.Sprintf("shape arithmetic overflows int64: %s", e.Expr)
+}
+
+// Size limits of a normal form. Real dim expressions have a few terms of
+// a few factors (past_sequence_length + sequence_length, batch * heads);
+// (a + b + … + h) multiplied by itself 40 times has 10^8 terms, and a
+// dim_param or a chain of shape ops can ask for it.
+const (
+	maxPolyTerms = 1024 // terms of one expression
+	maxTermAtoms = 64   // factors of one term
+	maxExprChars = 8192 // printed form (floor divisions nested in each other)
+)
+
+func tooLarge(what string, e Expr, n int) {
+	s := e.String()
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	panic(&OverflowError{Expr: s, Limit: fmt.Sprintf("more than %d %s", n, what)})
 }
 
 func (e *OverflowError) Is(target error) bool { return target == ErrInconsistent }
@@ -117,6 +143,9 @@ func mkPoly(ts []term) Expr {
 	}
 	p := &poly{terms: ts}
 	p.str = p.format()
+	if len(p.str) > maxExprChars {
+		tooLarge("characters", Expr{p}, maxExprChars)
+	}
 	return Expr{p}
 }
 
@@ -199,6 +228,12 @@ func (e Expr) Add(o Expr) Expr {
 	if len(b) == 0 {
 		return e
 	}
+	if len(a)+len(b) > maxPolyTerms {
+		// may cancel down; it rarely does, and the merge is linear
+		if n := mergedTerms(a, b); n > maxPolyTerms {
+			tooLarge("terms", e, maxPolyTerms)
+		}
+	}
 	out := make([]term, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -220,6 +255,24 @@ func (e Expr) Add(o Expr) Expr {
 		}
 	}
 	return mkPoly(out)
+}
+
+// mergedTerms counts the distinct monomials of a and b (sorted by key).
+func mergedTerms(a, b []term) int {
+	n, i, j := 0, 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i].key < b[j].key):
+			i++
+		case i == len(a) || b[j].key < a[i].key:
+			j++
+		default:
+			i++
+			j++
+		}
+		n++
+	}
+	return n
 }
 
 // Neg returns -e.
@@ -255,6 +308,12 @@ func (e Expr) Mul(o Expr) Expr {
 	acc := map[string]term{}
 	for _, x := range e.terms() {
 		for _, y := range o.terms() {
+			if len(acc) > maxPolyTerms {
+				tooLarge("terms", e, maxPolyTerms)
+			}
+			if len(x.atoms)+len(y.atoms) > maxTermAtoms {
+				tooLarge("factors in a term", e, maxTermAtoms)
+			}
 			t := mulTerm(x, y)
 			if old, ok := acc[t.key]; ok {
 				old.k = addK(old.k, t.k)
@@ -654,6 +713,27 @@ func minMax(op atomOp, a, b Expr, bs Bounds) Expr {
 		a, b = b, a
 	}
 	return atomExpr(newAtom(op, a, b))
+}
+
+// dividesByNonPositive reports whether e holds a floor division or modulo
+// by a constant ≤ 0.
+func (e Expr) dividesByNonPositive() bool {
+	for _, t := range e.terms() {
+		for _, a := range t.atoms {
+			if a.op == opSym {
+				continue
+			}
+			if (a.op == opDiv || a.op == opMod) && a.b.IsConst() {
+				if v, _ := a.b.Value(); v <= 0 {
+					return true
+				}
+			}
+			if a.a.dividesByNonPositive() || a.b.dividesByNonPositive() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Eval computes e with every symbol taken from env.

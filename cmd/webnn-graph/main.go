@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webnn-graph/webnn-graph/internal/membudget"
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
 )
 
 func main() {
@@ -57,6 +58,14 @@ func execute(args []string, stdout, stderr io.Writer) (status int) {
 		if r := recover(); r != nil {
 			if be := membudget.FromPanic(r); be != nil {
 				fmt.Fprintf(stderr, "webnn-graph: %v\n", be)
+				status = 1
+				return
+			}
+			if oe, ok := r.(*shapeinfer.OverflowError); ok {
+				// shape arithmetic out of int64 (or past the normal
+				// form's limits) outside a recovering stage: the model's
+				// fault, not ours
+				fmt.Fprintf(stderr, "webnn-graph: %v\n", oe)
 				status = 1
 				return
 			}
