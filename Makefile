@@ -21,6 +21,9 @@ build:
 test:
 	@mkdir -p bin && rm -f $(REPORT)
 	$(GO) vet ./...
+	@# The CLI builds for the laptops users run it on, not only this one.
+	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/webnn-graph
+	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/webnn-graph
 	@set -o pipefail; WEBNN_GRAPH_REPORT=$(REPORT) $(GO) test -timeout 25m ./... 2>&1 | tee bin/test.log; status=$$?; \
 	echo "--- conformance, zoo and corpus summaries ---"; \
 	cat $(REPORT) 2>/dev/null || echo "(none: the test data beside the checkout is absent)"; \

@@ -1,11 +1,8 @@
 package onnxpb
 
 import (
-	"fmt"
 	"os"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/webnn-graph/webnn-graph/internal/confine"
 )
@@ -64,37 +61,6 @@ func mapFile(path string) ([]byte, *os.File, func(), error) {
 		return nil, nil, nil, err
 	}
 	return data, fd, unmap, nil
-}
-
-// mapOpened maps fd, an opened regular file.
-func mapOpened(fd *os.File, path string) ([]byte, func(), error) {
-	st, err := fd.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	size := st.Size()
-	if size == 0 {
-		return nil, func() {}, nil
-	}
-	if int64(int(size)) != size {
-		return nil, nil, fmt.Errorf("%s: file too large to map (%d bytes)", path, size)
-	}
-	// The file is opened read-only and never written. The mapping is
-	// private copy-on-write rather than PROT_READ only: a consumer that
-	// writes into a tensor's bytes by mistake then gets a private page
-	// instead of crashing the process with a fault no recover catches.
-	data, err := unix.Mmap(int(fd.Fd()), 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: mmap: %v", path, err)
-	}
-	return data, func() { unix.Munmap(data) }, nil
-}
-
-func unmapBytes(b []byte) error {
-	if len(b) == 0 {
-		return nil
-	}
-	return unix.Munmap(b)
 }
 
 // FileRange reports the file b's bytes are mapped from and their offset in
@@ -176,7 +142,7 @@ func (m *Model) ReleasePages(b []byte) {
 		lo := (start + page - 1) &^ (page - 1) // whole pages inside b only
 		hi := end &^ (page - 1)
 		if hi > lo {
-			unix.Madvise(r[lo-rs:hi-rs], unix.MADV_DONTNEED)
+			releaseRange(r[lo-rs : hi-rs])
 		}
 		return
 	}

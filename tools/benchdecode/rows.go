@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/webnn-graph/webnn-graph/tensor"
@@ -250,8 +249,8 @@ func rusageChild(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		os.WriteFile(args[0], []byte(fmt.Sprintf("%d %d\n", int64(ru.Maxrss)*1024, ru.Utime.Nano()+ru.Stime.Nano())), 0o644)
+	if rss, cpu, ok := childUsage(cmd.ProcessState); ok {
+		os.WriteFile(args[0], []byte(fmt.Sprintf("%d %d\n", rss, cpu)), 0o644)
 	}
 	if err != nil {
 		return cmd.ProcessState.ExitCode()
