@@ -238,8 +238,9 @@ type cfRewriter struct {
 	checks []*unrolledLoopCond // conditions to confirm after re-inference
 	serial int
 	// unrolled counts the nodes unrolling has created so far (against
-	// maxTotalUnrolledNodes).
-	unrolled int64
+	// maxTotalUnrolledNodes); roundStart is its value when the current
+	// round began (a reverted Loop undoes the whole round's rewrites).
+	unrolled, roundStart int64
 }
 
 // unrolledLoopCond is an unrolled Loop whose per-iteration conditions
@@ -322,6 +323,7 @@ func nodeKey(n *onnxpb.NodeProto) string {
 // round folds every If it can and unrolls every Loop/Scan it can, once.
 // It reports whether the graph changed.
 func (r *cfRewriter) round(si *shapeinfer.Result) (bool, error) {
+	r.roundStart = r.unrolled
 	r.collectNames()
 	var out []*onnxpb.NodeProto
 	changed := false
@@ -942,6 +944,11 @@ func (r *cfRewriter) confirmLoops(si *shapeinfer.Result) bool {
 		}
 	}
 	r.checks = nil
+	if reverted {
+		// the round's graph is back as it began: so is its count (the
+		// loops it unrolled are unrolled, and charged, again next round)
+		r.unrolled = r.roundStart
+	}
 	return reverted
 }
 

@@ -210,6 +210,13 @@ func runHostileCase(t *testing.T, bin string, c hostile.Case) (problems []string
 	if disclosed.MatchString(stdout.String()) || disclosed.MatchString(errText) {
 		fail("output discloses the secret's size %d", hostile.SecretSize)
 	}
+	// names from the model never reach the terminal as control
+	// characters (escape sequences, BEL, carriage returns)
+	if i := bytes.IndexFunc(stdout.Bytes(), func(r rune) bool {
+		return (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f)
+	}); i >= 0 {
+		fail("stdout holds the control character %q", stdout.Bytes()[i])
+	}
 	if leaks := secretIn(stdout.Bytes()) || secretIn(stderr.Bytes()); leaks {
 		fail("stdout/stderr hold bytes of the secret")
 	}

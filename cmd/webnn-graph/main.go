@@ -52,6 +52,7 @@ type app struct {
 // execute runs the CLI with args and returns the exit status. It never
 // lets a panic escape: an internal error is reported as such, exit 1.
 func execute(args []string, stdout, stderr io.Writer) (status int) {
+	stdout = termSafe(stdout)
 	a := &app{stdout: stdout, stderr: stderr}
 	a.log = log.NewWithOptions(stderr, log.Options{ReportTimestamp: false})
 	defer func() {

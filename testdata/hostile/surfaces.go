@@ -766,3 +766,37 @@ func init() {
 			Args: []string{"verify", "{dir}/model.onnx", "--dim", "b=4294967295", "--dim", "s=4294967295"}, Exit: 1, Msg: "\"b * s\""},
 	)
 }
+
+// escName drives a terminal: clear the screen, retitle the window, forge
+// a line over the last one.
+const escName = "\x1b[2J\x1b]0;pwned\x07\u009b31m\rPASS"
+
+// escModel writes dir/model.onnx: y = x + w with every name (values,
+// node, graph, producer) holding escName, and dir/in.npz feeding it.
+func escModel(dir string) error {
+	x, y, w := "x"+escName, "y"+escName, "w"+escName
+	vals := make([]float32, WeightLen)
+	g := &onnxpb.GraphProto{
+		Name:        "g" + escName,
+		Node:        []*onnxpb.NodeProto{Node("Add", []string{x, w}, []string{y})},
+		Input:       []*onnxpb.ValueInfoProto{VI(x, tensor.Float32, WeightLen)},
+		Output:      []*onnxpb.ValueInfoProto{VI(y, tensor.Float32, WeightLen)},
+		Initializer: []*onnxpb.TensorProto{Floats(w, []int64{WeightLen}, vals)},
+	}
+	g.Node[0].Name = "n" + escName
+	if err := WriteModelProto(filepath.Join(dir, "model.onnx"), &onnxpb.ModelProto{Graph: g, ProducerName: "p" + escName}); err != nil {
+		return err
+	}
+	return InputsNPZ(dir, "in.npz", map[string][]int{x: {WeightLen}})
+}
+
+func init() {
+	register(
+		Case{Name: "names-terminal-escapes-inspect", Class: classReport, Setup: escModel,
+			Args: []string{"inspect", "{dir}/model.onnx"}, Exit: 0},
+		Case{Name: "names-terminal-escapes-verify", Class: classReport, Setup: escModel,
+			Args: []string{"verify", "{dir}/model.onnx"}, Exit: 0},
+		Case{Name: "names-terminal-escapes-run", Class: classReport, Setup: escModel,
+			Args: []string{"run", "{dir}/model.onnx", "--inputs", "{dir}/in.npz"}, Exit: 0},
+	)
+}
