@@ -16,6 +16,9 @@ import (
 type liveSet struct {
 	bufs  map[unsafe.Pointer]*liveBuf
 	total int64
+	// bodyRuns counts the subgraph executions (Loop iterations, Scan
+	// steps, If branches) of the run, against maxBodyRuns.
+	bodyRuns int64
 }
 
 type liveBuf struct {

@@ -654,7 +654,15 @@ func (e *nodeError) Unwrap() error { return e.err }
 
 // runGraph executes a subgraph g in a child scope of c with the given
 // values bound to its inputs, returning its outputs in order.
+// maxBodyRuns bounds the subgraph executions of one run: a Loop's trip
+// count is data (2^62 from a 100-byte model), and Loops nested in Loops
+// multiply; a real model's loops run thousands of times, not millions.
+const maxBodyRuns = 1 << 18
+
 func (c *runCtx) runGraph(g *graphProg, feeds []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if c.live.bodyRuns++; c.live.bodyRuns > maxBodyRuns {
+		return nil, fmt.Errorf("the model runs its subgraphs (Loop, Scan and If bodies) more than %d times", maxBodyRuns)
+	}
 	child := &runCtx{vals: make(map[string]*tensor.Tensor, len(g.nodes)+len(feeds)), parent: c, g: g, live: c.live}
 	// what the body leaves in its scope dies with it (its outputs are
 	// held again by whoever stores them)

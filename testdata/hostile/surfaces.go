@@ -800,3 +800,86 @@ func init() {
 			Args: []string{"run", "{dir}/model.onnx", "--inputs", "{dir}/in.npz"}, Exit: 0},
 	)
 }
+
+// matMulIntegerModel writes y = MatMulInteger(a uint8[1, k], b uint8[k, 1]),
+// both graph inputs: the lowering sums the dot product in chunks short
+// enough to be exact in float32, k/chunk of them.
+func matMulIntegerModel(k int64) func(dir string) error {
+	return func(dir string) error {
+		g := &onnxpb.GraphProto{
+			Node:   []*onnxpb.NodeProto{Node("MatMulInteger", []string{"a", "b"}, []string{"y"})},
+			Input:  []*onnxpb.ValueInfoProto{VI("a", tensor.Uint8, 1, k), VI("b", tensor.Uint8, k, 1)},
+			Output: []*onnxpb.ValueInfoProto{AnyVI("y", tensor.Int32)},
+		}
+		return WriteModel(filepath.Join(dir, "model.onnx"), g)
+	}
+}
+
+// unifyCycleModel writes y = (x + z) and w + v with x[n + 1], z[m],
+// w[m + 1], v[n]: the first equation gives m = n + 1, the second n = m + 1.
+func unifyCycleModel(dir string) error {
+	g := &onnxpb.GraphProto{
+		Node: []*onnxpb.NodeProto{Node("Add", []string{"x", "z"}, []string{"y"}), Node("Add", []string{"w", "v"}, []string{"y2"})},
+		Input: []*onnxpb.ValueInfoProto{VI("x", tensor.Float32, "n + 1"), VI("z", tensor.Float32, "m"),
+			VI("w", tensor.Float32, "m + 1"), VI("v", tensor.Float32, "n")},
+		Output: []*onnxpb.ValueInfoProto{AnyVI("y", tensor.Float32), AnyVI("y2", tensor.Float32)},
+	}
+	return WriteModel(filepath.Join(dir, "model.onnx"), g)
+}
+
+func init() {
+	register(
+		Case{Name: "matmulinteger-long-dot-product", Class: classQuant, Setup: matMulIntegerModel(1 << 30),
+			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}"}, Exit: 1, Msg: "MatMulInteger"},
+		Case{Name: "matmulinteger-long-dot-product-verify", Class: classQuant, Setup: matMulIntegerModel(1 << 30),
+			Args: []string{"verify", "{dir}/model.onnx"}, Exit: 1, Msg: "MatMulInteger"},
+		Case{Name: "dim-unify-cycle", Class: classDims, Setup: unifyCycleModel,
+			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}"}, Exit: 1, Msg: "cannot be equal"},
+	)
+}
+
+func init() {
+	// A body reading, from the enclosing scope, the node's own output: a
+	// cycle once the body is inlined.
+	selfLoop := func(dir string) error {
+		body := loopBody(0, Node("Add", []string{"v_in", "y"}, []string{"v_out"}))
+		return loopModel(dir, 3, loopNode("loop", "x", "y", body))
+	}
+	selfIf := func(dir string) error {
+		then := &onnxpb.GraphProto{Name: "then", Output: []*onnxpb.ValueInfoProto{VI("r", tensor.Float32, 1)},
+			Node: []*onnxpb.NodeProto{Node("Add", []string{"x", "y"}, []string{"r"})}}
+		n := Node("If", []string{"t"}, []string{"y"}, attrGraph("then_branch", then), attrGraph("else_branch", then))
+		return ifModel(dir, n, tensor.Float32)
+	}
+	for _, c := range []struct {
+		name  string
+		setup func(string) error
+	}{{"cf-loop-body-reads-own-output", selfLoop}, {"cf-if-branch-reads-own-output", selfIf}} {
+		register(
+			Case{Name: c.name, Class: classUnroll, Setup: c.setup, Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}"}, Exit: 1, Msg: "\"y\""},
+			Case{Name: c.name + "-run", Class: classUnroll, Setup: c.setup, Args: []string{"run", "{dir}/model.onnx", "--inputs", "{dir}/in.npz"}, Exit: 1, Msg: "\"y\""},
+			Case{Name: c.name + "-verify", Class: classUnroll, Setup: c.setup, Args: []string{"verify", "{dir}/model.onnx"}, Exit: 1, Msg: "\"y\""},
+		)
+	}
+}
+
+func init() {
+	// runtime/onnx runs Loops as written (run MODEL.onnx; verify's ONNX
+	// side): a trip count from the file, or none at all.
+	runONNX := []string{"run", "{dir}/model.onnx", "--inputs", "{dir}/in.npz"}
+	whileTrue := func(dir string) error {
+		n := Node("Loop", []string{"", "", "x"}, []string{"y"}, attrGraph("body", loopBody(1, nil)))
+		n.Name = "loop"
+		return loopModel(dir, 0, n)
+	}
+	register(
+		Case{Name: "onnxrt-loop-trip-int64-max", Class: classUnroll,
+			Setup: func(dir string) error { return loopModel(dir, 1<<63-1, nestedLoops(1, 1)) },
+			Args:  runONNX, Exit: 1, Msg: "more than 262144 times"},
+		Case{Name: "onnxrt-loop-while-true", Class: classUnroll, Setup: whileTrue,
+			Args: runONNX, Exit: 1, Msg: "more than 262144 times"},
+		Case{Name: "onnxrt-loop-nested-product", Class: classUnroll,
+			Setup: func(dir string) error { return loopModel(dir, 2000, nestedLoops(3, 1)) },
+			Args:  runONNX, Exit: 1, Msg: "more than 262144 times"},
+	)
+}
