@@ -26,6 +26,12 @@ func gemvNKernel4AVX2(n int, x *float32, b *float32, ldb int, c *float32)
 //go:noescape
 func gemvNKernel8AVX2(n int, x *float32, b *float32, ldb int, c *float32)
 
+// gemvNKernel8PfAVX2 is gemvNKernel8AVX2 that also prefetches the same
+// columns of the eight rows pf bytes further on into L2.
+//
+//go:noescape
+func gemvNKernel8PfAVX2(n int, x *float32, b *float32, ldb int, c *float32, pf int)
+
 // dot4AVX2 does out[r] = Σ_{p<k} x[p]·b[r*ldb+p] for r < 4, k%8 == 0.
 //
 //go:noescape

@@ -16,6 +16,10 @@ func gemvNKernel8AVX2(n int, x *float32, b *float32, ldb int, c *float32) {
 	panic("kernel: assembly kernel called without assembly support")
 }
 
+func gemvNKernel8PfAVX2(n int, x *float32, b *float32, ldb int, c *float32, pf int) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
 func dot4AVX2(k int, x *float32, b *float32, ldb int, out *[4]float32) {
 	panic("kernel: assembly kernel called without assembly support")
 }

@@ -258,7 +258,13 @@ func gemmFewRows(workers, m, n, k int, alpha float32, a []float32, lda int, b []
 const fewRowsCols = 512
 
 // fewRowsChunk does acc[i][j] += Σ_{lo≤p<hi} a[i*k+p]·b[p*ldb+j] for
-// i < m, j < n (acc is m×n).
+// i < m, j < n (acc is m×n). Column blocks are the outer loop, so a block
+// of the m accumulator rows (m×fewRowsCols floats) stays in L1 over all
+// the chunk's rows (with the LM head's 49152 columns, m accumulator rows
+// are over a MiB). Within a block, the first row of A streams eight rows
+// of B from memory, the others re-read them from L1; the second also
+// prefetches the next eight rows of the block, so memory works while the
+// block is computed. Each accumulator sums its rows in increasing p.
 func fewRowsChunk(m, n, k int, a []float32, lo, hi int, b []float32, ldb int, acc []float32) {
 	_ = b[(hi-1)*ldb+n-1]
 	vec := 0
@@ -266,13 +272,22 @@ func fewRowsChunk(m, n, k int, a []float32, lo, hi int, b []float32, ldb int, ac
 		vec = n &^ 31
 	}
 	p := lo
-	for ; p+8 <= hi && vec > 0; p += 8 {
+	if vec > 0 {
+		p8 := lo + (hi-lo)&^7
+		next := 8 * ldb * 4 // bytes from a block to the one below it
 		for j0 := 0; j0 < vec; j0 += fewRowsCols {
 			w := min(fewRowsCols, vec-j0)
-			for i := 0; i < m; i++ {
-				gemvNKernel8AVX2(w, &a[i*k+p], &b[p*ldb+j0], ldb, &acc[i*n+j0])
+			for q := lo; q < p8; q += 8 {
+				for i := 0; i < m; i++ {
+					if i == 1 && q+8 < p8 {
+						gemvNKernel8PfAVX2(w, &a[i*k+q], &b[q*ldb+j0], ldb, &acc[i*n+j0], next)
+						continue
+					}
+					gemvNKernel8AVX2(w, &a[i*k+q], &b[q*ldb+j0], ldb, &acc[i*n+j0])
+				}
 			}
 		}
+		p = p8
 	}
 	for ; p < hi; p++ { // rows left over (and everything without assembly)
 		for i := 0; i < m; i++ {

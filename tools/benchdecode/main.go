@@ -59,10 +59,12 @@ type options struct {
 	runs       int
 	cpuprofile string
 	memprofile string
-	python     string
-	noORT      bool
-	noCache    bool
-	verbose    bool
+	// prefillProfile: a CPU profile of repeated prompt-length prefills.
+	prefillProfile string
+	python         string
+	noORT          bool
+	noCache        bool
+	verbose        bool
 }
 
 func main() {
@@ -78,6 +80,7 @@ func main() {
 	flag.IntVar(&o.prompt, "prompt", 6, "prompt length: the first N of meta.json's prompt_ids")
 	flag.IntVar(&o.runs, "runs", 3, "measured decodes per runtime after one warm-up, alternating between the runtimes")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of one extra decode's single-token steps (ours) to this file")
+	flag.StringVar(&o.prefillProfile, "prefillprofile", "", "write a CPU profile of 100 prefills of the prompt (ours, past length 0) to this file")
 	flag.StringVar(&o.memprofile, "memprofile", "", "write an allocation profile (every allocation) of one extra decode's single-token steps (ours) to this file")
 	flag.StringVar(&o.python, "python", "python3", "Python interpreter with onnxruntime and numpy")
 	flag.BoolVar(&o.verbose, "v", false, "also print every step's milliseconds")
@@ -288,7 +291,7 @@ func benchDecode(dir string, o options) (*decodeResult, error) {
 		}
 	}
 	heap := oursRuns[0]
-	if o.cpuprofile != "" || o.memprofile != "" {
+	if o.cpuprofile != "" || o.memprofile != "" || o.prefillProfile != "" {
 		if err := profileDecode(dec, prompt, o); err != nil {
 			return nil, err
 		}
@@ -446,8 +449,33 @@ func loadDecoder(modelPath string, useCache bool) (*loaded, error) {
 // profileDecode runs one more decode per profile asked for (after the
 // measured ones, so profiling never slows a measurement; apart, because
 // recording every allocation would show up in the CPU profile), with its
-// single-token steps profiled.
+// single-token steps profiled; -prefillprofile profiles 100 prefills of the
+// prompt instead (the prefill-of-6-tokens row: per-op overhead at small M).
 func profileDecode(dec *decoder, prompt []int64, o options) error {
+	if o.prefillProfile != "" {
+		f, err := os.Create(o.prefillProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		var total time.Duration
+		for i := 0; i < 100 && err == nil; i++ {
+			var d time.Duration
+			d, err = dec.prefill(prompt, len(prompt))
+			total += d
+		}
+		pprof.StopCPUProfile()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Printf("prefill profile: 100 prefills of %d tokens, %.2f ms each on average, in %s\n", len(prompt), ms(total)/100, o.prefillProfile)
+	}
 	if o.cpuprofile != "" {
 		f, err := os.Create(o.cpuprofile)
 		if err != nil {
