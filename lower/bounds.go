@@ -117,10 +117,25 @@ func modelCaps(m *onnxpb.Model, si *shapeinfer.Result, opts Options) map[string]
 	for _, tc := range tableCaps(m, si) {
 		caps = append(caps, capWhy{tc.Cap, "model limit: " + tc.why})
 	}
+	var producers map[string]*onnxpb.NodeProto
 	for _, name := range names {
+		// Only a read of a constant table states a limit (rows past K do
+		// not exist); a clamp of the input's own data (Kaldi's reflect
+		// of its first 120 samples is min(120, N) long) does not, and
+		// longer inputs run.
 		info := si.Values[name]
 		for _, d := range slices.Concat(info.Shape, info.Value) {
-			for _, cp := range d.Caps() {
+			cps := d.Caps()
+			if len(cps) == 0 {
+				continue
+			}
+			if producers == nil {
+				producers = producerMap(m)
+			}
+			if !readsConstant(m, si, producers[name]) {
+				break
+			}
+			for _, cp := range cps {
 				caps = append(caps, capWhy{cp, fmt.Sprintf("model limit: %s is min(%d, %s)", describeValue(m, si, name), cp.K, cp.Of.String())})
 			}
 		}
@@ -299,6 +314,29 @@ func describeValue(m *onnxpb.Model, si *shapeinfer.Result, name string) string {
 		break
 	}
 	return fmt.Sprintf("value %q", name)
+}
+
+// readsConstant reports whether node n is a Slice or Gather of a
+// constant.
+func readsConstant(m *onnxpb.Model, si *shapeinfer.Result, n *onnxpb.NodeProto) bool {
+	if n == nil {
+		return false
+	}
+	if op := n.GetOpType(); (op == "Slice" || op == "Gather") && len(n.GetInput()) > 0 {
+		in := si.Values[n.GetInput()[0]]
+		return in != nil && in.Const != nil || isInitializer(m, n.GetInput()[0])
+	}
+	return false
+}
+
+func producerMap(m *onnxpb.Model) map[string]*onnxpb.NodeProto {
+	out := map[string]*onnxpb.NodeProto{}
+	for _, n := range m.Graph().GetNode() {
+		for _, o := range n.GetOutput() {
+			out[o] = n
+		}
+	}
+	return out
 }
 
 func isInitializer(m *onnxpb.Model, name string) bool {

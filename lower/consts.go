@@ -496,7 +496,7 @@ func (c *ctx) loaderForm(e shapeinfer.Expr) (shapeinfer.Expr, error) {
 func (c *ctx) sizeRefusal(e shapeinfer.Expr) error {
 	var fix []string
 	for _, s := range e.Symbols() {
-		fix = append(fix, "--freeze "+s+"=N")
+		fix = append(fix, "--freeze "+s+"="+sizePlaceholder(s))
 	}
 	other := "webnn"
 	if c.target.Name == other {

@@ -814,7 +814,11 @@ func (r *cfRewriter) unrollScan(n *onnxpb.NodeProto, si *shapeinfer.Result) ([]*
 		axes[i] = ax
 		l, ok := in.Shape[ax].Value()
 		if !ok {
-			return nil, fmt.Sprintf("the sequence length %q of scan input %q is dynamic (freeze it with --freeze)", in.Shape[ax].String(), n.Input[N+i]), nil
+			fix := freezeHint(in.Shape[ax])
+			if fix == "" {
+				fix = "--freeze on the input dims it depends on"
+			}
+			return nil, fmt.Sprintf("the sequence length %q of scan input %q is dynamic; make it static with %s", in.Shape[ax].String(), n.Input[N+i], fix), nil
 		}
 		if L >= 0 && l != L {
 			return nil, "", fmt.Errorf("lower: node %q (Scan): scan inputs of lengths %d and %d", n.GetName(), L, l)
@@ -1010,7 +1014,7 @@ func checkControlFlow(c *ctx, n *srcNode) error {
 		dims, ins := c.condSources(n.Input[0])
 		switch {
 		case len(dims) > 0:
-			why = fmt.Sprintf("the condition %q depends on the dynamic dim(s) %s (the branches differ by input size): --freeze %s=N makes it static", n.Input[0], strings.Join(dims, ", "), dims[0])
+			why = fmt.Sprintf("the condition %q depends on the dynamic dim(s) %s (the branches differ by input size): --freeze %s=%s makes it static", n.Input[0], strings.Join(dims, ", "), dims[0], sizePlaceholder(dims[0]))
 		case len(ins) > 0:
 			why = fmt.Sprintf("the condition %q depends on the data of graph input(s) %s: --freeze-input %s=VALUE pins one", n.Input[0], strings.Join(ins, ", "), ins[0])
 		default:

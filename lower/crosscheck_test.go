@@ -2,6 +2,7 @@ package lower
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
 
@@ -136,6 +137,24 @@ func TestCrossCheck(t *testing.T) {
 				node("Slice", "slice", strs("x", "starts", "ends", "axes"), strs("y")).
 				output("y", tensor.Float32, "m", 6).build(t)
 		}, map[string]*tensor.Tensor{"x": randF32(rng, 5, 6)}},
+		// Kaldi's snip_edges=false front: x[:, 119::-1] is min(120, N)
+		// samples mirrored, sliced forward then reversed.
+		tc{"negative-step slice from a static start of a dynamic axis, shorter", kaldiMirror, map[string]*tensor.Tensor{"x": randF32(rng, 2, 7)}},
+		tc{"negative-step slice from a static start of a dynamic axis, longer", kaldiMirror, map[string]*tensor.Tensor{"x": randF32(rng, 1, 9)}},
+		// Kaldi's pre-emphasis: pads [0, 1, 0, -1] with mode=edge shift
+		// by one sample repeating the first.
+		tc{"edge pad with a crop of the other side", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, "b", "samples").
+				node("Constant", "p", nil, strs("pads"), aTensor("value", i64(0, 1, 0, -1))).
+				node("Pad", "pad", strs("x", "pads"), strs("y"), aString("mode", "edge")).
+				output("y", tensor.Float32, "b", "samples").build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 6)}},
+		tc{"reflect pad with a crop of the other side", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 2, 7).
+				node("Constant", "p", nil, strs("pads"), aTensor("value", i64(0, -2, 0, 3))).
+				node("Pad", "pad", strs("x", "pads"), strs("y"), aString("mode", "reflect")).
+				output("y", tensor.Float32, 2, 8).build(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 7)}},
 		tc{"dims used as data", dimsAsData, map[string]*tensor.Tensor{"x": randF32(rng, 2, 5), "past": randF32(rng, 2, 3)}},
 		tc{"dims used as data, past length 0", dimsAsData, map[string]*tensor.Tensor{"x": randF32(rng, 1, 4), "past": randF32(rng, 1, 0)}},
 	)
@@ -148,6 +167,16 @@ func TestCrossCheck(t *testing.T) {
 			crossCheck(t, c.model(t), c.inputs, 1e-5)
 		})
 	}
+}
+
+func kaldiMirror(t *testing.T) *onnxpb.Model {
+	return newModel(17).input("x", tensor.Float32, "b", "samples").
+		node("Constant", "s", nil, strs("starts"), aTensor("value", i64(7))).
+		node("Constant", "e", nil, strs("ends"), aTensor("value", i64(math.MinInt64))).
+		node("Constant", "a", nil, strs("axes"), aTensor("value", i64(1))).
+		node("Constant", "st", nil, strs("steps"), aTensor("value", i64(-1))).
+		node("Slice", "slice", strs("x", "starts", "ends", "axes", "steps"), strs("y")).
+		output("y", tensor.Float32, "b", "m").build(t)
 }
 
 func anyInts(xs []int) []any {

@@ -85,6 +85,9 @@ type Result struct {
 	// the free dims (attention_mask's past_sequence_length +
 	// sequence_length, declared as attention_mask_dim1) to it.
 	Derived map[string]shapeinfer.Expr
+	// Minimums are the lower bounds the graph requires of a dim (a window
+	// that must fit N samples), already in Bounds.
+	Minimums []shapeinfer.DerivedMin
 	// Constraints are the equalities between dims the graph needs that
 	// fix no single dim (a ViT's (height / 4) * (width / 4) == 196).
 	Constraints []shapeinfer.Equality
@@ -204,7 +207,7 @@ func Convert(m *onnxpb.Model, opts Options) (res *Result, err error) {
 	}
 	values, unmapped := c.valueMap()
 	return &Result{Graph: c.g, Weights: c.weights, Bounds: c.usedBounds(), Names: c.names, Tightened: tightened, Warnings: c.warnings, Values: values, Unmapped: unmapped,
-		Sizes: c.sizes, Relations: si.Relations, Constraints: si.Unsolved, Derived: c.derived, Inputs: si.Inputs, UnusedDims: si.UnusedOptions, Sources: opts.Sources}, nil
+		Sizes: c.sizes, Relations: si.Relations, Minimums: si.Minimums, Constraints: si.Unsolved, Derived: c.derived, Inputs: si.Inputs, UnusedDims: si.UnusedOptions, Sources: opts.Sources}, nil
 }
 
 func checkTensorInputs(m *onnxpb.Model) error {
@@ -661,8 +664,21 @@ func (c *ctx) allFolded(n *srcNode) bool {
 }
 
 func (c *ctx) fail(n *srcNode, err error) {
+	if msg := err.Error(); c.si != nil && c.si.Readable(msg) != msg {
+		err = &rewordedError{msg: c.si.Readable(msg), err: err}
+	}
 	c.errs = append(c.errs, newNodeError(n, err))
 }
+
+// rewordedError is err with its text rewritten (internal dim names
+// replaced by what they stand for), still matching what err matches.
+type rewordedError struct {
+	msg string
+	err error
+}
+
+func (e *rewordedError) Error() string { return e.msg }
+func (e *rewordedError) Unwrap() error { return e.err }
 
 // emitAll pulls every graph output, then names the outputs.
 func (c *ctx) emitAll() {

@@ -126,11 +126,49 @@ func freezeHint(es ...shapeinfer.Expr) string {
 		for _, s := range e.Symbols() {
 			if !seen[s] && !strings.HasPrefix(s, shapeinfer.UnknownDimPrefix) {
 				seen[s] = true
-				parts = append(parts, "--freeze "+s+"=N")
+				parts = append(parts, "--freeze "+s+"="+sizePlaceholder(s))
 			}
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// notConstant is the refusal of a node whose input i must be known at
+// conversion time and is not. When shape inference knows it as a
+// function of input dims (pads = [0, 480000 - N], computed from Shape),
+// it depends only on those dims and freezing them lifts the refusal;
+// otherwise it depends on tensor data, which WebNN cannot express.
+func (c *ctx) notConstant(n *srcNode, i int, what, why string) error {
+	if info := c.info(n.Input[i]); info != nil && info.Value != nil {
+		var es []string
+		for _, e := range info.Value {
+			es = append(es, e.String())
+		}
+		if fix := freezeHint(info.Value...); fix != "" {
+			syms := map[string]bool{}
+			var names []string
+			for _, e := range info.Value {
+				for _, s := range e.Symbols() {
+					if !syms[s] && !strings.HasPrefix(s, shapeinfer.UnknownDimPrefix) {
+						syms[s] = true
+						names = append(names, s)
+					}
+				}
+			}
+			return fmt.Errorf("%w: %s input [%s] depends on dim %s (%s); make it static with %s",
+				ErrUnsupported, what, strings.Join(es, ", "), strings.Join(names, ", "), why, fix)
+		}
+	}
+	return fmt.Errorf("%w: %s input is not constant (it depends on tensor data; %s)", ErrNotInWebNN, what, why)
+}
+
+// sizePlaceholder is the value shown in a suggested --freeze: N, or SIZE
+// for a dim itself named N ("--freeze N=SIZE", not "N=N").
+func sizePlaceholder(dim string) string {
+	if strings.EqualFold(dim, "N") {
+		return "SIZE"
+	}
+	return "N"
 }
 
 // refusal builds the error listing every refused node: first causes in

@@ -101,7 +101,7 @@ func lowerRecurrent(c *ctx, n *srcNode) error {
 	if !ok {
 		hint := ""
 		if syms := xs[0].Symbols(); len(syms) > 0 {
-			hint = fmt.Sprintf("; --freeze %s=N makes it static", syms[0])
+			hint = fmt.Sprintf("; --freeze %s=%s makes it static", syms[0], sizePlaceholder(syms[0]))
 		}
 		return fmt.Errorf("%w: dynamic sequence length %q (WebNN lstm/gru take static steps, and an unrolled recurrence needs a static step count%s)", ErrUnsupported, xs[0].String(), hint)
 	}

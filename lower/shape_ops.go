@@ -255,7 +255,7 @@ func lowerSlice(c *ctx, n *srcNode) error {
 	for i := range shape {
 		begin[i], end[i], stride[i] = shapeinfer.Const(0), shape[i], 1
 	}
-	var reverse []int64
+	var reverse, reverseAfter []int64
 	for k, a := range axes {
 		d := shape[a]
 		step := steps[k]
@@ -278,7 +278,15 @@ func lowerSlice(c *ctx, n *srcNode) error {
 			one := shapeinfer.Const(1)
 			rs, re := d.Sub(one).Sub(S), d.Sub(one).Sub(E)
 			if _, ok := rs.Value(); !ok {
-				return fmt.Errorf("%w: negative-step slice starting at %s of a dynamic axis", ErrUnsupported, starts[k].String())
+				// x[S:E:-1] is reverse(x[E+1:S+1]): with step -1 a
+				// static end gives a static forward start (Kaldi's
+				// x[:, 119::-1], min(120, N) samples mirrored).
+				if _, static := E.Value(); step != -1 || !static {
+					return fmt.Errorf("%w: negative-step slice starting at %s of a dynamic axis", ErrUnsupported, starts[k].String())
+				}
+				reverseAfter = append(reverseAfter, a)
+				begin[a], end[a] = E.Add(one), S.Add(one).MaxB(E.Add(one), c.bounds)
+				continue
 			}
 			reverse = append(reverse, a)
 			begin[a], end[a], stride[a] = rs, re.MaxB(rs, c.bounds), c.sliceStride(step, d)
@@ -350,6 +358,9 @@ func lowerSlice(c *ctx, n *srcNode) error {
 		}
 		out = c.op(n, "slice", []string{out}, opts)
 		out = c.op(n, "reverse", []string{out}, map[string]any{"axes": rev})
+	}
+	if len(reverseAfter) > 0 {
+		out = c.op(n, "reverse", []string{out}, map[string]any{"axes": intsAny(reverseAfter)})
 	}
 	c.bind(n, 0, out)
 	return nil
@@ -667,7 +678,7 @@ func lowerPad(c *ctx, n *srcNode) error {
 	} else {
 		var ok bool
 		if pads, ok = c.constInts(n, 1); !ok {
-			return fmt.Errorf("%w: pads input is not constant (the output shape would depend on tensor data)", ErrNotInWebNN)
+			return c.notConstant(n, 1, "pads", "WebNN pad takes static paddings")
 		}
 		if n.hasInput(2) {
 			v, ok := c.constFloats(n, 2)
@@ -684,7 +695,7 @@ func lowerPad(c *ctx, n *srcNode) error {
 	if n.hasInput(3) {
 		a, ok := c.constInts(n, 3)
 		if !ok {
-			return fmt.Errorf("%w: axes input is not constant (the output shape would depend on tensor data)", ErrNotInWebNN)
+			return c.notConstant(n, 3, "axes", "WebNN pad takes static paddings")
 		}
 		if axes, err = normAxes(a, r); err != nil {
 			return err
@@ -701,9 +712,14 @@ func lowerPad(c *ctx, n *srcNode) error {
 	}
 	mode := attrString(n, "mode", "constant")
 	if cropped {
-		// Negative pads crop: slice first, then pad the positive parts. For
-		// edge/reflect the order would decide which elements get copied.
-		if mode != "constant" {
+		// Negative pads crop: slice first, then pad the positive parts.
+		// ONNX indexes edge/reflect pads in the uncropped input, but the
+		// elements they copy (the edge, or the pad's width next to it) lie
+		// on the padded side, which a crop of the other side keeps as long
+		// as the cropped axis still holds them (checked below).
+		switch mode {
+		case "constant", "edge", "reflect":
+		default:
 			return fmt.Errorf("%w: negative pads %v with mode=%s", ErrUnsupported, pads, mode)
 		}
 		shape, err := c.inShape(n, 0)
@@ -719,6 +735,15 @@ func lowerPad(c *ctx, n *srcNode) error {
 			sizes[i] = shape[i].Add(shapeinfer.Const(lo + hi))
 			if sizes[i].MinValue(c.bounds) < 0 {
 				return fmt.Errorf("%w: pads %v crop more than the input has", ErrUnsupported, pads)
+			}
+			if p := max(begin[i], end[i]); p > 0 && mode != "constant" {
+				need := int64(1)
+				if mode == "reflect" {
+					need = p + 1
+				}
+				if sizes[i].MinValue(c.bounds) < need {
+					return fmt.Errorf("%w: pads %v with mode=%s: axis %d cropped to %s may be smaller than %d, which the padding copies from", ErrUnsupported, pads, mode, i, sizes[i], need)
+				}
 			}
 			begin[i], end[i], ones[i] = max(begin[i], 0), max(end[i], 0), 1
 		}

@@ -36,18 +36,30 @@ func (c *nodeCtx) windowOut(in Expr, k, stride, dil, padB, padE int64, autoPad s
 	case "SAME_UPPER", "SAME_LOWER":
 		return in.Add(Const(stride - 1)).FloorDiv(Const(stride)), nil
 	case "VALID":
+		if err := c.atLeast(in.Sub(Const(ek)), 0, func() string {
+			return fmt.Sprintf("the input size %s must be at least the kernel extent %d (auto_pad=VALID)", in, ek)
+		}); err != nil {
+			return Expr{}, err
+		}
 		return in.Sub(Const(ek)).Add(Const(stride)).FloorDiv(Const(stride)), nil
 	case "", "NOTSET":
 	default:
 		return Expr{}, fmt.Errorf("unknown auto_pad %q", autoPad)
 	}
 	span := in.Add(Const(padB + padE - ek))
-	if !ceilMode {
-		out := span.FloorDiv(Const(stride)).Add(Const(1))
-		if v, ok := out.Value(); ok && v <= 0 {
-			return Expr{}, c.errorf("input size %s is smaller than the kernel extent %d", in, ek)
+	// Every window must fit the padded input (ONNX Runtime refuses an
+	// input smaller than the kernel extent); over a dynamic dim that is a
+	// minimum of the dim.
+	if err := c.atLeast(span, 0, func() string {
+		if padB+padE != 0 {
+			return fmt.Sprintf("the input size %s padded by %d must be at least the kernel extent %d", in, padB+padE, ek)
 		}
-		return out, nil
+		return fmt.Sprintf("the input size %s must be at least the kernel extent %d", in, ek)
+	}); err != nil {
+		return Expr{}, err
+	}
+	if !ceilMode {
+		return span.FloorDiv(Const(stride)).Add(Const(1)), nil
 	}
 	out := span.Add(Const(stride - 1)).FloorDiv(Const(stride)).Add(Const(1))
 	// The last window must start inside the input or the begin padding.

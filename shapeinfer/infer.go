@@ -154,12 +154,19 @@ type Result struct {
 	// may be negative, Range over runtime floats…), named
 	// UnknownDimPrefix + "<n>_<node>_<what>". Their bound is [0, MaxInt32].
 	UnknownDims []string
+	// UnknownWhy says what each of UnknownDims stands for ("the Slice
+	// output size of node \"x\" (Slice)"); see Readable.
+	UnknownWhy map[string]string
 	// BoundCaps are the Options.Bounds of eliminated symbols, as caps on
 	// the expressions that replaced them.
 	BoundCaps []BoundCap
 	// UnusedOptions lists Options.Bounds/Freeze keys that name no dim of
 	// the graph's inputs.
 	UnusedOptions []string
+	// Minimums lists the lower bounds the graph requires of a dim (a
+	// window that must fit N samples: N ≥ 320), already applied to
+	// Bounds (minimum.go).
+	Minimums []DerivedMin
 }
 
 // KnockOn is a node whose shape rule failed because of an op upstream
@@ -273,6 +280,9 @@ type state struct {
 	curIdx int
 	taint  map[string]string // value → the Unknown node it descends from
 	knock  []KnockOn
+	u      *unifier
+	// unknownWhy says what each unknown dim stands for.
+	unknownWhy map[string]string
 }
 
 // maxRounds bounds unification: each round infers the whole graph once
@@ -307,6 +317,7 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 	decl := DeclaredDims(m)
 	u := newUnifier(m, decl, opts)
 	for round := 0; ; round++ {
+		u.minsChanged = false
 		res, eqs, err := inferRound(m, opts, decl, u)
 		if err != nil {
 			return nil, err
@@ -314,14 +325,20 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 		eqs = append(slices.Clone(u.userEqs), eqs...)
 		if round == maxRounds-1 {
 			u.finish(res, eqs)
+			if err := u.conflict(); err != nil {
+				return nil, err
+			}
 			return res, nil
 		}
 		found, err := u.solve(eqs)
 		if err != nil {
 			return nil, err
 		}
-		if !found {
+		if !found && !u.minsChanged {
 			u.finish(res, eqs)
+			if err := u.conflict(); err != nil {
+				return nil, err
+			}
 			return res, nil
 		}
 	}
@@ -345,6 +362,7 @@ func inferRound(m *onnxpb.Model, opts Options, decl map[string][]InputDim, u *un
 		subs:      u.subs,
 		axis0:     map[string]bool{},
 		taint:     map[string]string{},
+		u:         u,
 	}
 	if s.opsets == nil {
 		s.opsets = map[string]int64{}
@@ -473,6 +491,7 @@ func inferRound(m *onnxpb.Model, opts Options, decl map[string][]InputDim, u *un
 	}
 	slices.Sort(res.Defaulted)
 	res.UnknownDims = s.unknownDims
+	res.UnknownWhy = s.unknownWhy
 	res.KnockOns = s.knock
 	return res, s.eqs, nil
 }
@@ -500,8 +519,8 @@ func (s *state) checkSizes(infos []*Info) error {
 		static := true
 		for d, e := range info.Shape {
 			v, ok := e.Value()
-			if ok && v < 0 || e.MaxValue(s.bounds) < 0 {
-				return inconsistentError(fmt.Sprintf("output %d would have a negative dim %d (%s)", i, d, e))
+			if err := s.require(e, 0, func() string { return fmt.Sprintf("output %d dim %d (%s) must not be negative", i, d, e) }); err != nil {
+				return err
 			}
 			static = static && ok
 			dims = append(dims, v)
@@ -555,12 +574,15 @@ func (s *state) registerSym(name string) {
 	if _, ok := s.bounds[name]; ok {
 		return
 	}
-	if b, ok := s.bnds[name]; ok {
-		s.bounds[name] = b
-		return
+	b, ok := s.bnds[name]
+	if !ok {
+		b = Bound{Min: DefaultMin(name), Max: defaultMax(name, s.axis0[name])}
+		s.defaulted[name] = true
 	}
-	s.bounds[name] = Bound{Min: DefaultMin(name), Max: defaultMax(name, s.axis0[name])}
-	s.defaulted[name] = true
+	if d, raised := s.u.mins[name]; raised {
+		b = d.raise(b)
+	}
+	s.bounds[name] = b
 }
 
 func (s *state) inputInfo(vi *onnxpb.ValueInfoProto) (*Info, error) {

@@ -142,6 +142,10 @@ func (s *state) fresh(c *nodeCtx, what string) Expr {
 	name := fmt.Sprintf("%s%d_%s_%s", UnknownDimPrefix, s.nUnknown, sanitize(label), what)
 	s.bounds[name] = Bound{Min: 0, Max: math.MaxInt32}
 	s.unknownDims = append(s.unknownDims, name)
+	if s.unknownWhy == nil {
+		s.unknownWhy = map[string]string{}
+	}
+	s.unknownWhy[name] = fmt.Sprintf("the %s size of node %q (%s)", unknownWhat[what], nodeName(c.n, s.curIdx), c.n.GetOpType())
 	return Sym(name)
 }
 
@@ -1207,7 +1211,34 @@ func pad(c *nodeCtx) ([]*Info, error) {
 		return nil, c.errorf("%d pads for %d axes", len(pads), len(axes))
 	}
 	shape := append([]Expr{}, x.Shape...)
+	mode := c.attrString("mode")
 	for k, a := range axes {
+		// reflect mirrors without repeating the edge, so each pad must be
+		// smaller than the axis; edge needs an element to repeat. A
+		// negative pad of the other side crops the axis first.
+		kept := shape[a]
+		for _, p := range []Expr{pads[k], pads[k+len(axes)]} {
+			if pv, ok := p.Value(); ok && pv < 0 {
+				kept = kept.Add(p)
+			}
+		}
+		for _, p := range []Expr{pads[k], pads[k+len(axes)]} {
+			pv, ok := p.Value()
+			if !ok || pv <= 0 {
+				continue
+			}
+			need := int64(1)
+			if mode == "reflect" {
+				need = pv + 1
+			} else if mode != "edge" {
+				continue
+			}
+			if err := c.atLeast(kept, need, func() string {
+				return fmt.Sprintf("%s padding %d needs axis %d (%s) to be at least %d", mode, pv, a, kept, need)
+			}); err != nil {
+				return nil, err
+			}
+		}
 		shape[a] = shape[a].Add(pads[k]).Add(pads[k+len(axes)])
 	}
 	return []*Info{{DType: x.DType, Shape: shape}}, nil

@@ -30,6 +30,12 @@ type unifier struct {
 	inits   map[string]*Info // the first round's initializer Infos
 	facts   map[string]int64 // monomial key → its value ((height / 4) * (width / 4) = 16)
 	factEqs []Equality       // the equality each fact came from, for Bind and reports
+	// mins are the lower bounds the graph requires (minimum.go), by
+	// symbol, in the order found; minsChanged says the last round found
+	// a new one.
+	mins        map[string]DerivedMin
+	minOrder    []string
+	minsChanged bool
 }
 
 // BoundCap is a user bound of a symbol that unification eliminated: the
@@ -396,6 +402,11 @@ func (u *unifier) finish(res *Result, eqs []Equality) {
 		res.Constraints = append(res.Constraints, c)
 	}
 	res.UnusedOptions = u.unused
+	for _, name := range u.minOrder {
+		if _, gone := u.subs[name]; !gone {
+			res.Minimums = append(res.Minimums, u.mins[name])
+		}
+	}
 	for _, c := range u.caps {
 		c.Of = u.subs[c.Name]
 		res.BoundCaps = append(res.BoundCaps, c)

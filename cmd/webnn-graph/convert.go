@@ -182,6 +182,9 @@ type dimReport struct {
 	Max    int64  `json:"max"`
 	Source string `json:"source"`           // "--dim" (verify/generate: "--bound"), "dims file", "model metadata", "default", "model limit" or "derived"
 	Reason string `json:"reason,omitempty"` // why a default was lowered to a model limit
+	// Required says which node requires the dim's minimum ("N ≥ 320
+	// (required by node "stft" (Conv): …)"), when the graph does.
+	Required string `json:"required,omitempty"`
 	// Value is the expression over the free dims a derived dim stands for.
 	Value string `json:"value,omitempty"`
 	// Declared says how an input declares a dim without a plain name:
@@ -389,9 +392,16 @@ func dimReports(res *lower.Result) ([]dimReport, []fixedDimReport) {
 			}
 		}
 	}
+	mins := map[string]shapeinfer.DerivedMin{}
+	for _, d := range res.Minimums {
+		mins[d.Name] = d
+	}
 	var out []dimReport
 	for name, b := range res.Bounds {
 		r := dimReport{Name: name, Min: b.Min, Max: b.Max, Source: "default", Declared: declared[name]}
+		if d, ok := mins[name]; ok {
+			r.Required = d.String()
+		}
 		if e, ok := res.Derived[name]; ok {
 			r.Source, r.Value = "derived", e.String()
 		} else if s, ok := res.Sources[name]; ok {
@@ -450,7 +460,10 @@ func (a *app) printConvertReport(r convertReport) {
 			hint := ""
 			switch d.Source {
 			case "default":
-				hint = fmt.Sprintf("   (default; set with --dim %s=N)", d.Name)
+				hint = fmt.Sprintf("   (default; set with --dim %s=%s)", d.Name, map[bool]string{true: "MAX", false: "N"}[strings.EqualFold(d.Name, "N")])
+				if d.Required != "" {
+					hint = fmt.Sprintf("   (minimum required by the graph; set with --dim %s=MIN..MAX)", d.Name)
+				}
 			case "model limit", "derived bound":
 				hint = fmt.Sprintf("   (%s; %s)", d.Source, d.Reason)
 			case "derived":
@@ -462,6 +475,10 @@ func (a *app) printConvertReport(r convertReport) {
 			}
 			if d.Value != "" {
 				fmt.Fprintf(w, "  %s = %s ≤ %d%s\n", d.Name, d.Value, d.Max, hint)
+				continue
+			}
+			if d.Required != "" {
+				fmt.Fprintf(w, "  %d ≤ %s ≤ %d%s\n      %s\n", d.Min, d.Name, d.Max, hint, d.Required)
 				continue
 			}
 			fmt.Fprintf(w, "  %s ≤ %d%s\n", d.Name, d.Max, hint)

@@ -149,6 +149,9 @@ func TestFixturesVerify(t *testing.T) {
 		{"vit_patch", []string{"--dim", "batch_size=2"}, `"pixel_values":[2,3,16,16]`},
 		{"paddle_cls", []string{"--dim", "x_dim0=2", "--dim", "x_dim2=48", "--dim", "x_dim3=192"}, `"x":[2,3,48,192]`},
 		{"meta_dims", nil, `"x":[1,3,24,7]`},
+		// N ≥ 48 only the graph states (reflect pad, then a 128-tap
+		// strided Conv): the generated waveform has the minimum length.
+		{"stft_conv", []string{"--target", "webnn"}, `"waveforms":[1,48]`},
 	}
 	for _, c := range cases {
 		status, out, stderr := cli(t, append([]string{"verify", dimsFixture(c.model), "--json"}, c.args...)...)
@@ -184,6 +187,11 @@ func TestConvertReportsDims(t *testing.T) {
 		{"vit_patch", nil, []string{`num_channels = 3   (fixed by node "/vit/embeddings/patch_embeddings/projection/Conv" (Conv))`}},
 		{"paddle_cls", nil, []string{`x_dim2 ≤ 65535   (default; set with --dim x_dim2=N)   anonymous "?" (input "x" dim 2)`, `x_dim0 ≤ 8`}},
 		{"meta_dims", nil, []string{`x: f32[1, 3, 24, dyn("x_dim3", 65535)]`}},
+		{"stft_conv", []string{"--target", "webnn"}, []string{
+			`48 ≤ N ≤ 65535   (minimum required by the graph; set with --dim N=MIN..MAX)`,
+			`N ≥ 48 (required by node "stft" (Conv): the input size N + 80 must be at least the kernel extent 128); the default max 8 was below it and became 65535`,
+		}},
+		{"stft_conv", []string{"--target", "webnn", "--dim", "N=16..16000"}, []string{`48 ≤ N ≤ 16000   (--dim)`}},
 		{"paddle_cls", []string{"--dims-file", writeJSON(t, dir, `{"freeDimensionOverrides": {"x_dim0": 1, "x_dim2": 48}}`)}, []string{`x: f32[1, 3, 48, dyn("x_dim3", 65535)]`}},
 		{"paddle_cls", []string{"--dims-file", writeJSON(t, dir, `{"x_dim2": 48, "x_dim3": {"min": 32, "max": 320}}`), "--freeze", "x_dim2=32"}, []string{`x: f32[dyn("x_dim0", 8), 3, 32, dyn("x_dim3", 320)]`, `x_dim3 ≤ 320   (dims file)`}},
 	}
@@ -199,7 +207,13 @@ func TestConvertReportsDims(t *testing.T) {
 			}
 		}
 	}
-	status, _, stderr := cli(t, "convert", dimsFixture("paddle_cls"), "-o", filepath.Join(dir, "bad"), "--dims-file", writeJSON(t, dir, `{"x_dim2": "big"}`))
+	// A user bound below the graph's minimum is refused, naming the --dim
+	// that works (the minimum of every node, not the first found).
+	status, _, stderr := cli(t, "convert", dimsFixture("stft_conv"), "-o", filepath.Join(dir, "low"), "--target", "webnn", "--dim", "N=1..20")
+	if status == 0 || !strings.Contains(stderr, `node "stft" (Conv): the input size N + 80 must be at least the kernel extent 128, so dim N must be at least 48, but --dim bounds it to 1..20: use --dim N=48..65535`) {
+		t.Errorf("bound below the minimum: status %d, %s", status, stderr)
+	}
+	status, _, stderr = cli(t, "convert", dimsFixture("paddle_cls"), "-o", filepath.Join(dir, "bad"), "--dims-file", writeJSON(t, dir, `{"x_dim2": "big"}`))
 	if status != 2 || !strings.Contains(stderr, `dim "x_dim2": want an integer or {"min": N, "max": M}`) {
 		t.Errorf("bad dims file: status %d, %s", status, stderr)
 	}
