@@ -133,6 +133,16 @@ func TestRefusals(t *testing.T) {
 				node("Pad", "pad", strs("x", "p"), strs("y")).
 				output("y", tensor.Float32, "a", "b").build(t)
 		}, []string{`lower: node "pad" (Pad, opset 17): not expressible in WebNN: pads input is not constant (it depends on tensor data; WebNN pad takes static paddings)`}},
+		{"DFT over a dynamic axis, STFT with a step from data", func(t *testing.T) *onnxpb.Model {
+			return newModel(17).input("x", tensor.Float32, 2, "frames", 1).input("s", tensor.Float32, 2, 64).input("st", tensor.Int64).
+				node("DFT", "dft", strs("x"), strs("y"), aInt("axis", 1)).
+				node("Constant", "w", nil, strs("w"), aTensor("value", f32([]int{16}))).
+				node("STFT", "stft", strs("s", "st", "w"), strs("z")).
+				output("y", tensor.Float32, 2, "frames", 2).output("z", tensor.Float32, 2, 13, 9, 2).build(t)
+		}, []string{
+			`lower: node "dft" (DFT, opset 17): not supported by webnn-graph: DFT over the dynamic axis 1 (frames): the basis is built at conversion for a static length; make it static with --freeze frames=N`,
+			`lower: node "stft" (STFT, opset 17): not expressible in WebNN: frame_step input is not constant (it depends on tensor data; it is the convolution's stride)`,
+		}},
 		{"old opset", func(t *testing.T) *onnxpb.Model {
 			return newModel(5).input("x", tensor.Float32, 4).
 				node("Relu", "r", strs("x"), strs("y")).

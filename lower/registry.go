@@ -215,6 +215,9 @@ func lowerings() []*lowering {
 		{op: "FusedMatMul", domain: msDomain, since: 1, webnn: []string{"transpose", "matmul", "mul"}, notes: "transA/transB/transBatchA/transBatchB as transposes, alpha as mul; 1-D operands refused", emit: lowerFusedMatMul},
 		{op: "Gemm", since: 6, webnn: []string{"gemm", "add", "mul"}, notes: "C added after gemm (no operand options)", emit: lowerGemm},
 		// conv.go
+		// signal.go
+		{op: "STFT", since: 17, webnn: []string{"conv2d", "reshape", "transpose"}, notes: "a strided conv2d with the windowed DFT basis as kernels; frame_step, window and frame_length constant; float32", check: checkSTFT, emit: lowerSTFT},
+		{op: "DFT", since: 17, webnn: []string{"matmul", "reshape", "transpose"}, notes: "a matmul with the DFT basis (real or complex input, onesided, inverse, dft_length); static axis length, constant dft_length and axis; float32", check: checkDFT, emit: lowerDFT},
 		{op: "Conv", since: 1, webnn: []string{"conv2d", "reshape"}, notes: "2-D (and 1-D via reshape); auto_pad SAME_* needs static spatial dims", check: checkConv, emit: lowerConv},
 		{op: "ConvTranspose", since: 1, webnn: []string{"convTranspose2d"}, notes: "2-D only", check: checkConvTranspose, emit: lowerConvTranspose},
 		// pool.go

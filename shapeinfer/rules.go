@@ -137,6 +137,8 @@ var onnxRules = map[string]rule{
 	"HannWindow":        window,
 	"HammingWindow":     window,
 	"BlackmanWindow":    window,
+	"STFT":              stft,
+	"DFT":               dft,
 	"Bernoulli":         randomLike,
 	"RandomUniformLike": randomLike,
 	"RandomNormalLike":  randomLike,

@@ -145,7 +145,11 @@ func (s *state) fresh(c *nodeCtx, what string) Expr {
 	if s.unknownWhy == nil {
 		s.unknownWhy = map[string]string{}
 	}
-	s.unknownWhy[name] = fmt.Sprintf("the %s size of node %q (%s)", unknownWhat[what], nodeName(c.n, s.curIdx), c.n.GetOpType())
+	w := unknownWhat[what]
+	if w == "" {
+		w = what
+	}
+	s.unknownWhy[name] = fmt.Sprintf("the %s size of node %q (%s)", w, nodeName(c.n, s.curIdx), c.n.GetOpType())
 	return Sym(name)
 }
 

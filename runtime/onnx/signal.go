@@ -164,8 +164,12 @@ func buildSTFT(n *node) (kernelFn, error) {
 	onesided := n.i("onesided", 1) == 1
 	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x := in[0]
-		if len(x.Shape) != 3 {
-			return nil, fmt.Errorf("signal %v must be [batch, length, 1|2]", x.Shape)
+		if len(x.Shape) == 2 {
+			// [batch, length]: a real signal (ONNX Runtime reads it so).
+			x = reshaped(x, []int{x.Shape[0], x.Shape[1], 1})
+		}
+		if len(x.Shape) != 3 || (x.Shape[2] != 1 && x.Shape[2] != 2) {
+			return nil, fmt.Errorf("signal %v must be [batch, length], [batch, length, 1] or [batch, length, 2]", x.Shape)
 		}
 		step, err := scalarInt(in[1])
 		if err != nil {
@@ -190,6 +194,12 @@ func buildSTFT(n *node) (kernelFn, error) {
 		}
 		v, _ := floats(x)
 		nb, length, comp := x.Shape[0], x.Shape[1], x.Shape[2]
+		if window != nil && len(window) != frameLen {
+			return nil, fmt.Errorf("window of %d values for frame_length %d", len(window), frameLen)
+		}
+		if length < frameLen {
+			return nil, fmt.Errorf("signal length %d is shorter than frame_length %d", length, frameLen)
+		}
 		frames := (length-frameLen)/int(step) + 1
 		bins := frameLen
 		if onesided {

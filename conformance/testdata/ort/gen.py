@@ -706,7 +706,68 @@ def gen_onnx_attention():
         [{"q": q4(2, 2, 2), "k": q4(2, 2, 6), "v": q4(2, 2, 6), "nonpad": np.array([4, 6], np.int64)}], ["q", "k", "v", "", "", "", "nonpad"], {"is_causal": 1})
 
 
-GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa, gen_quant, gen_dqlstm, gen_attention, gen_onnx_attention]
+# ---------------------------------------------------------------------------
+# STFT and DFT (audio feature extractors: onnx-asr's whisper/nemo/gigaam/
+# kaldi/wespeaker preprocessors): non-power-of-2 lengths, windows,
+# onesided true/false, frame_step != frame_length, real and complex,
+# inverse, dft_length padding and truncating, DFT-20's axis input.
+
+def hann(n):
+    return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)).astype(np.float32)
+
+
+def gen_signal():
+    r = rng(17)
+    sig = lambda *shape: r.uniform(-1, 1, shape).astype(np.float32)
+    # whisper: rank-2 signal, periodic Hann 400, hop 160, onesided.
+    # ORT's float32 FFT of length 400 is off the exact (float64) DFT by up
+    # to 5.8e-4 on bins of magnitude ~15 (runtime/onnx computes the exact
+    # one; the lowered matmul sums 400 float32 products): tolerance 1e-3.
+    case("stft_hann400_hop160", [h.make_node("STFT", ["x", "step", "w"], ["y"])],
+         [vi("x", TP.FLOAT, ["b", "n"])], [vi("y", TP.FLOAT, ["b", "f", 201, 2])],
+         [{"x": sig(2, 1600)}, {"x": sig(1, 1234)}],
+         inits=[init("step", np.array(160, np.int64)), init("w", hann(400))], tol=1e-3)
+    # rectangular frames of 10 via frame_length, step 3, both sides.
+    case("stft_rect10_step3_twosided", [h.make_node("STFT", ["x", "step", "", "len"], ["y"], onesided=0)],
+         [vi("x", TP.FLOAT, ["b", "n", 1])], [vi("y", TP.FLOAT, ["b", "f", 10, 2])],
+         [{"x": sig(2, 31, 1)}, {"x": sig(1, 10, 1)}],
+         inits=[init("step", np.array(3, np.int64)), init("len", np.array(10, np.int64))], tol=1e-5)
+    # complex signal, Hamming-like window of 12, step 5.
+    win = (0.54 - 0.46 * np.cos(2 * np.pi * np.arange(12) / 11)).astype(np.float32)
+    case("stft_complex_win12_step5", [h.make_node("STFT", ["x", "step", "w"], ["y"], onesided=0)],
+         [vi("x", TP.FLOAT, [2, 40, 2])], [vi("y", TP.FLOAT, [2, 6, 12, 2])],
+         [{"x": sig(2, 40, 2)}], inits=[init("step", np.array(5, np.int64)), init("w", win)], tol=1e-5)
+    # power of 2, step equal to the frame, odd onesided count.
+    case("stft_hann16_step16", [h.make_node("STFT", ["x", "step", "w"], ["y"])],
+         [vi("x", TP.FLOAT, [1, 64, 1])], [vi("y", TP.FLOAT, [1, 4, 9, 2])],
+         [{"x": sig(1, 64, 1)}], inits=[init("step", np.array(16, np.int64)), init("w", hann(16))], tol=1e-5)
+    # a window that is a graph input multiplies the kernels in the graph.
+    case("stft_window_input_step4", [h.make_node("STFT", ["x", "step", "w"], ["y"])],
+         [vi("x", TP.FLOAT, [2, 50]), vi("w", TP.FLOAT, [8])], [vi("y", TP.FLOAT, [2, 11, 5, 2])],
+         [{"x": sig(2, 50), "w": hann(8) + sig(8) * 0.1}], inits=[init("step", np.array(4, np.int64))], tol=1e-5)
+    case("dft_real7_onesided", [h.make_node("DFT", ["x"], ["y"], axis=1, onesided=1)],
+         [vi("x", TP.FLOAT, ["b", 7, 1])], [vi("y", TP.FLOAT, ["b", 4, 2])],
+         [{"x": sig(3, 7, 1)}], tol=1e-5)
+    case("dft_complex9_inverse", [h.make_node("DFT", ["x"], ["y"], axis=1, inverse=1)],
+         [vi("x", TP.FLOAT, [2, 9, 2])], [vi("y", TP.FLOAT, [2, 9, 2])],
+         [{"x": sig(2, 9, 2)}], tol=1e-5)
+    case("dft_real6_pad10", [h.make_node("DFT", ["x", "len"], ["y"], axis=1)],
+         [vi("x", TP.FLOAT, [2, 6, 1])], [vi("y", TP.FLOAT, [2, 10, 2])],
+         [{"x": sig(2, 6, 1)}], inits=[init("len", np.array(10, np.int64))], tol=1e-5)
+    case("dft_real12_trunc8_onesided", [h.make_node("DFT", ["x", "len"], ["y"], axis=1, onesided=1)],
+         [vi("x", TP.FLOAT, [2, 12, 1])], [vi("y", TP.FLOAT, [2, 5, 2])],
+         [{"x": sig(2, 12, 1)}], inits=[init("len", np.array(8, np.int64))], tol=1e-5)
+    # wespeaker: frames of 400 samples, n_fft 512 on axis -2, onesided.
+    case("dft_frames400_nfft512", [h.make_node("DFT", ["x", "len"], ["y"], axis=-2, onesided=1)],
+         [vi("x", TP.FLOAT, ["b", "f", 400, 1])], [vi("y", TP.FLOAT, ["b", "f", 257, 2])],
+         [{"x": sig(2, 3, 400, 1)}], inits=[init("len", np.array(512, np.int64))], tol=1e-4)
+    # opset 20: the axis is an input; a middle axis of a complex signal.
+    case("dft20_axis1_complex", [h.make_node("DFT", ["x", "", "axis"], ["y"])],
+         [vi("x", TP.FLOAT, [2, 5, 3, 2])], [vi("y", TP.FLOAT, [2, 5, 3, 2])],
+         [{"x": sig(2, 5, 3, 2)}], inits=[init("axis", np.array(1, np.int64))], opset=20, tol=1e-5)
+
+
+GENERATORS = [gen_small, gen_contrib_small, gen_rnn, gen_control, gen_gbq, gen_gqa, gen_quant, gen_dqlstm, gen_attention, gen_onnx_attention, gen_signal]
 
 
 def main(only):
