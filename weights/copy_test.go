@@ -238,3 +238,24 @@ func TestCopyFromSourceChanged(t *testing.T) {
 		}
 	}
 }
+
+// Abort after a successful Finish keeps the file: callers defer it.
+func TestAbortAfterFinishKeepsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "model.weights")
+	w, err := NewWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add("t", desc(tensor.Uint8, 3), []byte{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("Abort after Finish: %v", err)
+	}
+}

@@ -69,6 +69,7 @@ type Writer struct {
 	err      error // sticky
 	done     bool
 	sum      []byte // the digest, set by Finish
+	finished bool   // Finish succeeded
 	// ownsPath: Abort removes path (NewWriter created it).
 	ownsPath bool
 	src      Source
@@ -523,12 +524,18 @@ func (w *Writer) Finish() (*manifest.Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("weights: writing %s: %w", w.path, err)
 	}
+	w.finished = true
 	return w.man, nil
 }
 
 // Abort closes the partly written file and, when NewWriter created it,
-// removes it.
+// removes it; after Finish succeeded it does nothing, so a caller may defer
+// it (the hashing goroutine reads the caller's data, which must outlive it:
+// a deferred Abort stops it on every way out, panics included).
 func (w *Writer) Abort() error {
+	if w.finished {
+		return nil
+	}
 	if !w.done {
 		w.done = true
 		w.h.stop()

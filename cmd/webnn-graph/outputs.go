@@ -40,8 +40,11 @@ func writeGraphDir(dir string, files []outFile, names, types map[string]string, 
 		if err != nil {
 			return nil, err
 		}
+		// Also on a panic (a budget error unwinds as one): the writer's
+		// hashing goroutine reads the model's mapped pages and must stop
+		// before the caller unmaps them (a no-op after Finish).
+		defer w.Abort()
 		if err := writeWeights(w); err != nil {
-			w.Abort()
 			return nil, err
 		}
 		man, err := w.Finish()
