@@ -883,3 +883,46 @@ func init() {
 			Args:  runONNX, Exit: 1, Msg: "more than 262144 times"},
 	)
 }
+
+// letters writes i in base 26 with a–z.
+func letters(i int) string {
+	s := ""
+	for {
+		s = string(rune('a'+i%26)) + s
+		if i /= 26; i == 0 {
+			return s
+		}
+	}
+}
+
+// reluGraph writes path: n relu nodes named prefix0…, a chain from x, or
+// each reading x.
+func reluGraph(path, prefix string, n int, chain bool) error {
+	var b strings.Builder
+	b.WriteString("webnn_graph \"d\" v1 {\n  inputs { x: f32[1]; }\n  nodes {\n")
+	prev := "x"
+	for i := 0; i < n; i++ {
+		in := "x"
+		if chain {
+			in = prev
+		}
+		id := prefix + letters(i) // no digits: the runner looks for the secret's size
+		fmt.Fprintf(&b, "    %s = relu(%s);\n", id, in)
+		prev = id
+	}
+	fmt.Fprintf(&b, "  }\n  outputs { %s; }\n}\n", prev)
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+func init() {
+	// 50000 same-op nodes on each side that match nothing: every node of
+	// one compared with every node of the other took over a minute.
+	register(Case{Name: "diff-many-unmatched-nodes", Class: classReport,
+		Setup: func(dir string) error {
+			if err := reluGraph(filepath.Join(dir, "a.webnn"), "a", 50000, true); err != nil {
+				return err
+			}
+			return reluGraph(filepath.Join(dir, "b.webnn"), "b", 50000, false)
+		},
+		Args: []string{"diff", "{dir}/a.webnn", "{dir}/b.webnn"}, Exit: 1, Msg: "the graphs differ"})
+}
