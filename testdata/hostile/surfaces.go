@@ -926,3 +926,45 @@ func init() {
 		},
 		Args: []string{"diff", "{dir}/a.webnn", "{dir}/b.webnn"}, Exit: 1, Msg: "the graphs differ"})
 }
+
+// linearIndexModel writes y = flatten(x)[arange(B)[:, None]·k + arange(T)]
+// with x float32[B, T]: the index arithmetic gather_unflatten reads as a
+// gather from x itself; k is the row stride (T in a real model).
+func linearIndexModel(k int64) func(dir string) error {
+	return func(dir string) error {
+		g := &onnxpb.GraphProto{
+			Node: []*onnxpb.NodeProto{
+				Node("Reshape", []string{"x", "m1"}, []string{"flat"}),
+				Node("Shape", []string{"x"}, []string{"sh"}),
+				Node("Gather", []string{"sh", "zero"}, []string{"B"}, AttrInt("axis", 0)),
+				Node("Gather", []string{"sh", "one"}, []string{"T"}, AttrInt("axis", 0)),
+				Node("Range", []string{"zero", "B", "one"}, []string{"rb"}),
+				Node("Range", []string{"zero", "T", "one"}, []string{"rt"}),
+				Node("Unsqueeze", []string{"rb", "ax1"}, []string{"rb2"}),
+				Node("Mul", []string{"rb2", "k"}, []string{"m"}),
+				Node("Add", []string{"m", "rt"}, []string{"idx"}),
+				Node("Gather", []string{"flat", "idx"}, []string{"y"}, AttrInt("axis", 0)),
+			},
+			Input:  []*onnxpb.ValueInfoProto{VI("x", tensor.Float32, "B", "T")},
+			Output: []*onnxpb.ValueInfoProto{AnyVI("y", tensor.Float32)},
+			Initializer: []*onnxpb.TensorProto{Int64s("m1", []int64{1}, []int64{-1}), Int64s("one", nil, []int64{1}),
+				Int64s("zero", nil, []int64{0}), Int64s("ax1", []int64{1}, []int64{1}), Int64s("k", nil, []int64{k})},
+		}
+		return WriteModel(filepath.Join(dir, "model.onnx"), g)
+	}
+}
+
+func init() {
+	register(
+		Case{Name: "indexform-stride-overflow", Class: classDims, Setup: linearIndexModel(1 << 62),
+			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}"}, Exit: 1, Msg: "\"B * T\""},
+		Case{Name: "indexform-stride-overflow-webnn-verify", Class: classDims, Setup: linearIndexModel(1 << 62),
+			Args: []string{"verify", "{dir}/model.onnx", "--target", "webnn"}, Exit: 1, Msg: "does not fit int32"},
+		Case{Name: "indexform-stride-overflow-run-onnx", Class: classDims, Setup: func(dir string) error {
+			if err := linearIndexModel(1 << 62)(dir); err != nil {
+				return err
+			}
+			return InputsNPZ(dir, "in.npz", map[string][]int{"x": {3, 2}})
+		}, Args: []string{"run", "{dir}/model.onnx", "--inputs", "{dir}/in.npz"}, Exit: 1, Msg: "\"y\""},
+	)
+}
