@@ -972,13 +972,18 @@ func resolveControlFlow(m *onnxpb.Model, opts Options) (*shapeinfer.Result, []Ti
 		return si, tightened, nil, nil
 	}
 	r := newCFRewriter(m)
-	for round := 0; round < maxControlFlowRounds; round++ {
+	for round := 0; ; round++ {
 		changed, err := r.round(si)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		if !changed {
 			break
+		}
+		if round >= maxControlFlowRounds && hasControlFlow(g) {
+			// each round resolves one level of nesting: what is left
+			// would be refused as unknown, which it is not
+			return nil, nil, nil, fmt.Errorf("lower: control flow nested more than %d deep (If, Loop and Scan nodes in each other's bodies): not resolved at conversion time", maxControlFlowRounds)
 		}
 		if si, tightened, err = inferTightened(m, opts); err != nil {
 			return nil, nil, nil, err
