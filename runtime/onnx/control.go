@@ -72,7 +72,9 @@ func buildLoop(n *node) (kernelFn, error) {
 			if err != nil {
 				return nil, fmt.Errorf("M: %w", err)
 			}
-			maxTrip = v
+			// a negative trip count runs no iteration (as ONNX Runtime
+			// does, and the unrolled lowering); -1 is "no M" here
+			maxTrip = max(v, 0)
 		}
 		cond := true
 		if t := opt(in, 1); t != nil {

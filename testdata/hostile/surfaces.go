@@ -879,6 +879,14 @@ func init() {
 		Case{Name: "onnxrt-loop-trip-int64-max", Class: classUnroll,
 			Setup: func(dir string) error { return loopModel(dir, 1<<63-1, nestedLoops(1, 1)) },
 			Args:  runONNX, Exit: 1, Msg: "more than 262144 times"},
+		// a negative trip count runs no iteration (ONNX Runtime; the
+		// unrolled lowering): runtime/onnx read it as "no trip count"
+		Case{Name: "onnxrt-loop-negative-trip-verify", Class: classUnroll,
+			Setup: func(dir string) error { return loopModel(dir, -3, nestedLoops(1, 1)) },
+			Args:  []string{"verify", "{dir}/model.onnx"}, Exit: 0},
+		Case{Name: "onnxrt-loop-negative-trip-run", Class: classUnroll,
+			Setup: func(dir string) error { return loopModel(dir, -3, nestedLoops(1, 1)) },
+			Args:  runONNX, Exit: 0},
 		Case{Name: "onnxrt-loop-while-true", Class: classUnroll, Setup: whileTrue,
 			Args: runONNX, Exit: 1, Msg: "more than 262144 times"},
 		Case{Name: "onnxrt-loop-nested-product", Class: classUnroll,
