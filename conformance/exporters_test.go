@@ -57,6 +57,8 @@ func exporterTol(fixture string) float64 {
 	switch {
 	case strings.HasPrefix(fixture, "genai-") && strings.Contains(fixture, "int4"):
 		return 3e-2
+	case strings.Contains(fixture, "fp16"):
+		return 1e-2
 	case strings.Contains(fixture, "int4") || strings.Contains(fixture, "quant"):
 		return 1e-3
 	}

@@ -887,6 +887,55 @@ def torch_models(tmp):
                            "cases": run_cases(d, "model.onnx", feeds), "versions": versions()})
 
 
+def ort_variants():
+    """What transformers.js-style publishing pipelines do to an optimum export: float16 weights
+    and activations with float32 graph inputs and outputs (onnxruntime.transformers.float16,
+    the converter onnxconverter-common's float16 comes from; keep_io_types=True), and dynamic
+    uint8 quantization per channel with reduced range (quantize_dynamic per_channel=True,
+    reduce_range=True, QUInt8)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+    rng = np.random.default_rng(7)
+    for name, src in (("ortfp16-vit", "optimum-vit"), ("ortfp16-bert", "optimum-bert")):
+        d = fresh(name)
+        m = convert_float_to_float16(onnx.load(os.path.join(HERE, src, "model.onnx")), keep_io_types=True)
+        onnx.save(m, os.path.join(d, "model.onnx"))
+        sess = session(os.path.join(d, "model.onnx"))
+        if src == "optimum-vit":
+            feeds = [("b%d" % b, {"pixel_values": rng.standard_normal((b, 3, 32, 32)).astype(np.float32)}) for b in (1, 2)]
+        else:
+            feeds = [("b%d_len%d" % (b, s), text_feeds(sess, rng, b, s)) for b, s in ((1, 7), (2, 12))]
+        write_meta(d, {"tool": "onnxruntime.transformers.float16.convert_float_to_float16(keep_io_types=True) of " + src,
+                       "kind": "encoder", "cases": run_cases(d, "model.onnx", feeds), "versions": versions()})
+    d = fresh("ortquant-perchannel-bert")
+    quantize_dynamic(os.path.join(HERE, "optimum-bert", "model.onnx"), os.path.join(d, "model.onnx"),
+                     weight_type=QuantType.QUInt8, per_channel=True, reduce_range=True)
+    sess = session(os.path.join(d, "model.onnx"))
+    feeds = [("b%d_len%d" % (b, s), text_feeds(sess, rng, b, s)) for b, s in ((1, 7), (2, 12))]
+    write_meta(d, {"tool": "onnxruntime.quantization.quantize_dynamic (QUInt8, per_channel, reduce_range) of optimum-bert",
+                   "kind": "encoder", "cases": run_cases(d, "model.onnx", feeds), "versions": versions()})
+
+
+def torchvision_mobilenet(tmp):
+    """torchvision's MobileNetV3-Small (width 0.25, 10 classes: hardswish, hardsigmoid
+    squeeze-excitation, depthwise convs) through the dynamo exporter, opset 18."""
+    import torchvision
+    torch.manual_seed(0)
+    m = perturb(torchvision.models.mobilenet_v3_small(width_mult=0.25, num_classes=10).eval())
+    d = fresh("torch-dynamo-mobilenetv3")
+    path = os.path.join(d, "model.onnx")
+    Dim = torch.export.Dim
+    ds = {"x": {0: Dim("batch_size", max=64), 2: Dim("height", min=32, max=512), 3: Dim("width", min=32, max=512)}}
+    prog = torch.onnx.export(m, (torch.randn(2, 3, 64, 64),), dynamo=True, opset_version=18, dynamic_shapes=ds,
+                             input_names=["pixel_values"], output_names=["logits"], optimize=True)
+    prog.save(path)
+    rng = np.random.default_rng(7)
+    feeds = [("b%d_%dx%d" % (b, h, w), {"pixel_values": rng.standard_normal((b, 3, h, w)).astype(np.float32)})
+             for b, h, w in ((1, 64, 64), (2, 48, 80))]
+    write_meta(d, {"tool": "torch.onnx.export(dynamo=True, opset_version=18) of torchvision mobilenet_v3_small(width_mult=0.25)",
+                   "kind": "cnn", "cases": run_cases(d, "model.onnx", feeds), "versions": versions()})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--genai-pythonpath", default="", help="site dir with transformers 5 for the genai builder")
@@ -928,6 +977,10 @@ def main():
             optimum_wav2vec2(tmp)
         if on("torch-models"):
             torch_models(tmp)
+        if on("ort-variants"):
+            ort_variants()
+        if on("torch-dynamo-mobilenetv3"):
+            torchvision_mobilenet(tmp)
         for kind, precision, tied in (("llama", "int4", False), ("llama", "fp32", False), ("qwen2", "int4", True)):
             if on("genai-%s-%s%s" % (kind, precision, "-tied" if tied else "")):
                 genai(kind, precision, tmp, a.genai_pythonpath, tied=tied)
