@@ -210,7 +210,7 @@ var calls = func() map[string]*call {
 	add(&call{operands: []string{"input"}, options: []member{
 		{name: "mode", kind: kEnum, enum: []string{"nearest-neighbor", "linear"}},
 		{name: "scales", kind: kFloats},
-		{name: "sizes", kind: kUints},
+		{name: "sizes", kind: kSizes}, // dynamic where a Resize takes its sizes from a shape
 		mAxes}}, "resample2d")
 	add(&call{operands: []string{"input"}, args: []member{mNewShape}}, "reshape")
 	add(&call{operands: []string{"input"}, options: []member{mAxes}}, "reverse")

@@ -39,6 +39,20 @@ func ceilPoolModel(t *testing.T, op string) *onnxpb.Model {
 		output("y", tensor.Float32, "batch_size", 2, "h2", "w2").build(t)
 }
 
+// resizeToShapeOf resizes x to y's height and width, the sizes built by
+// Shape/Slice/Concat as torch exports F.interpolate(x, size=y.shape[-2:]).
+func resizeToShapeOf(t *testing.T) *onnxpb.Model {
+	return newModel(18).input("x", tensor.Float32, "n", 3, "h", "w").input("y", tensor.Float32, "n", 1, "H", "W").
+		init("s0", i64(0)).init("s2", i64(2)).init("s4", i64(4)).
+		node("Shape", "shx", strs("x"), strs("sx")).
+		node("Shape", "shy", strs("y"), strs("sy")).
+		node("Slice", "nc", strs("sx", "s0", "s2"), strs("nc")).
+		node("Slice", "hw", strs("sy", "s2", "s4"), strs("hw")).
+		node("Concat", "cat", strs("nc", "hw"), strs("sizes"), aInt("axis", 0)).
+		node("Resize", "resize", strs("x", "", "", "sizes"), strs("z"), aString("mode", "linear")).
+		output("z", tensor.Float32, "n", 3, "H", "W").build(t)
+}
+
 func TestCoverage(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	for _, tc := range []struct {
@@ -90,6 +104,14 @@ func TestCoverage(t *testing.T) {
 		{"AveragePool ceil_mode 3/2/1 over dynamic dims", func(t *testing.T) *onnxpb.Model {
 			return ceilPoolModel(t, "AveragePool")
 		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 2, 6, 7)}},
+		// F.interpolate(x, size=y.shape[-2:]): sizes from another input's
+		// shape, kept as dynamic resample2d sizes (up- and downsampling).
+		{"Resize linear to another tensor's spatial dims, upsampling", func(t *testing.T) *onnxpb.Model {
+			return resizeToShapeOf(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 3, 3, 5), "y": randF32(rng, 2, 1, 7, 8)}},
+		{"Resize linear to another tensor's spatial dims, downsampling", func(t *testing.T) *onnxpb.Model {
+			return resizeToShapeOf(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 3, 8, 6), "y": randF32(rng, 1, 1, 4, 3)}},
 		{"AveragePool count_include_pad=1", func(t *testing.T) *onnxpb.Model {
 			return newModel(17).input("x", tensor.Float32, "batch_size", 2, 4, 4).
 				node("AveragePool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 3, 3), aInts("pads", 1, 1, 1, 1), aInt("count_include_pad", 1)).
@@ -145,6 +167,7 @@ func TestCoverageRefusals(t *testing.T) {
 				node("Resize", "resize", strs("x", "", "scales"), strs("y"), aString("mode", "linear")).
 				output("y", tensor.Float32, 1, 1, "h2", "w2").build(t)
 		}},
+		{"Resize to another tensor's dynamic spatial dims for rustnn-0.5", resizeToShapeOf},
 		{"MaxPool ceil_mode with stride 2 over a dynamic dim, end padding that may start a dropped window", func(t *testing.T) *onnxpb.Model {
 			return newModel(17).input("x", tensor.Float32, 1, 2, "height", 5).
 				node("MaxPool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 2, 2), aInts("strides", 2, 2), aInts("pads", 1, 0, 1, 0), aInt("ceil_mode", 1)).

@@ -10,6 +10,7 @@ import (
 	"math"
 
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/target"
 )
 
 func lowerResize(c *ctx, n *srcNode) error {
@@ -47,12 +48,17 @@ func lowerResize(c *ctx, n *srcNode) error {
 	}
 	var scales []float64
 	var sizes []int64
+	var dynSizes []shapeinfer.Expr // sizes known as expressions over input dims
 	if sizesIdx > 0 && n.hasInput(sizesIdx) {
-		s, ok := c.constInts(n, sizesIdx)
-		if !ok || len(s) != 4 {
-			return fmt.Errorf("%w: sizes input is not a constant of 4 values (the output shape would depend on tensor data)", ErrNotInWebNN)
+		if s, ok := c.constInts(n, sizesIdx); ok && len(s) == 4 {
+			sizes = s
+		} else if info := c.info(n.Input[sizesIdx]); info != nil && len(info.Value) == 4 {
+			// F.interpolate(x, size=y.shape[-2:]) (SegFormer's decode
+			// head, FPNs): the sizes are another tensor's spatial dims.
+			dynSizes = info.Value
+		} else {
+			return fmt.Errorf("%w: sizes input is not known at conversion time as 4 values (the output shape would depend on tensor data)", ErrNotInWebNN)
 		}
-		sizes = s
 	} else if n.hasInput(scalesIdx) {
 		s, ok := c.constFloats(n, scalesIdx)
 		if !ok || len(s) != 4 {
@@ -64,11 +70,11 @@ func lowerResize(c *ctx, n *srcNode) error {
 			scales = append(scales, float64(f))
 		}
 	}
-	if scales == nil && sizes == nil {
+	if scales == nil && sizes == nil && dynSizes == nil {
 		return fmt.Errorf("%w: neither scales nor sizes is given", ErrUnsupported)
 	}
 	for i := 0; i < 2; i++ {
-		if scales != nil && scales[i] != 1 || sizes != nil && !out[i].Equal(in[i]) {
+		if scales != nil && scales[i] != 1 || (sizes != nil || dynSizes != nil) && !out[i].Equal(in[i]) {
 			return fmt.Errorf("%w: resizing axis %d (resample2d resizes the two spatial axes only)", ErrUnsupported, i)
 		}
 	}
@@ -109,7 +115,19 @@ func lowerResize(c *ctx, n *srcNode) error {
 	default:
 		return unsupportedAttr("mode", mode)
 	}
-	if sizes != nil {
+	if dynSizes != nil {
+		// Sizes from shapes: WebNN maps coordinates with out/in, as ONNX
+		// does when sizes are given, so only the sizes' form matters.
+		if c.target.Sizes != target.SizesAny {
+			return fmt.Errorf("%w: resample2d sizes [%s, %s] follow input dims, and %s reads resample2d sizes as numbers only (it evaluates dynamic sizes in reshape, expand and slice); convert with --target webnn or make them static with %s",
+				ErrTargetLimit, dynSizes[2], dynSizes[3], c.target.Name, freezeHint(dynSizes[2:]...))
+		}
+		d, err := c.dimsOption(dynSizes[2:])
+		if err != nil {
+			return err
+		}
+		opts["sizes"] = d
+	} else if sizes != nil {
 		opts["sizes"] = intsAny(sizes[2:])
 	} else if outSizes, err := resizeScaleSizes(in[2:], scales[2:]); err != nil {
 		return err

@@ -30,12 +30,14 @@ func compileResample(nc *nodeCompiler) (kernelFn, error) {
 	if hasScales && len(scales) != 2 {
 		return nil, fmt.Errorf("scales must have 2 values, got %v", scales)
 	}
-	sizes, hasSizes, err := nc.optInts("sizes")
+	// sizes may be dynamic ({"name": EXPR, "maxSize": N}: a Resize whose
+	// sizes come from another tensor's shape), bound per run.
+	sizeDims, hasSizes, err := nc.optDims("sizes")
 	if err != nil {
 		return nil, err
 	}
-	if hasSizes && len(sizes) != 2 {
-		return nil, fmt.Errorf("sizes must have 2 values, got %v", sizes)
+	if hasSizes && len(sizeDims) != 2 {
+		return nil, fmt.Errorf("sizes must have 2 values, got %d", len(sizeDims))
 	}
 	axes, hasAxes, err := nc.optAxes("axes")
 	if err != nil {
@@ -48,6 +50,14 @@ func compileResample(nc *nodeCompiler) (kernelFn, error) {
 		return nil, fmt.Errorf("axes must be two distinct axes, got %v", axes)
 	}
 	return func(x *execCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		var sizes []int
+		if hasSizes {
+			s, err := evalDims(sizeDims, x.env)
+			if err != nil {
+				return nil, err
+			}
+			sizes = s
+		}
 		t := in[0]
 		src, isF32 := t.Data.([]float32)
 		if !isF32 && (mode != "nearest-neighbor" || (t.DType != tensor.Uint8 && t.DType != tensor.Int8)) {
