@@ -2,6 +2,7 @@ package lower
 
 import (
 	"errors"
+	"math"
 	"math/rand"
 	"testing"
 
@@ -51,6 +52,28 @@ func resizeToShapeOf(t *testing.T) *onnxpb.Model {
 		node("Concat", "cat", strs("nc", "hw"), strs("sizes"), aInt("axis", 0)).
 		node("Resize", "resize", strs("x", "", "", "sizes"), strs("z"), aString("mode", "linear")).
 		output("z", tensor.Float32, "n", 3, "H", "W").build(t)
+}
+
+// padToMultiple pads the last axis of x [n, 3, w] to a multiple of 4 at
+// its end, the amount (4 − w mod 4) mod 4 computed from x's shape.
+func padToMultiple(t *testing.T, mode string) *onnxpb.Model {
+	return newModel(18).input("x", tensor.Float32, "n", 3, "w").
+		init("s2", i64(2)).init("s3", i64(3)).init("four", i64(4)).init("zeros", i64(0, 0, 0, 0, 0)).
+		node("Shape", "sh", strs("x"), strs("sx")).
+		node("Slice", "w", strs("sx", "s2", "s3"), strs("w")).
+		node("Mod", "m1", strs("w", "four"), strs("r")).
+		node("Sub", "sub", strs("four", "r"), strs("d")).
+		node("Mod", "m2", strs("d", "four"), strs("p")).
+		node("Concat", "cat", strs("zeros", "p"), strs("pads"), aInt("axis", 0)).
+		node("Pad", "pad", strs("x", "pads"), strs("y"), aString("mode", mode)).
+		output("y", tensor.Float32, "n", 3, "w4").build(t)
+}
+
+func sliceOdd(t *testing.T) *onnxpb.Model {
+	return newModel(18).input("x", tensor.Float32, "n", "d").
+		init("st", i64(1)).init("en", i64(math.MaxInt64)).init("ax", i64(1)).init("step", i64(2)).
+		node("Slice", "sl", strs("x", "st", "en", "ax", "step"), strs("y")).
+		output("y", tensor.Float32, "n", "d2").build(t)
 }
 
 func TestCoverage(t *testing.T) {
@@ -112,6 +135,28 @@ func TestCoverage(t *testing.T) {
 		{"Resize linear to another tensor's spatial dims, downsampling", func(t *testing.T) *onnxpb.Model {
 			return resizeToShapeOf(t)
 		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 3, 8, 6), "y": randF32(rng, 1, 1, 4, 3)}},
+		// Swin's pad to a multiple of the window: pads (4 − w mod 4) mod 4
+		// from the input's shape, over-padded to 3 and sliced back.
+		{"Pad to a multiple of 4 computed from a dynamic dim, pad 3", func(t *testing.T) *onnxpb.Model {
+			return padToMultiple(t, "constant")
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 3, 5)}},
+		{"Pad to a multiple of 4 computed from a dynamic dim, pad 0", func(t *testing.T) *onnxpb.Model {
+			return padToMultiple(t, "constant")
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 3, 8)}},
+		{"Pad edge to a multiple of 4 computed from a dynamic dim", func(t *testing.T) *onnxpb.Model {
+			return padToMultiple(t, "edge")
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 3, 6)}},
+		// x[:, 1::2] of a dynamic dim (Swin's patch merging): odd, even, and
+		// a dim below the start (empty).
+		{"Slice from 1 by step 2 over a dynamic dim, odd", func(t *testing.T) *onnxpb.Model {
+			return sliceOdd(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 7)}},
+		{"Slice from 1 by step 2 over a dynamic dim, even", func(t *testing.T) *onnxpb.Model {
+			return sliceOdd(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 1, 6)}},
+		{"Slice from 1 by step 2 over a dynamic dim, empty", func(t *testing.T) *onnxpb.Model {
+			return sliceOdd(t)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 1)}},
 		{"AveragePool count_include_pad=1", func(t *testing.T) *onnxpb.Model {
 			return newModel(17).input("x", tensor.Float32, "batch_size", 2, 4, 4).
 				node("AveragePool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 3, 3), aInts("pads", 1, 1, 1, 1), aInt("count_include_pad", 1)).

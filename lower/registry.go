@@ -221,7 +221,7 @@ func lowerings() []*lowering {
 		{op: "Conv", since: 1, webnn: []string{"conv2d", "reshape"}, notes: "2-D (and 1-D via reshape); auto_pad SAME_* needs static spatial dims", check: checkConv, emit: lowerConv},
 		{op: "ConvTranspose", since: 1, webnn: []string{"convTranspose2d"}, notes: "2-D only", check: checkConvTranspose, emit: lowerConvTranspose},
 		// pool.go
-		{op: "MaxPool", since: 1, webnn: []string{"maxPool2d"}, notes: "2-D (1-D via reshape); Indices output and storage_order=1 refused", check: checkPool, emit: lowerPool},
+		{op: "MaxPool", since: 1, webnn: []string{"maxPool2d"}, notes: "2-D (1-D via reshape); ceil_mode over dynamic dims where no last window can start in the end padding; Indices output and storage_order=1 refused", check: checkPool, emit: lowerPool},
 		{op: "AveragePool", since: 1, webnn: []string{"averagePool2d"}, notes: "2-D (1-D via reshape); count_include_pad=1 with padding refused", check: checkPool, emit: lowerPool},
 		{op: "LpPool", since: 2, webnn: []string{"l2Pool2d"}, notes: "p=2 only", check: checkPool, emit: lowerPool},
 		{op: "GlobalAveragePool", since: 1, webnn: []string{"averagePool2d"}, notes: "any spatial rank (1-D and 3-D reshaped to 2-D)", check: checkGlobalPool, emit: lowerGlobalPool},
@@ -264,11 +264,11 @@ func lowerings() []*lowering {
 		{op: "ConstantOfShape", since: 9, webnn: []string{"expand"}, emit: lowerConstantOfShape},
 		{op: "Range", since: 11, webnn: []string{"slice", "add", "mul", "cast", "reduceSum", "concat"}, notes: "iota constant of the maximum length sliced to the dynamic count; a count that is a sum of input dims the target cannot read as one is held as one piece per dim (joined by concat)", emit: lowerRange},
 		{op: "Trilu", since: 14, webnn: []string{"triangular"}, notes: "constant k", emit: lowerTrilu},
-		{op: "Pad", since: 2, webnn: []string{"pad", "slice"}, notes: "constant pads; modes constant/edge/reflect; negative pads (constant mode) crop with slice", emit: lowerPad},
+		{op: "Pad", since: 2, webnn: []string{"pad", "slice"}, notes: "constant pads; modes constant/edge/reflect; negative pads (constant mode) crop with slice; end pads that follow input dims (constant/edge) pad to their largest value and slice back", emit: lowerPad},
 		{op: "DepthToSpace", since: 1, webnn: []string{"reshape", "transpose"}, emit: lowerDepthToSpace},
 		{op: "SpaceToDepth", since: 1, webnn: []string{"reshape", "transpose"}, notes: "mode DCR (opset 28's CRD refused)", emit: lowerSpaceToDepth},
 		// resize.go
-		{op: "Resize", since: 10, webnn: []string{"resample2d"}, notes: "4-D, spatial axes only; nearest with half_pixel+round_prefer_floor (or integer upscale with asymmetric/floor); linear with half_pixel; constant scales/sizes; cubic, antialias and other coordinate modes refused", emit: lowerResize},
+		{op: "Resize", since: 10, webnn: []string{"resample2d"}, notes: "4-D, spatial axes only; nearest with half_pixel+round_prefer_floor (or integer upscale with asymmetric/floor); linear with half_pixel; constant scales/sizes, or sizes from input dims (dynamic resample2d sizes, targets that evaluate any size expression); cubic, antialias and other coordinate modes refused", emit: lowerResize},
 		{op: "Upsample", since: 7, webnn: []string{"resample2d"}, notes: "as Resize", emit: lowerResize},
 		{op: "EyeLike", since: 9, webnn: nil, notes: "static shape: folded into a const", emit: lowerEyeLike},
 		{op: "OneHot", since: 11, webnn: []string{"equal", "where", "cast", "add", "lesser", "reshape", "slice"}, notes: "constant depth", emit: lowerOneHot},

@@ -57,7 +57,7 @@ func lowerResize(c *ctx, n *srcNode) error {
 			// head, FPNs): the sizes are another tensor's spatial dims.
 			dynSizes = info.Value
 		} else {
-			return fmt.Errorf("%w: sizes input is not known at conversion time as 4 values (the output shape would depend on tensor data)", ErrNotInWebNN)
+			return c.notConstant(n, sizesIdx, "sizes", "resample2d takes 4 sizes known when the graph is built")
 		}
 	} else if n.hasInput(scalesIdx) {
 		s, ok := c.constFloats(n, scalesIdx)

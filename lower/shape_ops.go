@@ -256,6 +256,7 @@ func lowerSlice(c *ctx, n *srcNode) error {
 		begin[i], end[i], stride[i] = shapeinfer.Const(0), shape[i], 1
 	}
 	var reverse, reverseAfter []int64
+	var padEnd []int64 // per axis, for strided slices from a static start
 	for k, a := range axes {
 		d := shape[a]
 		step := steps[k]
@@ -264,6 +265,21 @@ func lowerSlice(c *ctx, n *srcNode) error {
 			return fmt.Errorf("slice step is 0")
 		case step > 0:
 			begin[a], end[a], stride[a] = c.clampIndex(starts[k], d), c.clampIndex(ends[k], d), c.sliceStride(step, d)
+			if kv, ok := starts[k].Value(); ok && kv > 0 && kv <= maxDimPad && stride[a] != 1 {
+				if _, ok := begin[a].Value(); !ok {
+					// A strided slice from a static start k of a dynamic dim d
+					// that may be below k (Swin's patch merging takes
+					// x[:, 1::2, 0::2]): min(k, d) is a dynamic start, which
+					// WebNN lacks. Padding the axis's end by k makes k a
+					// valid start for every d; the window max(end − k, 0)
+					// never reaches the padding.
+					begin[a] = starts[k]
+					if padEnd == nil {
+						padEnd = make([]int64, r)
+					}
+					padEnd[a] = kv
+				}
+			}
 		default:
 			// Negative step: reverse the axis, then slice forward from
 			// d-1-start to d-1-end.
@@ -294,6 +310,9 @@ func lowerSlice(c *ctx, n *srcNode) error {
 	}
 	if len(reverse) > 0 {
 		x = c.op(n, "reverse", []string{x}, map[string]any{"axes": intsAny(reverse)})
+	}
+	if padEnd != nil {
+		x = c.op(n, "pad", []string{x}, map[string]any{"beginningPadding": intsAny(make([]int64, r)), "endingPadding": intsAny(padEnd)})
 	}
 	// Axes whose start is known statically slice directly; the others are
 	// sliced to their end first, then end-aligned via reverse.
@@ -678,6 +697,9 @@ func lowerPad(c *ctx, n *srcNode) error {
 	} else {
 		var ok bool
 		if pads, ok = c.constInts(n, 1); !ok {
+			if info := c.info(n.Input[1]); info != nil && info.Value != nil {
+				return lowerPadFromDims(c, n, x, r, info.Value)
+			}
 			return c.notConstant(n, 1, "pads", "WebNN pad takes static paddings")
 		}
 		if n.hasInput(2) {
@@ -774,6 +796,86 @@ func lowerPad(c *ctx, n *srcNode) error {
 		return unsupportedAttr("mode", mode)
 	}
 	c.bind(n, 0, c.op(n, "pad", []string{x}, opts))
+	return nil
+}
+
+// maxDimPad bounds the static end padding lowerPadFromDims writes for a
+// pad that follows input dims (a window remainder is below the window).
+const maxDimPad = 1024
+
+// lowerPadFromDims lowers a Pad whose amounts are expressions over input
+// dims, as Swin's pad-to-a-multiple-of-the-window writes them
+// ((w − H mod w) mod w). WebNN pads by static amounts, so the end of each
+// such axis is padded by the expression's largest value under the bounds
+// and then sliced to the true size, a dynamic slice size: exact for
+// constant and edge padding (the extra elements are the same value or the
+// same edge copy, and are cut off). Begin amounts must be static (a
+// dynamic slice start has no WebNN form).
+func lowerPadFromDims(c *ctx, n *srcNode, x string, r int, pads []shapeinfer.Expr) error {
+	mode := attrString(n, "mode", "constant")
+	if mode != "constant" && mode != "edge" {
+		return fmt.Errorf("%w: pads follow input dims (%s) with mode=%s (only constant and edge padding are exact when padded to the largest amount and sliced); make them static with %s", ErrUnsupported, shapeinfer.ShapeString(pads), mode, freezeHint(pads...))
+	}
+	if n.hasInput(3) {
+		return fmt.Errorf("%w: pads follow input dims together with an axes input", ErrUnsupported)
+	}
+	if len(pads) != 2*r {
+		return fmt.Errorf("pads has %d values for rank %d", len(pads), r)
+	}
+	value := 0.0
+	if n.hasInput(2) {
+		v, ok := c.constFloats(n, 2)
+		if !ok || len(v) != 1 || math.IsInf(v[0], 0) || math.IsNaN(v[0]) {
+			return fmt.Errorf("%w: constant_value input is not a finite constant", ErrUnsupported)
+		}
+		value = v[0]
+	}
+	in, err := c.inShape(n, 0)
+	if err != nil {
+		return err
+	}
+	begin, end := make([]int64, r), make([]int64, r)
+	sizes := make([]shapeinfer.Expr, r)
+	dynamic := false
+	for a := 0; a < r; a++ {
+		b, ok := pads[a].Value()
+		if !ok || b < 0 {
+			return fmt.Errorf("%w: begin padding %s of axis %d is not a static non-negative amount (a dynamic slice start has no WebNN form); make it static with %s", ErrUnsupported, pads[a], a, freezeHint(pads[a]))
+		}
+		e := pads[a+r]
+		lo, hi := e.MinValue(c.bounds), e.MaxValue(c.bounds)
+		if lo < 0 {
+			return fmt.Errorf("%w: end padding %s of axis %d may be negative (a crop by a dynamic amount); make it static with %s", ErrUnsupported, e, a, freezeHint(e))
+		}
+		if hi > maxDimPad {
+			return fmt.Errorf("%w: end padding %s of axis %d may reach %d (over-padding to it and slicing is limited to %d); make it static with %s", ErrUnsupported, e, a, hi, maxDimPad, freezeHint(e))
+		}
+		begin[a], end[a] = b, hi
+		if _, ok := e.Value(); !ok {
+			dynamic = true
+		}
+		sizes[a] = in[a].Add(shapeinfer.Const(b)).Add(e)
+	}
+	opts := map[string]any{"beginningPadding": intsAny(begin), "endingPadding": intsAny(end)}
+	if mode == "edge" {
+		opts["mode"] = "edge"
+	} else if value != 0 {
+		opts["value"] = value
+	}
+	y := c.op(n, "pad", []string{x}, opts)
+	if dynamic {
+		starts := make([]shapeinfer.Expr, r)
+		ones := make([]int64, r)
+		for i := range starts {
+			starts[i], ones[i] = shapeinfer.Const(0), 1
+		}
+		so, err := c.sliceOptions(starts, sizes, ones, nil)
+		if err != nil {
+			return err
+		}
+		y = c.op(n, "slice", []string{y}, so)
+	}
+	c.bind(n, 0, y)
 	return nil
 }
 
