@@ -941,6 +941,36 @@ def torchvision_mobilenet(tmp):
                    "kind": "cnn", "cases": run_cases(d, "model.onnx", feeds), "versions": versions()})
 
 
+def ort_optimized():
+    """ONNX Runtime's transformers optimizer (what optimum --optimize O2 runs) over the optimum
+    GPT-2 (SkipLayerNormalization, FastGelu) and CLIP (QuickGelu) exports. (Its T5 fusion
+    writes com.microsoft.RelativePositionBias, which ONNX Runtime's CPU provider lacks.)"""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    def opt(src, model_type, heads, hidden, dst):
+        m = optimize_model(src, model_type=model_type, num_heads=heads, hidden_size=hidden, opt_level=1)
+        m.save_model_to_file(dst)
+
+    d = fresh("ortopt-gpt2")
+    opt(os.path.join(HERE, "optimum-gpt2", "model.onnx"), "gpt2", 4, 64, os.path.join(d, "model.onnx"))
+    cases, greedy = decoder_cases(os.path.join(d, "model.onnx"), d, "model.onnx")
+    write_meta(d, {"tool": "onnxruntime.transformers.optimizer.optimize_model(model_type=gpt2) of optimum-gpt2",
+                   "kind": "decoder", "cases": cases, "greedy": greedy, "versions": versions()})
+
+    d = fresh("ortopt-clip")
+    opt(os.path.join(HERE, "optimum-clip", "model.onnx"), "clip", 4, 32, os.path.join(d, "model.onnx"))
+    rng = np.random.default_rng(7)
+    sess = session(os.path.join(d, "model.onnx"))
+    feeds = []
+    for b, s in ((1, 7), (2, 9)):
+        f = text_feeds(sess, rng, 3, s, pad_row=True)
+        f["input_ids"][:, -1] = 2
+        f["pixel_values"] = rng.standard_normal((b, 3, 32, 32)).astype(np.float32)
+        feeds.append(("img%d_txt3_len%d" % (b, s), f))
+    write_meta(d, {"tool": "onnxruntime.transformers.optimizer.optimize_model(model_type=clip) of optimum-clip",
+                   "kind": "encoder", "cases": run_cases(d, "model.onnx", feeds), "versions": versions()})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--genai-pythonpath", default="", help="site dir with transformers 5 for the genai builder")
@@ -984,6 +1014,8 @@ def main():
             torch_models(tmp)
         if on("ort-variants"):
             ort_variants()
+        if on("ortopt"):
+            ort_optimized()
         if on("torch-dynamo-mobilenetv3"):
             torchvision_mobilenet(tmp)
         for kind, precision, tied in (("llama", "int4", False), ("llama", "fp32", False), ("qwen2", "int4", True)):
