@@ -812,12 +812,16 @@ const maxDimPad = 1024
 // same edge copy, and are cut off). Begin amounts must be static (a
 // dynamic slice start has no WebNN form).
 func lowerPadFromDims(c *ctx, n *srcNode, x string, r int, pads []shapeinfer.Expr) error {
+	// What this cannot lower (reflect padding, dynamic begin amounts,
+	// crops, amounts too large to over-pad) is refused as any pads input
+	// unknown statically, with the --freeze that makes it static.
+	unfit := func() error { return c.notConstant(n, 1, "pads", "WebNN pad takes static paddings") }
 	mode := attrString(n, "mode", "constant")
 	if mode != "constant" && mode != "edge" {
-		return fmt.Errorf("%w: pads follow input dims (%s) with mode=%s (only constant and edge padding are exact when padded to the largest amount and sliced); make them static with %s", ErrUnsupported, shapeinfer.ShapeString(pads), mode, freezeHint(pads...))
+		return unfit()
 	}
 	if n.hasInput(3) {
-		return fmt.Errorf("%w: pads follow input dims together with an axes input", ErrUnsupported)
+		return unfit()
 	}
 	if len(pads) != 2*r {
 		return fmt.Errorf("pads has %d values for rank %d", len(pads), r)
@@ -840,15 +844,15 @@ func lowerPadFromDims(c *ctx, n *srcNode, x string, r int, pads []shapeinfer.Exp
 	for a := 0; a < r; a++ {
 		b, ok := pads[a].Value()
 		if !ok || b < 0 {
-			return fmt.Errorf("%w: begin padding %s of axis %d is not a static non-negative amount (a dynamic slice start has no WebNN form); make it static with %s", ErrUnsupported, pads[a], a, freezeHint(pads[a]))
+			return unfit()
 		}
 		e := pads[a+r]
 		lo, hi := e.MinValue(c.bounds), e.MaxValue(c.bounds)
 		if lo < 0 {
-			return fmt.Errorf("%w: end padding %s of axis %d may be negative (a crop by a dynamic amount); make it static with %s", ErrUnsupported, e, a, freezeHint(e))
+			return unfit()
 		}
 		if hi > maxDimPad {
-			return fmt.Errorf("%w: end padding %s of axis %d may reach %d (over-padding to it and slicing is limited to %d); make it static with %s", ErrUnsupported, e, a, hi, maxDimPad, freezeHint(e))
+			return unfit()
 		}
 		begin[a], end[a] = b, hi
 		if _, ok := e.Value(); !ok {
