@@ -169,6 +169,9 @@ func TestRefusals(t *testing.T) {
 			if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("error:\n%s\nwant:\n%s", err, strings.Join(tc.want, "\n"))
 			}
+			if OnlyTargetLimits(err) {
+				t.Errorf("OnlyTargetLimits = true for a refusal of the op or shape itself")
+			}
 			if !errors.Is(err, ErrUnsupported) {
 				t.Errorf("errors.Is(err, ErrUnsupported) = false")
 			}

@@ -295,3 +295,24 @@ func (e *RefusalError) Unwrap() []error {
 	}
 	return out
 }
+
+// OnlyTargetLimits reports whether err is a refusal whose every first
+// cause is a limit of the target loader (ErrTargetLimit): the model is one
+// WebNN expresses, and a target that reads more would take it. Knock-on
+// refusals are not looked at: they follow from their first cause.
+func OnlyTargetLimits(err error) bool {
+	var re *RefusalError
+	if errors.As(err, &re) {
+		if len(re.Errs) == 0 {
+			return false
+		}
+		for _, ne := range re.Errs {
+			if !errors.Is(ne.Err, ErrTargetLimit) {
+				return false
+			}
+		}
+		return true
+	}
+	var ne *NodeError
+	return errors.As(err, &ne) && errors.Is(ne.Err, ErrTargetLimit)
+}

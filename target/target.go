@@ -129,6 +129,12 @@ type Target struct {
 	// validator counts one byte per element).
 	PackedInt4 bool
 	Workarounds
+	// Fallback is the target a conversion moves to when this one was not
+	// chosen (it is the default) and the only refusals are limits of this
+	// loader (lower.OnlyTargetLimits): the model is one WebNN expresses,
+	// so `convert` without --target converts it for a loader that reads it
+	// instead of refusing, and says so. nil: no fallback.
+	Fallback *Target
 }
 
 // The targets. Default is the one `convert` uses without --target.
@@ -147,6 +153,7 @@ var (
 			GlobalPoolWindow:  true,
 			Int4Weights:       true,
 		},
+		Fallback: WebNN,
 	}
 	// WebNN is the W3C spec as browsers implement it, reached through
 	// emit-js (MLGraphBuilder): fused ops kept, int64 as int32, no

@@ -64,7 +64,10 @@ Dims the graph pins (a kv_cache_dim that must equal the head size, a mask length
 past_sequence_length + sequence_length) are not free: the report lists them with the node
 that fixes them.
 
---target names the loader the graph is for (default rustnn-0.5):
+--target names the loader the graph is for. Without it, rustnn-0.5; a model refused for it
+only because rustnn cannot evaluate a size expression is converted for webnn instead, with a
+warning naming the expression and the --freeze that makes a graph both load. With it, no
+fallback:
   rustnn-0.5  pywebnn / rustnn 0.5.12: normalisations decomposed, dynamic sizes only as
               NAME, NAME + K or NAME - K (others are refused with the --freeze that fixes
               them), loader bugs routed around
@@ -153,6 +156,7 @@ func parseInputPins(flags []string) (map[string]string, error) {
 type convertReport struct {
 	Model       string             `json:"model"`
 	Target      string             `json:"target"`
+	TargetNote  string             `json:"targetNote,omitempty"` // why Target is not the one asked for
 	OutDir      string             `json:"outDir"`
 	Files       []string           `json:"files"`
 	Inputs      []operandReport    `json:"inputs"`
@@ -201,11 +205,13 @@ type fixedDimReport struct {
 }
 
 // convertModel loads and lowers an ONNX model in memory, timing both.
-func (a *app) convertModel(path string, opts lower.Options, stages map[string]float64) (*onnxpb.Model, *lower.Result, error) {
+// chosen says --target was given (see lowerForTarget); the target used
+// and why it differs from the one asked for come back in res's place.
+func (a *app) convertModel(path string, opts lower.Options, chosen bool, stages map[string]float64) (*onnxpb.Model, *lower.Result, *target.Target, string, error) {
 	t0 := time.Now()
 	m, err := a.loadONNX(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, "", err
 	}
 	stages["load"] = time.Since(t0).Seconds()
 	a.log.Debug("loaded", "model", path, "nodes", len(m.Graph().GetNode()), "seconds", stages["load"])
@@ -213,14 +219,14 @@ func (a *app) convertModel(path string, opts lower.Options, stages map[string]fl
 		opts.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
 	t1 := time.Now()
-	res, err := lower.Convert(m, opts)
+	res, tg, note, err := lowerForTarget(m, opts, chosen)
 	if err != nil {
 		m.Close()
-		return nil, nil, err
+		return nil, nil, nil, "", err
 	}
 	stages["lower"] = time.Since(t1).Seconds()
 	a.log.Debug("lowered", "nodes", len(res.Graph.Nodes), "seconds", stages["lower"])
-	return m, res, nil
+	return m, res, tg, note, nil
 }
 
 func (a *app) convert(path string, f *convertFlags) error {
@@ -243,7 +249,7 @@ func (a *app) convert(path string, f *convertFlags) error {
 	stages := map[string]float64{}
 	prog := newProgress(a, "convert")
 	prog.stage("loading " + filepath.Base(path))
-	m, res, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Name: f.name, Precision: f.precision, Target: tg, AllowNewerOpset: a.allowNewerOpset}, stages)
+	m, res, tg, targetNote, err := a.convertModel(path, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Name: f.name, Precision: f.precision, Target: tg, AllowNewerOpset: a.allowNewerOpset}, f.target != "", stages)
 	if err != nil {
 		prog.done()
 		return err
@@ -345,6 +351,7 @@ func (a *app) convert(path string, f *convertFlags) error {
 	}
 	rep.UnusedDims = res.UnusedDims
 	rep.Warnings = res.Warnings
+	rep.TargetNote = targetNote // also the first of res.Warnings
 	for _, u := range res.UnusedDims {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s %q names no dim of the model's inputs", sourceOf(res.Sources, u), u))
 	}

@@ -19,11 +19,17 @@ import (
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
-// lowerModel converts an already loaded model in memory (verify, generate).
-func lowerModel(m *onnxpb.Model, opts lower.Options, path, precision string) (*lower.Result, error) {
+// lowerModel converts an already loaded model in memory (verify,
+// generate); chosen says --target was given (see lowerForTarget), and a
+// fallback to another target is logged as a warning.
+func (a *app) lowerModel(m *onnxpb.Model, opts lower.Options, path, precision string, chosen bool) (*lower.Result, error) {
 	opts.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	opts.Precision = precision
-	return lower.Convert(m, opts)
+	res, _, note, err := lowerForTarget(m, opts, chosen)
+	if note != "" {
+		a.log.Warn(note)
+	}
+	return res, err
 }
 
 func f32ToF16(v float32) uint16 { return float16.Fromfloat32(v).Bits() }
@@ -318,7 +324,7 @@ func (a *app) generate(path string, f *generateFlags) error {
 			return err
 		}
 		defer m.Close()
-		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, Target: tg, AllowNewerOpset: a.allowNewerOpset}, path, "")
+		res, err := a.lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, Target: tg, AllowNewerOpset: a.allowNewerOpset}, path, "", f.target != "")
 		if err != nil {
 			return err
 		}

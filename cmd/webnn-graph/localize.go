@@ -36,7 +36,7 @@ func localize(m *onnxpb.Model, modelPath string, prog *onnxrt.Program, wr runner
 		if f.precision != "" {
 			opts.Precision = f.precision
 		}
-		res, err := lower.Convert(m, opts)
+		res, _, _, err := lowerForTarget(m, opts, false)
 		if err != nil {
 			return nil, fmt.Errorf("verify --localize: converting %s again for the value map: %w", modelPath, err)
 		}

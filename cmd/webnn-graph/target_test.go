@@ -71,3 +71,50 @@ func TestValidateTargetAndRunAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultTargetFallback: a model refused by the default target only
+// for its loader's size forms (an STFT frame count (N + 16) / 32 - 1,
+// which rustnn 0.5 cannot evaluate) converts, verifies and generates
+// without --target, for the webnn target, and says why; an explicit
+// --target rustnn-0.5 still refuses it, and an explicit --target webnn
+// gives the same graph without the note.
+func TestDefaultTargetFallback(t *testing.T) {
+	model := filepath.Join("..", "..", "testdata", "dims", "stft_conv.onnx")
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args     []string
+		want     int
+		contains []string
+		absent   []string
+	}{
+		{[]string{"convert", model, "-o", filepath.Join(dir, "default")}, 0,
+			[]string{"for webnn", "converted for --target webnn: the default target rustnn-0.5 cannot read this graph", `size expression "(N + 16) / 32 - 1"`}, nil},
+		{[]string{"convert", model, "-o", filepath.Join(dir, "rustnn"), "--target", "rustnn-0.5"}, 1,
+			[]string{"a limit of the target loader, not of WebNN"}, []string{"converted for --target webnn"}},
+		{[]string{"convert", model, "-o", filepath.Join(dir, "webnn"), "--target", "webnn"}, 0,
+			[]string{"for webnn"}, []string{"the default target"}},
+		{[]string{"verify", model}, 0, []string{"PASS", "converted for --target webnn"}, nil},
+		{[]string{"verify", model, "--target", "rustnn-0.5"}, 1, []string{"a limit of the target loader"}, nil},
+	} {
+		status, stdout, stderr := cli(t, tc.args...)
+		all := stdout + stderr
+		ok := status == tc.want
+		for _, s := range tc.contains {
+			ok = ok && strings.Contains(all, s)
+		}
+		for _, s := range tc.absent {
+			ok = ok && !strings.Contains(all, s)
+		}
+		if !ok {
+			t.Errorf("%v: exit %d (want %d), output:\n%s", tc.args[:1], status, tc.want, all)
+		}
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "default", "model.webnn"))
+	b, _ := os.ReadFile(filepath.Join(dir, "webnn", "model.webnn"))
+	if len(a) == 0 || string(a) != string(b) {
+		t.Errorf("the fallback graph differs from --target webnn's (%d and %d bytes)", len(a), len(b))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rustnn")); !os.IsNotExist(err) {
+		t.Errorf("the refused convert left its output directory: %v", err)
+	}
+}

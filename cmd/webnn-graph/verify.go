@@ -265,7 +265,7 @@ func (a *app) verify(modelPath string, f *verifyFlags, atolSet, rtolSet bool) (e
 			}
 		}
 	} else {
-		res, err := lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Target: tg, AllowNewerOpset: a.allowNewerOpset}, modelPath, f.precision)
+		res, err := a.lowerModel(m, lower.Options{Dims: bounds, Freeze: freeze, Sources: sources, FreezeInputs: pins, Target: tg, AllowNewerOpset: a.allowNewerOpset}, modelPath, f.precision, f.target != "")
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/webnn-graph/webnn-graph/lower"
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/target"
+)
+
+// lowerForTarget converts m for opts.Target. When --target was not given
+// (chosen is false) and every first cause of a refusal is a limit of that
+// target's loader — rustnn 0.5 evaluates only NAME±K sizes, so a graph
+// with an (x + 1) / 2 size is refused for it — the model is one WebNN
+// expresses: it is converted again for the target's Fallback (the spec as
+// browsers implement it), and the note says why, so that a plain convert
+// refuses only what WebNN or webnn-graph cannot do. An explicit --target
+// never falls back.
+func lowerForTarget(m *onnxpb.Model, opts lower.Options, chosen bool) (res *lower.Result, used *target.Target, note string, err error) {
+	tg := opts.Target
+	if tg == nil {
+		tg = target.Default
+		opts.Target = tg
+	}
+	res, err = lower.Convert(m, opts)
+	if err == nil || chosen || tg.Fallback == nil || !lower.OnlyTargetLimits(err) {
+		return res, tg, "", err
+	}
+	opts.Target = tg.Fallback
+	res, ferr := lower.Convert(m, opts)
+	if ferr != nil {
+		// The fallback refuses for a reason of its own: that reason is
+		// the one WebNN has, and the default target's is kept beside it.
+		return nil, tg, "", fmt.Errorf("%w\n(the default target %s refused first: %s)", ferr, tg.Name, firstCause(err))
+	}
+	note = fmt.Sprintf("converted for --target %s: the default target %s cannot read this graph (%s); "+
+		"pass the --freeze it names for a graph both load, or --target %s to refuse instead",
+		tg.Fallback.Name, tg.Name, firstCause(err), tg.Name)
+	res.Warnings = append([]string{note}, res.Warnings...)
+	return res, tg.Fallback, note, nil
+}
+
+// firstCause is the first line of a refusal, without the package prefix,
+// with the number of further first causes.
+func firstCause(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	first := strings.TrimPrefix(lines[0], "lower: ")
+	more := 0
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, " ") {
+			more++
+		}
+	}
+	if more > 0 {
+		first += fmt.Sprintf(" and %d more", more)
+	}
+	return first
+}
