@@ -315,6 +315,7 @@ type ctx struct {
 	derived   map[string]shapeinfer.Expr // input dim names that stand for an expression (total_sequence_length = past_sequence_length + sequence_length)
 	warnings  []string
 	cfKept    map[string]string // control-flow nodes left in the graph (by first output) → why
+	lostShape map[string]bool   // operands whose shape the target's loader loses (workarounds.go)
 }
 
 func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) {
@@ -603,6 +604,10 @@ func guard(f func() error) (err error) {
 		if r := recover(); r != nil {
 			if ge, ok := r.(*GraphTooLargeError); ok {
 				panic(ge) // ends the conversion (Convert recovers it)
+			}
+			if ar, ok := r.(anchorRefusal); ok {
+				err = ar.err
+				return
 			}
 			err = loweringPanic(r)
 		}
@@ -912,8 +917,10 @@ func (c *ctx) bind(n *srcNode, i int, op string) {
 
 // op appends a WebNN op named after n and returns the operand it defines.
 func (c *ctx) op(n *srcNode, op string, inputs []string, opts map[string]any) string {
+	inputs = c.anchorLostInput(n, op, inputs, opts)
 	id := c.nextID(n)
 	c.g.Nodes = append(c.g.Nodes, graph.Node{ID: id, Op: op, Inputs: inputs, Options: opts, Comment: n.label})
+	c.noteShapeLoss(&c.g.Nodes[len(c.g.Nodes)-1])
 	return id
 }
 
@@ -928,7 +935,9 @@ func (c *ctx) opMulti(n *srcNode, op string, inputs []string, opts map[string]an
 	for i := range outs {
 		outs[i] = c.ids.fresh(fmt.Sprintf("%s_Output%d", id, i+1))
 	}
+	inputs = c.anchorLostInput(n, op, inputs, opts)
 	c.g.Nodes = append(c.g.Nodes, graph.Node{ID: id, Op: op, Inputs: inputs, Options: opts, Outputs: outs, Comment: n.label})
+	c.noteShapeLoss(&c.g.Nodes[len(c.g.Nodes)-1])
 	return outs
 }
 

@@ -54,6 +54,7 @@ func (c *ctx) joinPieces(v string, pv *pieceValue) (string, error) {
 	}
 	id := c.ids.fresh(pv.pieces[0] + "_join")
 	c.g.Nodes = append(c.g.Nodes, graph.Node{ID: id, Op: "concat", Inputs: append([]string(nil), pv.pieces...), Options: map[string]any{"axis": int64(pv.axis)}, Comment: comment})
+	c.noteShapeLoss(&c.g.Nodes[len(c.g.Nodes)-1])
 	c.operand[v] = id
 	pv.joined = id
 	return id, nil

@@ -1,34 +1,144 @@
 package lower
 
-import "github.com/webnn-graph/webnn-graph/shapeinfer"
+import (
+	"fmt"
+
+	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/target"
+)
 
 // Loader workarounds the target asks for (target.Workarounds). Each one
 // is exact: it changes how a graph is written, never what it computes.
 
 // shapeLostOps are the ops whose outputs rustnn 0.5.12's shape inference
-// leaves without a shape (rank 0), measured with pywebnn: a split of such
-// an operand fails ("split axis 1 out of bounds for rank 0") and a
-// resample2d of it becomes an identity. Element-wise ops pass the loss on.
-var shapeLostOps = map[string]bool{"conv2d": true, "convTranspose2d": true, "resample2d": true}
-
-// shapePassOps carry their first input's shape through in rustnn's
-// inference (and so its loss).
-var shapePassOps = map[string]bool{
-	"add": true, "sub": true, "mul": true, "div": true, "max": true, "min": true, "pow": true,
-	"relu": true, "sigmoid": true, "tanh": true, "identity": true, "cast": true, "clamp": true,
-	"elu": true, "gelu": true, "hardSigmoid": true, "hardSwish": true, "leakyRelu": true,
-	"linear": true, "softplus": true, "softsign": true, "prelu": true, "neg": true, "abs": true,
-	"exp": true, "log": true, "sqrt": true, "erf": true, "floor": true, "ceil": true,
-	"reciprocal": true, "where": true,
+// leaves without a shape (rank 0), measured with pywebnn (a slice of the
+// output comes back unsliced): conv2d, convTranspose2d, resample2d, pad,
+// the normalisations, clamp and several activations, the scatter/gather
+// element ops, split, triangular. gather along an axis other than 0 gets a
+// wrong rank (indices' rank) instead.
+var shapeLostOps = map[string]bool{
+	"conv2d": true, "convTranspose2d": true, "resample2d": true, "pad": true,
+	"batchNormalization": true, "instanceNormalization": true, "layerNormalization": true,
+	"clamp": true, "hardSwish": true, "hardSigmoid": true, "elu": true, "leakyRelu": true, "prelu": true,
+	"logicalNot": true, "roundEven": true, "gatherElements": true, "scatterElements": true,
+	"scatterND": true, "split": true, "triangular": true, "argMax": true, "argMin": true,
 }
 
+// shapeKeepOps infer their output shape without their first input's:
+// a reshape states it (the anchor below), a constant-filled op has none.
+// Every other op whose input has lost its shape is taken to lose it too:
+// rustnn passes the loss through element-wise ops, transpose, concat,
+// softmax, matmul and pools, and a binary op with a lost input takes the
+// other input's shape (mul of a lost [1,2,4,4] and a [4] gives rank 1).
+var shapeKeepOps = map[string]bool{"reshape": true}
+
+// shapeSensitiveOps go wrong in rustnn 0.5.12 when their first input has
+// lost its shape, measured with pywebnn: slice, pad and resample2d become
+// identities (silently wrong); split, expand, gather, gatherElements,
+// gatherND and reverse fail to build; batchNormalization and
+// instanceNormalization fail in ONNX Runtime; layerNormalization returns a
+// scalar; a pool without windowDimensions loses its kernel (one with its
+// window is fine). Each returns
+// the Workarounds field that covers it.
+var shapeSensitiveOps = map[string]func(*target.Workarounds) bool{
+	"resample2d":            func(w *target.Workarounds) bool { return w.ResampleAfterConv },
+	"split":                 func(w *target.Workarounds) bool { return w.SplitAfterConv },
+	"slice":                 func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"pad":                   func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"expand":                func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"gather":                func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"gatherElements":        func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"gatherND":              func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"reverse":               func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"batchNormalization":    func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"instanceNormalization": func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"layerNormalization":    func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"averagePool2d":         func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"maxPool2d":             func(w *target.Workarounds) bool { return w.ShapeLoss },
+	"l2Pool2d":              func(w *target.Workarounds) bool { return w.ShapeLoss },
+}
+
+// noteShapeLoss records, for a node just emitted, whether the target's
+// loader loses the shape of its outputs (c.lostShape), from the op and
+// its inputs; only targets with shape-loss workarounds keep the record.
+func (c *ctx) noteShapeLoss(nd *graph.Node) {
+	w := &c.target.Workarounds
+	if !w.ResampleAfterConv && !w.SplitAfterConv && !w.ShapeLoss {
+		return
+	}
+	lost := shapeLostOps[nd.Op]
+	if nd.Op == "gather" {
+		axis, _ := nd.Options["axis"].(int64)
+		lost = axis != 0
+	}
+	if !lost && !shapeKeepOps[nd.Op] {
+		for _, in := range nd.Inputs {
+			if c.lostShape[in] {
+				lost = true
+				break
+			}
+		}
+	}
+	if !lost {
+		return
+	}
+	if c.lostShape == nil {
+		c.lostShape = map[string]bool{}
+	}
+	c.lostShape[nd.ID] = true
+	for _, o := range nd.Outputs {
+		c.lostShape[o] = true
+	}
+}
+
+// anchorLostInput returns inputs with the first one reshaped to its own
+// shape when op goes wrong on an operand whose shape the target's loader
+// lost (shapeSensitiveOps): the reshape gives rustnn the shape back. The
+// shape is that of the ONNX value the operand carries; an operand inside
+// a decomposition, with no ONNX value, is left as it is. A shape the
+// loader cannot read (a size outside its forms) refuses the node, as a
+// limit of the loader: the graph it would write is one rustnn computes
+// wrongly.
+func (c *ctx) anchorLostInput(n *srcNode, op string, inputs []string, opts map[string]any) []string {
+	covered := shapeSensitiveOps[op]
+	if len(inputs) == 0 || covered == nil || !covered(&c.target.Workarounds) || !c.lostShape[inputs[0]] {
+		return inputs
+	}
+	if _, windowed := opts["windowDimensions"]; windowed {
+		return inputs // a pool with its window states its kernel
+	}
+	x := inputs[0]
+	var shape []shapeinfer.Expr
+	value := ""
+	for v, operand := range c.operand {
+		if operand == x && (value == "" || v < value) {
+			if s, err := c.shapeOf(v); err == nil {
+				shape, value = s, v
+			}
+		}
+	}
+	if shape == nil {
+		return inputs
+	}
+	dims, err := c.dimsOption(shape)
+	if err != nil {
+		panic(anchorRefusal{fmt.Errorf("%s of an operand whose shape %s loses (it would compute it wrongly) needs the shape restated, and %w", op, c.target.Name, err)})
+	}
+	a := c.op(n, "reshape", []string{x}, map[string]any{"newShape": dims})
+	return append([]string{a}, inputs[1:]...)
+}
+
+// anchorRefusal carries a refusal out of c.op (which returns no error) to
+// the node's guard.
+type anchorRefusal struct{ err error }
+
 // anchorShape returns x, the operand of n's input i, reshaped to that
-// input's own shape when the target loses the shape of x (x derives from a
-// conv2d, convTranspose2d or resample2d through element-wise ops only):
-// the reshape gives rustnn the shape back. enabled is the workaround's
-// field in target.Workarounds.
+// input's own shape when the target loses the shape of x: the reshape
+// gives rustnn the shape back. enabled is the workaround's field in
+// target.Workarounds.
 func (c *ctx) anchorShape(n *srcNode, x string, i int, enabled bool) (string, error) {
-	if !enabled || !c.shapeLost(x, 0) {
+	if !enabled || !c.lostShape[x] {
 		return x, nil
 	}
 	shape, err := c.inShape(n, i)
@@ -40,32 +150,6 @@ func (c *ctx) anchorShape(n *srcNode, x string, i int, enabled bool) (string, er
 		return "", err
 	}
 	return c.op(n, "reshape", []string{x}, map[string]any{"newShape": dims}), nil
-}
-
-// shapeLost reports whether operand x has no shape in rustnn's inference.
-func (c *ctx) shapeLost(x string, depth int) bool {
-	if depth > 64 {
-		return false
-	}
-	for i := len(c.g.Nodes) - 1; i >= 0; i-- {
-		nd := &c.g.Nodes[i]
-		if nd.ID != x && (len(nd.Outputs) == 0 || nd.Outputs[0] != x) {
-			continue
-		}
-		if shapeLostOps[nd.Op] {
-			return true
-		}
-		if !shapePassOps[nd.Op] {
-			return false
-		}
-		for _, in := range nd.Inputs {
-			if c.shapeLost(in, depth+1) {
-				return true
-			}
-		}
-		return false
-	}
-	return false // an input or a constant
 }
 
 // globalPoolAsReduce is GlobalAveragePool / GlobalMaxPool / GlobalLpPool

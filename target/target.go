@@ -102,6 +102,16 @@ type Workarounds struct {
 	// file, one byte per element.
 	// Test: TestPywebnnWorkarounds/rustnn-0.5/int4_default_zero_point.
 	Int4Weights bool
+	// ShapeLoss: rustnn 0.5.12 loses the output shape of many more ops
+	// than conv2d (pad, clamp, leakyRelu, prelu, hardSwish, the
+	// normalisations, split, …; lower/workarounds.go lists what was
+	// measured) and passes the loss on; a slice or pad of such an operand
+	// is then an identity (silently wrong: Whisper's log-mel front end
+	// pads twice and its reflect pad vanished), and expand, gather,
+	// gatherElements, gatherND and reverse fail to build. The lowering
+	// reshapes such an operand to its own shape before those ops.
+	// Test: TestPywebnnWorkarounds/rustnn-0.5/shape_loss.
+	ShapeLoss bool
 }
 
 // Target is one loader's table.
@@ -152,6 +162,7 @@ var (
 			BidirectionalLSTM: true,
 			GlobalPoolWindow:  true,
 			Int4Weights:       true,
+			ShapeLoss:         true,
 		},
 		Fallback: WebNN,
 	}

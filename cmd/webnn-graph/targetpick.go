@@ -30,9 +30,9 @@ func lowerForTarget(m *onnxpb.Model, opts lower.Options, chosen bool) (res *lowe
 	opts.Target = tg.Fallback
 	res, ferr := lower.Convert(m, opts)
 	if ferr != nil {
-		// The fallback refuses for a reason of its own: that reason is
-		// the one WebNN has, and the default target's is kept beside it.
-		return nil, tg, "", fmt.Errorf("%w\n(the default target %s refused first: %s)", ferr, tg.Name, firstCause(err))
+		// The fallback refuses for a reason of its own: that is the
+		// reason the model cannot be converted for WebNN at all.
+		return nil, tg.Fallback, "", ferr
 	}
 	note = fmt.Sprintf("converted for --target %s: the default target %s cannot read this graph (%s); "+
 		"pass the --freeze it names for a graph both load, or --target %s to refuse instead",

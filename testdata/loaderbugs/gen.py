@@ -277,6 +277,38 @@ def dqlstm_dynamic_batch():
     save(g, "dqlstm_dynamic_batch.onnx", extra_opsets=[("com.microsoft", 1)])
 
 
+def shape_loss():
+    g = helper.make_graph(
+        [
+            helper.make_node("Pad", ["x", "pads_end"], ["p"], mode="constant"),
+            helper.make_node("Pad", ["p", "pads_reflect"], ["r"], mode="reflect"),
+            helper.make_node("Clip", ["r", "lo", "hi"], ["c"]),
+            helper.make_node("Slice", ["c", "starts", "ends", "axes"], ["s"]),
+            helper.make_node("LeakyRelu", ["s"], ["l"], alpha=0.1),
+            helper.make_node("Gather", ["l", "idx"], ["y"], axis=1),
+        ],
+        "shape_loss", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch_size", 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch_size", 5])],
+        [i64("pads_end", 0, 0, 0, 8), i64("pads_reflect", 0, 3, 0, 3),
+         numpy_helper.from_array(np.array(-0.5, np.float32), "lo"), numpy_helper.from_array(np.array(0.75, np.float32), "hi"),
+         i64("starts", 1), i64("ends", 27), i64("axes", 1), i64("idx", 0, 1, 2, 24, 25)],
+    )
+    save(g, "shape_loss.onnx")
+
+
+def pad_after_pad():
+    g = helper.make_graph(
+        [
+            helper.make_node("Pad", ["x", "pads_end"], ["p"], mode="constant"),
+            helper.make_node("Pad", ["p", "pads_reflect"], ["y"], mode="reflect"),
+        ],
+        "pad_after_pad", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch_size", 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch_size", 30])],
+        [i64("pads_end", 0, 0, 0, 8), i64("pads_reflect", 0, 3, 0, 3)],
+    )
+    save(g, "pad_after_pad.onnx")
+
+
 if __name__ == "__main__":
     whisper_like()
     resample_after_conv()
@@ -285,3 +317,5 @@ if __name__ == "__main__":
     global_pool_dynamic()
     int4_default_zero_point()
     dqlstm_dynamic_batch()
+    shape_loss()
+    pad_after_pad()
