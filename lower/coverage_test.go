@@ -69,6 +69,19 @@ func padToMultiple(t *testing.T, mode string) *onnxpb.Model {
 		output("y", tensor.Float32, "n", 3, "w4").build(t)
 }
 
+// padToLength pads the last axis of x [batch_size, N] with zeros to a
+// fixed length, the amount length − N computed from x's shape (Whisper's
+// feature extractor pads its samples to 480000 so).
+func padToLength(t *testing.T, length int64) *onnxpb.Model {
+	return newModel(17).input("x", tensor.Float32, "batch_size", "N").
+		init("len", i64(length)).init("zeros", i64(0, 0, 0)).
+		node("Shape", "shape", strs("x"), strs("s"), aInt("start", 1)).
+		node("Sub", "rest", strs("len", "s"), strs("r")).
+		node("Concat", "pads", strs("zeros", "r"), strs("p"), aInt("axis", 0)).
+		node("Pad", "pad", strs("x", "p"), strs("y")).
+		output("y", tensor.Float32, "batch_size", length).build(t)
+}
+
 func sliceOdd(t *testing.T) *onnxpb.Model {
 	return newModel(18).input("x", tensor.Float32, "n", "d").
 		init("st", i64(1)).init("en", i64(math.MaxInt64)).init("ax", i64(1)).init("step", i64(2)).
@@ -146,6 +159,11 @@ func TestCoverage(t *testing.T) {
 		{"Pad edge to a multiple of 4 computed from a dynamic dim", func(t *testing.T) *onnxpb.Model {
 			return padToMultiple(t, "edge")
 		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 3, 6)}},
+		// Whisper's pad of N samples to a fixed length: over-padded by
+		// length − 1 (below twice the length) and sliced back to it.
+		{"Pad to a fixed length computed from a dynamic dim", func(t *testing.T) *onnxpb.Model {
+			return padToLength(t, 100000)
+		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 1234)}},
 		// x[:, 1::2] of a dynamic dim (Swin's patch merging): odd, even, and
 		// a dim below the start (empty).
 		{"Slice from 1 by step 2 over a dynamic dim, odd", func(t *testing.T) *onnxpb.Model {

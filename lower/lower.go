@@ -314,8 +314,9 @@ type ctx struct {
 	caps      map[string][]int64         // expression → the K of every min(K, expression) in the graph
 	derived   map[string]shapeinfer.Expr // input dim names that stand for an expression (total_sequence_length = past_sequence_length + sequence_length)
 	warnings  []string
-	cfKept    map[string]string // control-flow nodes left in the graph (by first output) → why
-	lostShape map[string]bool   // operands whose shape the target's loader loses (workarounds.go)
+	cfKept    map[string]string            // control-flow nodes left in the graph (by first output) → why
+	lostShape map[string]bool              // operands whose shape the target's loader loses (workarounds.go)
+	opShapes  map[string][]shapeinfer.Expr // shapes of such operands inside decompositions (shapedOp)
 }
 
 func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) {

@@ -800,7 +800,8 @@ func lowerPad(c *ctx, n *srcNode) error {
 }
 
 // maxDimPad bounds the static end padding lowerPadFromDims writes for a
-// pad that follows input dims (a window remainder is below the window).
+// pad that follows input dims (a window remainder is below the window),
+// unless the padded axis stays below twice its true size.
 const maxDimPad = 1024
 
 // lowerPadFromDims lowers a Pad whose amounts are expressions over input
@@ -851,14 +852,18 @@ func lowerPadFromDims(c *ctx, n *srcNode, x string, r int, pads []shapeinfer.Exp
 		if lo < 0 {
 			return unfit()
 		}
-		if hi > maxDimPad {
+		sizes[a] = in[a].Add(shapeinfer.Const(b)).Add(e)
+		// Over-padding costs at most the true size again (Whisper pads
+		// its N samples to 480000 - N more: the padded row is below twice
+		// the 480000 it is cut back to) or a small remainder (Swin's
+		// window); more is refused.
+		if hi > maxDimPad && in[a].MaxValue(c.bounds)+b+hi > 2*sizes[a].MaxValue(c.bounds) {
 			return unfit()
 		}
 		begin[a], end[a] = b, hi
 		if _, ok := e.Value(); !ok {
 			dynamic = true
 		}
-		sizes[a] = in[a].Add(shapeinfer.Const(b)).Add(e)
 	}
 	opts := map[string]any{"beginningPadding": intsAny(begin), "endingPadding": intsAny(end)}
 	if mode == "edge" {
@@ -866,7 +871,11 @@ func lowerPadFromDims(c *ctx, n *srcNode, x string, r int, pads []shapeinfer.Exp
 	} else if value != 0 {
 		opts["value"] = value
 	}
-	y := c.op(n, "pad", []string{x}, opts)
+	padded := make([]shapeinfer.Expr, r)
+	for a := range padded {
+		padded[a] = in[a].Add(shapeinfer.Const(begin[a] + end[a]))
+	}
+	y := c.shapedOp(n, "pad", []string{x}, opts, padded)
 	if dynamic {
 		starts := make([]shapeinfer.Expr, r)
 		ones := make([]int64, r)

@@ -109,9 +109,12 @@ func (c *ctx) anchorLostInput(n *srcNode, op string, inputs []string, opts map[s
 		return inputs // a pool with its window states its kernel
 	}
 	x := inputs[0]
-	var shape []shapeinfer.Expr
+	shape := c.opShapes[x]
 	value := ""
 	for v, operand := range c.operand {
+		if shape != nil {
+			break
+		}
 		if operand == x && (value == "" || v < value) {
 			if s, err := c.shapeOf(v); err == nil {
 				shape, value = s, v
@@ -119,6 +122,10 @@ func (c *ctx) anchorLostInput(n *srcNode, op string, inputs []string, opts map[s
 		}
 	}
 	if shape == nil {
+		// Inside a decomposition that does not state the operand's shape
+		// (shapedOp): left as is. The loss is worked out conservatively
+		// (any op with a lost input), so refusing here would refuse
+		// graphs rustnn runs (the unrolled quantized LSTM, CumProd).
 		return inputs
 	}
 	dims, err := c.dimsOption(shape)
@@ -127,6 +134,20 @@ func (c *ctx) anchorLostInput(n *srcNode, op string, inputs []string, opts map[s
 	}
 	a := c.op(n, "reshape", []string{x}, map[string]any{"newShape": dims})
 	return append([]string{a}, inputs[1:]...)
+}
+
+// shapedOp is c.op for an operand inside a decomposition (no ONNX value
+// carries it) whose shape the lowering knows: anchorLostInput reshapes it
+// to that shape where the target loses it.
+func (c *ctx) shapedOp(n *srcNode, op string, inputs []string, opts map[string]any, shape []shapeinfer.Expr) string {
+	id := c.op(n, op, inputs, opts)
+	if c.lostShape[id] {
+		if c.opShapes == nil {
+			c.opShapes = map[string][]shapeinfer.Expr{}
+		}
+		c.opShapes[id] = shape
+	}
+	return id
 }
 
 // anchorRefusal carries a refusal out of c.op (which returns no error) to

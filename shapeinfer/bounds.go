@@ -43,11 +43,16 @@ func DefaultBound(name string) int64 {
 
 // defaultMax is DefaultBound, except that a dim whose name says nothing
 // (65535: height, x_dim0) gets the batch bound when an input declares it
-// at axis 0.
+// at axis 0, and a one-letter "n" or "b" first declared past axis 0 gets
+// the generic bound: it counts samples or points there (onnx-asr's
+// waveforms [batch_size, N]), and 8 of them is no useful default.
 func defaultMax(name string, axis0 bool) int64 {
 	b := DefaultBound(name)
 	if axis0 && b == genericBound {
 		return batchBound
+	}
+	if n := strings.ToLower(name); !axis0 && (n == "n" || n == "b") {
+		return genericBound
 	}
 	return b
 }
