@@ -178,13 +178,15 @@ func (r *Result) clamp(s string, v int64) int64 {
 // searches the picked dims it involves: first all set to one value, then
 // each alone, from its lower bound up.
 func (r *Result) satisfy(env map[string]int64, picked map[string]bool) error {
-	// holds checks the equalities that mention one of vars (all of them
-	// when vars is nil): a search over some dims is judged only by the
-	// equalities those dims can change, so a still-broken equality of
-	// another dim (fixed by a later round) does not hide a good value.
+	// holds checks the equalities that mention one of vars and no other
+	// picked dim (all of them when vars is nil): a search over some dims
+	// is judged only by the equalities those dims alone can settle, so a
+	// still-broken equality that also needs another dim (Swin's
+	// (h/4)·(w/4) == ((h/2+1)/2)·((w/2+1)/2), right once h and w each are)
+	// does not hide a good value; the last check takes them all.
 	holds := func(vars []string) (Equality, bool) {
 		for _, e := range r.Unsolved {
-			if vars != nil && !mentionsAny(e, vars) {
+			if vars != nil && !settledBy(e, vars, picked) {
 				continue
 			}
 			a, err1 := e.A.Eval(env)
@@ -252,14 +254,18 @@ func (r *Result) satisfy(env map[string]int64, picked map[string]bool) error {
 	return nil
 }
 
-// mentionsAny reports whether e involves one of the dims vars.
-func mentionsAny(e Equality, vars []string) bool {
+// settledBy reports whether e involves one of the dims vars and no other
+// picked dim.
+func settledBy(e Equality, vars []string, picked map[string]bool) bool {
+	any := false
 	for _, s := range slices.Concat(e.A.Symbols(), e.B.Symbols()) {
 		if slices.Contains(vars, s) {
-			return true
+			any = true
+		} else if picked[s] {
+			return false
 		}
 	}
-	return false
+	return any
 }
 
 func (r *Result) dimNames() []string {

@@ -363,6 +363,20 @@ func TestDefaultBound(t *testing.T) {
 		{"height", 65535, 1},
 		{"input_dim0", 65535, 1},
 	}
+	// Where an input declares it: the batch bound at axis 0 for a name
+	// that says nothing; a one-letter n/b past axis 0 counts samples.
+	for _, tt := range []struct {
+		name  string
+		axis0 bool
+		max   int64
+	}{
+		{"N", true, 8}, {"N", false, 65535}, {"b", false, 65535}, {"batch_size", false, 8},
+		{"height", true, 8}, {"height", false, 65535}, {"seq", true, 4096},
+	} {
+		if got := defaultMax(tt.name, tt.axis0); got != tt.max {
+			t.Errorf("defaultMax(%q, axis0=%v) = %d, want %d", tt.name, tt.axis0, got, tt.max)
+		}
+	}
 	for _, tt := range tests {
 		if got := DefaultBound(tt.name); got != tt.max {
 			t.Errorf("DefaultBound(%q) = %d, want %d", tt.name, got, tt.max)
