@@ -210,6 +210,9 @@ func (c *compiler) compileGraph(gp *onnxpb.GraphProto) (*graphProg, error) {
 			g.nodes = append(g.nodes, cn)
 		}
 	}
+	if err := g.sortNodes(); err != nil {
+		errs = append(errs, err)
+	}
 	g.planFrees()
 	return g, errors.Join(errs...)
 }
