@@ -123,6 +123,21 @@ func TestExporterFixtures(t *testing.T) {
 			}
 			byModel[c.Model] = append(byModel[c.Model], c.Name)
 		}
+		// A publisher's first command: verify with nothing but the model
+		// (inputs generated within the default bounds, every relation
+		// between dims respected).
+		for _, model := range models {
+			key := fixture + "/" + model + " [verify]"
+			code, stderr := runCLI(cli, "verify", filepath.Join(dir, model), "-q")
+			switch {
+			case code == 0:
+				check(key, "matched", "")
+			case code == 1 && strings.Contains(stderr, "lower: node"):
+				check(key, "refused", firstLine(strings.TrimSpace(stderr), 240))
+			default:
+				check(key, "failed", fmt.Sprintf("verify exit %d: %s", code, firstLine(strings.TrimSpace(stderr), 240)))
+			}
+		}
 		// Every model converts for the default target and for webnn (the
 		// spec as browsers implement it, which takes every size expression).
 		for _, tgt := range exporterTargets {
