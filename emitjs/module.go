@@ -525,6 +525,13 @@ func (e *emitter) value(mb *member, v any, where string) string {
 	}
 	switch mb.kind {
 	case kUint, kInt:
+		if mb.name == "steps" {
+			// lstm/gru steps: the sequence length, a dynamic size where
+			// the graph's is.
+			if s, ok := e.dynSize(v, where); ok {
+				return s
+			}
+		}
 		x, err := toInt(v)
 		if err != nil {
 			return bad("%v is not an integer", v)

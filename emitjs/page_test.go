@@ -81,7 +81,7 @@ func TestPageSummary(t *testing.T) {
 	}
 	s := string(page)
 	for _, want := range []string{
-		`<title>dynamic · WebNN</title>`, `id="stat-nodes">10<`, `id="stat-consts">1<`, `256 bytes`,
+		`<title>dynamic · WebNN</title>`, `id="stat-nodes">12<`, `id="stat-consts">3<`, `1,024 bytes`,
 		`[batch_size ≤ 4, sequence_length ≤ 16, 8]`, `name="past_sequence_length" min="1" max="16" value="1"`,
 		`import { load, webnnAvailable, fromHalf } from ".\/model.js"`, `WebNN is not available in this browser.`,
 	} {

@@ -15,14 +15,16 @@ import (
 // one is negative or fractional, silently replaces the whole options
 // dictionary with defaults (formats-and-loader.md §7.3), so Validate
 // refuses them. Keys marked true may also hold dynamic sizes
-// {"name": expr, "maxSize": n}.
+// {"name": expr, "maxSize": n}: newShape and sizes entries, and the steps
+// of lstm/gru (the sequence length, read when the graph is built for
+// concrete dims, as emit-js builds it).
 var unsignedOptions = map[string]bool{
 	"axis": false, "axes": false, "permutation": false, "starts": false,
 	"newShape": true, "sizes": true, "splits": false, "windowDimensions": false,
 	"padding": false, "strides": false, "dilations": false, "outputPadding": false,
 	"outputSizes": false, "beginningPadding": false, "endingPadding": false,
 	"repetitions": false, "groups": false, "batchDimensions": false,
-	"steps": false, "hiddenSize": false,
+	"steps": true, "hiddenSize": false,
 }
 
 // checkOptions reports option values rustnn would silently drop.

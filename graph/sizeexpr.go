@@ -283,10 +283,11 @@ type DynamicSize struct {
 }
 
 // DynamicSizes lists the dynamic entries of a node's newShape and sizes
-// options (the only options that may hold them).
+// options and its steps (the only options that may hold them; a single
+// value has Index 0).
 func DynamicSizes(n *Node) []DynamicSize {
 	var out []DynamicSize
-	for _, key := range []string{"newShape", "sizes"} {
+	for _, key := range []string{"newShape", "sizes", "steps"} {
 		val, ok := n.Options[key]
 		if !ok {
 			continue
@@ -310,6 +311,8 @@ func DynamicSizes(n *Node) []DynamicSize {
 			}
 		}
 		switch xs := val.(type) {
+		case map[string]any, Dim:
+			add(0, xs)
 		case []any:
 			for i, e := range xs {
 				add(i, e)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/webnn-graph/webnn-graph/onnxpb"
@@ -80,6 +81,17 @@ func padToLength(t *testing.T, length int64) *onnxpb.Model {
 		node("Concat", "pads", strs("zeros", "r"), strs("p"), aInt("axis", 0)).
 		node("Pad", "pad", strs("x", "p"), strs("y")).
 		output("y", tensor.Float32, "batch_size", length).build(t)
+}
+
+// lstmDynamicSeq is a bidirectional LSTM with biases over a dynamic
+// sequence length seq (a CRNN OCR head over an image's width).
+func lstmDynamicSeq(t *testing.T) *onnxpb.Model {
+	r := rand.New(rand.NewSource(6))
+	const h, in = 3, 2
+	return newModel(14).input("x", tensor.Float32, "seq", "batch_size", in).
+		init("w", randWeights(r, 2, 4*h, in)).init("r", randWeights(r, 2, 4*h, h)).init("b", randWeights(r, 2, 8*h)).
+		node("LSTM", "lstm", strs("x", "w", "r", "b"), strs("y"), aInt("hidden_size", h), aString("direction", "bidirectional")).
+		output("y", tensor.Float32, "seq", 2, "batch_size", h).build(t)
 }
 
 func sliceOdd(t *testing.T) *onnxpb.Model {
@@ -159,6 +171,12 @@ func TestCoverage(t *testing.T) {
 		{"Pad edge to a multiple of 4 computed from a dynamic dim", func(t *testing.T) *onnxpb.Model {
 			return padToMultiple(t, "edge")
 		}, map[string]*tensor.Tensor{"x": randF32(rng, 2, 3, 6)}},
+		// WebNN's lstm steps is the built graph's sequence length: a size
+		// expression for a target that binds dims before building.
+		{"LSTM bidirectional over a dynamic sequence length, 5 steps", lstmDynamicSeq,
+			map[string]*tensor.Tensor{"x": randF32(rng, 5, 2, 2)}},
+		{"LSTM bidirectional over a dynamic sequence length, 1 step", lstmDynamicSeq,
+			map[string]*tensor.Tensor{"x": randF32(rng, 1, 3, 2)}},
 		// Whisper's pad of N samples to a fixed length: over-padded by
 		// length − 1 (below twice the length) and sliced back to it.
 		{"Pad to a fixed length computed from a dynamic dim", func(t *testing.T) *onnxpb.Model {
@@ -210,6 +228,16 @@ func TestCoverage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			crossCheck(t, tc.model(t), tc.inputs, 1e-5)
 		})
+	}
+}
+
+// TestDynamicStepsTargetLimit: rustnn 0.5 takes lstm steps as a number,
+// so a dynamic sequence length is its loader's limit (a plain convert then
+// falls back to webnn), named with the --freeze that lifts it.
+func TestDynamicStepsTargetLimit(t *testing.T) {
+	_, err := Convert(lstmDynamicSeq(t), Options{})
+	if !errors.Is(err, ErrTargetLimit) || !OnlyTargetLimits(err) || !strings.Contains(err.Error(), "--freeze seq=") {
+		t.Errorf("rustnn-0.5: err = %v, want its loader limit naming --freeze seq", err)
 	}
 }
 

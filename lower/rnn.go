@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
+	"github.com/webnn-graph/webnn-graph/target"
 )
 
 // zeroOrAbsent reports whether optional input i is missing or a constant
@@ -98,12 +99,24 @@ func lowerRecurrent(c *ctx, n *srcNode) error {
 		xs = []shapeinfer.Expr{xs[1], xs[0], xs[2]}
 	}
 	steps, ok := xs[0].Value()
+	var stepsOpt any = steps
 	if !ok {
 		hint := ""
 		if syms := xs[0].Symbols(); len(syms) > 0 {
 			hint = fmt.Sprintf("; --freeze %s=%s makes it static", syms[0], sizePlaceholder(syms[0]))
 		}
-		return fmt.Errorf("%w: dynamic sequence length %q (WebNN lstm/gru take static steps, and an unrolled recurrence needs a static step count%s)", ErrUnsupported, xs[0].String(), hint)
+		if c.target.Sizes != target.SizesAny {
+			// WebNN's steps is the sequence length of the graph as built:
+			// a loader that binds the dims before building (emit-js) reads
+			// it as a size expression; rustnn 0.5 takes a number.
+			return fmt.Errorf("%w: dynamic sequence length %q: target %s takes lstm/gru steps as a number (--target webnn reads it as a size%s)", ErrTargetLimit, xs[0].String(), c.target.Name, hint)
+		}
+		if n.hasInput(4) {
+			return fmt.Errorf("%w: sequence_lens with a dynamic sequence length %q%s", ErrUnsupported, xs[0].String(), hint)
+		}
+		if stepsOpt, err = c.dimOption(xs[0]); err != nil {
+			return err
+		}
 	}
 	hidden := attrInt(n, "hidden_size", 0)
 	if hidden <= 0 {
@@ -184,7 +197,7 @@ func lowerRecurrent(c *ctx, n *srcNode) error {
 	if dir == "" {
 		return unsupportedAttr("direction", attrString(n, "direction", ""))
 	}
-	opts := map[string]any{"steps": steps, "hiddenSize": hidden, "returnSequence": true, "direction": dir}
+	opts := map[string]any{"steps": stepsOpt, "hiddenSize": hidden, "returnSequence": true, "direction": dir}
 	if webnnActs != nil {
 		opts["activations"] = webnnActs
 	}

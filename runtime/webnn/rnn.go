@@ -330,9 +330,19 @@ type seqOpts struct {
 
 func readSeqOpts(nc *nodeCompiler, lstm bool) (*seqOpts, error) {
 	o := &seqOpts{peep: -1, c0: -1}
-	steps, err := nc.optInt(0, "steps")
-	if err != nil {
-		return nil, err
+	var steps int64
+	var err error
+	if v, _, ok := nc.get("steps"); ok {
+		if _, dyn := v.(map[string]any); dyn {
+			// A dynamic size: the sequence length, which is the input's
+			// dim 0 by definition (WebNN checks steps against it); the
+			// input's actual size is used.
+			if _, err := parseDim(v); err != nil {
+				return nil, fmt.Errorf("option steps: %w", err)
+			}
+		} else if steps, err = nc.optInt(0, "steps"); err != nil {
+			return nil, err
+		}
 	}
 	hs, err := nc.optInt(0, "hiddenSize", "hidden_size")
 	if err != nil {
