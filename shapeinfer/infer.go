@@ -133,6 +133,8 @@ type Result struct {
 	// descends from an op in Unknown (a Reshape of an unknown-rank value):
 	// their outputs are unknown too, and the error names the cause.
 	KnockOns []KnockOn
+	// deferred is the round's deferred rule failure (state.deferred).
+	deferred *NodeError
 	// Inputs declares the dims of every graph input (see DeclaredDims).
 	Inputs map[string][]InputDim
 	// Relations lists, in the order found, the symbols the graph pins to
@@ -253,6 +255,17 @@ var ErrInconsistent = errors.New("inconsistent shapes")
 // rule that panicked), never by a property of the model.
 var ErrInternal = errors.New("internal error")
 
+// errUntilPinned is wrapped by rule errors that a dim unification pins
+// could lift: inference defers them to the end of the round (see
+// state.deferred).
+var errUntilPinned = errors.New("depends on a dynamic dim")
+
+// untilPinned is a rule error wrapping errUntilPinned without showing it.
+type untilPinned string
+
+func (e untilPinned) Error() string        { return string(e) }
+func (e untilPinned) Is(target error) bool { return target == errUntilPinned }
+
 // state is the inference state of one graph for one round.
 type state struct {
 	m           *onnxpb.Model
@@ -281,6 +294,12 @@ type state struct {
 	taint  map[string]string // value → the Unknown node it descends from
 	knock  []KnockOn
 	u      *unifier
+	// deferred is the first rule failure that a dim the graph pins later
+	// in the same round could resolve (an axis-less Squeeze of a batch dim
+	// an RNN's fixed-size state pins to 1): the node's outputs are unknown
+	// for this round, and the error stands only if unification finds
+	// nothing new.
+	deferred *NodeError
 	// unknownWhy says what each unknown dim stands for.
 	unknownWhy map[string]string
 }
@@ -324,6 +343,9 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 		}
 		eqs = append(slices.Clone(u.userEqs), eqs...)
 		if round == maxRounds-1 {
+			if res.deferred != nil {
+				return nil, res.deferred
+			}
 			u.finish(res, eqs)
 			if err := u.conflict(); err != nil {
 				return nil, err
@@ -335,6 +357,9 @@ func Infer(m *onnxpb.Model, opts Options) (*Result, error) {
 			return nil, err
 		}
 		if !found && !u.minsChanged {
+			if res.deferred != nil {
+				return nil, res.deferred
+			}
 			u.finish(res, eqs)
 			if err := u.conflict(); err != nil {
 				return nil, err
@@ -441,6 +466,13 @@ func inferRound(m *onnxpb.Model, opts Options, decl map[string][]InputDim, u *un
 			}
 		}
 		cause := s.taintOf(n)
+		if err != nil && cause == "" && errors.Is(err, errUntilPinned) {
+			if s.deferred == nil {
+				s.deferred = &NodeError{Node: nodeName(n, i), OpType: n.GetOpType(), Err: err}
+			}
+			infos, cause = nil, nodeName(n, i)
+			err = nil
+		}
 		if err != nil {
 			if cause == "" || errors.Is(err, ErrInternal) {
 				return nil, nil, &NodeError{Node: nodeName(n, i), OpType: n.GetOpType(), Err: err}
@@ -493,6 +525,7 @@ func inferRound(m *onnxpb.Model, opts Options, decl map[string][]InputDim, u *un
 	res.UnknownDims = s.unknownDims
 	res.UnknownWhy = s.unknownWhy
 	res.KnockOns = s.knock
+	res.deferred = s.deferred
 	return res, s.eqs, nil
 }
 

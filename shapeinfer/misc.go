@@ -49,6 +49,40 @@ func recurrent(c *nodeCtx) ([]*Info, error) {
 		seq, batch = batch, seq
 	}
 	h := Const(hidden)
+	// The initial states and sequence_lens state the batch too: a model
+	// that feeds a fixed-size state (speechmos's AECMOS takes h0 of batch
+	// 1; silero v5 names the state's batch dim apart from the audio's)
+	// pins or relates the batch through them.
+	states := []int{5}
+	if c.n.GetOpType() != "GRU" && c.n.GetOpType() != "RNN" {
+		states = append(states, 6) // LSTM's initial_c
+	}
+	for _, i := range states {
+		st := c.input(i)
+		if st == nil || st.Shape == nil {
+			continue
+		}
+		if len(st.Shape) != 3 {
+			return nil, c.errorf("input %d (initial state) must be 3-D, is %s", i, ShapeString(st.Shape))
+		}
+		d, b := st.Shape[0], st.Shape[1]
+		if layout != 0 {
+			d, b = b, d
+		}
+		for _, p := range []struct {
+			a, b Expr
+			what string
+		}{{d, dirs, "initial state num_directions and direction"}, {b, batch, "initial state batch and X batch"}, {st.Shape[2], h, "initial state size and hidden_size"}} {
+			if err := c.agree(p.a, p.b, p.what); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if sl := c.input(4); sl != nil && sl.Shape != nil && len(sl.Shape) == 1 {
+		if err := c.agree(sl.Shape[0], batch, "sequence_lens length and X batch"); err != nil {
+			return nil, err
+		}
+	}
 	y := []Expr{seq, dirs, batch, h}
 	yh := []Expr{dirs, batch, h}
 	if layout != 0 {

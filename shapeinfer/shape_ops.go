@@ -9,6 +9,7 @@ package shapeinfer
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/tensor"
@@ -306,7 +307,7 @@ func squeeze(c *nodeCtx) ([]*Info, error) {
 		for i, d := range x.Shape {
 			v, ok := d.Value()
 			if !ok {
-				return nil, fmt.Errorf("squeeze without axes on %s: dim %d (%s) may or may not be 1", ShapeString(x.Shape), i, d)
+				return nil, untilPinned(fmt.Sprintf("squeeze without axes on %s: dim %d (%s) may or may not be 1, and the output's rank depends on which; %s makes it static", ShapeString(x.Shape), i, d, freezeSuggestion(d)))
 			}
 			drop[i] = v == 1
 		}
@@ -1349,4 +1350,24 @@ func gatherBlockQuantized(c *nodeCtx) ([]*Info, error) {
 	}
 	out := append(append(append([]Expr{}, shape[:ga]...), ind.Shape...), shape[ga+1:]...)
 	return []*Info{{DType: sc.DType, Shape: out}}, nil
+}
+
+// freezeSuggestion names the --freeze flags that make e static
+// ("--freeze batch_size=N"), or says that freezing its input dims would.
+func freezeSuggestion(e Expr) string {
+	var parts []string
+	for _, s := range e.Symbols() {
+		if strings.HasPrefix(s, UnknownDimPrefix) {
+			continue
+		}
+		v := "N"
+		if strings.EqualFold(s, "N") {
+			v = "SIZE"
+		}
+		parts = append(parts, "--freeze "+s+"="+v)
+	}
+	if len(parts) == 0 {
+		return "freezing the input dims it depends on"
+	}
+	return strings.Join(parts, " ")
 }
