@@ -27,6 +27,8 @@ package lower
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -241,6 +243,33 @@ type cfRewriter struct {
 	// maxTotalUnrolledNodes); roundStart is its value when the current
 	// round began (a reverted Loop undoes the whole round's rewrites).
 	unrolled, roundStart int64
+	// selectPhase is set once folding and unrolling change nothing more:
+	// an If whose condition is tensor data is then computed both ways
+	// and selected (selectIf). selected are those of the current round,
+	// to confirm after re-inference; noSelect the Ifs (by key) for which
+	// that was undone, with why.
+	selectPhase bool
+	selected    []*selectedIf
+	noSelect    map[string]string
+}
+
+// selectedIf is an If rewritten into both branches and a Where per
+// output, kept only if re-inference gives each output's two branch
+// values the same shape and changes no dim relation.
+type selectedIf struct {
+	node  *onnxpb.NodeProto
+	pairs [][2]string // then, else value of each output
+	// binds are the nodes that define the If's outputs: Identity of the
+	// then value until confirmed, then Where(cond, then, else). (A Where
+	// from the start would make inference assume broadcast equalities
+	// between the branches' dims, hiding a mismatch.)
+	binds    []*onnxpb.NodeProto
+	cond     string
+	before   graphState
+	unrolled int64
+	// facts is what inference knew of the dims before (dimFacts): computing
+	// a branch the model would not take must not constrain them.
+	facts map[string]bool
 }
 
 // unrolledLoopCond is an unrolled Loop whose per-iteration conditions
@@ -252,7 +281,7 @@ type unrolledLoopCond struct {
 }
 
 func newCFRewriter(m *onnxpb.Model) *cfRewriter {
-	r := &cfRewriter{g: m.Graph(), opset: m.Opsets[""], kept: map[string]string{}}
+	r := &cfRewriter{g: m.Graph(), opset: m.Opsets[""], kept: map[string]string{}, noSelect: map[string]string{}}
 	if r.opset == 0 {
 		r.opset = m.Opsets["ai.onnx"]
 	}
@@ -342,6 +371,13 @@ func (r *cfRewriter) round(si *shapeinfer.Result) (bool, error) {
 		switch n.GetOpType() {
 		case "If":
 			repl, why, err = r.foldIf(n, si)
+			if repl == nil && err == nil && r.selectPhase && strings.HasPrefix(why, "later:") && r.noSelect[nodeKey(n)] == "" {
+				var sel []*onnxpb.NodeProto
+				sel, err = r.selectIf(n, si)
+				if sel != nil {
+					repl = sel
+				}
+			}
 		case "Loop":
 			repl, why, err = r.unrollLoop(n, si, len(out))
 		case "Scan":
@@ -454,6 +490,158 @@ func (r *cfRewriter) foldIf(n *onnxpb.NodeProto, si *shapeinfer.Result) ([]*onnx
 		out = append(out, &onnxpb.NodeProto{OpType: "Identity", Name: pfx + "/output_" + strconv.Itoa(i), Input: []string{src}, Output: []string{n.Output[i]}})
 	}
 	return out, "", nil
+}
+
+// selectIf rewrites an If whose condition is tensor data (silero and
+// openWakeWord verifier heads: "if p >= 0.5, run the verifier, else
+// pass p through") into both branches, computed side by side, and
+// y = Where(cond, then, else) per output. That is exact when both
+// branches give each output the same shape: ONNX values have no side
+// effects, and the branch not taken only costs time. Whether the shapes
+// agree is known once inference has run again (confirmSelects). A
+// condition computed from shapes is not selected: its branches usually
+// handle different sizes, and --freeze folds it.
+func (r *cfRewriter) selectIf(n *onnxpb.NodeProto, si *shapeinfer.Result) ([]*onnxpb.NodeProto, error) {
+	if in := si.Values[n.Input[0]]; in == nil || in.Value != nil || r.opset < 9 {
+		return nil, nil
+	}
+	if err := checkBranchTypes(n); err != nil {
+		return nil, err
+	}
+	then, els := onnxpb.AttrGraph(n, "then_branch"), onnxpb.AttrGraph(n, "else_branch")
+	if len(then.GetOutput()) != len(n.Output) || len(then.GetInput()) > 0 || len(els.GetInput()) > 0 {
+		return nil, nil
+	}
+	for _, g := range []*onnxpb.GraphProto{then, els} {
+		for _, o := range g.GetOutput() {
+			if o.GetType().GetTensorType() == nil {
+				return nil, nil // a sequence or optional: Where selects tensors
+			}
+		}
+	}
+	before := graphState{nodes: append([]*onnxpb.NodeProto(nil), r.g.Node...), inits: append([]*onnxpb.TensorProto(nil), r.g.Initializer...), inputs: r.g.Input}
+	pfx := n.GetName()
+	if pfx == "" {
+		pfx = nodeKey(n)
+	}
+	thenNodes, thenOuts, err := r.inlineBody(then, nil, pfx+"/then/")
+	if err != nil {
+		return nil, fmt.Errorf("lower: node %q (If): %w", n.GetName(), err)
+	}
+	elseNodes, elseOuts, err := r.inlineBody(els, nil, pfx+"/else/")
+	if err != nil {
+		return nil, fmt.Errorf("lower: node %q (If): %w", n.GetName(), err)
+	}
+	out := append(thenNodes, elseNodes...)
+	// The condition holds one element of any rank; as a scalar it
+	// broadcasts to every output without changing its rank.
+	scalar := r.scalarInit(pfx+"/scalar_shape", &tensor.Tensor{DType: tensor.Int64, Shape: []int{0}, Data: []int64{}})
+	cond := r.fresh(pfx + "/cond")
+	out = append(out, &onnxpb.NodeProto{OpType: "Reshape", Name: pfx + "/cond", Input: []string{n.Input[0], scalar}, Output: []string{cond}})
+	sel := &selectedIf{node: n, before: before, unrolled: r.roundStart, facts: dimFacts(si), cond: cond}
+	for i, o := range n.Output {
+		if o == "" {
+			continue
+		}
+		bind := &onnxpb.NodeProto{OpType: "Identity", Name: pfx + "/select_" + strconv.Itoa(i), Input: []string{thenOuts[i]}, Output: []string{o}}
+		out = append(out, bind)
+		sel.binds = append(sel.binds, bind)
+		sel.pairs = append(sel.pairs, [2]string{thenOuts[i], elseOuts[i]})
+	}
+	r.selected = append(r.selected, sel)
+	return out, nil
+}
+
+// dimFacts is what inference has found about the dims: relations,
+// assumed equalities and derived minimums, as strings.
+func dimFacts(si *shapeinfer.Result) map[string]bool {
+	f := map[string]bool{}
+	for _, rel := range si.Relations {
+		f["relation "+rel.String()] = true
+	}
+	for _, c := range si.Constraints {
+		f["constraint "+c] = true
+	}
+	for _, m := range si.Minimums {
+		f[fmt.Sprintf("minimum %s >= %d", m.Name, m.Min)] = true
+	}
+	return f
+}
+
+// confirmSelects checks the Ifs selected so far against the new
+// inference (inferErr when it failed). One whose branch values have the
+// same shapes, with no new fact about the dims, becomes a Where per
+// output. One whose shapes are not known yet waits while other control
+// flow may still resolve (final false: an If nested in its branches
+// folds next round). Otherwise every rewrite since the earliest pending
+// selection is undone, that If is remembered in noSelect, and
+// confirmSelects reports true (the caller infers again).
+func (r *cfRewriter) confirmSelects(si *shapeinfer.Result, inferErr error, final bool) bool {
+	if len(r.selected) == 0 {
+		return false
+	}
+	failed := map[*selectedIf]string{}
+	var pending []*selectedIf
+	for _, sel := range r.selected {
+		if inferErr != nil {
+			failed[sel] = "the shapes of both branches cannot be inferred together (" + strings.TrimPrefix(strings.TrimPrefix(inferErr.Error(), "lower: "), "shapeinfer: ") + ")"
+			continue
+		}
+		unknown := false
+		for i, p := range sel.pairs {
+			a, b := si.Values[p[0]], si.Values[p[1]]
+			if a == nil || b == nil || a.Shape == nil || b.Shape == nil {
+				unknown = true
+				if final {
+					failed[sel] = fmt.Sprintf("the shape output %d has in a branch is not known at conversion time", i)
+				}
+				break
+			}
+			if !sameShape(a.Shape, b.Shape) || a.DType != b.DType {
+				failed[sel] = fmt.Sprintf("the branches give output %d the shapes %s and %s", i, shapeinfer.ShapeString(a.Shape), shapeinfer.ShapeString(b.Shape))
+				break
+			}
+		}
+		if failed[sel] != "" {
+			continue
+		}
+		if unknown {
+			pending = append(pending, sel)
+			continue
+		}
+		var added []string
+		for f := range dimFacts(si) {
+			if !sel.facts[f] {
+				added = append(added, f)
+			}
+		}
+		if len(added) > 0 {
+			sort.Strings(added)
+			failed[sel] = "computing the branch the model does not take would constrain the dims (" + strings.Join(added, "; ") + ")"
+		}
+	}
+	if len(failed) == 0 {
+		for _, sel := range r.selected {
+			if slices.Contains(pending, sel) {
+				continue
+			}
+			for i, b := range sel.binds {
+				b.OpType = "Where"
+				b.Input = []string{sel.cond, sel.pairs[i][0], sel.pairs[i][1]}
+			}
+		}
+		r.selected = pending
+		return false
+	}
+	first := r.selected[0]
+	first.before.restore(r.g)
+	for sel, why := range failed {
+		r.noSelect[nodeKey(sel.node)] = why
+	}
+	r.selected = nil
+	r.unrolled = first.unrolled
+	r.checks = nil
+	return true
 }
 
 // checkBranchTypes refuses an If whose branches declare outputs of
@@ -978,24 +1166,52 @@ func resolveControlFlow(m *onnxpb.Model, opts Options) (*shapeinfer.Result, []Ti
 			return nil, nil, nil, err
 		}
 		if !changed {
-			break
+			if len(r.selected) > 0 {
+				if r.confirmSelects(si, nil, true) {
+					if si, tightened, err = inferTightened(m, opts); err != nil {
+						return nil, nil, nil, err
+					}
+				}
+				continue
+			}
+			if r.selectPhase || !hasControlFlow(g) {
+				break
+			}
+			r.selectPhase = true
+			continue
 		}
 		if round >= maxControlFlowRounds && hasControlFlow(g) {
 			// each round resolves one level of nesting: what is left
 			// would be refused as unknown, which it is not
 			return nil, nil, nil, fmt.Errorf("lower: control flow nested more than %d deep (If, Loop and Scan nodes in each other's bodies): not resolved at conversion time", maxControlFlowRounds)
 		}
-		if si, tightened, err = inferTightened(m, opts); err != nil {
+		next, nextTightened, err := inferTightened(m, opts)
+		if err != nil && len(r.selected) == 0 {
 			return nil, nil, nil, err
 		}
+		if r.confirmSelects(next, err, false) {
+			if si, tightened, err = inferTightened(m, opts); err != nil {
+				return nil, nil, nil, err
+			}
+			continue
+		}
+		si, tightened = next, nextTightened
 		if r.confirmLoops(si) {
 			if si, tightened, err = inferTightened(m, opts); err != nil {
 				return nil, nil, nil, err
 			}
 		}
 	}
-	return si, tightened, r.kept, nil
+	kept := r.kept
+	for k, why := range r.noSelect {
+		kept[bothKey(k)] = why
+	}
+	return si, tightened, kept, nil
 }
+
+// bothKey is the key under which resolveControlFlow's kept map says why
+// an If's branches could not both be computed and selected.
+func bothKey(key string) string { return "both branches of " + key }
 
 func hasControlFlow(g *onnxpb.GraphProto) bool {
 	for _, n := range g.GetNode() {
@@ -1024,6 +1240,9 @@ func checkControlFlow(c *ctx, n *srcNode) error {
 			why = fmt.Sprintf("the condition %q depends on the data of graph input(s) %s: --freeze-input %s=VALUE pins one", n.Input[0], strings.Join(ins, ", "), ins[0])
 		default:
 			why = fmt.Sprintf("the condition %q is not known at conversion time", n.Input[0])
+		}
+		if both := c.cfKept[bothKey(nodeKey(n.NodeProto))]; both != "" {
+			why += "; computing both branches and selecting with where is not exact here: " + both
 		}
 	case why != "":
 		why = strings.TrimSpace(strings.TrimPrefix(why, "later:"))

@@ -97,11 +97,104 @@ func TestFreezeInputErrors(t *testing.T) {
 		{map[string]string{"sr": "1.5"}, "not an integer"},
 		{map[string]string{"sr": "abc"}, "not a number"},
 		{map[string]string{"x": "1"}, "dynamic"},
-		{nil, "--freeze-input sr=VALUE"},
 	} {
 		_, err := Convert(srModel(t), Options{FreezeInputs: tc.pins})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("pins %v: error %v, want one containing %q", tc.pins, err, tc.want)
+		}
+	}
+}
+
+// runBoth runs m converted (res) on the WebNN runtime and m itself on
+// runtime/onnx with the same inputs, and returns the largest difference of
+// output y.
+func runBoth(t *testing.T, m *onnxpb.Model, res *Result, feeds map[string]*tensor.Tensor) float64 {
+	t.Helper()
+	prog, err := webnn.Compile(res.Graph, weightSource(res))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := prog.Run(graphInputs(res, feeds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := onnxrt.Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Run(feeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _, err := compareOutputs(got["y"], want["y"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// TestDataIfSelectsBranches: an If whose condition is tensor data and
+// whose branches give the same shape (openWakeWord's verifier head:
+// "p >= 0.5 ? verifier(x) : p") computes both and selects with where,
+// for either value of the condition; sr stays a graph input.
+func TestDataIfSelectsBranches(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	x := randF32(rng, 3, 4)
+	m := srModel(t)
+	res, err := Convert(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]int{}
+	for _, nd := range res.Graph.Nodes {
+		ops[nd.Op]++
+	}
+	if ops["where"] != 1 || ops["mul"] != 2 {
+		t.Errorf("ops %v, want both branches' mul and one where", ops)
+	}
+	for _, sr := range []int64{16000, 8000} {
+		feeds := map[string]*tensor.Tensor{"x": x, "sr": {DType: tensor.Int64, Shape: []int{}, Data: []int64{sr}}}
+		if abs := runBoth(t, m, res, feeds); abs > 0 {
+			t.Errorf("sr=%d: max abs %g", sr, abs)
+		}
+	}
+}
+
+// TestDataIfSelectRefusals: an If on data whose branches give different
+// shapes, or whose untaken branch would pin a dim, stays refused, with
+// the --freeze-input that folds it and why selecting is not exact.
+func TestDataIfSelectRefusals(t *testing.T) {
+	build := func(then *onnxpb.GraphProto, extra func(*modelBuilder)) *onnxpb.Model {
+		els := &onnxpb.GraphProto{Name: "else",
+			Node:   []*onnxpb.NodeProto{{OpType: "Mul", Input: []string{"x", "three"}, Output: []string{"else_out"}}},
+			Output: []*onnxpb.ValueInfoProto{valueInfo("else_out", tensor.Float32)}}
+		b := newModel(16).input("x", tensor.Float32, "n", 4).input("sr", tensor.Int64).
+			init("k16", &tensor.Tensor{DType: tensor.Int64, Shape: []int{}, Data: []int64{16000}}).
+			init("three", f32([]int{}, 3))
+		if extra != nil {
+			extra(b)
+		}
+		return b.node("Equal", "eq", strs("sr", "k16"), strs("c")).
+			node("If", "if", strs("c"), strs("y"), aGraph("then_branch", then), aGraph("else_branch", els)).
+			output("y", tensor.Float32).build(t)
+	}
+	for _, tc := range []struct {
+		name string
+		m    *onnxpb.Model
+		want string
+	}{
+		{"shapes differ", build(&onnxpb.GraphProto{Name: "then",
+			Node:   []*onnxpb.NodeProto{{OpType: "ReduceSum", Input: []string{"x"}, Output: []string{"then_out"}, Attribute: []*onnxpb.AttributeProto{aInt("keepdims", 0)}}},
+			Output: []*onnxpb.ValueInfoProto{valueInfo("then_out", tensor.Float32)}}, nil),
+			"the branches give output 0 the shapes [] and [n, 4]"},
+		{"untaken branch pins n", build(&onnxpb.GraphProto{Name: "then",
+			Node:   []*onnxpb.NodeProto{{OpType: "Add", Input: []string{"x", "w"}, Output: []string{"then_out"}}},
+			Output: []*onnxpb.ValueInfoProto{valueInfo("then_out", tensor.Float32)}}, func(b *modelBuilder) { b.init("w", f32([]int{3, 4}, make([]float32, 12)...)) }),
+			"would constrain the dims (relation n = 3"},
+	} {
+		_, err := Convert(tc.m, Options{})
+		if err == nil || !strings.Contains(err.Error(), "--freeze-input sr=VALUE") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want the --freeze-input hint and %q", tc.name, err, tc.want)
 		}
 	}
 }

@@ -277,7 +277,7 @@ func lowerings() []*lowering {
 		{op: "GRU", since: 7, webnn: []string{"gru", "slice", "add", "reshape", "concat", "expand", "transpose", "matmul", "sigmoid", "tanh", "relu", "mul", "sub", "where", "lesser", "cast", "clamp"}, notes: "as LSTM; fused with linear_before_reset=1 (resetAfter) only when the candidate gate's recurrent bias is zero, unrolled otherwise", emit: lowerRecurrent},
 		{op: "RNN", since: 7, webnn: []string{"slice", "add", "reshape", "concat", "expand", "transpose", "matmul", "tanh", "sigmoid", "relu", "where", "lesser", "cast", "clamp"}, notes: "always unrolled (WebNN has no rnn op); static steps", emit: lowerRecurrent},
 		// controlflow.go: resolved before lowering, refused when that fails
-		{op: "If", since: 1, webnn: nil, notes: "folded when the condition is known at conversion (shape-derived, or from a --freeze-input value): the taken branch is inlined; otherwise refused", check: checkControlFlow, emit: emitControlFlow},
+		{op: "If", since: 1, webnn: nil, notes: "folded when the condition is known at conversion (shape-derived, or from a --freeze-input value): the taken branch is inlined; a condition on tensor data whose branches give every output the same shape: both branches computed and selected with where; otherwise refused", check: checkControlFlow, emit: emitControlFlow},
 		{op: "Loop", since: 1, webnn: nil, notes: "unrolled when the trip count is a constant ≤ 256 (≤ 16384 body nodes in all) and the condition stays true; otherwise refused", check: checkControlFlow, emit: emitControlFlow},
 		{op: "Scan", since: 9, webnn: nil, notes: "unrolled over a static sequence length ≤ 256 (≤ 16384 nodes); opset 8 (batched) refused", check: checkControlFlow, emit: emitControlFlow},
 		// gather.go
