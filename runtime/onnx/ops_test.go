@@ -696,3 +696,38 @@ func TestBroadcastKinds(t *testing.T) {
 		assertClose(t, got, f32(c.out, want...))
 	}
 }
+
+// TestQuantParamsScalarAndOneElement: a [1] scale with a scalar zero point
+// (and the reverse) is per-tensor, as ONNX Runtime takes it (onnx.quantize
+// writes such pairs); shapes that differ otherwise are refused.
+func TestQuantParamsScalarAndOneElement(t *testing.T) {
+	u8 := func(shape []int, v ...uint8) *tensor.Tensor {
+		return &tensor.Tensor{DType: tensor.Uint8, Shape: shape, Data: v}
+	}
+	x := u8([]int{3}, 10, 12, 20)
+	for _, tc := range []struct {
+		name      string
+		scale, zp *tensor.Tensor
+		want      []float32
+		wantErr   string
+	}{
+		{"scale [1], zero point []", f32([]int{1}, 0.5), u8(nil, 10), []float32{0, 1, 5}, ""},
+		{"scale [], zero point [1]", f32(nil, 0.5), u8([]int{1}, 12), []float32{-1, 0, 4}, ""},
+		{"scale [3], zero point []", f32([]int{3}, 0.5, 1, 2), u8(nil, 10), nil, "does not match scale"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := testModel{opset: 13, nodes: []*onnxpb.NodeProto{nodeProto("DequantizeLinear", []string{"x", "s", "z"}, []string{"y"}, attrI("axis", 0))},
+				inputs: map[string]*tensor.Tensor{"x": x}, consts: map[string]*tensor.Tensor{"s": tc.scale, "z": tc.zp}, outputs: []string{"y"}}.run(t)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertClose(t, out["y"], f32([]int{3}, tc.want...))
+		})
+	}
+}

@@ -226,12 +226,16 @@ func buildDynamicQuantizeLinear(n *node) (kernelFn, error) {
 }
 
 // sameParams checks that a zero point (when given) has the scale's shape,
-// as ONNX requires: each scale has its zero point.
+// as ONNX requires: each scale has its zero point. A scalar and a
+// one-element vector are both per-tensor and pair with each other, as in
+// ONNX Runtime (onnx.quantize writes a [1] scale with a scalar zero point
+// for pipecat's smart-turn model).
 func sameParams(scale, zp *tensor.Tensor) error {
 	if scale == nil {
 		return fmt.Errorf("scale is missing")
 	}
-	if zp != nil && !sameShape(scale.Shape, zp.Shape) {
+	perTensor := func(t *tensor.Tensor) bool { return t.Len() == 1 && len(t.Shape) <= 1 }
+	if zp != nil && !sameShape(scale.Shape, zp.Shape) && !(perTensor(scale) && perTensor(zp)) {
 		return fmt.Errorf("zero point of shape %v does not match scale of shape %v", zp.Shape, scale.Shape)
 	}
 	if scale.Len() == 0 {
