@@ -60,7 +60,12 @@ func (c *ctx) geometry(n *srcNode, sr int, kernel []int64, inSpatial []shapeinfe
 		for i := 0; i < sr; i++ {
 			in, ok := inSpatial[i].Value()
 			if !ok {
-				return nil, fmt.Errorf("%w: auto_pad=%s needs a static spatial dim (its padding depends on the size), dim %d is %q; make it static with %s", ErrUnsupported, ap, i, inSpatial[i].String(), freezeHint(inSpatial[i]))
+				b, e, ok := sameDynamicPads(kernel[i], strides[i], dil[i], ap == "SAME_UPPER")
+				if !ok {
+					return nil, fmt.Errorf("%w: auto_pad=%s with stride %d over the dynamic dim %q: its beginning padding depends on the size (on the size mod %d), which one padding cannot express; make it static with %s", ErrUnsupported, ap, strides[i], inSpatial[i].String(), strides[i], freezeHint(inSpatial[i]))
+				}
+				pads[i], pads[i+sr] = b, e
+				continue
 			}
 			out := (in + strides[i] - 1) / strides[i]
 			total := max((out-1)*strides[i]+(kernel[i]-1)*dil[i]+1-in, 0)
@@ -83,6 +88,49 @@ func (c *ctx) geometry(n *srcNode, sr int, kernel []int64, inSpatial []shapeinfe
 		g.padding = []int64{pads[0], pads[2], pads[1], pads[3]}
 	}
 	return g, nil
+}
+
+// sameDynamicPads is the padding of auto_pad=SAME_* over a dynamic dim,
+// when one padding serves every size. The SAME total padding,
+// max(0, (ceil(in/s) - 1)·s + extent - in), depends on in mod s only; with
+// stride 1 it is constant. Where the beginning padding is the same for
+// every size (PaddleOCR's stem MaxPool, kernel 2 stride 1; kernel 2
+// stride 2), padding the end by its largest value gives the same windows
+// (a window never reaches the extra end padding's pad values unless SAME
+// pads there too, and pad values do not count: zeros for Conv, ignored
+// by pools), and the output size floor((in + begin + end - extent)/s) + 1
+// is checked to be ceil(in/s) for every size. ok is false otherwise
+// (kernel 3 stride 2 pads 0 at the beginning of even sizes, 1 of odd).
+func sameDynamicPads(k, s, d int64, upper bool) (begin, end int64, ok bool) {
+	if k < 1 || s < 1 || d < 1 || k > 1<<20 || s > 1<<20 || d > 1<<20 {
+		return 0, 0, false
+	}
+	ext := (k-1)*d + 1
+	split := func(total int64) (int64, int64) {
+		if upper {
+			return total / 2, total - total/2
+		}
+		return total - total/2, total / 2
+	}
+	// Sizes 1 .. 2·(s + ext) cover every residue, and the small sizes
+	// where the max(0, ·) clips.
+	limit := 2 * (s + ext)
+	begin = -1
+	for in := int64(1); in <= limit; in++ {
+		total := max((in+s-1)/s*s-s+ext-in, 0)
+		b, e := split(total)
+		if begin >= 0 && b != begin {
+			return 0, 0, false
+		}
+		begin = b
+		end = max(end, e)
+	}
+	for in := int64(1); in <= limit; in++ {
+		if (in+begin+end-ext)/s+1 != (in+s-1)/s {
+			return 0, 0, false
+		}
+	}
+	return begin, end, true
 }
 
 func checkConv(c *ctx, n *srcNode) error {
@@ -240,7 +288,7 @@ func lowerConvTranspose(c *ctx, n *srcNode) error {
 }
 
 // sameTransposeGeometry is the geometry of a ConvTranspose with
-// auto_pad=SAME_UPPER/SAME_LOWER (static spatial dims only).
+// auto_pad=SAME_UPPER/SAME_LOWER.
 func (c *ctx) sameTransposeGeometry(n *srcNode, sr int, kernel []int64, in []shapeinfer.Expr, outPad []int64, upper bool) (*convGeometry, error) {
 	get := func(name string) []int64 {
 		v := attrInts(n, name)
@@ -258,15 +306,14 @@ func (c *ctx) sameTransposeGeometry(n *srcNode, sr int, kernel []int64, in []sha
 	}
 	pads := make([]int64, 2*sr)
 	for i := 0; i < sr; i++ {
-		v, ok := in[i].Value()
-		if !ok {
-			return nil, fmt.Errorf("%w: auto_pad=SAME_* needs a static spatial dim (its padding depends on the size), dim %d is %q; make it static with %s", ErrUnsupported, i, in[i].String(), freezeHint(in[i]))
-		}
 		op := int64(0)
 		if outPad != nil {
 			op = outPad[i]
 		}
-		total := strides[i]*(v-1) + op + (kernel[i]-1)*dil[i] + 1 - v*strides[i]
+		// The output size is in·stride, so the total padding,
+		// stride·(in - 1) + output_padding + extent - in·stride, does not
+		// depend on in: a dynamic dim needs nothing special.
+		total := op + (kernel[i]-1)*dil[i] + 1 - strides[i]
 		if total < 0 {
 			return nil, fmt.Errorf("%w: auto_pad=SAME_* would need negative padding (%d) on spatial axis %d", ErrUnsupported, total, i)
 		}
