@@ -16,6 +16,11 @@ type convGeometry struct {
 	strides   []int64
 	dilations []int64
 	padding   []int64 // WebNN order: top, bottom, left, right
+	// reverse lists the NCHW axes to reverse before the op and after it
+	// (sameDynamicPads: SAME padding whose end, not beginning, is the same
+	// for every size is a constant beginning padding of the reversed axis).
+	// The op's weights are reversed on those axes too.
+	reverse []any
 }
 
 // geometry reads kernel/strides/dilations/pads/auto_pad for spatial rank
@@ -52,6 +57,7 @@ func (c *ctx) geometry(n *srcNode, sr int, kernel []int64, inSpatial []shapeinfe
 	if len(pads) != 2*sr {
 		return nil, fmt.Errorf("attribute pads=%v does not match spatial rank %d", pads, sr)
 	}
+	var reverse []any
 	switch ap := attrString(n, "auto_pad", "NOTSET"); ap {
 	case "NOTSET":
 	case "VALID":
@@ -60,11 +66,14 @@ func (c *ctx) geometry(n *srcNode, sr int, kernel []int64, inSpatial []shapeinfe
 		for i := 0; i < sr; i++ {
 			in, ok := inSpatial[i].Value()
 			if !ok {
-				b, e, ok := sameDynamicPads(kernel[i], strides[i], dil[i], ap == "SAME_UPPER")
+				b, e, rev, ok := sameDynamicPads(kernel[i], strides[i], dil[i], ap == "SAME_UPPER", attrInt(n, "ceil_mode", 0) != 0)
 				if !ok {
-					return nil, fmt.Errorf("%w: auto_pad=%s with stride %d over the dynamic dim %q: its beginning padding depends on the size (on the size mod %d), which one padding cannot express; make it static with %s", ErrUnsupported, ap, strides[i], inSpatial[i].String(), strides[i], freezeHint(inSpatial[i]))
+					return nil, fmt.Errorf("%w: auto_pad=%s with stride %d over the dynamic dim %q: both its beginning and its end padding depend on the size (on the size mod %d), which no one padding expresses; make it static with %s", ErrUnsupported, ap, strides[i], inSpatial[i].String(), strides[i], freezeHint(inSpatial[i]))
 				}
 				pads[i], pads[i+sr] = b, e
+				if rev {
+					reverse = append(reverse, int64(4-sr+i))
+				}
 				continue
 			}
 			out := (in + strides[i] - 1) / strides[i]
@@ -78,7 +87,7 @@ func (c *ctx) geometry(n *srcNode, sr int, kernel []int64, inSpatial []shapeinfe
 	default:
 		return nil, unsupportedAttr("auto_pad", ap)
 	}
-	g := &convGeometry{kernel: kernel, strides: strides, dilations: dil}
+	g := &convGeometry{kernel: kernel, strides: strides, dilations: dil, reverse: reverse}
 	if sr == 1 {
 		g.kernel = []int64{1, kernel[0]}
 		g.strides = []int64{1, strides[0]}
@@ -90,47 +99,89 @@ func (c *ctx) geometry(n *srcNode, sr int, kernel []int64, inSpatial []shapeinfe
 	return g, nil
 }
 
+// reversed applies reverse over g's reversed axes (none: x unchanged).
+func (c *ctx) reversed(n *srcNode, g *convGeometry, x string) string {
+	if len(g.reverse) == 0 {
+		return x
+	}
+	return c.op(n, "reverse", []string{x}, map[string]any{"axes": g.reverse})
+}
+
 // sameDynamicPads is the padding of auto_pad=SAME_* over a dynamic dim,
 // when one padding serves every size. The SAME total padding,
 // max(0, (ceil(in/s) - 1)·s + extent - in), depends on in mod s only; with
 // stride 1 it is constant. Where the beginning padding is the same for
 // every size (PaddleOCR's stem MaxPool, kernel 2 stride 1; kernel 2
-// stride 2), padding the end by its largest value gives the same windows
-// (a window never reaches the extra end padding's pad values unless SAME
-// pads there too, and pad values do not count: zeros for Conv, ignored
-// by pools), and the output size floor((in + begin + end - extent)/s) + 1
-// is checked to be ceil(in/s) for every size. ok is false otherwise
-// (kernel 3 stride 2 pads 0 at the beginning of even sizes, 1 of odd).
-func sameDynamicPads(k, s, d int64, upper bool) (begin, end int64, ok bool) {
-	if k < 1 || s < 1 || d < 1 || k > 1<<20 || s > 1<<20 || d > 1<<20 {
-		return 0, 0, false
+// stride 2), padding the end by its largest value gives the same windows:
+// the extra end padding holds pad values only (zeros for Conv, ignored by
+// pools). Where instead the end padding is the same for every size
+// (kernel 3 stride 2, TF's SAME convolutions: even sizes pad [0, 1], odd
+// [1, 1]), the reversed axis has a constant beginning padding (reverse:
+// the op runs on the reversed axis, with reversed weights, and its output
+// is reversed back). With stride 2 one of the two always holds. Both are
+// checked by enumerating the sizes 1 .. 2·(stride + extent), which cover
+// every residue and the small sizes where the max(0, ·) clips: the
+// windows the padding gives must be SAME's, and the output size
+// floor((in + begin + end - extent)/s) + 1 must be ceil(in/s) (with
+// ceil_mode, the division exact as well).
+func sameDynamicPads(k, s, d int64, upper, ceil bool) (begin, end int64, reverse, ok bool) {
+	if k < 1 || s < 1 || d < 1 || k > 1<<16 || s > 1<<16 || d > 1<<16 {
+		return 0, 0, false, false
 	}
 	ext := (k-1)*d + 1
-	split := func(total int64) (int64, int64) {
+	pads := func(in int64) (b, e int64) {
+		total := max((in+s-1)/s*s-s+ext-in, 0)
 		if upper {
 			return total / 2, total - total/2
 		}
 		return total - total/2, total / 2
 	}
-	// Sizes 1 .. 2·(s + ext) cover every residue, and the small sizes
-	// where the max(0, ·) clips.
 	limit := 2 * (s + ext)
-	begin = -1
-	for in := int64(1); in <= limit; in++ {
-		total := max((in+s-1)/s*s-s+ext-in, 0)
-		b, e := split(total)
-		if begin >= 0 && b != begin {
-			return 0, 0, false
+	// fits reports whether padding [pb, pe] on the axis (reversed or not)
+	// gives SAME's windows and output size for every size.
+	fits := func(pb, pe int64, rev bool) bool {
+		for in := int64(1); in <= limit; in++ {
+			out := (in + s - 1) / s
+			span := in + pb + pe - ext
+			if span < 0 || span/s+1 != out || (ceil && span%s != 0) {
+				return false
+			}
+			b, _ := pads(in)
+			for j := int64(0); j < out; j++ {
+				want := s*j - b // SAME's window j starts here
+				got := s*j - pb
+				if rev {
+					// the window at reversed position m = out-1-j starts at
+					// -pb + s·m and covers in-1-(start + ext - 1) onward
+					m := out - 1 - j
+					got = in - ext - (s*m - pb)
+				}
+				if got != want {
+					return false
+				}
+			}
 		}
-		begin = b
-		end = max(end, e)
+		return true
 	}
+	var maxB, maxE int64
 	for in := int64(1); in <= limit; in++ {
-		if (in+begin+end-ext)/s+1 != (in+s-1)/s {
-			return 0, 0, false
-		}
+		b, e := pads(in)
+		maxB, maxE = max(maxB, b), max(maxE, e)
 	}
-	return begin, end, true
+	b1, e1 := pads(1)
+	constB, constE := true, true
+	for in := int64(2); in <= limit; in++ {
+		b, e := pads(in)
+		constB = constB && b == b1
+		constE = constE && e == e1
+	}
+	switch {
+	case constB && fits(b1, maxE, false):
+		return b1, maxE, false, true
+	case constE && fits(e1, maxB, true):
+		return e1, maxB, true, true
+	}
+	return 0, 0, false, false
 }
 
 func checkConv(c *ctx, n *srcNode) error {
@@ -188,7 +239,10 @@ func lowerConv(c *ctx, n *srcNode) error {
 		"strides":   intsAny(g.strides),
 		"dilations": intsAny(g.dilations),
 	}
-	return c.emitConv(n, "conv2d", x, w, opts, sr)
+	if len(g.reverse) > 0 {
+		x, w = c.reversed(n, g, x), c.reversed(n, g, w)
+	}
+	return c.emitConv(n, "conv2d", x, w, opts, sr, g)
 }
 
 func checkConvTranspose(c *ctx, n *srcNode) error {
@@ -284,7 +338,7 @@ func lowerConvTranspose(c *ctx, n *srcNode) error {
 		}
 		opts["outputSizes"] = intsAny(os)
 	}
-	return c.emitConv(n, "convTranspose2d", x, w, opts, sr)
+	return c.emitConv(n, "convTranspose2d", x, w, opts, sr, nil)
 }
 
 // sameTransposeGeometry is the geometry of a ConvTranspose with
@@ -339,7 +393,7 @@ func (c *ctx) sameTransposeGeometry(n *srcNode, sr int, kernel []int64, in []sha
 // bias as the third positional input (the form every loader reads), the
 // op itself, and for 1-D convolutions (sr == 1, lowered as 2-D over a
 // height of 1) the reshape back to the ONNX output shape.
-func (c *ctx) emitConv(n *srcNode, op, x, w string, opts map[string]any, sr int) error {
+func (c *ctx) emitConv(n *srcNode, op, x, w string, opts map[string]any, sr int, g *convGeometry) error {
 	if grp := attrInt(n, "group", 1); grp != 1 {
 		opts["groups"] = grp
 	}
@@ -352,6 +406,9 @@ func (c *ctx) emitConv(n *srcNode, op, x, w string, opts map[string]any, sr int)
 		ins = append(ins, b)
 	}
 	out := c.op(n, op, ins, opts)
+	if g != nil {
+		out = c.reversed(n, g, out)
+	}
 	if sr == 1 {
 		os, err := c.outShape(n, 0)
 		if err != nil {

@@ -66,6 +66,7 @@ func lowerPool(c *ctx, n *srcNode) error {
 			return err
 		}
 	}
+	x = c.reversed(n, g, x)
 	if n.GetOpType() == "AveragePool" && attrInt(n, "count_include_pad", 0) != 0 && slices.ContainsFunc(g.padding, func(p int64) bool { return p != 0 }) {
 		// Padding counted in the average: pad with explicit zeros, then
 		// pool without padding.
@@ -92,7 +93,7 @@ func lowerPool(c *ctx, n *srcNode) error {
 		}
 		opts["padding"] = intsAny(g.padding)
 	}
-	out := c.op(n, poolOps[n.GetOpType()], []string{x}, opts)
+	out := c.reversed(n, g, c.op(n, poolOps[n.GetOpType()], []string{x}, opts))
 	if sr == 1 {
 		os, err := c.outShape(n, 0)
 		if err != nil {

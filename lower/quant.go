@@ -392,8 +392,9 @@ func (c *ctx) convIntegerAcc(n *srcNode, xi, zxi, wi, zwi int) (acc string, isIn
 	if grp := attrInt(n, "group", 1); grp != 1 {
 		opts["groups"] = grp
 	}
+	x, w = c.reversed(n, g, x), c.reversed(n, g, w)
 	if chunkCh == 0 {
-		return c.op(n, "conv2d", []string{x, w}, opts), false, nil
+		return c.reversed(n, g, c.op(n, "conv2d", []string{x, w}, opts)), false, nil
 	}
 	cin, _ := ws[1].Value()
 	x4, w4 := xs, ws
@@ -428,7 +429,7 @@ func (c *ctx) convIntegerAcc(n *srcNode, xi, zxi, wi, zwi int) (acc string, isIn
 			acc = c.op(n, "add", []string{acc, part}, nil)
 		}
 	}
-	return acc, true, nil
+	return c.reversed(n, g, acc), true, nil
 }
 
 func lowerConvInteger(c *ctx, n *srcNode) error {

@@ -93,9 +93,9 @@ func TestRefusals(t *testing.T) {
 		}},
 		{"a freeze lifts it", func(t *testing.T) *onnxpb.Model {
 			return newModel(17).input("x", tensor.Float32, 1, 1, "h", "w").
-				node("MaxPool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 3, 3), aInts("strides", 2, 2), aString("auto_pad", "SAME_UPPER")).
+				node("MaxPool", "pool", strs("x"), strs("y"), aInts("kernel_shape", 3, 3), aInts("strides", 3, 3), aString("auto_pad", "SAME_UPPER")).
 				output("y", tensor.Float32, 1, 1, "oh", "ow").build(t)
-		}, []string{`lower: node "pool" (MaxPool, opset 17): not supported by webnn-graph: auto_pad=SAME_UPPER with stride 2 over the dynamic dim "h": its beginning padding depends on the size (on the size mod 2), which one padding cannot express; make it static with --freeze h=N`}},
+		}, []string{`lower: node "pool" (MaxPool, opset 17): not supported by webnn-graph: auto_pad=SAME_UPPER with stride 3 over the dynamic dim "h": both its beginning and its end padding depend on the size (on the size mod 3), which no one padding expresses; make it static with --freeze h=N`}},
 		{"data types", func(t *testing.T) *onnxpb.Model {
 			return newModel(17).input("a", tensor.Float32, 2).
 				node("Cast", "to64", strs("a"), strs("y"), aInt("to", int64(tensor.Float64))).
