@@ -633,6 +633,19 @@ func (r *cfRewriter) confirmSelects(si *shapeinfer.Result, inferErr error, final
 		r.selected = pending
 		return false
 	}
+	// Undoing the round undoes the selections still waiting too; one
+	// waiting on control flow in its branches that just failed would be
+	// selected again with that control flow renamed, and fail again: it
+	// is given up with the others.
+	var because string
+	for _, why := range failed {
+		if because == "" || why < because {
+			because = why
+		}
+	}
+	for _, sel := range pending {
+		failed[sel] = "the shape of an output depends on control flow in a branch that cannot be resolved (" + because + ")"
+	}
 	first := r.selected[0]
 	first.before.restore(r.g)
 	for sel, why := range failed {

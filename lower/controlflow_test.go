@@ -199,6 +199,32 @@ func TestDataIfSelectRefusals(t *testing.T) {
 	}
 }
 
+// TestDataIfNestedSelectGivesUp: an If on data whose then branch holds
+// another If on data with branches of different shapes: selecting the
+// outer one waits on the inner one, which fails, so both stay refused
+// (not selected again and again until the round limit).
+func TestDataIfNestedSelectGivesUp(t *testing.T) {
+	inner := &onnxpb.GraphProto{Name: "inner",
+		Node: []*onnxpb.NodeProto{{OpType: "If", Input: []string{"c"}, Output: []string{"in_out"}, Attribute: []*onnxpb.AttributeProto{
+			aGraph("then_branch", &onnxpb.GraphProto{Name: "it", Node: []*onnxpb.NodeProto{{OpType: "ReduceSum", Input: []string{"x"}, Output: []string{"it_out"}}},
+				Output: []*onnxpb.ValueInfoProto{valueInfo("it_out", tensor.Float32)}}),
+			aGraph("else_branch", &onnxpb.GraphProto{Name: "ie", Node: []*onnxpb.NodeProto{{OpType: "Neg", Input: []string{"x"}, Output: []string{"ie_out"}}},
+				Output: []*onnxpb.ValueInfoProto{valueInfo("ie_out", tensor.Float32)}}),
+		}}},
+		Output: []*onnxpb.ValueInfoProto{valueInfo("in_out", tensor.Float32)}}
+	els := &onnxpb.GraphProto{Name: "else", Node: []*onnxpb.NodeProto{{OpType: "Relu", Input: []string{"x"}, Output: []string{"e_out"}}},
+		Output: []*onnxpb.ValueInfoProto{valueInfo("e_out", tensor.Float32)}}
+	m := newModel(16).input("x", tensor.Float32, "n", 4).input("sr", tensor.Int64).
+		init("k16", &tensor.Tensor{DType: tensor.Int64, Shape: []int{}, Data: []int64{16000}}).
+		node("Equal", "eq", strs("sr", "k16"), strs("c")).
+		node("If", "if", strs("c"), strs("y"), aGraph("then_branch", inner), aGraph("else_branch", els)).
+		output("y", tensor.Float32).build(t)
+	_, err := Convert(m, Options{})
+	if err == nil || !strings.Contains(err.Error(), "--freeze-input sr=VALUE") || strings.Contains(err.Error(), "nested more than") {
+		t.Errorf("error %v, want the If refused with the --freeze-input hint", err)
+	}
+}
+
 // TestLoopEarlyExitRefused: a Loop whose body computes its condition from
 // data may stop early, so it is not unrolled.
 func TestLoopEarlyExitRefused(t *testing.T) {
