@@ -102,8 +102,8 @@ func lowerRecurrent(c *ctx, n *srcNode) error {
 	var stepsOpt any = steps
 	if !ok {
 		hint := ""
-		if syms := xs[0].Symbols(); len(syms) > 0 {
-			hint = fmt.Sprintf("; --freeze %s=%s makes it static", syms[0], sizePlaceholder(syms[0]))
+		if fix := freezeHint(xs[0]); fix != "" {
+			hint = "; " + fix + " makes it static"
 		}
 		if c.target.Sizes != target.SizesAny {
 			// WebNN's steps is the sequence length of the graph as built:
@@ -338,4 +338,16 @@ func mustDim(c *ctx, e shapeinfer.Expr) any {
 		return e.String()
 	}
 	return d
+}
+
+// dynamicStepsRefusal refuses a recurrence over a dynamic sequence length,
+// naming the --freeze that makes it static. WebNN's lstm and gru take a
+// static number of steps, and WebNN has no loops to unroll one over a
+// length known only at run time.
+func dynamicStepsRefusal(op string, steps shapeinfer.Expr) error {
+	hint := ""
+	if fix := freezeHint(steps); fix != "" {
+		hint = "; " + fix + " makes it static"
+	}
+	return fmt.Errorf("%w: %s over a dynamic sequence length %q: the recurrence is unrolled (the fused lstm/gru cannot take its states, peepholes or options) and WebNN has no loops, so that needs a static number of steps%s", ErrUnsupported, op, steps.String(), hint)
 }

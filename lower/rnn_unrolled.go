@@ -280,11 +280,7 @@ func lowerRecurrentUnrolled(c *ctx, n *srcNode) error {
 	}
 	steps, ok := S.Value()
 	if !ok {
-		hint := ""
-		if syms := S.Symbols(); len(syms) > 0 {
-			hint = fmt.Sprintf("; --freeze %s=%s makes it static", syms[0], sizePlaceholder(syms[0]))
-		}
-		return fmt.Errorf("%w: %s over a dynamic sequence length %q: WebNN has no loops, so the recurrence is unrolled, which needs a static step count%s", ErrUnsupported, op, S.String(), hint)
+		return dynamicStepsRefusal(op, S)
 	}
 	dirName := attrString(n, "direction", "forward")
 	dirs := map[string]int{"forward": 1, "reverse": 1, "bidirectional": 2}[dirName]
