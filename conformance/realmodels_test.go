@@ -48,7 +48,7 @@ type realModelSpec struct {
 
 type realModelInput struct {
 	Shape   []int     `json:"shape"`
-	DType   string    `json:"dtype"`   // float32 (default), int64 or int32
+	DType   string    `json:"dtype"`   // float32 (default), int64, int32 or bool (nonzero after truncation)
 	Uniform []float64 `json:"uniform"` // [lo, hi) for seeded random values
 	Value   *float64  `json:"value"`   // every element this value
 }
@@ -262,6 +262,12 @@ func realModelInputs(seedName string, specs map[string]realModelInput) (map[stri
 				d[i] = int32(val())
 			}
 			out[k] = &tensor.Tensor{DType: tensor.Int32, Shape: s.Shape, Data: d}
+		case "bool":
+			d := make([]bool, n)
+			for i := range d {
+				d[i] = int64(val()) != 0
+			}
+			out[k] = &tensor.Tensor{DType: tensor.Bool, Shape: s.Shape, Data: d}
 		default:
 			return nil, fmt.Errorf("input %q: dtype %q not supported by the corpus spec", k, s.DType)
 		}

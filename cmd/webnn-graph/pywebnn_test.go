@@ -689,7 +689,11 @@ func realModelsForPywebnn(t *testing.T) []pyModel {
 					rng := rand.New(rand.NewPCG(uint64(len(name)), uint64(ci)))
 					for k, spec := range c.Inputs {
 						dt := tensor.Float32
-						if spec.DType != "" {
+						switch spec.DType {
+						case "":
+						case "bool":
+							dt = tensor.Bool
+						default:
 							var err error
 							if dt, err = tensor.ParseWebNN(spec.DType); err != nil {
 								t.Fatalf("%s: %v", name, err)
@@ -705,7 +709,12 @@ func realModelsForPywebnn(t *testing.T) []pyModel {
 								vals[i] = float32(spec.Uniform[0] + rng.Float64()*(spec.Uniform[1]-spec.Uniform[0]))
 							}
 						}
-						if dt.IsFloat() {
+						if dt == tensor.Bool {
+							d := x.Data.([]bool)
+							for i, v := range vals {
+								d[i] = int64(v) != 0
+							}
+						} else if dt.IsFloat() {
 							if err := fillFloat(x, vals); err != nil {
 								t.Fatal(err)
 							}
