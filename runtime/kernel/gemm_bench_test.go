@@ -23,6 +23,11 @@ func BenchmarkSgemm512(b *testing.B)               { run(b, kernelbench.Sgemm(51
 func BenchmarkSgemm512TransB(b *testing.B)         { run(b, kernelbench.Sgemm(512, 512, 512, true)) }
 func BenchmarkGonumSgemm512(b *testing.B)          { run(b, kernelbench.GonumSgemm(512, 512, 512, false)) }
 func BenchmarkSgemmPrefill9x576x1536(b *testing.B) { run(b, kernelbench.Sgemm(9, 1536, 576, false)) }
+func BenchmarkFewRows6x576x1536(b *testing.B)      { run(b, kernelbench.FewRows(6, 576, 1536)) }
+func BenchmarkFewRows6x1536x576(b *testing.B)      { run(b, kernelbench.FewRows(6, 1536, 576)) }
+func BenchmarkFewRows6x576x49152(b *testing.B)     { run(b, kernelbench.FewRows(6, 576, 49152)) }
+func BenchmarkFewRows3x576x1536(b *testing.B)      { run(b, kernelbench.FewRows(3, 576, 1536)) }
+func BenchmarkFewRows12x576x1536(b *testing.B)     { run(b, kernelbench.FewRows(12, 576, 1536)) }
 func BenchmarkGemvDecode576x1536(b *testing.B)     { run(b, kernelbench.Gemv(576, 1536, false)) }
 func BenchmarkGemvDecode1536x576(b *testing.B)     { run(b, kernelbench.Gemv(1536, 576, false)) }
 func BenchmarkGemvDecode576x49152(b *testing.B)    { run(b, kernelbench.Gemv(576, 49152, false)) }

@@ -26,12 +26,6 @@ func gemvNKernel4AVX2(n int, x *float32, b *float32, ldb int, c *float32)
 //go:noescape
 func gemvNKernel8AVX2(n int, x *float32, b *float32, ldb int, c *float32)
 
-// gemvNKernel8PfAVX2 is gemvNKernel8AVX2 that also prefetches the same
-// columns of the eight rows pf bytes further on into L2.
-//
-//go:noescape
-func gemvNKernel8PfAVX2(n int, x *float32, b *float32, ldb int, c *float32, pf int)
-
 // dot4AVX2 does out[r] = Σ_{p<k} x[p]·b[r*ldb+p] for r < 4, k%8 == 0.
 //
 //go:noescape
@@ -73,3 +67,9 @@ func expSumAVX2(n int, x, y *float32, shift float32) float32
 //
 //go:noescape
 func axpy3AVX2(n int, w *[3]float32, x0, x1, x2, y *float32)
+
+// fewRowsKernel6x8AVX2 does c[i*ldc+j] += Σ_{r<8} a[r*6+i]·b[r*ldb+j] for
+// i < 6, j < n (n%16 == 0).
+//
+//go:noescape
+func fewRowsKernel6x8AVX2(n int, a *float32, b *float32, ldb int, c *float32, ldc int)

@@ -16,7 +16,7 @@ func gemvNKernel8AVX2(n int, x *float32, b *float32, ldb int, c *float32) {
 	panic("kernel: assembly kernel called without assembly support")
 }
 
-func gemvNKernel8PfAVX2(n int, x *float32, b *float32, ldb int, c *float32, pf int) {
+func fewRowsKernel6x8AVX2(n int, a *float32, b *float32, ldb int, c *float32, ldc int) {
 	panic("kernel: assembly kernel called without assembly support")
 }
 

@@ -402,3 +402,46 @@ func TestGemvShared(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmFewRows checks the few-rows path (A packed in panels of six,
+// eight rows of B per kernel call) at every m it takes, on one and two
+// workers, with row counts that leave rows over (k%8), columns beyond the
+// vector width (n%16), several panels (m > 6) and strided operands.
+func TestGemmFewRows(t *testing.T) {
+	if !useAsm {
+		t.Skip("gemmFewRows runs with the assembly kernels only")
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	for m := 2; m <= fewRowsMaxM; m++ {
+		for _, s := range []struct{ n, k, pad int }{{16, 8, 0}, {48, 37, 3}, {1000, 61, 1}, {577, 300, 0}, {2100, 40, 5}} {
+			for _, workers := range []int{1, 2} {
+				for _, beta := range []float32{0, 0.5} {
+					lda, ldb, ldc := s.k+s.pad, s.n+s.pad, s.n+2*s.pad
+					a := randSlice(rng, (m-1)*lda+s.k)
+					b := randSlice(rng, (s.k-1)*ldb+s.n)
+					cAll, c := guarded(rng, (m-1)*ldc+s.n, 0)
+					cin := append([]float32(nil), c...)
+					want := make([]float64, len(c))
+					naiveSgemm(false, false, m, s.n, s.k, 1.5, a, lda, b, ldb, beta, want, cin, ldc)
+					gemmFewRows(workers, m, s.n, s.k, 1.5, a, lda, b, ldb, beta, c, ldc)
+					name := fmt.Sprintf("gemmFewRows m=%d n=%d k=%d pad=%d workers=%d beta=%g", m, s.n, s.k, s.pad, workers, beta)
+					checkGuards(t, name, cAll)
+					for i := 0; i < m; i++ {
+						for j := 0; j < ldc && i*ldc+j < len(c); j++ {
+							idx := i*ldc + j
+							if j >= s.n {
+								if math.Float32bits(c[idx]) != math.Float32bits(cin[idx]) {
+									t.Fatalf("%s: padding C[%d,%d] changed", name, i, j)
+								}
+								continue
+							}
+							if d := math.Abs(float64(c[idx]) - want[idx]); !(d <= 1e-6*float64(s.k+4)*(1+math.Abs(want[idx]))) {
+								t.Fatalf("%s: C[%d,%d] = %g, want %g", name, i, j, c[idx], want[idx])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -204,23 +204,19 @@ const fewRowsMaxM = 16
 // gemmFewRows computes C = alpha·A·B + beta·C for a few rows of A (m ≤
 // fewRowsMaxM, A not transposed) and B stored [K,N] in place. Like gemvN,
 // B's rows are claimed in contiguous chunks and read once, sequentially,
-// each worker accumulating into private partial rows of C; a block of
-// eight rows × fewRowsCols columns of B (16 KiB) stays in L1 while every
-// row of A is applied to it.
+// each worker accumulating into private partial rows of C. A is packed in
+// panels of six rows (alpha folded in, rows past m zero), so that eight
+// rows of B are streamed once, a register-width of columns at a time, and
+// applied to six rows of A while in registers (fewRowsKernel6x8AVX2): one
+// pass over memory whose loads are spread evenly through the arithmetic.
 func gemmFewRows(workers, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	ap := getFloats(m * k)
+	panels := (m + gemmMR - 1) / gemmMR
+	rows := panels * gemmMR
+	ap := getFloats(rows * k)
 	defer putFloats(ap)
-	as := *ap // A with alpha folded in, rows contiguous
-	for i := 0; i < m; i++ {
-		row := a[i*lda : i*lda+k]
-		dst := as[i*k : (i+1)*k]
-		if alpha == 1 {
-			copy(dst, row)
-			continue
-		}
-		for p, v := range row {
-			dst[p] = alpha * v
-		}
+	pa := *ap // panel t is pa[t*6*k:], laid out [p][6]
+	for t := 0; t < panels; t++ {
+		packAPanel(pa[t*gemmMR*k:(t+1)*gemmMR*k], false, a, lda, t*gemmMR, min(gemmMR, m-t*gemmMR), 0, k, alpha)
 	}
 	if workers > maxGemvWorkers {
 		workers = maxGemvWorkers
@@ -229,78 +225,86 @@ func gemmFewRows(workers, m, n, k int, alpha float32, a []float32, lda int, b []
 		workers = 1
 	}
 	grain := roundUp(max(8, (16<<10)/max(n, 1)), 8)
-	pp := getFloats(workers * m * n)
+	pp := getFloats(workers * rows * n)
 	defer putFloats(pp)
-	partial := *pp
+	partial := *pp // worker w's rows×n partial C
 	var used [maxGemvWorkers]bool
 	parallelForWorkers(workers, k, grain, func(w, lo, hi int) {
-		acc := partial[w*m*n : (w+1)*m*n]
+		acc := partial[w*rows*n : (w+1)*rows*n]
 		if !used[w] {
 			clear(acc)
 			used[w] = true
 		}
-		fewRowsChunk(m, n, k, as, lo, hi, b, ldb, acc)
+		fewRowsChunk(m, n, k, pa, lo, hi, b, ldb, acc)
 	})
 	parts := make([][]float32, 0, workers)
 	for i := 0; i < m; i++ {
 		parts = parts[:0]
 		for w := 0; w < workers; w++ {
 			if used[w] {
-				parts = append(parts, partial[(w*m+i)*n:(w*m+i+1)*n])
+				parts = append(parts, partial[(w*rows+i)*n:(w*rows+i+1)*n])
 			}
 		}
 		sumPartials(c[i*ldc:i*ldc+n], parts, beta)
 	}
 }
 
-// fewRowsCols is the column block of gemmFewRows: eight rows of it are
-// 16 KiB.
+// fewRowsCols is the column block of gemmFewRows when A has more than one
+// panel: eight rows of it are 16 KiB, re-read from L1 by the later panels.
 const fewRowsCols = 512
 
-// fewRowsChunk does acc[i][j] += Σ_{lo≤p<hi} a[i*k+p]·b[p*ldb+j] for
-// i < m, j < n (acc is m×n). Column blocks are the outer loop, so a block
-// of the m accumulator rows (m×fewRowsCols floats) stays in L1 over all
-// the chunk's rows (with the LM head's 49152 columns, m accumulator rows
-// are over a MiB). Within a block, the first row of A streams eight rows
-// of B from memory, the others re-read them from L1; the second also
-// prefetches the next eight rows of the block, so memory works while the
-// block is computed. Each accumulator sums its rows in increasing p.
-func fewRowsChunk(m, n, k int, a []float32, lo, hi int, b []float32, ldb int, acc []float32) {
+// fewRowsChunk does acc[i][j] += Σ_{lo≤p<hi} A[i][p]·b[p*ldb+j] for i < m,
+// j < n, with A packed by gemmFewRows in pa and acc holding its padded
+// rows (a multiple of six) × n. Each accumulator sums its rows in
+// increasing p, as gemvN and the packed kernels do.
+func fewRowsChunk(m, n, k int, pa []float32, lo, hi int, b []float32, ldb int, acc []float32) {
 	_ = b[(hi-1)*ldb+n-1]
+	panels := (m + gemmMR - 1) / gemmMR
 	vec := 0
 	if useAsm {
-		vec = n &^ 31
+		vec = n &^ 15
 	}
 	p := lo
 	if vec > 0 {
 		p8 := lo + (hi-lo)&^7
-		next := 8 * ldb * 4 // bytes from a block to the one below it
-		for j0 := 0; j0 < vec; j0 += fewRowsCols {
-			w := min(fewRowsCols, vec-j0)
+		cols := vec
+		if panels > 1 {
+			cols = fewRowsCols
+		}
+		for j0 := 0; j0 < vec; j0 += cols {
+			w := min(cols, vec-j0)
 			for q := lo; q < p8; q += 8 {
-				for i := 0; i < m; i++ {
-					if i == 1 && q+8 < p8 {
-						gemvNKernel8PfAVX2(w, &a[i*k+q], &b[q*ldb+j0], ldb, &acc[i*n+j0], next)
-						continue
-					}
-					gemvNKernel8AVX2(w, &a[i*k+q], &b[q*ldb+j0], ldb, &acc[i*n+j0])
+				for t := 0; t < panels; t++ {
+					fewRowsTile(w, pa[t*gemmMR*k+q*gemmMR:], b[q*ldb+j0:], ldb, acc[t*gemmMR*n+j0:], n)
 				}
 			}
 		}
 		p = p8
 	}
-	for ; p < hi; p++ { // rows left over (and everything without assembly)
+	// Rows left over (and everything without assembly), then the columns
+	// beyond the vector width.
+	at := func(i, p int) float32 { return pa[(i/gemmMR)*gemmMR*k+p*gemmMR+i%gemmMR] }
+	for ; p < hi; p++ {
 		for i := 0; i < m; i++ {
-			axpy(a[i*k+p], b[p*ldb:p*ldb+vec], acc[i*n:i*n+vec])
+			axpy(at(i, p), b[p*ldb:p*ldb+vec], acc[i*n:i*n+vec])
 		}
 	}
-	if vec < n { // columns beyond the vector width
+	if vec < n {
 		for p := lo; p < hi; p++ {
 			for i := 0; i < m; i++ {
-				axpy(a[i*k+p], b[p*ldb+vec:p*ldb+n], acc[i*n+vec:i*n+n])
+				axpy(at(i, p), b[p*ldb+vec:p*ldb+n], acc[i*n+vec:i*n+n])
 			}
 		}
 	}
+}
+
+// fewRowsTile applies eight rows of B (w columns, w%16 == 0) to a panel of
+// six packed rows of A, adding into six rows of c (row stride ldc).
+func fewRowsTile(w int, a, b []float32, ldb int, c []float32, ldc int) {
+	_ = b[7*ldb+w-1]
+	_ = c[5*ldc+w-1]
+	_ = a[8*gemmMR-1]
+	fewRowsKernel6x8AVX2(w, &a[0], &b[0], ldb, &c[0], ldc)
 }
 
 // GemvShared computes c[i] = x·B[i] for matrices B[i] stored [K, N[i]] in

@@ -93,6 +93,23 @@ func Gemv(k, n int, transB bool) Case {
 	}}
 }
 
+// FewRows benchmarks a short prompt's prefill product m×k · k×n (B stored
+// [K,N] in place), weights cold as in Gemv: memory-bound like a decode
+// step, with m times its arithmetic.
+func FewRows(m, k, n int) Case {
+	copies := coldCopies(4 * k * n)
+	ws := make([][]float32, copies)
+	for i := range ws {
+		ws[i] = filled(k*n, float32(i+1))
+	}
+	a, c := filled(m*k, 1), make([]float32, m*n)
+	next := 0
+	return Case{Flops: 2 * float64(m) * float64(k) * float64(n), Bytes: 4 * float64(k) * float64(n), Op: func() {
+		next++
+		kernel.Sgemm(false, false, m, n, k, 1, a, k, ws[next%copies], n, 0, c, n)
+	}}
+}
+
 // GemvPacked is Gemv with weights prepacked by kernel.PackB.
 func GemvPacked(k, n int) Case {
 	copies := coldCopies(4 * k * n)
