@@ -445,3 +445,37 @@ func TestGemmFewRows(t *testing.T) {
 		}
 	}
 }
+
+// TestSumPartials checks the vector path (beta == 0) against the plain sum
+// in the same order, bit for bit, and the scalar path's beta.
+func TestSumPartials(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, n := range []int{1, 7, 8, 33, 1000} {
+		for parts := 1; parts <= 3; parts++ {
+			ps := make([][]float32, parts)
+			for i := range ps {
+				ps[i] = randSlice(rng, n)
+			}
+			for _, beta := range []float32{0, 0.5} {
+				c := randSlice(rng, n)
+				want := make([]float32, n)
+				for j := range want {
+					s := ps[0][j]
+					for _, p := range ps[1:] {
+						s += p[j]
+					}
+					if beta != 0 {
+						s += beta * c[j]
+					}
+					want[j] = s
+				}
+				sumPartials(c, ps, beta)
+				for j := range c {
+					if math.Float32bits(c[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("n=%d parts=%d beta=%g: c[%d] = %g, want %g", n, parts, beta, j, c[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}

@@ -78,6 +78,15 @@ func sumPartials(c []float32, parts [][]float32, beta float32) {
 		return
 	}
 	p0 := parts[0][:len(c)]
+	if beta == 0 && useAsm {
+		// The same sums in the same order as the loop below (an FMA by one
+		// rounds once, as the addition does), a vector at a time.
+		copy(c, p0)
+		for _, p := range parts[1:] {
+			axpy(1, p[:len(c)], c)
+		}
+		return
+	}
 	for j := range c {
 		s := p0[j]
 		for _, p := range parts[1:] {
