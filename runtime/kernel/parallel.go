@@ -142,7 +142,12 @@ func (t *pfTask) join() {
 var helpers helperPool
 
 // helperSpin is how long an idle helper keeps polling for the next task.
-const helperSpin = 200 * time.Microsecond
+// In smollm-135m's decode steps and prefills 97% of the tasks a spin
+// catches come within 10 µs of the last; about a third of the spins catch
+// none, and a longer spin only burns CPU time before it parks (on shared
+// cores that time is taken from the threads doing the work: 200 µs spins
+// cost 15% of a prefill's CPU time there).
+const helperSpin = 10 * time.Microsecond
 
 type helperPool struct {
 	mu      sync.Mutex
