@@ -48,4 +48,5 @@ func BenchmarkConv2DMobilenetStem3to32x224(b *testing.B) {
 	run(b, kernelbench.Conv2D(kernelbench.MobilenetStem))
 }
 func BenchmarkSoftmax1x9x576(b *testing.B)   { run(b, kernelbench.Softmax(9, 576)) }
+func BenchmarkSoftmax2048x2048(b *testing.B) { run(b, kernelbench.Softmax(2048, 2048)) }
 func BenchmarkLayerNorm1x9x576(b *testing.B) { run(b, kernelbench.LayerNorm(9, 576)) }

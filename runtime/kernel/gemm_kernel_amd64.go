@@ -73,3 +73,14 @@ func axpy3AVX2(n int, w *[3]float32, x0, x1, x2, y *float32)
 //
 //go:noescape
 func fewRowsKernel6x8AVX2(n int, a *float32, b *float32, ldb int, c *float32, ldc int)
+
+// maxAVX2 returns the largest x[i] for i < n (n%32 == 0, n ≥ 32), NaN when
+// any x[i] is NaN.
+//
+//go:noescape
+func maxAVX2(n int, x *float32) float32
+
+// scaleAVX2 does x[i] *= alpha for i < n (n%32 == 0).
+//
+//go:noescape
+func scaleAVX2(n int, alpha float32, x *float32)

@@ -291,3 +291,59 @@ func TestExp32(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxRowVector checks the vector maximum and scaling of softmaxRow
+// against the scalar loops bit for bit: lengths around the vector width,
+// NaN anywhere, rows of −Inf, signed zeros.
+func TestSoftmaxRowVector(t *testing.T) {
+	if !useAsm {
+		t.Skip("assembly kernels not in use")
+	}
+	scalar := func(dst, src []float32) {
+		m := float32(math.Inf(-1))
+		for _, v := range src {
+			if v > m || v != v {
+				m = v
+			}
+		}
+		s := expShiftSum(dst, src, m)
+		inv := 1 / s
+		for i := range dst {
+			dst[i] *= inv
+		}
+	}
+	rng := rand.New(rand.NewPCG(31, 32))
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, n := range []int{1, 31, 32, 33, 64, 95, 100, 2048} {
+		for trial := 0; trial < 6; trial++ {
+			src := make([]float32, n)
+			for i := range src {
+				src[i] = float32(rng.NormFloat64() * 4)
+			}
+			switch trial {
+			case 1:
+				src[rng.IntN(n)] = nan
+			case 2:
+				src[n-1] = nan
+			case 3:
+				for i := range src {
+					src[i] = -inf
+				}
+			case 4:
+				for i := range src {
+					src[i] = float32(math.Copysign(0, float64(i%2)-0.5))
+				}
+			case 5:
+				src[rng.IntN(n)] = inf
+			}
+			want, got := make([]float32, n), make([]float32, n)
+			scalar(want, src)
+			softmaxRow(got, src)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+					t.Fatalf("n=%d trial %d: [%d] = %g, want %g", n, trial, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

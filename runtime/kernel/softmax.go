@@ -21,15 +21,29 @@ func Softmax(dst, src []float32, n int) {
 
 func softmaxRow(dst, src []float32) {
 	m := float32(math.Inf(-1))
-	for _, v := range src {
+	vec := 0
+	if useAsm {
+		vec = len(src) &^ 31
+		if vec > 0 {
+			m = maxAVX2(vec, &src[0])
+		}
+	}
+	for _, v := range src[vec:] {
 		if v > m || v != v {
 			m = v
 		}
 	}
 	s := expShiftSum(dst, src, m)
 	inv := 1 / s
-	for i := range dst {
-		dst[i] *= inv
+	vec = 0
+	if useAsm {
+		vec = len(dst) &^ 31
+		if vec > 0 {
+			scaleAVX2(vec, inv, &dst[0])
+		}
+	}
+	for i := range dst[vec:] {
+		dst[vec+i] *= inv
 	}
 }
 
