@@ -84,3 +84,19 @@ func maxAVX2(n int, x *float32) float32
 //
 //go:noescape
 func scaleAVX2(n int, alpha float32, x *float32)
+
+// binVVAVX2 does dst[i] = a[i] op b[i] for i < n (n%32 == 0; op 0 add,
+// 1 sub, 2 mul, 3 div).
+//
+//go:noescape
+func binVVAVX2(op int, n int, a, b, dst *float32)
+
+// binVSAVX2 does dst[i] = a[i] op s.
+//
+//go:noescape
+func binVSAVX2(op int, n int, a *float32, s float32, dst *float32)
+
+// binSVAVX2 does dst[i] = s op b[i].
+//
+//go:noescape
+func binSVAVX2(op int, n int, s float32, b, dst *float32)

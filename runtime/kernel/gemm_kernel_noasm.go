@@ -59,3 +59,15 @@ func maxAVX2(n int, x *float32) float32 {
 func scaleAVX2(n int, alpha float32, x *float32) {
 	panic("kernel: assembly kernel called without assembly support")
 }
+
+func binVVAVX2(op int, n int, a, b, dst *float32) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func binVSAVX2(op int, n int, a *float32, s float32, dst *float32) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func binSVAVX2(op int, n int, s float32, b, dst *float32) {
+	panic("kernel: assembly kernel called without assembly support")
+}

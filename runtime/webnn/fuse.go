@@ -597,72 +597,16 @@ func (n *ewNode) row(dst, a, b []float32, as, bs bool, a0, b0 float32) {
 		kernel.Sigmoid(dst, a[:len(dst)])
 		return
 	case ewAdd:
-		switch {
-		case as:
-			for j, v := range b[:len(dst)] {
-				dst[j] = a0 + v
-			}
-		case bs:
-			for j, v := range a[:len(dst)] {
-				dst[j] = v + b0
-			}
-		default:
-			b = b[:len(dst)]
-			for j, v := range a[:len(dst)] {
-				dst[j] = v + b[j]
-			}
-		}
+		kernel.Arith(kernel.ArithAdd, dst, a, b, as, bs, a0, b0)
 		return
 	case ewSub:
-		switch {
-		case as:
-			for j, v := range b[:len(dst)] {
-				dst[j] = a0 - v
-			}
-		case bs:
-			for j, v := range a[:len(dst)] {
-				dst[j] = v - b0
-			}
-		default:
-			b = b[:len(dst)]
-			for j, v := range a[:len(dst)] {
-				dst[j] = v - b[j]
-			}
-		}
+		kernel.Arith(kernel.ArithSub, dst, a, b, as, bs, a0, b0)
 		return
 	case ewMul:
-		switch {
-		case as:
-			for j, v := range b[:len(dst)] {
-				dst[j] = a0 * v
-			}
-		case bs:
-			for j, v := range a[:len(dst)] {
-				dst[j] = v * b0
-			}
-		default:
-			b = b[:len(dst)]
-			for j, v := range a[:len(dst)] {
-				dst[j] = v * b[j]
-			}
-		}
+		kernel.Arith(kernel.ArithMul, dst, a, b, as, bs, a0, b0)
 		return
 	case ewDiv:
-		switch {
-		case as:
-			for j, v := range b[:len(dst)] {
-				dst[j] = a0 / v
-			}
-		case bs:
-			for j, v := range a[:len(dst)] {
-				dst[j] = v / b0
-			}
-		default:
-			b = b[:len(dst)]
-			for j, v := range a[:len(dst)] {
-				dst[j] = v / b[j]
-			}
-		}
+		kernel.Arith(kernel.ArithDiv, dst, a, b, as, bs, a0, b0)
 		return
 	}
 	// max, min, pow: per element.

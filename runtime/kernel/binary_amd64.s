@@ -1,0 +1,296 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// Elementwise float32 arithmetic, 32 elements per iteration (n a multiple of
+// 32): each element rounded once, as the scalar Go loops round it, so the
+// results are the same bits. op: 0 add, 1 sub, 2 mul, 3 div.
+
+// func binVVAVX2(op int, n int, a, b, dst *float32)
+// dst[i] = a[i] op b[i] for i < n.
+TEXT ·binVVAVX2(SB), NOSPLIT, $0-40
+	MOVQ op+0(FP), AX
+	MOVQ n+8(FP), CX
+	MOVQ a+16(FP), SI
+	MOVQ b+24(FP), DI
+	MOVQ dst+32(FP), DX
+	SHRQ $5, CX
+	JZ vvdone
+	CMPQ AX, $0
+	JEQ vvadd
+	CMPQ AX, $1
+	JEQ vvsub
+	CMPQ AX, $2
+	JEQ vvmul
+	CMPQ AX, $3
+	JEQ vvdiv
+	JMP vvdone
+vvadd:
+	VMOVUPS 0(SI), Y0
+	VADDPS 0(DI), Y0, Y0
+	VMOVUPS 32(SI), Y1
+	VADDPS 32(DI), Y1, Y1
+	VMOVUPS 64(SI), Y2
+	VADDPS 64(DI), Y2, Y2
+	VMOVUPS 96(SI), Y3
+	VADDPS 96(DI), Y3, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ vvadd
+	JMP vvdone
+vvsub:
+	VMOVUPS 0(SI), Y0
+	VSUBPS 0(DI), Y0, Y0
+	VMOVUPS 32(SI), Y1
+	VSUBPS 32(DI), Y1, Y1
+	VMOVUPS 64(SI), Y2
+	VSUBPS 64(DI), Y2, Y2
+	VMOVUPS 96(SI), Y3
+	VSUBPS 96(DI), Y3, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ vvsub
+	JMP vvdone
+vvmul:
+	VMOVUPS 0(SI), Y0
+	VMULPS 0(DI), Y0, Y0
+	VMOVUPS 32(SI), Y1
+	VMULPS 32(DI), Y1, Y1
+	VMOVUPS 64(SI), Y2
+	VMULPS 64(DI), Y2, Y2
+	VMOVUPS 96(SI), Y3
+	VMULPS 96(DI), Y3, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ vvmul
+	JMP vvdone
+vvdiv:
+	VMOVUPS 0(SI), Y0
+	VDIVPS 0(DI), Y0, Y0
+	VMOVUPS 32(SI), Y1
+	VDIVPS 32(DI), Y1, Y1
+	VMOVUPS 64(SI), Y2
+	VDIVPS 64(DI), Y2, Y2
+	VMOVUPS 96(SI), Y3
+	VDIVPS 96(DI), Y3, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ vvdiv
+	JMP vvdone
+vvdone:
+	VZEROUPPER
+	RET
+
+// func binVSAVX2(op int, n int, a *float32, s float32, dst *float32)
+// dst[i] = a[i] op s for i < n.
+TEXT ·binVSAVX2(SB), NOSPLIT, $0-40
+	MOVQ op+0(FP), AX
+	MOVQ n+8(FP), CX
+	MOVQ a+16(FP), SI
+	VBROADCASTSS s+24(FP), Y15
+	MOVQ dst+32(FP), DX
+	SHRQ $5, CX
+	JZ vsdone
+	CMPQ AX, $0
+	JEQ vsadd
+	CMPQ AX, $1
+	JEQ vssub
+	CMPQ AX, $2
+	JEQ vsmul
+	CMPQ AX, $3
+	JEQ vsdiv
+	JMP vsdone
+vsadd:
+	VMOVUPS 0(SI), Y0
+	VADDPS Y15, Y0, Y0
+	VMOVUPS 32(SI), Y1
+	VADDPS Y15, Y1, Y1
+	VMOVUPS 64(SI), Y2
+	VADDPS Y15, Y2, Y2
+	VMOVUPS 96(SI), Y3
+	VADDPS Y15, Y3, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ vsadd
+	JMP vsdone
+vssub:
+	VMOVUPS 0(SI), Y0
+	VSUBPS Y15, Y0, Y0
+	VMOVUPS 32(SI), Y1
+	VSUBPS Y15, Y1, Y1
+	VMOVUPS 64(SI), Y2
+	VSUBPS Y15, Y2, Y2
+	VMOVUPS 96(SI), Y3
+	VSUBPS Y15, Y3, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ vssub
+	JMP vsdone
+vsmul:
+	VMOVUPS 0(SI), Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS 32(SI), Y1
+	VMULPS Y15, Y1, Y1
+	VMOVUPS 64(SI), Y2
+	VMULPS Y15, Y2, Y2
+	VMOVUPS 96(SI), Y3
+	VMULPS Y15, Y3, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ vsmul
+	JMP vsdone
+vsdiv:
+	VMOVUPS 0(SI), Y0
+	VDIVPS Y15, Y0, Y0
+	VMOVUPS 32(SI), Y1
+	VDIVPS Y15, Y1, Y1
+	VMOVUPS 64(SI), Y2
+	VDIVPS Y15, Y2, Y2
+	VMOVUPS 96(SI), Y3
+	VDIVPS Y15, Y3, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ vsdiv
+	JMP vsdone
+vsdone:
+	VZEROUPPER
+	RET
+
+// func binSVAVX2(op int, n int, s float32, b, dst *float32)
+// dst[i] = s op b[i] for i < n.
+TEXT ·binSVAVX2(SB), NOSPLIT, $0-40
+	MOVQ op+0(FP), AX
+	MOVQ n+8(FP), CX
+	VBROADCASTSS s+16(FP), Y15
+	MOVQ b+24(FP), DI
+	MOVQ dst+32(FP), DX
+	SHRQ $5, CX
+	JZ svdone
+	CMPQ AX, $0
+	JEQ svadd
+	CMPQ AX, $1
+	JEQ svsub
+	CMPQ AX, $2
+	JEQ svmul
+	CMPQ AX, $3
+	JEQ svdiv
+	JMP svdone
+svadd:
+	VMOVUPS 0(DI), Y0
+	VADDPS Y0, Y15, Y0
+	VMOVUPS 32(DI), Y1
+	VADDPS Y1, Y15, Y1
+	VMOVUPS 64(DI), Y2
+	VADDPS Y2, Y15, Y2
+	VMOVUPS 96(DI), Y3
+	VADDPS Y3, Y15, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, DI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ svadd
+	JMP svdone
+svsub:
+	VMOVUPS 0(DI), Y0
+	VSUBPS Y0, Y15, Y0
+	VMOVUPS 32(DI), Y1
+	VSUBPS Y1, Y15, Y1
+	VMOVUPS 64(DI), Y2
+	VSUBPS Y2, Y15, Y2
+	VMOVUPS 96(DI), Y3
+	VSUBPS Y3, Y15, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, DI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ svsub
+	JMP svdone
+svmul:
+	VMOVUPS 0(DI), Y0
+	VMULPS Y0, Y15, Y0
+	VMOVUPS 32(DI), Y1
+	VMULPS Y1, Y15, Y1
+	VMOVUPS 64(DI), Y2
+	VMULPS Y2, Y15, Y2
+	VMOVUPS 96(DI), Y3
+	VMULPS Y3, Y15, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, DI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ svmul
+	JMP svdone
+svdiv:
+	VMOVUPS 0(DI), Y0
+	VDIVPS Y0, Y15, Y0
+	VMOVUPS 32(DI), Y1
+	VDIVPS Y1, Y15, Y1
+	VMOVUPS 64(DI), Y2
+	VDIVPS Y2, Y15, Y2
+	VMOVUPS 96(DI), Y3
+	VDIVPS Y3, Y15, Y3
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, DI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ svdiv
+	JMP svdone
+svdone:
+	VZEROUPPER
+	RET
