@@ -80,9 +80,16 @@ func sumPartials(c []float32, parts [][]float32, beta float32) {
 	p0 := parts[0][:len(c)]
 	if beta == 0 && useAsm {
 		// The same sums in the same order as the loop below (an FMA by one
-		// rounds once, as the addition does), a vector at a time.
-		copy(c, p0)
-		for _, p := range parts[1:] {
+		// rounds once, as the addition does), a vector at a time; the
+		// first two parts in one pass.
+		rest := parts[1:]
+		if len(rest) > 0 {
+			Arith(ArithAdd, c, p0, rest[0], false, false, 0, 0)
+			rest = rest[1:]
+		} else {
+			copy(c, p0)
+		}
+		for _, p := range rest {
 			axpy(1, p[:len(c)], c)
 		}
 		return
