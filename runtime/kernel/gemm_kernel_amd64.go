@@ -100,3 +100,14 @@ func binVSAVX2(op int, n int, a *float32, s float32, dst *float32)
 //
 //go:noescape
 func binSVAVX2(op int, n int, s float32, b, dst *float32)
+
+// negAbsAVX2 does t[i] = −|x[i]| for i < n (n%8 == 0).
+//
+//go:noescape
+func negAbsAVX2(n int, x, t *float32)
+
+// sigmoidFinishAVX2 does dst[i] = e[i]/(1+e[i]) where x[i] < 0, else
+// 1/(1+e[i]), for i < n (n%8 == 0).
+//
+//go:noescape
+func sigmoidFinishAVX2(n int, x, e, dst *float32)

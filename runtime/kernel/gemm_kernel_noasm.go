@@ -71,3 +71,11 @@ func binVSAVX2(op int, n int, a *float32, s float32, dst *float32) {
 func binSVAVX2(op int, n int, s float32, b, dst *float32) {
 	panic("kernel: assembly kernel called without assembly support")
 }
+
+func negAbsAVX2(n int, x, t *float32) {
+	panic("kernel: assembly kernel called without assembly support")
+}
+
+func sigmoidFinishAVX2(n int, x, e, dst *float32) {
+	panic("kernel: assembly kernel called without assembly support")
+}

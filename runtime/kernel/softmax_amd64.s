@@ -92,3 +92,61 @@ scaleloop:
 scaledone:
 	VZEROUPPER
 	RET
+
+// func negAbsAVX2(n int, x, t *float32)
+// t[i] = −|x[i]| (the sign bit set) for i < n, n a multiple of 8.
+TEXT ·negAbsAVX2(SB), NOSPLIT, $0-24
+	MOVQ         n+0(FP), CX
+	MOVQ         x+8(FP), SI
+	MOVQ         t+16(FP), DI
+	MOVL         $0x80000000, AX
+	MOVL         AX, X15
+	VBROADCASTSS X15, Y15
+	SHRQ         $3, CX
+	JZ           nadone
+
+naloop:
+	VORPS   (SI), Y15, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     naloop
+
+nadone:
+	VZEROUPPER
+	RET
+
+// func sigmoidFinishAVX2(n int, x, e, dst *float32)
+// dst[i] = e[i]/(1+e[i]) where x[i] < 0, else 1/(1+e[i]), for i < n (n a
+// multiple of 8): each rounded as the scalar expressions are (1+e, then
+// the quotient). dst may be x or e.
+TEXT ·sigmoidFinishAVX2(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), CX
+	MOVQ         x+8(FP), SI
+	MOVQ         e+16(FP), DI
+	MOVQ         dst+24(FP), DX
+	MOVL         $0x3F800000, AX
+	MOVL         AX, X15
+	VBROADCASTSS X15, Y15 // 1
+	VXORPS       Y14, Y14, Y14 // 0
+	SHRQ         $3, CX
+	JZ           sfdone
+
+sfloop:
+	VMOVUPS   (DI), Y0          // e
+	VMOVUPS   (SI), Y1          // x
+	VADDPS    Y15, Y0, Y2       // 1+e
+	VCMPPS    $1, Y14, Y1, Y3   // x < 0 (false for NaN)
+	VBLENDVPS Y3, Y0, Y15, Y4   // x < 0 ? e : 1
+	VDIVPS    Y2, Y4, Y4
+	VMOVUPS   Y4, (DX)
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	ADDQ      $32, DX
+	DECQ      CX
+	JNZ       sfloop
+
+sfdone:
+	VZEROUPPER
+	RET

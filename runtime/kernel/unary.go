@@ -84,17 +84,27 @@ func Sigmoid(dst, src []float32) {
 		for b := lo; b < hi; b += len(tmp) {
 			x := src[b:min(hi, b+len(tmp))]
 			t := tmp[:roundUp(len(x), 8)]
-			for i, v := range x {
-				t[i] = -abs32(v)
+			vec := 0
+			if useAsm {
+				vec = len(x) &^ 7
+				if vec > 0 {
+					negAbsAVX2(vec, &x[0], &t[0])
+				}
+			}
+			for i, v := range x[vec:] {
+				t[vec+i] = -abs32(v)
 			}
 			clear(t[len(x):])
 			expShiftSum(t, t, 0)
 			d := dst[b : b+len(x)]
-			for i, e := range t[:len(x)] {
-				if x[i] < 0 {
-					d[i] = e / (1 + e)
+			if vec > 0 {
+				sigmoidFinishAVX2(vec, &x[0], &t[0], &d[0])
+			}
+			for i, e := range t[vec:len(x)] {
+				if x[vec+i] < 0 {
+					d[vec+i] = e / (1 + e)
 				} else {
-					d[i] = 1 / (1 + e)
+					d[vec+i] = 1 / (1 + e)
 				}
 			}
 		}
