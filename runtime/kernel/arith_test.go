@@ -121,3 +121,23 @@ func TestSigmoidVector(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkArithAddVV9x512x512(b *testing.B) {
+	x, y := make([]float32, 9*512*512), make([]float32, 9*512*512)
+	b.SetBytes(3 * 4 * int64(len(x)))
+	for i := 0; i < b.N; i++ {
+		Arith(ArithAdd, x, x, y, false, false, 0, 0)
+	}
+}
+
+func BenchmarkSigmoid6x1536(b *testing.B) {
+	x := make([]float32, 6*1536)
+	for i := range x {
+		x[i] = float32(i%97)*0.1 - 5
+	}
+	y := make([]float32, len(x))
+	b.SetBytes(8 * int64(len(x)))
+	for i := 0; i < b.N; i++ {
+		Sigmoid(y, x)
+	}
+}
