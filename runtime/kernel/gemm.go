@@ -310,6 +310,8 @@ func packAPanel(dst []float32, transA bool, a []float32, lda, i, rows, pc, kc in
 		r3 := a[(i+3)*lda+pc : (i+3)*lda+pc+kc]
 		r4 := a[(i+4)*lda+pc : (i+4)*lda+pc+kc]
 		r5 := a[(i+5)*lda+pc : (i+5)*lda+pc+kc]
+		// Equal lengths, so indexing by p < len(r0) needs no bounds checks.
+		r1, r2, r3, r4, r5 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)], r4[:len(r0)], r5[:len(r0)]
 		dst = dst[:kc*gemmMR]
 		if alpha == 1 {
 			for p := range r0 {
