@@ -23,6 +23,10 @@ const (
 // useAsm chooses the assembly micro-kernels; tests flip it to compare both.
 var useAsm = hasAVX2FMA
 
+// useAVX512 chooses the AVX-512 GEMM micro-kernel where the CPU has it
+// (with useAsm); tests flip it to compare it with the AVX2 one.
+var useAVX512 = hasAVX2FMA && hasAVX512
+
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
 // where op(X) is X or Xᵀ. op(A) is m×k, op(B) is k×n, C is m×n with row
 // stride ldc ≥ n. A is stored m×k (lda ≥ k) or, when transA, k×m (lda ≥ m);
@@ -235,9 +239,33 @@ type gemmBlock struct {
 // run is the macro-kernel: the micro-kernel over rows [i0,i1) and B panels
 // [q0,q1). Each B micro-panel is reused from L1 by every row panel.
 func (g *gemmBlock) run(i0, i1, q0, q1 int) {
+	g.runPanels(i0, i1, q0, q1, useAVX512)
+}
+
+// runPanels is run, taking pairs of full B panels with the AVX-512 kernel
+// when wide is set.
+func (g *gemmBlock) runPanels(i0, i1, q0, q1 int, wide bool) {
 	var tile [gemmMR * gemmNR]float32
 	kc, c, ldc := g.kc, g.c, g.ldc
 	for q := q0; q < q1; q++ {
+		if wide && g.b == nil && q+1 < q1 && (q+2)*gemmNR <= g.nc {
+			// Two full panels: full tiles of six rows by the AVX-512
+			// kernel (the same sums as the AVX2 one), the last rows below.
+			bp0 := g.packedB[q*gemmNR*kc : (q+1)*gemmNR*kc]
+			bp1 := g.packedB[(q+1)*gemmNR*kc : (q+2)*gemmNR*kc]
+			i := i0
+			for ; i+gemmMR <= i1; i += gemmMR {
+				ap := g.packedA[(i/gemmMR)*gemmMR*kc : (i/gemmMR+1)*gemmMR*kc]
+				off := i*ldc + g.jc + q*gemmNR
+				_ = c[off+(gemmMR-1)*ldc+2*gemmNR-1] // bounds: the whole tile lies in c
+				sgemmKernel6x32AVX512(kc, &ap[0], &bp0[0], &bp1[0], &c[off], ldc, g.accumulate)
+			}
+			if i < i1 {
+				g.runPanels(i, i1, q, q+2, false)
+			}
+			q++
+			continue
+		}
 		bp := g.packedB[q*gemmNR*kc : (q+1)*gemmNR*kc]
 		j := q * gemmNR
 		cols := min(gemmNR, g.nc-j)

@@ -111,3 +111,13 @@ func negAbsAVX2(n int, x, t *float32)
 //
 //go:noescape
 func sigmoidFinishAVX2(n int, x, e, dst *float32)
+
+// hasAVX512 selects the AVX-512 GEMM micro-kernel (cpu.X86.HasAVX512F
+// includes the OS saving the Z registers).
+var hasAVX512 = cpu.X86.HasAVX512F
+
+// sgemmKernel6x32AVX512 is sgemmKernel6x16AVX2 over two adjacent packed B
+// panels (columns j..j+15 from b0, j+16..j+31 from b1) at once.
+//
+//go:noescape
+func sgemmKernel6x32AVX512(k int, a, b0, b1, c *float32, ldc int, accumulate bool)

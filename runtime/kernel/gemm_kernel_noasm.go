@@ -79,3 +79,9 @@ func negAbsAVX2(n int, x, t *float32) {
 func sigmoidFinishAVX2(n int, x, e, dst *float32) {
 	panic("kernel: assembly kernel called without assembly support")
 }
+
+const hasAVX512 = false
+
+func sgemmKernel6x32AVX512(k int, a, b0, b1, c *float32, ldc int, accumulate bool) {
+	panic("kernel: assembly kernel called without assembly support")
+}
