@@ -37,7 +37,10 @@ exploop:
 	VMOVUPS      (SI), Y0
 	VSUBPS       Y15, Y0, Y0                  // x − shift
 	VBROADCASTSS expc<>+44(SB), Y1
+	VCMPPS       $0x11, Y1, Y0, Y9            // x < min argument (LT_OQ)
 	VMAXPS       Y1, Y0, Y1                   // clamp below
+	VANDNPS      Y1, Y9, Y1                   // those lanes (zeroed below) computed from 0 instead:
+	                                          // their subnormal products would cost microcode assists
 	VBROADCASTSS expc<>+40(SB), Y2
 	VMINPS       Y2, Y1, Y1                   // clamp above
 	VBROADCASTSS expc<>+0(SB), Y2

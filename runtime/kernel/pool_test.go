@@ -250,7 +250,7 @@ func TestExp32(t *testing.T) {
 			xs = append(xs, x)
 		}
 	}
-	xs = append(xs, float32(math.Inf(1)), float32(math.Inf(-1)), 88.72, 88.73, -87.4, -103.9, -104, -150, 1e-30, 0, 0.5, -0.5, 3)
+	xs = append(xs, float32(math.Inf(1)), float32(math.Inf(-1)), 88.72, 88.73, -87.4, -103.9, -104, -150, -math.MaxFloat32, 1e-30, 0, 0.5, -0.5, 3)
 	ys := make([]float32, len(xs))
 	Exp(ys, xs)
 	for i, x := range xs {
