@@ -251,6 +251,9 @@ type cfRewriter struct {
 	selectPhase bool
 	selected    []*selectedIf
 	noSelect    map[string]string
+	// reinfer is set when confirmed selections became Where nodes: an
+	// inference made before holds the then branch's values for them.
+	reinfer bool
 }
 
 // selectedIf is an If rewritten into both branches and a Where per
@@ -629,6 +632,10 @@ func (r *cfRewriter) confirmSelects(si *shapeinfer.Result, inferErr error, final
 				b.OpType = "Where"
 				b.Input = []string{sel.cond, sel.pairs[i][0], sel.pairs[i][1]}
 			}
+			// The inference the caller holds saw Identity(then): the
+			// values it knows of the outputs (a constant branch's) are
+			// the then branch's. It must infer again.
+			r.reinfer = true
 		}
 		r.selected = pending
 		return false
@@ -1180,7 +1187,8 @@ func resolveControlFlow(m *onnxpb.Model, opts Options) (*shapeinfer.Result, []Ti
 		}
 		if !changed {
 			if len(r.selected) > 0 {
-				if r.confirmSelects(si, nil, true) {
+				if r.confirmSelects(si, nil, true) || r.reinfer {
+					r.reinfer = false
 					if si, tightened, err = inferTightened(m, opts); err != nil {
 						return nil, nil, nil, err
 					}
@@ -1203,12 +1211,19 @@ func resolveControlFlow(m *onnxpb.Model, opts Options) (*shapeinfer.Result, []Ti
 			return nil, nil, nil, err
 		}
 		if r.confirmSelects(next, err, false) {
+			r.reinfer = false
 			if si, tightened, err = inferTightened(m, opts); err != nil {
 				return nil, nil, nil, err
 			}
 			continue
 		}
 		si, tightened = next, nextTightened
+		if r.reinfer {
+			r.reinfer = false
+			if si, tightened, err = inferTightened(m, opts); err != nil {
+				return nil, nil, nil, err
+			}
+		}
 		if r.confirmLoops(si) {
 			if si, tightened, err = inferTightened(m, opts); err != nil {
 				return nil, nil, nil, err

@@ -160,6 +160,35 @@ func TestDataIfSelectsBranches(t *testing.T) {
 	}
 }
 
+// TestDataIfConstantBranches: an If on a bool input whose branches are
+// constants (ONNX's test_if). The inference made while the If's output
+// was bound to the then branch knows that branch's constant as the
+// output's value; after the selection becomes a Where it must be
+// inferred again, or the graph returns the then branch for every
+// condition (it did, silently).
+func TestDataIfConstantBranches(t *testing.T) {
+	branch := func(name string, v ...float32) *onnxpb.GraphProto {
+		return &onnxpb.GraphProto{Name: name,
+			Node:   []*onnxpb.NodeProto{{OpType: "Constant", Output: []string{name + "_out"}, Attribute: []*onnxpb.AttributeProto{aTensor("value", f32([]int{len(v)}, v...))}}},
+			Output: []*onnxpb.ValueInfoProto{valueInfo(name+"_out", tensor.Float32, len(v))}}
+	}
+	m := newModel(11).input("k", tensor.Int64).
+		init("one", &tensor.Tensor{DType: tensor.Int64, Shape: []int{}, Data: []int64{1}}).
+		node("Equal", "eq", strs("k", "one"), strs("cond")).
+		node("If", "if", strs("cond"), strs("y"), aGraph("then_branch", branch("then", 1, 2, 3)), aGraph("else_branch", branch("else", 3, 2, 1))).
+		output("y", tensor.Float32, 3).build(t)
+	res, err := Convert(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int64{1, 0} {
+		feeds := map[string]*tensor.Tensor{"k": {DType: tensor.Int64, Shape: []int{}, Data: []int64{k}}}
+		if abs := runBoth(t, m, res, feeds); abs > 0 {
+			t.Errorf("k=%d: max abs %g", k, abs)
+		}
+	}
+}
+
 // TestDataIfSelectRefusals: an If on data whose branches give different
 // shapes, or whose untaken branch would pin a dim, stays refused, with
 // the --freeze-input that folds it and why selecting is not exact.
