@@ -187,6 +187,7 @@ func Convert(m *onnxpb.Model, opts Options) (res *Result, err error) {
 	c.checkAll()
 	c.emitAll()
 	if len(c.errs) > 0 {
+		c.rewordAll(c.errs)
 		return nil, c.refusal()
 	}
 	switch opts.Precision {
@@ -674,6 +675,19 @@ func (c *ctx) fail(n *srcNode, err error) {
 		err = &rewordedError{msg: c.si.Readable(msg), err: err}
 	}
 	c.errs = append(c.errs, newNodeError(n, err))
+}
+
+// rewordAll rewrites every refusal (and its knock-ons) whose text names a
+// dim shape inference made up: errors built on paths that bypass fail
+// (an operand pulled by a consumer, a graph output) would otherwise print
+// the internal symbol.
+func (c *ctx) rewordAll(errs []*NodeError) {
+	for _, e := range errs {
+		if msg := e.Err.Error(); c.si != nil && c.si.Readable(msg) != msg {
+			e.Err = &rewordedError{msg: c.si.Readable(msg), err: e.Err}
+		}
+		c.rewordAll(e.KnockOns)
+	}
 }
 
 // rewordedError is err with its text rewritten (internal dim names

@@ -27,6 +27,24 @@ func stft(c *nodeCtx) ([]*Info, error) {
 	if r := len(x.Shape); r != 2 && r != 3 {
 		return nil, c.errorf("signal %s is not [batch, length] or [batch, length, 1|2]", ShapeString(x.Shape))
 	}
+	if len(x.Shape) == 3 {
+		if v, ok := x.Shape[2].Value(); ok && v != 1 && v != 2 {
+			return nil, c.errorf("signal %s is not [batch, length] or [batch, length, 1|2]", ShapeString(x.Shape))
+		}
+	}
+	// The spec's frame_step and frame_length are scalars and the window
+	// 1-D; anything else has no frame length to build the output from.
+	for i, what := range []string{1: "frame_step", 3: "frame_length"} {
+		if in := c.input(i); what != "" && in != nil && in.Shape != nil && !isOneValue(in.Shape) {
+			return nil, c.errorf("%s %s is not a scalar", what, ShapeString(in.Shape))
+		}
+	}
+	if w := c.input(2); w != nil && w.Shape != nil && len(w.Shape) != 1 {
+		return nil, c.errorf("window %s is not 1-D", ShapeString(w.Shape))
+	}
+	if err := c.binaryAttr("onesided"); err != nil {
+		return nil, err
+	}
 	var frameLen Expr
 	haveLen := false
 	if c.input(3) != nil {
@@ -71,6 +89,17 @@ func dft(c *nodeCtx) ([]*Info, error) {
 	if r < 2 {
 		return nil, c.errorf("input %s has no trailing real/complex dim", ShapeString(x.Shape))
 	}
+	if v, ok := x.Shape[r-1].Value(); ok && v != 1 && v != 2 {
+		return nil, c.errorf("input %s does not end in 1 (real) or 2 (complex)", ShapeString(x.Shape))
+	}
+	if in := c.input(1); in != nil && in.Shape != nil && !isOneValue(in.Shape) {
+		return nil, c.errorf("dft_length %s is not a scalar", ShapeString(in.Shape))
+	}
+	for _, a := range []string{"onesided", "inverse"} {
+		if err := c.binaryAttr(a); err != nil {
+			return nil, err
+		}
+	}
 	axis := c.attrInt("axis", 1)
 	if c.opset >= 20 {
 		axis = -2
@@ -104,4 +133,25 @@ func dft(c *nodeCtx) ([]*Info, error) {
 	out := append([]Expr{}, x.Shape...)
 	out[ax], out[r-1] = bins, Const(2)
 	return []*Info{{DType: x.DType, Shape: out}}, nil
+}
+
+// isOneValue reports whether shape holds exactly one element (a scalar,
+// or [1] as exporters write scalars).
+func isOneValue(shape []Expr) bool {
+	for _, d := range shape {
+		if v, ok := d.Value(); !ok || v != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// binaryAttr checks a flag attribute the spec allows only as 0 or 1: any
+// other value would be read as one or the other, differently by each
+// runtime.
+func (c *nodeCtx) binaryAttr(name string) error {
+	if v := c.attrInt(name, 0); v != 0 && v != 1 {
+		return c.errorf("attribute %s is %d (want 0 or 1)", name, v)
+	}
+	return nil
 }

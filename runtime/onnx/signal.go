@@ -57,35 +57,25 @@ func buildWindow(kind string) builder {
 	}
 }
 
-// dft1 computes a DFT of length outLen of (re, im) of length n (zero
-// padded / truncated to length), returning the first bins entries.
-func dft1(re, im []float64, length, bins int, inverse bool) ([]float64, []float64) {
-	or := newSlice[float64](bins)
-	oi := newSlice[float64](bins)
-	sign := -1.0
-	if inverse {
-		sign = 1
+// binaryAttr reads a flag attribute the spec allows only as 0 or 1 (any
+// other value is refused, not read as one of them).
+func binaryAttr(n *node, name string, def int64) (bool, error) {
+	v := n.i(name, def)
+	if v != 0 && v != 1 {
+		return false, fmt.Errorf("attribute %s is %d (want 0 or 1)", name, v)
 	}
-	for k := 0; k < bins; k++ {
-		var sr, si float64
-		for t := 0; t < length && t < len(re); t++ {
-			ang := sign * 2 * math.Pi * float64(k*t%length) / float64(length)
-			c, s := math.Cos(ang), math.Sin(ang)
-			sr += re[t]*c - im[t]*s
-			si += re[t]*s + im[t]*c
-		}
-		if inverse {
-			sr /= float64(length)
-			si /= float64(length)
-		}
-		or[k], oi[k] = sr, si
-	}
-	return or, oi
+	return v == 1, nil
 }
 
 func buildDFT(n *node) (kernelFn, error) {
-	inverse := n.i("inverse", 0) == 1
-	onesided := n.i("onesided", 0) == 1
+	inverse, err := binaryAttr(n, "inverse", 0)
+	if err != nil {
+		return nil, err
+	}
+	onesided, err := binaryAttr(n, "onesided", 0)
+	if err != nil {
+		return nil, err
+	}
 	attrAxis := n.i("axis", 1)
 	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x := in[0]
@@ -121,7 +111,13 @@ func buildDFT(n *node) (kernelFn, error) {
 			if err != nil {
 				return nil, err
 			}
+			if l < 1 || l > math.MaxInt32 {
+				return nil, fmt.Errorf("dft_length %d is not in [1, 2^31)", l)
+			}
 			length = int(l)
+		}
+		if length < 1 {
+			return nil, fmt.Errorf("a DFT over axis %d of %v has no points", ax, x.Shape)
 		}
 		bins := length
 		if onesided {
@@ -137,6 +133,11 @@ func buildDFT(n *node) (kernelFn, error) {
 		out := newSlice[float64](outer, bins, inner, 2)
 		re := newSlice[float64](length)
 		im := newSlice[float64](length)
+		sp := newSpectrum(length, inverse)
+		scale := 1.0
+		if inverse {
+			scale = 1 / float64(length)
+		}
 		for o := 0; o < outer; o++ {
 			for i := 0; i < inner; i++ {
 				for t := 0; t < length; t++ {
@@ -149,10 +150,10 @@ func buildDFT(n *node) (kernelFn, error) {
 						}
 					}
 				}
-				or, oi := dft1(re, im, length, bins, inverse)
+				sp.transform(re, im)
 				for k := 0; k < bins; k++ {
 					base := ((o*bins+k)*inner + i) * 2
-					out[base], out[base+1] = or[k], oi[k]
+					out[base], out[base+1] = re[k]*scale, im[k]*scale
 				}
 			}
 		}
@@ -161,7 +162,10 @@ func buildDFT(n *node) (kernelFn, error) {
 }
 
 func buildSTFT(n *node) (kernelFn, error) {
-	onesided := n.i("onesided", 1) == 1
+	onesided, err := binaryAttr(n, "onesided", 1)
+	if err != nil {
+		return nil, err
+	}
 	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x := in[0]
 		if len(x.Shape) == 2 {
@@ -181,11 +185,17 @@ func buildSTFT(n *node) (kernelFn, error) {
 				return nil, err
 			}
 		}
+		if w := opt(in, 2); w != nil && len(w.Shape) != 1 {
+			return nil, fmt.Errorf("window %v is not 1-D", w.Shape)
+		}
 		frameLen := len(window)
 		if t := opt(in, 3); t != nil {
 			l, err := scalarInt(t)
 			if err != nil {
 				return nil, err
+			}
+			if l < 1 || l > math.MaxInt32 {
+				return nil, fmt.Errorf("frame_length %d is not in [1, 2^31)", l)
 			}
 			frameLen = int(l)
 		}
@@ -208,6 +218,7 @@ func buildSTFT(n *node) (kernelFn, error) {
 		out := newSlice[float64](nb, frames, bins, 2)
 		re := newSlice[float64](frameLen)
 		im := newSlice[float64](frameLen)
+		sp := newSpectrum(frameLen, false)
 		for b := 0; b < nb; b++ {
 			for f := 0; f < frames; f++ {
 				for t := 0; t < frameLen; t++ {
@@ -222,10 +233,10 @@ func buildSTFT(n *node) (kernelFn, error) {
 						im[t] = v[p+1] * w
 					}
 				}
-				or, oi := dft1(re, im, frameLen, bins, false)
+				sp.transform(re, im)
 				for k := 0; k < bins; k++ {
 					base := ((b*frames+f)*bins + k) * 2
-					out[base], out[base+1] = or[k], oi[k]
+					out[base], out[base+1] = re[k], im[k]
 				}
 			}
 		}
