@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/textsafe"
 )
 
 // PrintText renders g in the canonical .webnn layout that every loader
@@ -223,7 +224,10 @@ func (p *textPrinter) comment(c string) {
 	if c == "" {
 		return
 	}
-	for _, line := range strings.Split(c, "\n") {
+	// A comment carries an ONNX name: its control characters would drive
+	// the terminal of whoever cats the file (or end the line early for a
+	// parser that takes CR as a line end).
+	for _, line := range strings.Split(textsafe.Text(c), "\n") {
 		line = strings.TrimRight(line, " \t\r")
 		if line == "" {
 			p.str("    #\n")

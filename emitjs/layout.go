@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/textsafe"
 )
 
 // The drawing of a graph: a layered DAG layout computed here, at emit
@@ -326,7 +327,7 @@ func (d *drawing) svg() string {
 	for _, b := range d.boxes {
 		y := boxY(b.layer)
 		fmt.Fprintf(&w, `<g class="n k-%s" data-id="%s" transform="translate(%.1f %.1f)"><title>%s</title><rect x="%.1f" width="%.1f" height="%d" rx="6"/><text class="l" y="13">%s</text><text class="s" y="25">%s</text></g>`,
-			b.kind, html.EscapeString(b.id), b.x, y, html.EscapeString(b.tip), -b.w/2, b.w, boxH, html.EscapeString(b.label), html.EscapeString(b.sub))
+			b.kind, svgText(b.id), b.x, y, svgText(b.tip), -b.w/2, b.w, boxH, svgText(b.label), svgText(b.sub))
 	}
 	w.WriteString(`</g></svg>`)
 	return w.String()
@@ -355,3 +356,8 @@ func optionText(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// svgText escapes s for the drawing's text and attributes; the names in
+// it come from the model, and a NUL or other control character would make
+// the page malformed (textsafe).
+func svgText(s string) string { return html.EscapeString(textsafe.Text(s)) }

@@ -1,6 +1,7 @@
 package emitjs
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/base64"
 	"encoding/binary"
@@ -727,8 +728,29 @@ func toInt(v any) (int64, error) {
 }
 
 func jsString(s string) string {
-	b, _ := json.Marshal(s)
+	b, _ := marshalJS(s)
 	return string(b)
+}
+
+// marshalJS is json.Marshal (which escapes C0 controls, <, >, &, U+2028
+// and U+2029) that also writes the C1 controls U+0080–U+009F as \u
+// escapes: JSON allows them raw, but a name carrying them would reach the
+// terminal of whoever cats the module (U+009B is a CSI).
+func marshalJS(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil || !bytes.Contains(b, []byte{0xc2}) {
+		return b, err
+	}
+	var out bytes.Buffer
+	for i := 0; i < len(b); i++ {
+		if b[i] == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f {
+			fmt.Fprintf(&out, `\u%04x`, b[i+1])
+			i++
+			continue
+		}
+		out.WriteByte(b[i])
+	}
+	return out.Bytes(), nil
 }
 
 func intList(xs []int) string {
@@ -828,7 +850,7 @@ func (e *emitter) assemble(opts Options) ([]byte, error) {
 		}
 		info.Outputs = append(info.Outputs, ioInfo{Name: o.Name, DataType: dt.String()})
 	}
-	infoJSON, err := json.Marshal(info)
+	infoJSON, err := marshalJS(info)
 	if err != nil {
 		return nil, err
 	}

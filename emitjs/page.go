@@ -3,13 +3,13 @@ package emitjs
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"sort"
 	"strings"
 
 	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+	"github.com/webnn-graph/webnn-graph/internal/textsafe"
 
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/tensor"
@@ -61,7 +61,7 @@ func Page(g *graph.Graph, opts PageOptions) ([]byte, error) {
 		}
 		onnx := ""
 		if in.Comment != "" && in.Comment != in.Name && !strings.ContainsAny(in.Comment, " \n") {
-			onnx = in.Comment
+			onnx = textsafe.Text(in.Comment) // html/template leaves ESC, CR and C1 as they are
 		}
 		p.Inputs = append(p.Inputs, pageIO{Name: in.Name, ONNX: onnx, Type: in.Desc.DType.String(), Dims: "[" + strings.Join(dims, ", ") + "]"})
 	}
@@ -100,7 +100,7 @@ func Page(g *graph.Graph, opts PageOptions) ([]byte, error) {
 		p.Drawn = true
 	}
 	data := map[string]any{"dims": p.Dims, "inputs": inputHints(g)}
-	js, err := json.Marshal(data)
+	js, err := marshalJS(data)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+	"github.com/webnn-graph/webnn-graph/internal/textsafe"
 
 	"github.com/webnn-graph/webnn-graph/parity"
 )
@@ -306,7 +307,7 @@ func oneLine(s string) string {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029':
 			return ' '
-		case r < 0x20 || r == 0x7f:
+		case textsafe.Unsafe(r):
 			return '\uFFFD'
 		}
 		return r

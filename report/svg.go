@@ -5,6 +5,8 @@ import (
 	"html"
 	"math"
 	"strings"
+
+	"github.com/webnn-graph/webnn-graph/internal/textsafe"
 )
 
 // Inline SVG charts for report.html. Every chart is a fixed-size viewBox
@@ -180,15 +182,10 @@ func decodeSVG(steps []Step, atol float64) string {
 	return s.String()
 }
 
-// esc escapes s for HTML text and attributes; control characters (other
-// than line breaks and tabs) become U+FFFD.
+// esc escapes s for HTML text and attributes; control characters (see
+// textsafe: all but newline and tab) become U+FFFD.
 func esc(s string) string {
-	return html.EscapeString(strings.Map(func(r rune) rune {
-		if (r < 0x20 && r != '\n' && r != '\r' && r != '\t') || r == 0x7f {
-			return '\uFFFD'
-		}
-		return r
-	}, s))
+	return html.EscapeString(textsafe.Text(s))
 }
 
 // casesSVG charts each case's worst comparison as a share of its
