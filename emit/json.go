@@ -267,15 +267,7 @@ func parseJSON(src []byte) (*graph.Graph, error) {
 	g := &graph.Graph{}
 	var format *string
 	var version *string
-	seen := map[string]bool{}
 	err := r.object(func() string { return "the graph" }, func(key string, pos int) error {
-		switch key {
-		case "format", "version", "name", "quantized", "inputs", "consts", "nodes", "outputs":
-			if seen[key] {
-				return r.errAt(pos, "duplicate member %q", key)
-			}
-			seen[key] = true
-		}
 		if r.isNull() {
 			return nil // serde reads null as an absent optional field
 		}

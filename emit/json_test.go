@@ -188,11 +188,18 @@ func TestLoadGraphFileErrors(t *testing.T) {
 	}
 }
 
-// Keys are case-sensitive and duplicates of known members are refused.
+// Keys are case-sensitive and a member given twice is refused at every
+// level (the fuzzer's const with two "init" members printed as the second
+// and read back as the first).
 func TestParseJSONStrictKeys(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{`{"Format": "webnn-graph-json", "version": 1}`, `json: missing "format": "webnn-graph-json"`},
-		{`{"format": "webnn-graph-json", "version": 1, "version": 2}`, `json: 1:46: duplicate member "version"`},
+		{`{"format": "webnn-graph-json", "version": 1, "version": 2}`, `json: 1:46: duplicate member "version" in the graph`},
+		{`{"format": "webnn-graph-json", "version": 1, "consts": {"c": {"dataType": "float32", "shape": [], "init": {"kind": "scalar", "value": 1}, "init": {"kind": "inlineBytes", "bytes": []}}}}`, `json: 1:139: duplicate member "init" in const "c"`},
+		{`{"format": "webnn-graph-json", "version": 1, "consts": {"c": {"dataType": "float32", "shape": [], "init": {"kind": "scalar", "value": 1, "value": 2}}}}`, `json: 1:138: duplicate member "value" in const "c" init`},
+		{`{"format": "webnn-graph-json", "version": 1, "inputs": {"x": {"dataType": "float32", "shape": []}, "x": {"dataType": "int32", "shape": []}}}`, `json: 1:100: duplicate member "x" in inputs`},
+		{`{"format": "webnn-graph-json", "version": 1, "nodes": [{"id": "a", "op": "f", "options": {"k": 1, "k": 2}}]}`, `json: 1:99: duplicate member "k" in object`},
+		{`{"format": "webnn-graph-json", "version": 1, "Extra": 1, "Extra": 2}`, `json: 1:58: duplicate member "Extra" in the graph`},
 		{`{"format": "webnn-graph-json", "version": 1, "name": null, "consts": null, "nodes": [{"id": "a", "op": "relu", "inputs": null, "options": null, "outputs": null, "Extra": 1}]}`, ``},
 		{`{"format": "webnn-graph-json", "version": 1, "inputs": {"x": {"DataType": "float32", "shape": []}}}`, `json: 1:62: input "x": missing "dataType"`},
 		{`{"format": "webnn-graph-json", "version": 1, "name": "\ud83d\ude00\u00e9\n"}`, ``},

@@ -104,6 +104,11 @@ func (r *jsonReader) object(what func() string, fn func(key string, keyPos int) 
 		r.i++
 		return nil
 	}
+	// A member given twice is refused at every level, known or not: which
+	// one counts differs between readers (serde refuses a struct field
+	// twice and keeps the last map entry), so a graph could mean one thing
+	// here and another in the loader.
+	seen := map[string]bool{}
 	for {
 		if r.peek() != '"' {
 			return r.errAt(r.i, "expected a member name string, got %s", r.describeNext())
@@ -113,6 +118,10 @@ func (r *jsonReader) object(what func() string, fn func(key string, keyPos int) 
 		if err != nil {
 			return err
 		}
+		if seen[key] {
+			return r.errAt(pos, "duplicate member %q in %s", key, what())
+		}
+		seen[key] = true
 		if err := r.expectByte(':', "':' after member name"); err != nil {
 			return err
 		}
