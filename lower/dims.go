@@ -4,12 +4,12 @@
 package lower
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 
+	"github.com/webnn-graph/webnn-graph/internal/jsonkeys"
 	"github.com/webnn-graph/webnn-graph/onnxpb"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 )
@@ -39,16 +39,13 @@ func ParseDims(data []byte, source string) (*DimSettings, error) {
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, fmt.Errorf("%s: want a JSON object of dim name → value or {\"min\", \"max\"}: %v", source, err)
 	}
-	if err := uniqueMembers(data); err != nil {
+	if err := jsonkeys.Unique(data); err != nil {
 		return nil, fmt.Errorf("%s: %v", source, err)
 	}
 	if raw, ok := top["freeDimensionOverrides"]; ok {
 		top = nil
 		if err := json.Unmarshal(raw, &top); err != nil {
 			return nil, fmt.Errorf("%s: freeDimensionOverrides: want an object of dim name → value: %v", source, err)
-		}
-		if err := uniqueMembers(raw); err != nil {
-			return nil, fmt.Errorf("%s: freeDimensionOverrides: %v", source, err)
 		}
 	}
 	out := &DimSettings{Bounds: shapeinfer.Bounds{}, Freeze: map[string]int64{}, Sources: map[string]string{}}
@@ -71,9 +68,6 @@ func ParseDims(data []byte, source string) (*DimSettings, error) {
 			out.Sources[name] = source
 			continue
 		}
-		if err := uniqueMembers(raw); err != nil {
-			return nil, fmt.Errorf("%s: dim %q: %v", source, name, err)
-		}
 		var r struct {
 			Min *float64 `json:"min"`
 			Max *float64 `json:"max"`
@@ -93,34 +87,6 @@ func ParseDims(data []byte, source string) (*DimSettings, error) {
 		out.Sources[name] = source
 	}
 	return out, nil
-}
-
-// uniqueMembers refuses a JSON object (data, already known to be valid
-// JSON) that names a member twice: encoding/json keeps the last silently,
-// so {"batch": 1, "batch": 64} would set 64 where the author meant either.
-// Anything but an object passes.
-func uniqueMembers(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		k, _ := t.(string)
-		if seen[k] {
-			return fmt.Errorf("%q is given twice", k)
-		}
-		seen[k] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // ModelDims reads the dim settings a model states in its metadata_props

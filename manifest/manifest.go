@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/webnn-graph/webnn-graph/internal/confine"
+	"github.com/webnn-graph/webnn-graph/internal/jsonkeys"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -110,6 +111,9 @@ func Parse(data []byte) (*Manifest, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("manifest: trailing data after the JSON object")
+	}
+	if err := jsonkeys.Unique(data); err != nil {
+		return nil, fmt.Errorf("manifest: %v", err) // two entries for one tensor: which is meant?
 	}
 	raw, ok := top.(map[string]any)
 	if !ok {

@@ -11,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/webnn-graph/webnn-graph/graph"
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/internal/confine"
+	"github.com/webnn-graph/webnn-graph/internal/jsonkeys"
 	"github.com/webnn-graph/webnn-graph/manifest"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -137,6 +139,9 @@ func parseSafetensors(head []byte, size int64, path string) (*manifest.Manifest,
 	if err := json.Unmarshal(head[8:8+n], &raw); err != nil {
 		return nil, fmt.Errorf("safetensors: %s: header: %v", path, err)
 	}
+	if err := jsonkeys.Unique(head[8 : 8+n]); err != nil {
+		return nil, fmt.Errorf("safetensors: %s: header: %v", path, err)
+	}
 	base := 8 + int64(n)
 	m := manifest.New()
 	type span struct {
@@ -168,14 +173,15 @@ func parseSafetensors(head []byte, size int64, path string) (*manifest.Manifest,
 		if len(e.Offsets) != 2 || e.Offsets[0] < 0 || e.Offsets[1] < e.Offsets[0] || e.Offsets[1] > size-base {
 			return nil, fmt.Errorf("safetensors: %s: tensor %q: data_offsets %v lie outside the data (%d bytes)", path, name, e.Offsets, size-base)
 		}
-		numel := int64(1)
-		for _, d := range e.Shape {
-			if d < 0 || d > 0 && numel > (1<<62)/d {
-				return nil, fmt.Errorf("safetensors: %s: tensor %q: shape %v is invalid", path, name, e.Shape)
-			}
-			numel *= d
+		// The byte size is checked, not only the element count: [2^62]
+		// float32 is 2^64 bytes, which wrapped to 0 and matched an empty
+		// data range (run then viewed 2^62 floats over no bytes).
+		numel, ok := checked.Product(e.Shape)
+		want, ok2 := checked.Mul(numel, int64(dt.Size()))
+		if !ok || !ok2 {
+			return nil, fmt.Errorf("safetensors: %s: tensor %q: shape %v is invalid (a negative dim, or its byte size overflows int64)", path, name, e.Shape)
 		}
-		if want := numel * int64(dt.Size()); e.Offsets[1]-e.Offsets[0] != want {
+		if e.Offsets[1]-e.Offsets[0] != want {
 			return nil, fmt.Errorf("safetensors: %s: tensor %q: %d bytes, %s%v needs %d", path, name, e.Offsets[1]-e.Offsets[0], dt, e.Shape, want)
 		}
 		m.Tensors[name] = manifest.Entry{DataType: dt.String(), Shape: e.Shape, ByteOffset: base + e.Offsets[0], ByteLength: e.Offsets[1] - e.Offsets[0], Layout: "row-major"}

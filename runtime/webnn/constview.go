@@ -27,7 +27,7 @@ import (
 // copying, when dt has a fixed-size Go element type, b holds exactly n of
 // them and is aligned for it on a little-endian machine; otherwise nil.
 func viewBytes(dt tensor.DType, b []byte, n int) any {
-	if n == 0 || !littleEndian || len(b) != n*dt.Size() {
+	if n <= 0 || !littleEndian || dt.Size() <= 0 || len(b)%dt.Size() != 0 || len(b)/dt.Size() != n {
 		return nil
 	}
 	p := unsafe.Pointer(unsafe.SliceData(b))
