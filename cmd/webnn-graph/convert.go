@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+	"github.com/webnn-graph/webnn-graph/internal/textsafe"
 
 	"github.com/spf13/cobra"
 
@@ -506,7 +507,7 @@ func (a *app) printConvertReport(r convertReport) {
 	fmt.Fprintf(w, "%d nodes, %d consts, %s of weights\n", r.Nodes, r.Consts, bytesize.Format(r.WeightBytes))
 	fmt.Fprintf(w, "ops: %s\n", formatHistogram(r.Ops))
 	for _, warn := range r.Warnings {
-		a.log.Warn(warn)
+		a.log.Warn(textsafe.Text(warn))
 	}
 }
 

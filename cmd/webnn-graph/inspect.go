@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+	"github.com/webnn-graph/webnn-graph/internal/textsafe"
 
 	"github.com/spf13/cobra"
 
@@ -57,7 +58,7 @@ expressions it evaluates (rustnn-0.5: NAME, NAME + K, NAME - K), its data types.
 				var ve *graph.ValidationError
 				if errors.As(err, &ve) && len(ve.Problems) > 1 {
 					for _, p := range ve.Problems {
-						a.log.Error(p)
+						a.log.Error(textsafe.Text(p))
 					}
 				}
 				return err
@@ -65,7 +66,7 @@ expressions it evaluates (rustnn-0.5: NAME, NAME + K, NAME - K), its data types.
 			if tg != nil {
 				if problems := tg.Check(g); len(problems) > 0 {
 					for _, p := range problems[1:] {
-						a.log.Error(p)
+						a.log.Error(textsafe.Text(p))
 					}
 					more := ""
 					if len(problems) > 1 {

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/webnn-graph/webnn-graph/internal/membudget"
+	"github.com/webnn-graph/webnn-graph/internal/textsafe"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 )
 
@@ -58,7 +59,7 @@ func execute(args []string, stdout, stderr io.Writer) (status int) {
 	defer func() {
 		if r := recover(); r != nil {
 			if be := membudget.FromPanic(r); be != nil {
-				fmt.Fprintf(stderr, "webnn-graph: %v\n", be)
+				fmt.Fprintf(stderr, "webnn-graph: %s\n", textsafe.Text(be.Error()))
 				status = 1
 				return
 			}
@@ -66,11 +67,11 @@ func execute(args []string, stdout, stderr io.Writer) (status int) {
 				// shape arithmetic out of int64 (or past the normal
 				// form's limits) outside a recovering stage: the model's
 				// fault, not ours
-				fmt.Fprintf(stderr, "webnn-graph: %v\n", oe)
+				fmt.Fprintf(stderr, "webnn-graph: %s\n", textsafe.Text(oe.Error()))
 				status = 1
 				return
 			}
-			fmt.Fprintf(stderr, "webnn-graph: internal error: %v\n", r)
+			fmt.Fprintf(stderr, "webnn-graph: internal error: %s\n", textsafe.Text(fmt.Sprint(r)))
 			if a.verbose {
 				fmt.Fprintf(stderr, "%s", debug.Stack())
 			}
@@ -89,20 +90,23 @@ func execute(args []string, stdout, stderr io.Writer) (status int) {
 	// (SetFlagErrorFunc), argument counts (exactArgs), unknown commands
 	// (the root's RunE) and flag values (usagef, flag types), each a
 	// usageError. Nothing else, whatever its text says, is a usage error.
+	// Errors quote the model's names and op types, which may carry
+	// terminal escapes; stdout is filtered (termSafe), and so is every
+	// error line here (stderr itself keeps the progress line's escapes).
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "webnn-graph: %v (see 'webnn-graph --help')\n", err)
+		fmt.Fprintf(stderr, "webnn-graph: %s (see 'webnn-graph --help')\n", textsafe.Text(err.Error()))
 		return 2
 	}
 	var ve verifyFailed
 	if errors.As(err, &ve) {
 		// verify has already printed its table; the summary line names the worst output.
-		fmt.Fprintf(stderr, "webnn-graph: %v\n", err)
+		fmt.Fprintf(stderr, "webnn-graph: %s\n", textsafe.Text(err.Error()))
 		return 1
 	}
 	// A multi-line error (every node a conversion refuses, every problem
 	// validation finds) is printed whole, then summarised on its last line.
-	msg := strings.TrimSpace(err.Error())
+	msg := textsafe.Text(strings.TrimSpace(err.Error()))
 	if lines := strings.Split(msg, "\n"); len(lines) > 1 {
 		for _, l := range lines {
 			fmt.Fprintf(stderr, "  %s\n", l)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/webnn-graph/webnn-graph/internal/bytesize"
+	"github.com/webnn-graph/webnn-graph/internal/textsafe"
 
 	"golang.org/x/term"
 )
@@ -50,7 +51,7 @@ func (p *progress) bytes(msg string, done, total int64) {
 func (p *progress) draw(msg string) {
 	p.last = time.Now()
 	p.drawn = true
-	fmt.Fprintf(p.a.stderr, "\r\033[K%s: %s", p.what, msg)
+	fmt.Fprintf(p.a.stderr, "\r\033[K%s: %s", textsafe.Text(p.what), textsafe.Text(msg))
 }
 
 // done clears the status line.

@@ -144,8 +144,26 @@ func moduleParses(dir, out string) error {
 	return nil
 }
 
+// escOpModel writes dir/model.onnx: one node whose op type carries
+// terminal escapes (an op no registry knows, so the refusal quotes it).
+func escOpModel(dir string) error {
+	g := &onnxpb.GraphProto{
+		Node:   []*onnxpb.NodeProto{Node("NoSuchOp\x1b]0;pwned\x07\x1b[2J\r", []string{"x"}, []string{"y"})},
+		Input:  []*onnxpb.ValueInfoProto{VI("x", tensor.Float32, 4)},
+		Output: []*onnxpb.ValueInfoProto{AnyVI("y", tensor.Float32)},
+	}
+	g.Node[0].Name = "n"
+	return WriteModel(filepath.Join(dir, "model.onnx"), g)
+}
+
 func init() {
 	register(
+		// Error lines go to stderr, which termSafe does not filter: the
+		// op type's escapes retitled the terminal and cleared it.
+		Case{Name: "names-control-chars-stderr-convert", Class: classMarkup, Setup: escOpModel,
+			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}"}, Exit: 1, Msg: "NoSuchOp\uFFFD]0;pwned\uFFFD\uFFFD[2J\uFFFD"},
+		Case{Name: "names-control-chars-stderr-verify", Class: classMarkup, Setup: escOpModel,
+			Args: []string{"verify", "{dir}/model.onnx"}, Exit: 1, Msg: "NoSuchOp\uFFFD]0;pwned"},
 		Case{Name: "names-control-chars-convert-text", Class: classMarkup, Setup: controlModel,
 			Args: []string{"convert", "{dir}/model.onnx", "-o", "{out}"}, Exit: 0,
 			Check: inertFiles("model.webnn")},
