@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -19,6 +20,13 @@ func init() {
 	register("", "GlobalLpPool", 1, buildGlobalPool("lp"))
 	register("", "MaxUnpool", 9, buildMaxUnpool)
 }
+
+// maxPoolWork bounds a pooling node's steps (outputs × window elements):
+// a 100-byte model asking for a 2^21 window over 2^22 values would loop
+// 2^42 times. Real pooling (7×7 over a feature map, 3×3×3 over video) is
+// many orders of magnitude below; global pooling, linear in its input, is
+// not bounded by it.
+const maxPoolWork = 1 << 31
 
 func buildPool(kind string) builder {
 	return func(n *node) (kernelFn, error) {
@@ -50,6 +58,9 @@ func buildPool(kind string) builder {
 			inSp := tensor.NumElements(g.in)
 			outSp := tensor.NumElements(g.out)
 			kp := tensor.NumElements(g.k)
+			if work, ok := checked.ProductOf(nc, outSp, kp); !ok || work > maxPoolWork {
+				return nil, fmt.Errorf("a window of %v over %d outputs of %d channels is more than %d steps (a window this large is no real model's pooling)", g.k, outSp, nc, maxPoolWork)
+			}
 			out := newSlice[float64](nc, outSp)
 			var indices []int64
 			if kind == "max" {

@@ -3,6 +3,7 @@ package webnn
 import (
 	"fmt"
 
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/runtime/kernel"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
@@ -375,6 +376,12 @@ func compileConvTranspose2d(nc *nodeCompiler) (kernelFn, error) {
 	}, nil
 }
 
+// maxPoolWork bounds a windowed pooling's steps (outputs × window
+// elements): a 2^11×2^11 window over as many outputs is 2^44 steps from a
+// few bytes of graph. Real pooling stays orders of magnitude below; global
+// pooling, linear in its input, is not bounded by it.
+const maxPoolWork = 1 << 31
+
 func compilePool(kind kernel.PoolKind, global bool) func(nc *nodeCompiler) (kernelFn, error) {
 	return func(nc *nodeCompiler) (kernelFn, error) {
 		window, hasWindow, err := nc.optInts("windowDimensions", "window_dimensions", "kernelShape")
@@ -458,6 +465,9 @@ func compilePool(kind kernel.PoolKind, global bool) func(nc *nodeCompiler) (kern
 			}
 			if p.OutH < 1 || p.OutW < 1 {
 				return nil, fmt.Errorf("window %dx%d larger than padded input %dx%d", kh, kw, h, w)
+			}
+			if work, ok := checked.ProductOf(n, c, p.OutH, p.OutW, kh, kw); !global && (!ok || work > maxPoolWork) {
+				return nil, fmt.Errorf("a %dx%d window over %dx%d outputs of %d channels is more than %d steps (a window this large is no real model's pooling)", kh, kw, p.OutH, p.OutW, n*c, maxPoolWork)
 			}
 			if !isF32 {
 				out := x.alloc(t.DType, outShape4(n, c, p.OutH, p.OutW, nhwc))

@@ -1,0 +1,83 @@
+package hostile
+
+import (
+	"path/filepath"
+
+	"github.com/webnn-graph/webnn-graph/onnxpb"
+	"github.com/webnn-graph/webnn-graph/tensor"
+)
+
+// Rows for compute amplification: a few bytes of model asking for a loop
+// of 2^40 steps over inputs of ordinary size. The memory budget does not
+// see it (nothing large is allocated); each such kernel bounds its steps
+// or computes in time proportional to its output (the DFT rows of
+// signal.go).
+
+const classWork = "10.3 compute amplification: a small model asking for 2^40 steps"
+
+// poolModel writes dir/model.onnx: y = op(x) over x float32[1, 1, xs...]
+// with kernel_shape ks, and dir/in.npz holding x.
+func poolModel(op string, xs, ks []int64) func(string) error {
+	return func(dir string) error {
+		dims := []any{1, 1}
+		shape := []int{1, 1}
+		for _, d := range xs {
+			dims = append(dims, d)
+			shape = append(shape, int(d))
+		}
+		n := Node(op, []string{"x"}, []string{"y"}, AttrInts("kernel_shape", ks...))
+		n.Name = "pool0"
+		g := &onnxpb.GraphProto{
+			Node:   []*onnxpb.NodeProto{n},
+			Input:  []*onnxpb.ValueInfoProto{VI("x", tensor.Float32, dims...)},
+			Output: []*onnxpb.ValueInfoProto{AnyVI("y", tensor.Float32)},
+		}
+		if err := WriteModel(filepath.Join(dir, "model.onnx"), g); err != nil {
+			return err
+		}
+		return InputsNPZ(dir, "in.npz", map[string][]int{"x": shape})
+	}
+}
+
+func init() {
+	register(
+		// 2^21 window × 2^21+1 outputs: ran for hours in the interpreter.
+		Case{Name: "onnxrt-maxpool-huge-window-verify", Class: classWork,
+			Setup: func(dir string) error {
+				n := Node("MaxPool", []string{"x"}, []string{"y"}, AttrInts("kernel_shape", 1<<21))
+				n.Name = "pool0"
+				return WriteModel(filepath.Join(dir, "model.onnx"), &onnxpb.GraphProto{
+					Node:   []*onnxpb.NodeProto{n},
+					Input:  []*onnxpb.ValueInfoProto{VI("x", tensor.Float32, 1, 1, 1<<22)},
+					Output: []*onnxpb.ValueInfoProto{AnyVI("y", tensor.Float32)},
+				})
+			},
+			Args: []string{"verify", "{dir}/model.onnx"}, Exit: 1, Msg: "steps"},
+		Case{Name: "onnxrt-averagepool-huge-window-run", Class: classWork,
+			Setup: poolModel("AveragePool", []int64{1 << 17}, []int64{1 << 16}),
+			Args:  []string{"run", "{dir}/model.onnx", "--inputs", "{dir}/in.npz"}, Exit: 1, Msg: "steps"},
+		Case{Name: "onnxrt-lppool-huge-window-2d-run", Class: classWork,
+			Setup: poolModel("LpPool", []int64{512, 512}, []int64{256, 256}),
+			Args:  []string{"run", "{dir}/model.onnx", "--inputs", "{dir}/in.npz"}, Exit: 1, Msg: "steps"},
+		// The same in runtime/webnn: a 256×256 window over 257×257 outputs.
+		Case{Name: "webnn-maxpool-huge-window-run", Class: classWork,
+			Setup: func(dir string) error {
+				if err := WebNNText(dir, `webnn_graph "g" v2 {
+  inputs {
+    x: f32[1, 1, 512, 512];
+  }
+  nodes {
+    y = maxPool2d(x, windowDimensions=[256, 256]);
+  }
+  outputs {
+    y;
+  }
+}
+`); err != nil {
+					return err
+				}
+				return InputsNPZ(dir, "in.npz", map[string][]int{"x": {1, 1, 512, 512}})
+			},
+			Args: []string{"run", "{dir}/model.webnn", "--inputs", "{dir}/in.npz"}, Exit: 1, Msg: "steps"},
+	)
+}
