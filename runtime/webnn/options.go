@@ -364,10 +364,11 @@ func parseDim(e any) (dimExpr, error) {
 			if err != nil {
 				return dimExpr{}, fmt.Errorf("maxSize: %w", err)
 			}
-			// graph.Validate refuses these; run does not validate, and a
-			// negative maxSize would turn the per-run check off.
-			if v < 0 || v > maxOptionInt {
-				return dimExpr{}, fmt.Errorf("maxSize %d is outside the range of a WebNN unsigned long", v)
+			// graph.Validate refuses it; run does not validate, and a
+			// negative maxSize would turn the per-run check off. (A size
+			// expression's maxSize may pass 2^32: a product's bound.)
+			if v < 0 {
+				return dimExpr{}, fmt.Errorf("maxSize %d is negative", v)
 			}
 			maxSize = v
 		}
