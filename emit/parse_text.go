@@ -57,6 +57,25 @@ type textParser struct {
 	nbuf     int
 	warnings []Warning
 	depth    int // nesting of [ and { in the value being parsed
+	// declared holds the names seen per section ("input", "const",
+	// "output"): a name declared twice is refused here, as the JSON form
+	// (an object keyed by name) cannot hold it.
+	declared map[string]map[string]bool
+}
+
+// declare refuses a second declaration of name in section what.
+func (p *textParser) declare(what string, t token) error {
+	if p.declared == nil {
+		p.declared = map[string]map[string]bool{}
+	}
+	if p.declared[what] == nil {
+		p.declared[what] = map[string]bool{}
+	}
+	if p.declared[what][t.text] {
+		return p.errf(t, "%s %q is declared twice", what, t.text)
+	}
+	p.declared[what][t.text] = true
+	return nil
 }
 
 // maxValueDepth bounds the nesting of option values: value() recurses
@@ -248,6 +267,9 @@ func (p *textParser) inputDecl(g *graph.Graph) error {
 	if err != nil {
 		return err
 	}
+	if err := p.declare("input", name); err != nil {
+		return err
+	}
 	if _, err := p.expectCtx(":", "after input name ", name.text, ""); err != nil {
 		return err
 	}
@@ -337,6 +359,9 @@ func (p *textParser) constDecl(g *graph.Graph) error {
 	if err != nil {
 		return err
 	}
+	if err := p.declare("const", name); err != nil {
+		return err
+	}
 	if _, err := p.expectCtx(":", "after const name ", name.text, ""); err != nil {
 		return err
 	}
@@ -408,6 +433,9 @@ func (p *textParser) outputItem(g *graph.Graph) error {
 	for {
 		t, err := p.expectIdent("(output name)")
 		if err != nil {
+			return err
+		}
+		if err := p.declare("output", t); err != nil {
 			return err
 		}
 		g.Outputs = append(g.Outputs, graph.Output{Name: t.text, Operand: t.text})
