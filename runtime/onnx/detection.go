@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -19,6 +20,10 @@ func init() {
 // buildRoiAlign follows the reference (and ONNX Runtime): bilinear samples
 // on a sampling_ratio grid per bin; "max" takes, per sample, the largest of
 // the four weighted corner values, as the reference does.
+// maxRoiWork bounds RoiAlign's bilinear samples (rois × channels × bins ×
+// samples per bin), as maxPoolWork bounds pooling.
+const maxRoiWork = 1 << 31
+
 func buildRoiAlign(n *node) (kernelFn, error) {
 	mode := n.s("mode", "avg")
 	outH := int(n.i("output_height", 1))
@@ -65,7 +70,19 @@ func buildRoiAlign(n *node) (kernelFn, error) {
 			binH, binW := rh/float64(outH), rw/float64(outW)
 			gh, gw := ratio, ratio
 			if ratio <= 0 {
-				gh, gw = int(math.Ceil(rh/float64(outH))), int(math.Ceil(rw/float64(outW)))
+				// The adaptive grid follows the roi's size, which is data:
+				// a roi of 1e30 pixels (or NaN) is refused, not converted
+				// to an undefined int.
+				fh, fw := math.Ceil(rh/float64(outH)), math.Ceil(rw/float64(outW))
+				if !(fh <= maxRoiWork) || !(fw <= maxRoiWork) {
+					return nil, fmt.Errorf("roi %d (%v) asks for a %gx%g sampling grid per bin", r, rv[r*4:r*4+4], fh, fw)
+				}
+				gh, gw = int(fh), int(fw)
+			}
+			// Each output takes gh·gw bilinear samples: sampling_ratio 2^20
+			// in a 200-byte model asked for 2^40 samples of one bin.
+			if work, ok := checked.ProductOf(nr, ch, outH, outW, max(gh, 1), max(gw, 1)); !ok || work > maxRoiWork {
+				return nil, fmt.Errorf("%d rois × %d channels × %dx%d bins × a %dx%d sampling grid is more than %d samples", nr, ch, outH, outW, gh, gw, maxRoiWork)
 			}
 			count := float64(max(gh*gw, 1))
 			for cc := 0; cc < ch; cc++ {

@@ -39,8 +39,41 @@ func poolModel(op string, xs, ks []int64) func(string) error {
 	}
 }
 
+// roiAlignModel writes dir/model.onnx: y = RoiAlign(x float32[1,1,8,8],
+// rois float32[1,4], batch index 0) with sampling_ratio ratio, and
+// dir/in.npz holding x (ones) and the roi given.
+func roiAlignModel(ratio int64, roi [4]float32) func(string) error {
+	return func(dir string) error {
+		n := Node("RoiAlign", []string{"x", "rois", "bi"}, []string{"y"}, AttrInt("sampling_ratio", ratio))
+		n.Name = "roi0"
+		g := &onnxpb.GraphProto{
+			Node:        []*onnxpb.NodeProto{n},
+			Input:       []*onnxpb.ValueInfoProto{VI("x", tensor.Float32, 1, 1, 8, 8), VI("rois", tensor.Float32, 1, 4)},
+			Output:      []*onnxpb.ValueInfoProto{AnyVI("y", tensor.Float32)},
+			Initializer: []*onnxpb.TensorProto{Int64s("bi", []int64{1}, []int64{0})},
+		}
+		if err := WriteModel(filepath.Join(dir, "model.onnx"), g); err != nil {
+			return err
+		}
+		x := tensor.New(tensor.Float32, []int{1, 1, 8, 8})
+		for i, d := 0, x.Data.([]float32); i < len(d); i++ {
+			d[i] = 1
+		}
+		r := tensor.New(tensor.Float32, []int{1, 4})
+		copy(r.Data.([]float32), roi[:])
+		return tensor.WriteNPZ(filepath.Join(dir, "in.npz"), []string{"x", "rois"}, map[string]*tensor.Tensor{"x": x, "rois": r})
+	}
+}
+
 func init() {
+	runONNX := []string{"run", "{dir}/model.onnx", "--inputs", "{dir}/in.npz"}
 	register(
+		// sampling_ratio 2^20: 2^40 bilinear samples for one 1×1 bin.
+		Case{Name: "onnxrt-roialign-sampling-ratio-2p20-run", Class: classWork,
+			Setup: roiAlignModel(1<<20, [4]float32{0, 0, 7, 7}), Args: runONNX, Exit: 1, Msg: "samples"},
+		// The adaptive grid follows the roi's size, which is data.
+		Case{Name: "onnxrt-roialign-roi-1e30-run", Class: classWork,
+			Setup: roiAlignModel(0, [4]float32{0, 0, 1e30, 1e30}), Args: runONNX, Exit: 1, Msg: "sampling grid"},
 		// 2^21 window × 2^21+1 outputs: ran for hours in the interpreter.
 		Case{Name: "onnxrt-maxpool-huge-window-verify", Class: classWork,
 			Setup: func(dir string) error {
