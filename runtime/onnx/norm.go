@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -285,7 +286,12 @@ func buildLRN(n *node) (kernelFn, error) {
 			return nil, err
 		}
 		nb, ch, sp := perChannel(x.Shape)
-		out := make([]float64, len(xv))
+		// Each element sums min(size, channels) squares: size 2^17+1 over
+		// 2^17 channels (a 512 KB input verify generates) is 2^34 steps.
+		if work, ok := checked.Mul(len(xv), min(size, ch)); !ok || work > maxPoolWork {
+			return nil, fmt.Errorf("size %d over %d channels of %d elements is more than %d steps", size, ch, len(xv), maxPoolWork)
+		}
+		out := newSlice[float64](len(xv))
 		lo := (size - 1) / 2
 		hi := size - 1 - lo
 		for b := 0; b < nb; b++ {

@@ -68,6 +68,20 @@ func roiAlignModel(ratio int64, roi [4]float32) func(string) error {
 func init() {
 	runONNX := []string{"run", "{dir}/model.onnx", "--inputs", "{dir}/in.npz"}
 	register(
+		// LRN over 2^17 channels with a window as wide: verify's own 512 KB
+		// input made 2^34 steps (37 s); the lowered averagePool2d is bounded
+		// by the pooling check.
+		Case{Name: "onnxrt-lrn-window-over-all-channels-verify", Class: classWork,
+			Setup: func(dir string) error {
+				n := Node("LRN", []string{"x"}, []string{"y"}, AttrInt("size", 1<<17+1))
+				n.Name = "lrn0"
+				return WriteModel(filepath.Join(dir, "model.onnx"), &onnxpb.GraphProto{
+					Node:   []*onnxpb.NodeProto{n},
+					Input:  []*onnxpb.ValueInfoProto{VI("x", tensor.Float32, 1, 1<<17, 1, 1)},
+					Output: []*onnxpb.ValueInfoProto{AnyVI("y", tensor.Float32)},
+				})
+			},
+			Args: []string{"verify", "{dir}/model.onnx"}, Exit: 1, Msg: "steps"},
 		// sampling_ratio 2^20: 2^40 bilinear samples for one 1×1 bin.
 		Case{Name: "onnxrt-roialign-sampling-ratio-2p20-run", Class: classWork,
 			Setup: roiAlignModel(1<<20, [4]float32{0, 0, 7, 7}), Args: runONNX, Exit: 1, Msg: "samples"},
