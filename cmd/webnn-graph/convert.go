@@ -117,6 +117,9 @@ func parseBounds(flag string, flags []string) (shapeinfer.Bounds, error) {
 		if hi > graph.MaxDim {
 			return nil, usagef("%s %q: %d is above WebNN's largest dimension %d", flag, f, hi, int64(graph.MaxDim))
 		}
+		if _, dup := b[name]; dup {
+			return nil, usagef("%s %q: %s is given twice", flag, f, name) // which one was meant?
+		}
 		b[name] = shapeinfer.Bound{Min: lo, Max: hi}
 	}
 	return b, nil
@@ -130,6 +133,9 @@ func parseAssignments(flag string, flags []string) (map[string]int64, error) {
 		v, err := strconv.ParseInt(val, 10, 64)
 		if !ok || name == "" || err != nil || v < 0 {
 			return nil, usagef("%s %q: want name=value with a non-negative integer value", flag, f)
+		}
+		if _, dup := m[name]; dup {
+			return nil, usagef("%s %q: %s is given twice", flag, f, name)
 		}
 		m[name] = v
 	}

@@ -24,6 +24,11 @@ func dimSettings(boundFlag string, dimFlags, freezeFlags []string, dimsFile stri
 			return nil, nil, nil, usagef("--freeze %s=%d: above WebNN's largest dimension %d", k, v, int64(graph.MaxDim))
 		}
 	}
+	for k := range freeze {
+		if _, both := bounds[k]; both {
+			return nil, nil, nil, usagef("%s bounds %s and --freeze fixes it: give one", boundFlag, k)
+		}
+	}
 	sources := map[string]string{}
 	for k := range bounds {
 		sources[k] = boundFlag

@@ -32,6 +32,16 @@ func init() {
   "outputs": {"y": "y"}}`, func(string) error { return nil })(dir)
 			},
 			Args: []string{"validate", "{dir}/model.json"}, Exit: 1, Msg: `duplicate member "init" in const "c"`},
+		// Flags given twice: the last one silently won.
+		Case{Name: "usage-convert-dim-given-twice", Class: classSettings, Setup: DynamicModel,
+			Args: with(convert, "--dim", "batch_size=4", "--dim", "batch_size=64"), Exit: 2, Msg: "batch_size is given twice"},
+		Case{Name: "usage-convert-freeze-given-twice", Class: classSettings, Setup: DynamicModel,
+			Args: with(convert, "--freeze", "batch_size=4", "--freeze", "batch_size=64"), Exit: 2, Msg: "batch_size is given twice"},
+		Case{Name: "usage-verify-dim-given-twice", Class: classSettings, Setup: DynamicModel,
+			Args: []string{"verify", "{dir}/model.onnx", "--dim", "batch_size=1", "--dim", "batch_size=2"}, Exit: 2, Msg: "batch_size is given twice"},
+		// Bounded and frozen at once: the freeze silently won.
+		Case{Name: "usage-convert-dim-and-freeze", Class: classSettings, Setup: DynamicModel,
+			Args: with(convert, "--freeze", "batch_size=3", "--dim", "batch_size=5"), Exit: 2, Msg: "--freeze fixes it"},
 		// validate refuses a negative maxSize; run, which does not
 		// validate, read it as "no maximum".
 		Case{Name: "webnn-resample-sizes-negative-maxsize-run", Class: classSettings,
