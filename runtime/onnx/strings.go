@@ -2,8 +2,10 @@ package onnxrt
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
+	"github.com/webnn-graph/webnn-graph/internal/checked"
 	"github.com/webnn-graph/webnn-graph/tensor"
 )
 
@@ -13,6 +15,10 @@ func init() {
 	register("", "StringNormalizer", 10, buildStringNormalizer)
 	register("", "TfIdfVectorizer", 9, buildTfIdfVectorizer)
 }
+
+// maxTfIdfWork bounds TfIdfVectorizer's n-gram probes (rows × gram
+// lengths × skips × positions × gram length).
+const maxTfIdfWork = 1 << 31
 
 func buildTfIdfVectorizer(n *node) (kernelFn, error) {
 	minN := int(n.i("min_gram_length", 1))
@@ -30,12 +36,29 @@ func buildTfIdfVectorizer(n *node) (kernelFn, error) {
 	} else {
 		pool = n.strings("pool_strings")
 	}
+	// The attributes are the model's: a negative count or index was an
+	// index out of range, and max_gram_length or max_skip_count 2^40 a
+	// loop of 2^40 empty rounds.
+	if minN < 1 || maxN < minN || maxSkip < 0 {
+		return nil, fmt.Errorf("min_gram_length %d, max_gram_length %d and max_skip_count %d must satisfy 1 ≤ min ≤ max and skips ≥ 0", minN, maxN, maxSkip)
+	}
+	for k, c := range counts {
+		if c < 0 || c > int64(len(pool)) || k > 0 && c < counts[k-1] {
+			return nil, fmt.Errorf("ngram_counts %v must be non-decreasing starts in the pool of %d entries", counts, len(pool))
+		}
+	}
 	// pool n-gram key → output slot
 	slot := map[string]int{}
 	outLen := 0
 	for _, ix := range indexes {
+		if ix < 0 || ix > math.MaxInt32 {
+			return nil, fmt.Errorf("ngram_indexes holds %d, not an output index", ix)
+		}
 		outLen = max(outLen, int(ix)+1)
 	}
+	// The pool holds n-grams of len(counts) lengths at most: longer ones
+	// have no slot and are not looked for.
+	maxN = min(maxN, len(counts))
 	j := 0
 	for k := range counts {
 		start := int(counts[k])
@@ -71,11 +94,16 @@ func buildTfIdfVectorizer(n *node) (kernelFn, error) {
 			rows, width = x.Shape[0], x.Shape[1]
 		}
 		out := newSlice[float64](rows, outLen)
+		// A skip past the row's length finds no n-gram of 2 or more.
+		skips := min(maxSkip, width)
+		if work, ok := checked.ProductOf(rows, max(maxN-minN+1, 0), skips+1, width, max(maxN, 1)); !ok || work > maxTfIdfWork {
+			return nil, fmt.Errorf("%d rows of %d tokens with n-grams of %d..%d and up to %d skips is more than %d steps", rows, width, minN, maxN, skips, maxTfIdfWork)
+		}
 		for r := 0; r < rows; r++ {
 			row := toks[r*width : (r+1)*width]
 			cnt := out[r*outLen : (r+1)*outLen]
 			for g := minN; g <= maxN; g++ {
-				for skip := 0; skip <= maxSkip; skip++ {
+				for skip := 0; skip <= skips; skip++ {
 					if g == 1 && skip > 0 {
 						break
 					}

@@ -65,9 +65,57 @@ func roiAlignModel(ratio int64, roi [4]float32) func(string) error {
 	}
 }
 
+// tfIdfModel writes dir/model.onnx: y = TfIdfVectorizer(x int64[1, 8])
+// over a pool of 1 and 1 (a unigram and a bigram) with the attributes
+// given over the defaults, and dir/in.npz holding ones.
+func tfIdfModel(attrs ...*onnxpb.AttributeProto) func(string) error {
+	return func(dir string) error {
+		set := map[string]*onnxpb.AttributeProto{
+			"mode": attrString("mode", "TF"), "min_gram_length": AttrInt("min_gram_length", 1),
+			"max_gram_length": AttrInt("max_gram_length", 2), "max_skip_count": AttrInt("max_skip_count", 0),
+			"ngram_counts": AttrInts("ngram_counts", 0, 1), "ngram_indexes": AttrInts("ngram_indexes", 0, 1),
+			"pool_int64s": AttrInts("pool_int64s", 1, 1, 1),
+		}
+		for _, a := range attrs {
+			set[a.Name] = a
+		}
+		n := Node("TfIdfVectorizer", []string{"x"}, []string{"y"})
+		for _, k := range []string{"mode", "min_gram_length", "max_gram_length", "max_skip_count", "ngram_counts", "ngram_indexes", "pool_int64s"} {
+			n.Attribute = append(n.Attribute, set[k])
+		}
+		n.Name = "tfidf0"
+		g := &onnxpb.GraphProto{
+			Node:   []*onnxpb.NodeProto{n},
+			Input:  []*onnxpb.ValueInfoProto{VI("x", tensor.Int64, 1, 8)},
+			Output: []*onnxpb.ValueInfoProto{AnyVI("y", tensor.Float32)},
+		}
+		if err := WriteModel(filepath.Join(dir, "model.onnx"), g); err != nil {
+			return err
+		}
+		x := tensor.New(tensor.Int64, []int{1, 8})
+		for i, d := 0, x.Data.([]int64); i < len(d); i++ {
+			d[i] = 1
+		}
+		return tensor.WriteNPZ(filepath.Join(dir, "in.npz"), []string{"x"}, map[string]*tensor.Tensor{"x": x})
+	}
+}
+
 func init() {
 	runONNX := []string{"run", "{dir}/model.onnx", "--inputs", "{dir}/in.npz"}
 	register(
+		// max_gram_length and max_skip_count 2^40 looped 2^40 empty rounds;
+		// grams longer than the pool's and skips past the row find nothing.
+		Case{Name: "onnxrt-tfidf-max-gram-2p40-run", Class: classWork,
+			Setup: tfIdfModel(AttrInt("max_gram_length", 1<<40)), Args: runONNX, Exit: 0},
+		Case{Name: "onnxrt-tfidf-max-skip-2p40-run", Class: classWork,
+			Setup: tfIdfModel(AttrInt("max_skip_count", 1<<40)), Args: runONNX, Exit: 0},
+		// Negative counts and indexes were indexes out of range (internal errors).
+		Case{Name: "onnxrt-tfidf-negative-index-run", Class: classWork,
+			Setup: tfIdfModel(AttrInts("ngram_indexes", 0, -5)), Args: runONNX, Exit: 1, Msg: "ngram_indexes holds -5"},
+		Case{Name: "onnxrt-tfidf-negative-count-run", Class: classWork,
+			Setup: tfIdfModel(AttrInts("ngram_counts", 0, -3)), Args: runONNX, Exit: 1, Msg: "ngram_counts"},
+		Case{Name: "onnxrt-tfidf-min-gram-negative-run", Class: classWork,
+			Setup: tfIdfModel(AttrInt("min_gram_length", -1<<40)), Args: runONNX, Exit: 1, Msg: "min_gram_length"},
 		// LRN over 2^17 channels with a window as wide: verify's own 512 KB
 		// input made 2^34 steps (37 s); the lowered averagePool2d is bounded
 		// by the pooling check.
