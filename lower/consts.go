@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/webnn-graph/webnn-graph/emit"
+	"github.com/webnn-graph/webnn-graph/internal/membudget"
 	"math"
 	"strconv"
 	"strings"
@@ -176,10 +177,49 @@ func (c *ctx) constTensor(name string, t *tensor.Tensor, comment string) (string
 		c.g.Consts = append(c.g.Consts, graph.Const{Name: id, Desc: desc, Kind: graph.ConstBytes, Bytes: b, Comment: commentFor(comment, id)})
 		return id, nil
 	}
+	c.holdBuilt(name, int64(len(b)))
 	key := c.weightKey(id)
 	c.weights = append(c.weights, Weight{Key: key, Desc: desc, Data: func() ([]byte, error) { return b, nil }})
 	c.g.Consts = append(c.g.Consts, graph.Const{Name: id, Desc: desc, Kind: graph.ConstWeights, Ref: key, Comment: commentFor(comment, id)})
 	return id, nil
+}
+
+// holdBuilt counts n more bytes of constants the conversion has built (a
+// folded value, a DFT basis) and holds in memory until the weights file
+// is written. Each was checked against the memory budget when it was
+// made, but not their sum: a 700-byte model of ten STFTs of distinct
+// frame lengths wrote 167 MB of bases past --max-memory 64MiB, and a
+// thousand of them would fill a disk. Their total is held to the budget.
+func (c *ctx) holdBuilt(name string, n int64) {
+	c.canBuild(name, n)
+	c.builtBytes += n
+}
+
+// canBuild is holdBuilt's check without the counting, for a lowering to
+// call before it computes a large constant (a DFT basis takes longer to
+// compute than to refuse). Past the budget it ends the conversion (a
+// *ConstantsTooLargeError panic, passed on by guard): every later
+// constant would be refused the same way.
+func (c *ctx) canBuild(name string, n int64) {
+	if _, total := membudget.Limits(); c.builtBytes+n > total {
+		e := &ConstantsTooLargeError{Const: name, Bytes: c.builtBytes + n, Limit: total}
+		if c.cur != nil {
+			e.Node, e.Op = c.cur.label, c.cur.GetOpType()
+		}
+		panic(e)
+	}
+}
+
+// ConstantsTooLargeError is a conversion stopped because the constants it
+// built passed the memory budget (see holdBuilt).
+type ConstantsTooLargeError struct {
+	Node, Op, Const string
+	Bytes, Limit    int64
+}
+
+func (e *ConstantsTooLargeError) Error() string {
+	return fmt.Sprintf("node %q (%s): constant %s would bring the constants built at conversion to %d bytes (%s), past the memory budget of %s (raise it with --max-memory)",
+		e.Node, e.Op, e.Const, e.Bytes, membudget.Human(e.Bytes), membudget.Human(e.Limit))
 }
 
 func toFloat32(t *tensor.Tensor) *tensor.Tensor {

@@ -292,6 +292,9 @@ type ctx struct {
 	weights    []Weight
 	weightKeys map[string]bool
 	scalarMemo map[string]string // memoised small constants (desc+value → operand)
+	// builtBytes counts the bytes of the constants the conversion builds
+	// and holds until the weights are written (holdBuilt).
+	builtBytes int64
 	names      map[string]string // identifier → ONNX name (inputs, outputs)
 	renamed    map[string]string // operand → the output identifier it was renamed to
 	outIdent   map[string]string // ONNX graph output → its reserved identifier
@@ -604,8 +607,9 @@ func (c *ctx) checkDims(n *srcNode) error {
 func guard(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if ge, ok := r.(*GraphTooLargeError); ok {
-				panic(ge) // ends the conversion (Convert recovers it)
+			switch r.(type) {
+			case *GraphTooLargeError, *ConstantsTooLargeError:
+				panic(r) // ends the conversion (Convert recovers it)
 			}
 			if ar, ok := r.(anchorRefusal); ok {
 				err = ar.err
@@ -657,6 +661,9 @@ func loweringPanic(r any) error {
 	}
 	if ge, ok := r.(*GraphTooLargeError); ok {
 		return ge
+	}
+	if ce, ok := r.(*ConstantsTooLargeError); ok {
+		return ce
 	}
 	return fmt.Errorf("internal error: %s", recovery.Describe(r))
 }

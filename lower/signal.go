@@ -109,6 +109,7 @@ func (c *ctx) stftParams(n *srcNode) (*stftParams, error) {
 	if e, ok := checked.Mul(2*p.bins*ch, p.frameLen); !ok || e > maxBasisElems {
 		return nil, fmt.Errorf("%w: frame_length %d needs %d×%d kernel values, above the %d webnn-graph builds", ErrUnsupported, p.frameLen, 2*p.bins*ch, p.frameLen, maxBasisElems)
 	}
+	c.canBuild(n.base+"_stft_kernels", int64(2*p.bins*ch*p.frameLen)*4)
 	return p, nil
 }
 
@@ -275,6 +276,7 @@ func (c *ctx) dftParams(n *srcNode) (*dftParams, error) {
 	if e, ok := checked.Mul(p.dim*ch, 2*p.bins); !ok || e > maxBasisElems {
 		return nil, fmt.Errorf("%w: a DFT of length %d over %d values needs a %d×%d basis, above the %d values webnn-graph builds", ErrUnsupported, p.length, p.dim, p.dim*ch, 2*p.bins, maxBasisElems)
 	}
+	c.canBuild(n.base+"_dft_basis", int64(p.dim*ch*2*p.bins)*4)
 	return p, nil
 }
 

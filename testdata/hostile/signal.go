@@ -1,6 +1,7 @@
 package hostile
 
 import (
+	"fmt"
 	"path/filepath"
 
 	"github.com/webnn-graph/webnn-graph/onnxpb"
@@ -98,6 +99,26 @@ func init() {
 		Case{Name: "dft-basis-too-large-convert", Class: classSignal,
 			Setup: signalModel("DFT", []int{1, 16, 1}, []string{"len"}, []*onnxpb.TensorProto{scalarI64("len", 1<<20)}),
 			Args:  convert, Exit: 1, Msg: "basis"},
+		// Ten STFTs of distinct frame lengths (no shared basis) built 167 MB
+		// of kernels from a 700-byte model past --max-memory 64MiB (a
+		// thousand would fill a disk): their total is held to the budget.
+		Case{Name: "stft-many-bases-over-budget-convert", Class: classSignal,
+			Setup: func(dir string) error {
+				g := &onnxpb.GraphProto{
+					Input:       []*onnxpb.ValueInfoProto{VI("x", tensor.Float32, 1, "N")},
+					Initializer: []*onnxpb.TensorProto{scalarI64("step", 512)},
+				}
+				for i := 0; i < 10; i++ {
+					l, y := fmt.Sprintf("len%d", i), fmt.Sprintf("y%d", i)
+					g.Initializer = append(g.Initializer, scalarI64(l, int64(2048-i)))
+					n := Node("STFT", []string{"x", "step", "", l}, []string{y})
+					n.Name = fmt.Sprintf("stft%d", i)
+					g.Node = append(g.Node, n)
+					g.Output = append(g.Output, AnyVI(y, tensor.Float32))
+				}
+				return WriteModel(filepath.Join(dir, "model.onnx"), g)
+			},
+			Args: append(append([]string{}, convert...), "--target", "webnn", "--max-memory", "64MiB"), Exit: 1, Msg: "constants built at conversion"},
 		// The interpreter's transforms cost n log n: a 2^20-point DFT of
 		// 16 values (a direct sum ran for hours) and 2049 frames of 2048
 		// (95 s) finish at once.
