@@ -133,6 +133,10 @@ func buildRoiAlign(n *node) (kernelFn, error) {
 	}, nil
 }
 
+// maxNMSComparisons bounds NonMaxSuppression's box comparisons (2^26,
+// seconds of work).
+const maxNMSComparisons = 1 << 26
+
 func buildNMS(n *node) (kernelFn, error) {
 	centerBox := n.i("center_point_box", 0) == 1
 	return func(c *runCtx, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
@@ -182,6 +186,11 @@ func buildNMS(n *node) (kernelFn, error) {
 			return inter / union
 		}
 		var sel []int64
+		// Each candidate is compared with every box kept before it:
+		// quadratic in the boxes of a class. Real detectors stay far
+		// below the cap (80 classes × 8400 boxes × 100 kept ≈ 2^26);
+		// 65536 boxes that all survive would take 2^32 comparisons.
+		compared := int64(0)
 		for b := 0; b < nb; b++ {
 			for cl := 0; cl < nc; cl++ {
 				s := sv[(b*nc+cl)*nbox : (b*nc+cl+1)*nbox]
@@ -198,6 +207,9 @@ func buildNMS(n *node) (kernelFn, error) {
 						break
 					}
 					ok := true
+					if compared += int64(len(kept)); compared > maxNMSComparisons {
+						return nil, fmt.Errorf("%d boxes of %d classes need more than %d overlap comparisons (the interpreter's limit)", nbox, nc, int64(maxNMSComparisons))
+					}
 					for _, k := range kept {
 						if iou(b, i, k) > iouTh {
 							ok = false

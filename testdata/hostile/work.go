@@ -65,6 +65,34 @@ func roiAlignModel(ratio int64, roi [4]float32) func(string) error {
 	}
 }
 
+// nmsModel writes dir/model.onnx: NonMaxSuppression over n boxes of one
+// class with no cap on the boxes kept, and dir/in.npz holding n disjoint
+// unit boxes (every one is kept, so each is compared with all before it).
+func nmsModel(n int) func(string) error {
+	return func(dir string) error {
+		nd := Node("NonMaxSuppression", []string{"boxes", "scores", "max", "iou"}, []string{"sel"})
+		nd.Name = "nms0"
+		g := &onnxpb.GraphProto{
+			Node:        []*onnxpb.NodeProto{nd},
+			Input:       []*onnxpb.ValueInfoProto{VI("boxes", tensor.Float32, 1, n, 4), VI("scores", tensor.Float32, 1, 1, n)},
+			Output:      []*onnxpb.ValueInfoProto{AnyVI("sel", tensor.Int64)},
+			Initializer: []*onnxpb.TensorProto{Int64s("max", []int64{1}, []int64{1 << 62}), Floats("iou", []int64{1}, []float32{0.5})},
+		}
+		if err := WriteModel(filepath.Join(dir, "model.onnx"), g); err != nil {
+			return err
+		}
+		b := tensor.New(tensor.Float32, []int{1, n, 4})
+		sc := tensor.New(tensor.Float32, []int{1, 1, n})
+		bd, sd := b.Data.([]float32), sc.Data.([]float32)
+		for i := 0; i < n; i++ {
+			y := float32(2 * i)
+			copy(bd[4*i:], []float32{y, 0, y + 1, 1})
+			sd[i] = float32(n-i) / float32(n)
+		}
+		return tensor.WriteNPZ(filepath.Join(dir, "in.npz"), []string{"boxes", "scores"}, map[string]*tensor.Tensor{"boxes": b, "scores": sc})
+	}
+}
+
 // tfIdfModel writes dir/model.onnx: y = TfIdfVectorizer(x int64[1, 8])
 // over a pool of 1 and 1 (a unigram and a bigram) with the attributes
 // given over the defaults, and dir/in.npz holding ones.
@@ -130,6 +158,10 @@ func init() {
 				})
 			},
 			Args: []string{"verify", "{dir}/model.onnx"}, Exit: 1, Msg: "steps"},
+		// 65536 disjoint boxes, all kept: 2^31 overlap comparisons ran
+		// past 30 s; refused at the interpreter's 2^26.
+		Case{Name: "onnxrt-nms-65536-disjoint-boxes-run", Class: classWork,
+			Setup: nmsModel(1 << 16), Args: runONNX, Exit: 1, Msg: "overlap comparisons"},
 		// sampling_ratio 2^20: 2^40 bilinear samples for one 1×1 bin.
 		Case{Name: "onnxrt-roialign-sampling-ratio-2p20-run", Class: classWork,
 			Setup: roiAlignModel(1<<20, [4]float32{0, 0, 7, 7}), Args: runONNX, Exit: 1, Msg: "samples"},
