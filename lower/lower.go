@@ -321,6 +321,7 @@ type ctx struct {
 	cfKept    map[string]string            // control-flow nodes left in the graph (by first output) → why
 	lostShape map[string]bool              // operands whose shape the target's loader loses (workarounds.go)
 	opShapes  map[string][]shapeinfer.Expr // shapes of such operands inside decompositions (shapedOp)
+	bases     map[string]string            // STFT/DFT bases built, by parameters (signal.go)
 }
 
 func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) {
@@ -348,6 +349,7 @@ func newCtx(m *onnxpb.Model, si *shapeinfer.Result, opts Options) (*ctx, error) 
 		keepF32:    map[string]bool{},
 		derived:    map[string]shapeinfer.Expr{},
 		target:     opts.Target,
+		bases:      map[string]string{},
 	}
 	if c.target == nil {
 		c.target = target.Default

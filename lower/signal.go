@@ -10,6 +10,7 @@ package lower
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 
 	"github.com/webnn-graph/webnn-graph/internal/checked"
@@ -109,8 +110,31 @@ func (c *ctx) stftParams(n *srcNode) (*stftParams, error) {
 	if e, ok := checked.Mul(2*p.bins*ch, p.frameLen); !ok || e > maxBasisElems {
 		return nil, fmt.Errorf("%w: frame_length %d needs %d×%d kernel values, above the %d webnn-graph builds", ErrUnsupported, p.frameLen, 2*p.bins*ch, p.frameLen, maxBasisElems)
 	}
-	c.canBuild(n.base+"_stft_kernels", int64(2*p.bins*ch*p.frameLen)*4)
+	if c.bases[p.basisKey()] == "" {
+		c.canBuild(n.base+"_stft_kernels", int64(2*p.bins*ch*p.frameLen)*4)
+	}
 	return p, nil
+}
+
+// basisKey names the kernels an STFT builds: the same frame length,
+// bins, channels and window give the same kernels, built once however
+// many nodes use them (a model of a thousand STFTs holds one basis).
+func (p *stftParams) basisKey() string {
+	h := fnv.New64a()
+	var buf [8]byte
+	for _, w := range p.window {
+		bits := math.Float64bits(w)
+		for i := range buf {
+			buf[i] = byte(bits >> (8 * i))
+		}
+		h.Write(buf[:])
+	}
+	return fmt.Sprintf("stft %d %d %v %x", p.frameLen, p.bins, p.complexIn, h.Sum64())
+}
+
+// basisKey names the basis a DFT builds (see stftParams.basisKey).
+func (p *dftParams) basisKey() string {
+	return fmt.Sprintf("dft %d %d %d %v %v", p.dim, p.length, p.bins, p.complexIn, p.inverse)
 }
 
 func checkSTFT(c *ctx, n *srcNode) error {
@@ -154,30 +178,15 @@ func lowerSTFT(c *ctx, n *srcNode) error {
 		return err
 	}
 	W := p.frameLen
-	w := tensor.New(tensor.Float32, []int{2 * p.bins, ch, 1, W})
-	wd := w.Data.([]float32)
-	for k := 0; k < p.bins; k++ {
-		for t := 0; t < W; t++ {
-			win := 1.0
-			if p.window != nil {
-				win = p.window[t]
-			}
-			cs, sn := twiddle(k, t, W, -1) // e^{-iθ}: cos θ, −sin θ
-			// (xr + i·xi)(cs + i·sn): re = xr·cs − xi·sn, im = xr·sn + xi·cs.
-			re, im := (2*k)*ch*W, (2*k+1)*ch*W
-			wd[re+t] = float32(win * cs)
-			wd[im+t] = float32(win * sn)
-			if ch == 2 {
-				wd[re+W+t] = float32(-win * sn)
-				wd[im+W+t] = float32(win * cs)
-			}
+	kw := c.bases[p.basisKey()]
+	if kw == "" {
+		if kw, err = c.stftKernels(n, p, ch); err != nil {
+			return err
 		}
-	}
-	kw, err := c.constTensor(n.base+"_stft_kernels", w, "")
-	if err != nil {
-		return err
+		c.bases[p.basisKey()] = kw
 	}
 	if p.dynWindow {
+
 		win, err := c.in(n, 2)
 		if err != nil {
 			return err
@@ -276,7 +285,9 @@ func (c *ctx) dftParams(n *srcNode) (*dftParams, error) {
 	if e, ok := checked.Mul(p.dim*ch, 2*p.bins); !ok || e > maxBasisElems {
 		return nil, fmt.Errorf("%w: a DFT of length %d over %d values needs a %d×%d basis, above the %d values webnn-graph builds", ErrUnsupported, p.length, p.dim, p.dim*ch, 2*p.bins, maxBasisElems)
 	}
-	c.canBuild(n.base+"_dft_basis", int64(p.dim*ch*2*p.bins)*4)
+	if c.bases[p.basisKey()] == "" {
+		c.canBuild(n.base+"_dft_basis", int64(p.dim*ch*2*p.bins)*4)
+	}
 	return p, nil
 }
 
@@ -329,6 +340,57 @@ func lowerDFT(c *ctx, n *srcNode) error {
 	if x, err = c.reshapeTo(n, x, flat); err != nil {
 		return err
 	}
+	basis := c.bases[p.basisKey()]
+	if basis == "" {
+		if basis, err = c.dftBasis(n, p, ch); err != nil {
+			return err
+		}
+		c.bases[p.basisKey()] = basis
+	}
+	y := c.op(n, "matmul", []string{x, basis}, nil)
+	back := append(append([]shapeinfer.Expr{}, others...), shapeinfer.Const(int64(p.bins)), shapeinfer.Const(2))
+	if y, err = c.reshapeTo(n, y, back); err != nil {
+		return err
+	}
+	if moved {
+		inv := make([]int, r)
+		for i, v := range perm {
+			inv[v] = i
+		}
+		y = c.op(n, "transpose", []string{y}, map[string]any{"permutation": intsAny(inv)})
+	}
+	c.bind(n, 0, y)
+	return nil
+}
+
+// stftKernels builds the windowed DFT basis of an STFT as conv2d kernels
+// [2·bins, channels, 1, frame length].
+func (c *ctx) stftKernels(n *srcNode, p *stftParams, ch int) (string, error) {
+	W := p.frameLen
+	w := tensor.New(tensor.Float32, []int{2 * p.bins, ch, 1, W})
+	wd := w.Data.([]float32)
+	for k := 0; k < p.bins; k++ {
+		for t := 0; t < W; t++ {
+			win := 1.0
+			if p.window != nil {
+				win = p.window[t]
+			}
+			cs, sn := twiddle(k, t, W, -1) // e^{-iθ}: cos θ, −sin θ
+			// (xr + i·xi)(cs + i·sn): re = xr·cs − xi·sn, im = xr·sn + xi·cs.
+			re, im := (2*k)*ch*W, (2*k+1)*ch*W
+			wd[re+t] = float32(win * cs)
+			wd[im+t] = float32(win * sn)
+			if ch == 2 {
+				wd[re+W+t] = float32(-win * sn)
+				wd[im+W+t] = float32(win * cs)
+			}
+		}
+	}
+	return c.constTensor(n.base+"_stft_kernels", w, "")
+}
+
+// dftBasis builds a DFT's basis [dim·channels, 2·bins] for a matmul.
+func (c *ctx) dftBasis(n *srcNode, p *dftParams, ch int) (string, error) {
 	sign := -1.0
 	scale := 1.0
 	if p.inverse {
@@ -349,22 +411,5 @@ func lowerDFT(c *ctx, n *srcNode) error {
 			}
 		}
 	}
-	basis, err := c.constTensor(n.base+"_dft_basis", b, "")
-	if err != nil {
-		return err
-	}
-	y := c.op(n, "matmul", []string{x, basis}, nil)
-	back := append(append([]shapeinfer.Expr{}, others...), shapeinfer.Const(int64(p.bins)), shapeinfer.Const(2))
-	if y, err = c.reshapeTo(n, y, back); err != nil {
-		return err
-	}
-	if moved {
-		inv := make([]int, r)
-		for i, v := range perm {
-			inv[v] = i
-		}
-		y = c.op(n, "transpose", []string{y}, map[string]any{"permutation": intsAny(inv)})
-	}
-	c.bind(n, 0, y)
-	return nil
+	return c.constTensor(n.base+"_dft_basis", b, "")
 }
