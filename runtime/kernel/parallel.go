@@ -142,12 +142,16 @@ func (t *pfTask) join() {
 var helpers helperPool
 
 // helperSpin is how long an idle helper keeps polling for the next task.
-// In smollm-135m's decode steps and prefills 97% of the tasks a spin
-// catches come within 10 µs of the last; about a third of the spins catch
-// none, and a longer spin only burns CPU time before it parks (on shared
-// cores that time is taken from the threads doing the work: 200 µs spins
-// cost 15% of a prefill's CPU time there).
-const helperSpin = 10 * time.Microsecond
+// It trades two measurements on smollm-135m (2-core Intel Xeon VM):
+// on a quiet machine, the one `make bench` asks for, a helper that has
+// parked costs a futex wake per parallel call, and 100 µs beat 10 µs by
+// 12-17% in decode tokens/s and prefill time (alternating runs: 41.0-44.4
+// vs 35.6-39.6 tokens/s, 36.7-36.9 vs 43.0-45.0 ms); 200 µs measured the
+// same as 100. On cores shared with other busy processes (load 7-9) the
+// spin's CPU time is taken from the threads doing the work and 10 µs won
+// there (8-step decode median 334 vs 470 ms at 200 µs). The spin is
+// bounded either way, so an idle program parks its helpers.
+const helperSpin = 100 * time.Microsecond
 
 type helperPool struct {
 	mu      sync.Mutex
