@@ -954,12 +954,12 @@ func (c *ctx) op(n *srcNode, op string, inputs []string, opts map[string]any) st
 // "Output1/2/3" are hidden state, cell state, sequence) and otherwise
 // swaps gru's outputs and drops lstm's states.
 func (c *ctx) opMulti(n *srcNode, op string, inputs []string, opts map[string]any, k int) []string {
+	inputs = c.anchorLostInput(n, op, inputs, opts)
 	id := c.nextID(n)
 	outs := make([]string, k)
 	for i := range outs {
 		outs[i] = c.ids.fresh(fmt.Sprintf("%s_Output%d", id, i+1))
 	}
-	inputs = c.anchorLostInput(n, op, inputs, opts)
 	c.g.Nodes = append(c.g.Nodes, graph.Node{ID: id, Op: op, Inputs: inputs, Options: opts, Outputs: outs, Comment: n.label})
 	c.noteShapeLoss(&c.g.Nodes[len(c.g.Nodes)-1])
 	return outs

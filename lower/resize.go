@@ -136,9 +136,6 @@ func lowerResize(c *ctx, n *srcNode) error {
 	} else {
 		opts["scales"] = []any{scales[2], scales[3]}
 	}
-	if x, err = c.anchorShape(n, x, 0, c.target.ResampleAfterConv); err != nil {
-		return err
-	}
 	c.bind(n, 0, c.op(n, "resample2d", []string{x}, opts))
 	return nil
 }

@@ -149,9 +149,6 @@ func lowerSplit(c *ctx, n *srcNode) error {
 		}
 		sizes = append(sizes, v)
 	}
-	if x, err = c.anchorShape(n, x, 0, c.target.SplitAfterConv); err != nil {
-		return err
-	}
 	outs := c.opMulti(n, "split", []string{x}, map[string]any{"splits": intsAny(sizes), "axis": axis}, len(sizes))
 	for i, o := range outs {
 		c.bind(n, i, o)

@@ -1,8 +1,6 @@
 package lower
 
 import (
-	"fmt"
-
 	"github.com/webnn-graph/webnn-graph/graph"
 	"github.com/webnn-graph/webnn-graph/shapeinfer"
 	"github.com/webnn-graph/webnn-graph/target"
@@ -130,7 +128,7 @@ func (c *ctx) anchorLostInput(n *srcNode, op string, inputs []string, opts map[s
 	}
 	dims, err := c.dimsOption(shape)
 	if err != nil {
-		panic(anchorRefusal{fmt.Errorf("%s of an operand whose shape %s loses (it would compute it wrongly) needs the shape restated, and %w", op, c.target.Name, err)})
+		panic(anchorRefusal{err})
 	}
 	a := c.op(n, "reshape", []string{x}, map[string]any{"newShape": dims})
 	return append([]string{a}, inputs[1:]...)
@@ -153,25 +151,6 @@ func (c *ctx) shapedOp(n *srcNode, op string, inputs []string, opts map[string]a
 // anchorRefusal carries a refusal out of c.op (which returns no error) to
 // the node's guard.
 type anchorRefusal struct{ err error }
-
-// anchorShape returns x, the operand of n's input i, reshaped to that
-// input's own shape when the target loses the shape of x: the reshape
-// gives rustnn the shape back. enabled is the workaround's field in
-// target.Workarounds.
-func (c *ctx) anchorShape(n *srcNode, x string, i int, enabled bool) (string, error) {
-	if !enabled || !c.lostShape[x] {
-		return x, nil
-	}
-	shape, err := c.inShape(n, i)
-	if err != nil {
-		return "", err
-	}
-	dims, err := c.dimsOption(shape)
-	if err != nil {
-		return "", err
-	}
-	return c.op(n, "reshape", []string{x}, map[string]any{"newShape": dims}), nil
-}
 
 // globalPoolAsReduce is GlobalAveragePool / GlobalMaxPool / GlobalLpPool
 // over dynamic spatial dims as reduceMean / reduceMax / reduceL2 over
