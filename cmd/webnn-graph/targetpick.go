@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -41,19 +42,17 @@ func lowerForTarget(m *onnxpb.Model, opts lower.Options, chosen bool) (res *lowe
 	return res, tg.Fallback, note, nil
 }
 
-// firstCause is the first line of a refusal, without the package prefix,
-// with the number of further first causes.
+// firstCause is a refusal's first cause, without the package prefix,
+// with the number of further first causes (knock-ons are not counted).
 func firstCause(err error) string {
-	lines := strings.Split(err.Error(), "\n")
-	first := strings.TrimPrefix(lines[0], "lower: ")
-	more := 0
-	for _, l := range lines[1:] {
-		if !strings.HasPrefix(l, " ") {
-			more++
+	var re *lower.RefusalError
+	if errors.As(err, &re) && len(re.Errs) > 0 {
+		first := strings.TrimPrefix(re.Errs[0].Error(), "lower: ")
+		if len(re.Errs) > 1 {
+			first += fmt.Sprintf(" and %d more", len(re.Errs)-1)
 		}
+		return first
 	}
-	if more > 0 {
-		first += fmt.Sprintf(" and %d more", more)
-	}
-	return first
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return strings.TrimPrefix(line, "lower: ")
 }
