@@ -127,16 +127,8 @@ func TestExporterFixtures(t *testing.T) {
 		// (inputs generated within the default bounds, every relation
 		// between dims respected).
 		for _, model := range models {
-			key := fixture + "/" + model + " [verify]"
-			code, stderr := runCLI(cli, "verify", filepath.Join(dir, model), "-q")
-			switch {
-			case code == 0:
-				check(key, "matched", "")
-			case code == 1 && strings.Contains(stderr, "lower: node"):
-				check(key, "refused", firstLine(strings.TrimSpace(stderr), 240))
-			default:
-				check(key, "failed", fmt.Sprintf("verify exit %d: %s", code, firstLine(strings.TrimSpace(stderr), 240)))
-			}
+			status, reason := bareVerify(cli, filepath.Join(dir, model))
+			check(fixture+"/"+model+" [verify]", status, reason)
 		}
 		// Every model converts for the default target and for webnn (the
 		// spec as browsers implement it, which takes every size expression).

@@ -97,16 +97,13 @@ func TestRealModels(t *testing.T) {
 			if !seen[model] {
 				seen[model] = true
 				key := m.Name + " [verify]"
-				code, stderr := runCLI(cli, "verify", model, "-q")
-				status, reason := "matched", ""
-				switch {
-				case code == 0:
+				status, reason := bareVerify(cli, model)
+				switch status {
+				case "matched":
 					verified++
-				case code == 1 && strings.Contains(stderr, "lower: "):
-					status, reason = "refused", firstLine(strings.TrimSpace(stderr), 240)
+				case "refused":
 					verifyRefused++
 				default:
-					status, reason = "failed", fmt.Sprintf("verify exit %d: %s", code, firstLine(strings.TrimSpace(stderr), 240))
 					verifyFailed++
 				}
 				if status != "matched" {
@@ -368,6 +365,20 @@ func buildCLI(t *testing.T) string {
 }
 
 // runCLI runs the CLI and returns its exit status and stderr.
+// bareVerify runs `verify MODEL` with nothing else, a publisher's first
+// command: matched, refused (the converter's refusal, "lower: …") or
+// failed, with the first line of the reason.
+func bareVerify(cli, model string) (status, reason string) {
+	code, stderr := runCLI(cli, "verify", model, "-q")
+	switch {
+	case code == 0:
+		return "matched", ""
+	case code == 1 && strings.Contains(stderr, "lower: "):
+		return "refused", firstLine(strings.TrimSpace(stderr), 240)
+	}
+	return "failed", fmt.Sprintf("verify exit %d: %s", code, firstLine(strings.TrimSpace(stderr), 240))
+}
+
 func runCLI(bin string, args ...string) (int, string) {
 	var stderr bytes.Buffer
 	cmd := exec.Command(bin, args...)
