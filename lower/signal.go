@@ -132,6 +132,19 @@ func (p *stftParams) basisKey() string {
 	return fmt.Sprintf("stft %d %d %v %x", p.frameLen, p.bins, p.complexIn, h.Sum64())
 }
 
+// sharedBasis returns the constant built for key (basisKey), building it
+// with build the first time.
+func (c *ctx) sharedBasis(key string, build func() (string, error)) (string, error) {
+	if id := c.bases[key]; id != "" {
+		return id, nil
+	}
+	id, err := build()
+	if err == nil {
+		c.bases[key] = id
+	}
+	return id, err
+}
+
 // basisKey names the basis a DFT builds (see stftParams.basisKey).
 func (p *dftParams) basisKey() string {
 	return fmt.Sprintf("dft %d %d %d %v %v", p.dim, p.length, p.bins, p.complexIn, p.inverse)
@@ -178,15 +191,11 @@ func lowerSTFT(c *ctx, n *srcNode) error {
 		return err
 	}
 	W := p.frameLen
-	kw := c.bases[p.basisKey()]
-	if kw == "" {
-		if kw, err = c.stftKernels(n, p, ch); err != nil {
-			return err
-		}
-		c.bases[p.basisKey()] = kw
+	kw, err := c.sharedBasis(p.basisKey(), func() (string, error) { return c.stftKernels(n, p, ch) })
+	if err != nil {
+		return err
 	}
 	if p.dynWindow {
-
 		win, err := c.in(n, 2)
 		if err != nil {
 			return err
@@ -340,12 +349,9 @@ func lowerDFT(c *ctx, n *srcNode) error {
 	if x, err = c.reshapeTo(n, x, flat); err != nil {
 		return err
 	}
-	basis := c.bases[p.basisKey()]
-	if basis == "" {
-		if basis, err = c.dftBasis(n, p, ch); err != nil {
-			return err
-		}
-		c.bases[p.basisKey()] = basis
+	basis, err := c.sharedBasis(p.basisKey(), func() (string, error) { return c.dftBasis(n, p, ch) })
+	if err != nil {
+		return err
 	}
 	y := c.op(n, "matmul", []string{x, basis}, nil)
 	back := append(append([]shapeinfer.Expr{}, others...), shapeinfer.Const(int64(p.bins)), shapeinfer.Const(2))
